@@ -1,0 +1,1 @@
+"""Ukrainian and Russian news search: lemmatised Whoosh index."""

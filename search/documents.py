@@ -1,0 +1,163 @@
+"""Load documents from .txt pages, .jsonl(.gz) collections and .html files."""
+
+import gzip
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import charset_normalizer
+
+from search.pages import first_sentence, parse_date, parse_page
+
+TEXT_SUFFIXES = (".txt",)
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+HTML_SUFFIXES = (".html", ".htm")
+# Encodings a Ukrainian or Russian text file is realistically in, besides UTF-8.
+LEGACY_ENCODINGS = ["cp1251", "koi8_r", "koi8_u", "utf_16", "mac_cyrillic", "cp866"]
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_BODY_CHARS = 2_000_000  # longer bodies are cut: one huge file must not stall indexing
+
+
+class Skip(Exception):
+    """A file or record that cannot be indexed; the message says why."""
+
+
+@dataclass
+class Document:
+    """One article ready for indexing."""
+
+    id: str
+    title: str
+    body: str
+    date: datetime | None = None
+    url: str = ""
+    lang: str = ""
+
+
+def supported(path: Path) -> bool:
+    """True if the file's name says it is a format we read."""
+    name = path.name.lower()
+    return name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES)
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a text file as str: UTF-8 (with or without BOM), UTF-16 with BOM, else detected."""
+    if not data.strip():
+        raise Skip("empty file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if b"\x00" in data[:4096]:
+            raise Skip("binary file (NUL bytes)") from None
+        best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+        if best is None:
+            raise Skip("binary or unknown encoding") from None
+        text = str(best)
+    if "\x00" in text:
+        raise Skip("binary file (NUL bytes)")
+    return text
+
+
+def _clean(text: str) -> str:
+    # Control characters other than line breaks and tabs are junk in a news text.
+    return "".join(c for c in text if c >= " " or c in "\n\t")[:MAX_BODY_CHARS]
+
+
+def _date(value) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        year = int(value)
+        return datetime(year, 1, 1) if 1000 <= year <= 9999 else None
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+        except ValueError:
+            return parse_date(value)
+    return None
+
+
+def _str(record: dict, key: str) -> str:
+    value = record.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def from_record(record: dict) -> Document:
+    """A Document from one JSON object (id, text or body, optional title, date, url, lang)."""
+    if not isinstance(record, dict):
+        raise Skip("not a JSON object")
+    doc_id = record.get("id")
+    if isinstance(doc_id, int | float) and not isinstance(doc_id, bool):
+        doc_id = str(doc_id)
+    if not isinstance(doc_id, str) or not doc_id.strip():
+        raise Skip("no id")
+    body = _str(record, "text") or _str(record, "body")
+    summary = _str(record, "summary")
+    if summary:
+        body = f"{summary}\n\n{body}"
+    body = _clean(body)
+    if not body.strip():
+        raise Skip(f"{doc_id}: no text")
+    title = _clean(_str(record, "title")) or first_sentence(body)
+    lang = _str(record, "lang").lower()
+    return Document(
+        id=doc_id.strip(), title=title, body=body,
+        date=_date(record.get("date") or record.get("year")),
+        url=_str(record, "url"), lang=lang if lang in ("uk", "ru") else "",
+    )
+
+
+def _read(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise Skip(f"too large ({size // 2**20} MiB)")
+    return path.read_bytes()
+
+
+def load_jsonl(path: Path, errors: list[str]):
+    """Documents of a JSON-lines file; bad lines are noted in errors and skipped."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield from_record(json.loads(decode(raw)))
+            except (Skip, ValueError) as e:
+                errors.append(f"line {n}: {e}")
+
+
+def load_text(path: Path) -> Document:
+    """A saved page: title, date and body found among its navigation."""
+    title, date, body = parse_page(_clean(decode(_read(path))))
+    if not body.strip():
+        raise Skip("no text")
+    return Document(id=path.stem, title=title, body=body, date=date)
+
+
+def load_html(path: Path) -> Document:
+    """An HTML page: main text, title and date extracted by trafilatura."""
+    import trafilatura  # slow to import; only HTML needs it
+
+    html = decode(_read(path))
+    result = trafilatura.bare_extraction(html, with_metadata=True)
+    text = _clean((result.text or "") if result else "")
+    if not text.strip():
+        raise Skip("no main text found in HTML")
+    title = _clean(result.title or "") or first_sentence(text)
+    return Document(id=path.stem, title=title, body=text, date=_date(result.date),
+                    url=result.url or "")
+
+
+def load(path: Path, errors: list[str]):
+    """All documents in one file; raises Skip if the file as a whole cannot be read."""
+    name = path.name.lower()
+    if name.endswith(JSONL_SUFFIXES):
+        yield from load_jsonl(path, errors)
+    elif name.endswith(HTML_SUFFIXES):
+        yield load_html(path)
+    else:
+        yield load_text(path)

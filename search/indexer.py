@@ -1,0 +1,173 @@
+"""Build or update the index from files: incremental by file size and mtime."""
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.writing import CLEAR
+
+from search.documents import Document, Skip, load, supported
+from search.morph import detect_language
+from search.schema import make_schema
+
+
+@dataclass
+class Summary:
+    """What a reindex run did."""
+
+    added: int = 0  # files new to the index
+    updated: int = 0  # files changed since the last run
+    deleted: int = 0  # files gone from disk
+    unchanged: int = 0
+    documents: int = 0  # documents written in this run
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    seconds: float = 0.0
+
+    @property
+    def indexed_files(self) -> int:
+        return self.added + self.updated
+
+
+def open_index(index_dir: Path, create: bool = True):
+    """Open the index in index_dir, creating an empty one if allowed and missing."""
+    index_dir = Path(index_dir)
+    if whoosh_index.exists_in(index_dir):
+        return whoosh_index.open_dir(index_dir)
+    if not create:
+        raise FileNotFoundError(f"no index in {index_dir}")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return whoosh_index.create_in(index_dir, make_schema())
+
+
+def walk(sources, skipped: list) -> list[Path]:
+    """Supported files under the given files/folders, each once, in a stable order."""
+    found, seen_dirs = {}, set()
+    for src in map(Path, sources):
+        if src.is_file():
+            found[str(src.resolve())] = src.resolve()
+            continue
+        if not src.is_dir():
+            skipped.append((str(src), "no such file or folder"))
+            continue
+        def unreadable(e):
+            skipped.append((e.filename, e.strerror))
+
+        for root, dirs, files in os.walk(src, followlinks=True, onerror=unreadable):
+            real = os.path.realpath(root)
+            if real in seen_dirs:  # a symlink loop or a folder reached twice
+                dirs[:] = []
+                continue
+            seen_dirs.add(real)
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root, name)
+                if supported(path) and path.is_file():
+                    found.setdefault(str(path.resolve()), path.resolve())
+    return list(found.values())
+
+
+def document_fields(doc: Document, source: str, signature: str) -> dict:
+    """Index fields of a document: text goes to the fields of its language."""
+    lang = doc.lang or detect_language(f"{doc.title}\n{doc.body}")
+    fields = {
+        "id": doc.id, "source": source, "signature": signature, "lang": lang,
+        "title": doc.title, "body": doc.body, "url": doc.url, "length": len(doc.body),
+        f"title_{lang}": doc.title, f"body_{lang}": doc.body,
+    }
+    if doc.date:
+        fields["date"] = doc.date
+    return fields
+
+
+def _signature(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _under(source: str, roots: list[str]) -> bool:
+    return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout: float = 0.0):
+    """Index the files under sources into index_dir and return a Summary."""
+    started = time.monotonic()
+    summary = Summary()
+    files = walk(sources, summary.skipped)
+    ix = open_index(index_dir)
+    with ix.searcher() as s:
+        indexed = {f["source"]: f["signature"] for f in s.all_stored_fields()}
+    roots = [str(Path(p).resolve()) for p in sources]
+    writer = ix.writer(timeout=lock_timeout, limitmb=256)
+    try:
+        seen_ids: set[str] = set()
+        for path in progress(files) if progress else files:
+            key = str(path)
+            try:
+                sig = _signature(path)
+            except OSError as e:
+                summary.skipped.append((key, e.strerror or str(e)))
+                continue
+            old = indexed.get(key)
+            if old == sig and not full:
+                summary.unchanged += 1
+                continue
+            if _index_file(writer, path, key, sig, seen_ids, summary,
+                           replace=old is not None and not full):
+                if old is None:
+                    summary.added += 1
+                else:
+                    summary.updated += 1
+        if not full:
+            for key in indexed.keys() - {str(p) for p in files}:
+                if _under(key, roots) and not os.path.exists(key):
+                    writer.delete_by_term("source", key)
+                    summary.deleted += 1
+        writer.commit(mergetype=CLEAR if full else None, optimize=False)
+    except BaseException:
+        writer.cancel()
+        raise
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _index_file(writer, path, key, sig, seen_ids, summary, replace: bool) -> bool:
+    """Write one file's documents; True if any was written."""
+    errors: list[str] = []
+    try:
+        # Read the whole file first: a file that fails keeps its old documents.
+        docs = list(load(path, errors))
+    except Skip as e:
+        summary.skipped.append((key, str(e)))
+        return False
+    except (OSError, EOFError, UnicodeError, ValueError) as e:
+        summary.skipped.append((key, f"unreadable: {e}"))
+        return False
+    if replace:
+        writer.delete_by_term("source", key)
+    written = 0
+    for doc in docs:
+        if doc.id in seen_ids:
+            errors.append(f"duplicate id {doc.id!r}: first one kept")
+            continue
+        seen_ids.add(doc.id)
+        writer.update_document(**document_fields(doc, key, sig))
+        written += 1
+    for err in errors[:5]:
+        summary.skipped.append((key, err))
+    if len(errors) > 5:
+        summary.skipped.append((key, f"... and {len(errors) - 5} more bad records"))
+    summary.documents += written
+    if not written and not errors:
+        summary.skipped.append((key, "no documents"))
+    return written > 0
+
+
+def doc_count(index_dir) -> int:
+    """Number of documents in the index (0 if there is none)."""
+    try:
+        return open_index(index_dir, create=False).doc_count()
+    except (FileNotFoundError, whoosh_index.EmptyIndexError):
+        return 0
+

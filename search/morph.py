@@ -1,0 +1,72 @@
+"""pymorphy3 lemmas per language, cached per word, and document language detection."""
+
+import functools
+import re
+
+import pymorphy3
+
+from search.text import fold, tokenize
+
+LANGS = ("uk", "ru")
+# Letters that only one of the two languages has.
+_OWN_LETTERS = {"uk": re.compile(r"[іїєґ]"), "ru": re.compile(r"[ыэъё]")}
+_DIGIT = re.compile(r"\d")
+_KNOWN_METHODS = {"DictionaryAnalyzer", "HyphenatedWordsAnalyzer"}
+MAX_LEMMAS = 4  # more readings than this are noise and cost postings
+EXTRA_BOOST = 0.5  # weight of a word's second and later readings
+
+
+@functools.cache
+def analyzer(lang: str) -> pymorphy3.MorphAnalyzer:
+    """One MorphAnalyzer per language per process (load before gunicorn forks)."""
+    return pymorphy3.MorphAnalyzer(lang=lang)
+
+
+def warm() -> None:
+    """Load both dictionaries now, so forked workers share them."""
+    for lang in LANGS:
+        analyzer(lang).parse("тест")
+
+
+def _method(parse) -> str:
+    return type(parse.methods_stack[0][0]).__name__
+
+
+@functools.lru_cache(maxsize=500_000)
+def lemmas(word: str, lang: str) -> tuple[str, ...]:
+    """Distinct index terms for a normalised word: most likely lemma first."""
+    if _DIGIT.search(word):
+        # Numbers are not words; "1220-го" also gives "1220".
+        parts = [p for p in word.split("-") if _DIGIT.search(p)]
+        return tuple(dict.fromkeys([word] + parts))
+    parses = analyzer(lang).parse(word)
+    known = [p.normal_form for p in parses if _method(p) in _KNOWN_METHODS]
+    if known:
+        out = known
+    else:
+        # An unknown word: the predicted lemma is a guess, so keep the word itself too.
+        out = [parses[0].normal_form, word] if parses else [word]
+    if "-" in word:
+        for part in word.split("-"):
+            if part:
+                out.extend(lemmas(part, lang)[:1])
+    return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
+
+
+def is_known(word: str, lang: str) -> bool:
+    """True if the language's dictionary knows the word."""
+    return analyzer(lang).word_is_known(word)
+
+
+def detect_language(text: str, sample_words: int = 400) -> str:
+    """'uk' or 'ru': letters only one language has, then dictionary coverage."""
+    sample = text[:20_000].lower()
+    counts = {lang: len(rx.findall(sample)) for lang, rx in _OWN_LETTERS.items()}
+    uk, ru = counts["uk"], counts["ru"]
+    if uk != ru and (uk == 0 or ru == 0 or max(uk, ru) >= 3 * min(uk, ru)):
+        return "uk" if uk > ru else "ru"
+    words = [w for w, _, _ in tokenize(sample) if w.isalpha()][:sample_words]
+    if not words:
+        return "uk"
+    cover = {lang: sum(is_known(w, lang) for w in words) for lang in LANGS}
+    return "ru" if cover["ru"] > cover["uk"] else "uk"

@@ -1,0 +1,100 @@
+"""Turn a saved news page (plain text with site navigation) into title, date and body."""
+
+import re
+from datetime import datetime
+
+# Lines from which the rest of a page is navigation: related headlines, share buttons.
+TAIL_MARKERS = re.compile(
+    r"^(читайте також|читайте также|читайте еще|інші новини|другие новости|останні новини|"
+    r"последние новости|новини за темою|новости по теме|фотографии|фотографії|поделиться|"
+    r"поділитися|поширити)\s*:?\s*$",
+    re.IGNORECASE,
+)
+# Header lines of site chrome: hotlines, headquarters banners, section names.
+HEADER_LINES = re.compile(
+    r"^(гаряча (телефонна )?лінія|горячая (телефонная )?линия|гуманітарний штаб|"
+    r"новини|новости|головна|главная|події|события|оголошення|объявления)\b.{0,120}$",
+    re.IGNORECASE,
+)
+MONTHS = {
+    # Ukrainian genitive and nominative, Russian genitive and nominative.
+    **dict.fromkeys(["січня", "січень", "января", "январь"], 1),
+    **dict.fromkeys(["лютого", "лютий", "февраля", "февраль"], 2),
+    **dict.fromkeys(["березня", "березень", "марта", "март"], 3),
+    **dict.fromkeys(["квітня", "квітень", "апреля", "апрель"], 4),
+    **dict.fromkeys(["травня", "травень", "мая", "май"], 5),
+    **dict.fromkeys(["червня", "червень", "июня", "июнь"], 6),
+    **dict.fromkeys(["липня", "липень", "июля", "июль"], 7),
+    **dict.fromkeys(["серпня", "серпень", "августа", "август"], 8),
+    **dict.fromkeys(["вересня", "вересень", "сентября", "сентябрь"], 9),
+    **dict.fromkeys(["жовтня", "жовтень", "октября", "октябрь"], 10),
+    **dict.fromkeys(["листопада", "листопад", "ноября", "ноябрь"], 11),
+    **dict.fromkeys(["грудня", "грудень", "декабря", "декабрь"], 12),
+}
+_TIME = r"(?:\s*[-–—,]?\s*(?:о\s+|в\s+)?(\d{1,2}):(\d{2}))?"
+_DATE_FORMS = [
+    (re.compile(r"(\d{1,2})\s+([а-яіїєґё]+)\s+(\d{4})(?:\s*(?:р\.|року|г\.|года))?" + _TIME, re.I),
+     ("d", "month", "y", "H", "M")),
+    (re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME), ("d", "m", "y", "H", "M")),
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?"), ("y", "m", "d", "H", "M")),
+]
+TITLE_MAX = 160
+
+
+def parse_date(text: str) -> datetime | None:
+    """The first date in text (Ukrainian/Russian month names, dd.mm.yyyy or ISO), or None."""
+    for rx, names in _DATE_FORMS:
+        for m in rx.finditer(text):
+            parts = dict(zip(names, m.groups(), strict=True))
+            month = MONTHS.get(parts["month"].lower()) if "month" in parts else int(parts["m"])
+            if not month:
+                continue
+            try:
+                return datetime(int(parts["y"]), month, int(parts["d"]),
+                                int(parts["H"] or 0), int(parts["M"] or 0))
+            except ValueError:
+                continue
+    return None
+
+
+def _is_date_line(line: str) -> bool:
+    return len(line) <= 40 and parse_date(line) is not None
+
+
+def first_sentence(text: str, limit: int = TITLE_MAX) -> str:
+    """The first sentence of text, cut at a word boundary if longer than limit."""
+    m = re.match(r"(.+?[.!?…])(\s|$)", text, re.S)
+    sentence = (m.group(1) if m else text).strip()
+    if len(sentence) > limit:
+        sentence = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:–—-") + "…"
+    return sentence
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line) <= TITLE_MAX and not line.rstrip().endswith((".", ":", ";", ","))
+
+
+def parse_page(text: str) -> tuple[str, datetime | None, str]:
+    """(title, date, body) of a page; navigation before and after the article removed."""
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
+    lines = [ln for ln in lines if ln and ln != "\u00a0"]
+    for i, line in enumerate(lines):
+        if TAIL_MARKERS.match(line):
+            lines = lines[:i]
+            break
+    lines = [ln for ln in lines if not HEADER_LINES.match(ln)]
+    date, title = None, ""
+    date_at = next((i for i, ln in enumerate(lines[:8]) if _is_date_line(ln)), None)
+    if date_at is not None:
+        date = parse_date(lines[date_at])
+        before = [ln for ln in lines[:date_at] if _looks_like_title(ln)]
+        title = before[-1] if before else ""
+        body_lines = lines[date_at + 1:]
+    elif len(lines) > 1 and _looks_like_title(lines[0]):
+        title, body_lines = lines[0], lines[1:]
+    else:
+        body_lines = lines
+    body = "\n\n".join(body_lines)
+    if not title:
+        title = first_sentence(body)
+    return title, date, body

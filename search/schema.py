@@ -1,0 +1,40 @@
+"""The index schema: one searchable title/body field pair per language."""
+
+from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import PositionBoosts
+
+from search.analysis import language_analyzer
+from search.morph import LANGS
+
+TITLE_BOOST = 2.5  # a word in the title says more about the document than one in the body
+
+
+def _text_field(lang: str, boost: float = 1.0) -> TEXT:
+    field = TEXT(analyzer=language_analyzer(lang), phrase=True, field_boost=boost)
+    # Keep per-position boosts so a word's extra readings weigh less than its first one.
+    field.format = PositionBoosts(field_boost=boost)
+    return field
+
+
+def text_fields(kind: str) -> dict[str, str]:
+    """Map language → searchable field name for 'title' or 'body'."""
+    return {lang: f"{kind}_{lang}" for lang in LANGS}
+
+
+def make_schema() -> Schema:
+    """A fresh schema instance."""
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "source": ID(stored=True),  # the file a document came from, for incremental updates
+        "signature": STORED(),  # size and mtime of that file when indexed
+        "lang": ID(stored=True),
+        "title": STORED(),
+        "body": STORED(),
+        "url": STORED(),
+        "date": DATETIME(stored=True, sortable=True),
+        "length": NUMERIC(stored=True),
+    }
+    for lang in LANGS:
+        fields[f"title_{lang}"] = _text_field(lang, TITLE_BOOST)
+        fields[f"body_{lang}"] = _text_field(lang)
+    return Schema(**fields)

@@ -1,0 +1,53 @@
+"""Tokenizing and normalising token text (never the stored text)."""
+
+import re
+import unicodedata
+
+# Word = letters/digits, joined by inner apostrophes or hyphens. Combining marks (stress U+0301,
+# decomposed й/ї) and the soft hyphen U+00AD may sit inside a word; the token text drops them.
+WORD_RE = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f\u00ad])+(?:['’ʼ‘`´\-‐‑](?:[^\W_]|[\u0300-\u036f\u00ad])+)*"
+)
+
+APOSTROPHES = str.maketrans({c: "'" for c in "’ʼ‘`´"})
+HYPHENS = str.maketrans({"‐": "-", "‑": "-"})
+# After NFC has composed й, ї, ё, any combining mark left is a stress or accent mark.
+STRIP = {c: None for c in [*range(0x300, 0x370), 0xAD]}
+MAX_WORD = 64  # longer "words" are junk (base64, URLs glued together) and are not indexed
+# Output-term folding: the same word is spelled with and without these letters.
+FOLD = str.maketrans({"ё": "е", "ґ": "г"})
+
+# Latin letters that look like Cyrillic ones; mapped only inside words that contain Cyrillic.
+HOMOGLYPHS = str.maketrans({
+    "a": "а", "c": "с", "e": "е", "i": "і", "o": "о", "p": "р", "x": "х", "y": "у",
+    "k": "к", "m": "м", "h": "н", "t": "т", "b": "в",
+})
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+
+
+def is_cyrillic(word: str) -> bool:
+    """True if the word contains a Cyrillic letter."""
+    return bool(_CYRILLIC.search(word))
+
+
+def normalize(word: str) -> str:
+    """Token text as looked up in dictionaries: NFC, lowercase, one apostrophe, no stress marks."""
+    word = unicodedata.normalize("NFC", word)
+    word = word.translate(STRIP)
+    word = word.lower().translate(APOSTROPHES).translate(HYPHENS)
+    if _LATIN.search(word) and is_cyrillic(word):
+        word = word.translate(HOMOGLYPHS)
+    return word
+
+
+def fold(term: str) -> str:
+    """Fold letters that are spelled inconsistently (ё→е, ґ→г) in an output term."""
+    return term.translate(FOLD)
+
+
+def tokenize(text: str):
+    """Yield (normalised word, start, end) with true offsets into text."""
+    for m in WORD_RE.finditer(text):
+        if m.end() - m.start() <= MAX_WORD:
+            yield normalize(m.group()), m.start(), m.end()

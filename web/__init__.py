@@ -1,0 +1,1 @@
+"""Flask web front end: search page and JSON API."""
