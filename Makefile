@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INDEX ?= index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SHARED ?= ../shared
+
+.PHONY: install install-bench system-deps run index test lint eval bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-bench: install
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+
+# Debian's headless Chromium for the browser test (needs root or sudo; skipped if present).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+index: install
+	@if [ "$$($(PY) -c 'import sys; from search.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \
+	  echo "Index is empty: indexing the bundled sample corpus (samples/)"; \
+	  $(PY) -m search reindex samples --index $(INDEX); \
+	fi
+
+run: index
+	SEARCH_INDEX_DIR=$(INDEX) $(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+
+test: install system-deps
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+eval: install-bench
+	$(PY) bench/relevance.py --shared $(SHARED)
+
+bench: install-bench
+	$(PY) bench/speed.py --shared $(SHARED)
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,32 @@
+"""Shared fixtures: real indexes in tmp_path built from real sample pages."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search.engine import Engine
+from search.indexer import reindex
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE_PAGES = sorted(FIXTURES.glob("pages/*.txt"))
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """An index of the two sample pages plus the small fixture collections (read-only)."""
+    src = tmp_path_factory.mktemp("sample_src")
+    for f in SAMPLE_PAGES + sorted(FIXTURES.glob("*.jsonl")):
+        shutil.copy(f, src / f.name)
+    index_dir = tmp_path_factory.mktemp("sample_index")
+    summary = reindex(index_dir, [src])
+    assert summary.skipped == [], summary.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def engine(sample_index) -> Engine:
+    eng = Engine(sample_index)
+    yield eng
+    eng.close()
