@@ -89,7 +89,7 @@ class Engine:
             sortedby="date" if sort == "date" else None, reverse=sort == "date",
         )
         hits = []
-        if page_obj.offset < page_obj.total:
+        if (page - 1) * per_page < page_obj.total:  # Whoosh clamps a page past the end
             for hit in page_obj:
                 stored = hit.fields()
                 lang, terms = stored["lang"], parsed.terms.get(stored["lang"], set())

@@ -83,6 +83,8 @@ def _item_query(m, langs, reader, parsed):
     """The query of one item of the query string, or None if it has no words."""
     kinds = ("title",) if m.group("field") else KINDS
     text = m.group("phrase") if m.group("phrase") is not None else m.group("word")
+    if text.lower() == "title:":  # a field with no value searches nothing
+        return None
     words = [w for w, _, _ in tokenize(text)]
     if not words:
         return None

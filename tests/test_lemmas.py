@@ -1,0 +1,95 @@
+"""Table-driven lemma cases for Ukrainian and Russian."""
+
+import pickle
+
+import pytest
+
+from search.analysis import LemmaFilter, WordTokenizer, language_analyzer
+from search.morph import detect_language, lemmas
+from search.text import normalize, tokenize
+
+LEMMA_CASES = [
+    # (word as typed, language, lemma that must be among the word's index terms)
+    ("співпраці", "uk", "співпраця"),
+    ("зв’язків", "uk", "зв'язок"),
+    ("зв'язків", "uk", "зв'язок"),
+    ("звʼязків", "uk", "зв'язок"),
+    ("війни", "uk", "війна"),  # parse()[0] is війнути: all readings are indexed
+    ("роботи", "uk", "робота"),  # parse()[0] is робот
+    ("ґанку", "uk", "ганок"),  # ґ folded to г
+    ("Запоріжжі", "uk", "запоріжжя"),
+    ("промисловості", "uk", "промисловість"),
+    ("машиностроителей", "ru", "машиностроитель"),
+    ("стали", "ru", "стать"),
+    ("стали", "ru", "сталь"),
+    ("нашли", "ru", "найти"),
+    ("ёлку", "ru", "елка"),  # ё folded to е
+    ("Колесникова", "ru", "колесников"),
+    ("соглашение", "ru", "соглашение"),
+    ("Титан-Баррикады", "ru", "титан"),  # parts of a hyphenated word
+    ("Титан-Баррикады", "ru", "баррикада"),
+    ("1220-го", "uk", "1220"),  # digits are kept, not lemmatised
+    ("Kиївської", "uk", "київський"),  # Latin K inside a Cyrillic word
+    ("на\u0301ших", "uk", "наш"),  # stress mark
+    ("мiсто", "uk", "місто"),  # Latin i
+]
+
+
+@pytest.mark.parametrize(("word", "lang", "lemma"), LEMMA_CASES)
+def test_lemma_is_indexed(word, lang, lemma):
+    assert lemma in lemmas(normalize(word), lang)
+
+
+def test_first_lemma_comes_first_and_readings_are_distinct():
+    terms = lemmas("роботи", "uk")
+    assert len(terms) == len(set(terms))
+    assert terms[0] == "робот"
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Зв’язків між областями", ["зв'язків", "між", "областями"]),
+    ("інтер\u00adнет і e-mail", ["інтернет", "і", "e-mail"]),
+    ("СоюзМаш, «Титан-Баррикады»!", ["союзмаш", "титан-баррикады"]),
+    ("", []),
+    ("  ,,, -- ", []),
+])
+def test_tokenize(text, words):
+    assert [w for w, _, _ in tokenize(text)] == words
+
+
+def test_tokenize_offsets_are_true_to_the_source():
+    text = "Наші зв’язки на\u0301ших"
+    for word, start, end in tokenize(text):
+        assert normalize(text[start:end]) == word
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Держслужбовці Запоріжжя та Донецька обмінялися досвідом", "uk"),
+    ("Подписано двухстороннее соглашение о сотрудничестве", "ru"),
+    ("Привет как дела", "ru"),  # no letter of its own: dictionary coverage decides
+    ("Привіт як справи", "uk"),
+])
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_analyzer_positions_and_boosts():
+    tokens = [(t.text, t.pos, t.boost) for t in language_analyzer("uk")(
+        "Роботи війни", positions=True, boosts=True)]
+    assert ("робот", 0, 1.0) in tokens and ("робота", 0, 0.5) in tokens
+    assert ("війна", 1, 0.5) in tokens
+
+
+def test_empty_input_yields_no_tokens():
+    assert list(language_analyzer("ru")("")) == []
+
+
+def test_analyzer_pickle_round_trip():
+    for lang in ("uk", "ru"):
+        analyzer = language_analyzer(lang)
+        restored = pickle.loads(pickle.dumps(analyzer))
+        assert restored == analyzer
+        assert [t.text for t in restored("зв’язків стали")] == \
+            [t.text for t in analyzer("зв’язків стали")]
+    assert pickle.loads(pickle.dumps(LemmaFilter("ru"))).lang == "ru"
+    assert pickle.loads(pickle.dumps(WordTokenizer())) == WordTokenizer()

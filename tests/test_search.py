@@ -1,0 +1,131 @@
+"""Table-driven search cases on a real index of the sample pages and fixture news."""
+
+import pytest
+
+from search.query import QueryError, parse_query
+
+UK_PAGE = "000_1d556e5db49b27e5"
+RU_PAGE = "002_0a39e1a05f8c3216"
+
+FINDS = [
+    # (query, id that must be the top hit)
+    ("співпраця", UK_PAGE),
+    ("промисловість", UK_PAGE),
+    ("зв'язок Запоріжжя", UK_PAGE),
+    ("зв’язок", UK_PAGE),
+    ("Запоріжжя", UK_PAGE),
+    ("ЗАПОРІЖЖЯ", UK_PAGE),  # wrong case
+    ("машиностроитель", RU_PAGE),
+    ("соглашение", RU_PAGE),
+    ("Колесникова", RU_PAGE),
+    ('"обмінялися досвідом"', UK_PAGE),
+    ('"союз машиностроителя"', RU_PAGE),  # phrase across inflected forms
+    ("title:досвід", UK_PAGE),
+    ("машиностр*", RU_PAGE),
+    ("війна", "uk-war"),
+    ("робота відновлення", "uk-war"),
+    ("ганок", "uk-ganok"),
+    ("ґанок", "uk-ganok"),
+    ("сталь", "ru-steel"),
+    ("найти способ", "ru-steel"),
+    ("елка", "ru-yolka"),
+    ("ёлка", "ru-yolka"),
+    ("київська рада", "uk-homoglyph"),
+    ("бюджет OR школа -ганок", "uk-homoglyph"),
+    # A long natural query still ranks the right page first instead of returning nothing.
+    ("як держслужбовці Запоріжжя та Донецька обмінювалися досвідом у липні", UK_PAGE),
+]
+
+
+@pytest.mark.parametrize(("query", "doc_id"), FINDS)
+def test_query_finds_document(engine, query, doc_id):
+    res = engine.search(query)
+    assert res.hits, query
+    assert res.hits[0].id == doc_id
+
+
+NOT_FINDS = [
+    # Words only in the "Читайте також" list of other headlines must not match the page.
+    ('"державні нагороди"', UK_PAGE),
+    ("боксерка", UK_PAGE),
+    ("радіаційний фон", UK_PAGE),
+    ("Поделиться", RU_PAGE),
+    ("Запоріжжя -Донецьк", UK_PAGE),
+    ('"союз россия"', RU_PAGE),  # the words exist but not next to each other in this order
+    ("title:соглашение", RU_PAGE),  # only in the body
+]
+
+
+@pytest.mark.parametrize(("query", "doc_id"), NOT_FINDS)
+def test_query_does_not_find_document(engine, query, doc_id):
+    assert doc_id not in [h.id for h in engine.search(query, per_page=100).hits]
+
+
+def test_short_query_is_and(engine):
+    assert engine.search("співпраця машиностроитель").total == 0
+
+
+def test_snippet_marks_original_inflected_words(engine):
+    hit = engine.search("співпраця промисловість").hits[0]
+    assert "<mark>співпрацю</mark>" in hit.snippet
+    assert "<mark>промислов" in hit.snippet
+    assert 100 <= len(hit.snippet) <= 450
+
+
+def test_snippet_marks_apostrophe_word_as_written(engine):
+    assert "<mark>зв’язків</mark>" in engine.search("зв'язок").hits[0].snippet
+
+
+def test_html_in_documents_comes_out_as_text(engine):
+    hit = engine.search("безопасность разметка").hits[0]
+    assert hit.id == "ru-xss"
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+    assert "<script>" not in hit.title_html
+    assert set(hit.snippet.replace("<mark>", "").replace("</mark>", "")).isdisjoint("<>")
+
+
+def test_lang_filter(engine):
+    assert {h.lang for h in engine.search("стали OR співпраця", langs=("ru",)).hits} == {"ru"}
+    assert engine.search("співпраця", langs=("ru",)).total == 0
+
+
+def test_sort_by_date_and_date_filter(engine):
+    from datetime import datetime
+
+    res = engine.search("бюджет OR сталь OR ёлка OR війна", sort="date", per_page=10)
+    dates = [h.date for h in res.hits]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 4
+    res = engine.search("бюджет OR сталь OR ёлка OR війна", date_from=datetime(2023, 1, 1),
+                        date_to=datetime(2024, 12, 31))
+    assert {h.id for h in res.hits} == {"uk-war", "uk-homoglyph"}
+
+
+def test_pagination(engine):
+    first = engine.search("сталь OR співпраця OR бюджет", per_page=2, page=1)
+    second = engine.search("сталь OR співпраця OR бюджет", per_page=2, page=2)
+    assert first.total == second.total == 3
+    assert len(first.hits) == 2 and len(second.hits) == 1
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    assert engine.search("стали", page=50).hits == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "-", '""', "title:", "OR"])
+def test_unsearchable_query_is_a_query_error(text):
+    with pytest.raises(QueryError):
+        parse_query(text)
+
+
+@pytest.mark.parametrize("text", [
+    '"unbalanced', "(a OR", "title:", "a*", "*", "-\"x", "OR OR співпраця", "a:b:c", "x" * 5000,
+    "співпраця " * 300, "\u202eпривет\u202c 😀", "' OR 1=1; DROP TABLE docs; --",
+])
+def test_odd_queries_never_raise_anything_but_query_error(engine, text):
+    try:
+        engine.search(text)
+    except QueryError:
+        pass
+
+
+def test_phrase_is_a_sequence_of_alternatives():
+    parsed = parse_query('"державні нагороди"')
+    assert "Sequence" in repr(parsed.query)
