@@ -1,0 +1,61 @@
+"""Page cleaning and date parsing tables."""
+
+from datetime import datetime
+
+import pytest
+
+from search.pages import first_sentence, parse_date, parse_page
+
+DATES = [
+    ("26 липня 2011 - 10:47", datetime(2011, 7, 26, 10, 47)),
+    ("1 січня 2020", datetime(2020, 1, 1)),
+    ("5 березня 2023 р.", datetime(2023, 3, 5)),
+    ("12 листопада 2019 року о 09:15", datetime(2019, 11, 12, 9, 15)),
+    ("3 февраля 2022, 18:30", datetime(2022, 2, 3, 18, 30)),
+    ("30 декабря 2015 г.", datetime(2015, 12, 30)),
+    ("31 травня 2024", datetime(2024, 5, 31)),
+    ("28.06.2025", datetime(2025, 6, 28)),
+    ("2024-02-29", datetime(2024, 2, 29)),
+    ("31 лютого 2024", None),  # no such day
+    ("26 чогось 2011", None),
+    ("без дати", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATES)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_page_with_header_title_date_and_tail():
+    page = """Гаряча лінія міста 15-80
+Новини
+
+Міст через річку відкрили після ремонту
+
+3 квітня 2024 - 12:00
+
+Рух мостом відновили у середу. Ремонт тривав два роки.
+
+Читайте також
+
+Інша новина про футбол
+Ще одна новина про погоду"""
+    title, date, body = parse_page(page)
+    assert title == "Міст через річку відкрили після ремонту"
+    assert date == datetime(2024, 4, 3, 12, 0)
+    assert body == "Рух мостом відновили у середу. Ремонт тривав два роки."
+
+
+def test_page_without_title_line_gets_first_sentence():
+    page = "Погода испортилась. Завтра ожидается дождь.\n\nФотографии\n\nПоделиться:\n\nДРУГИЕ НОВОСТИ\nКто-то что-то"
+    title, date, body = parse_page(page)
+    assert title == "Погода испортилась."
+    assert date is None
+    assert body == "Погода испортилась. Завтра ожидается дождь."
+
+
+def test_first_sentence_is_cut_at_a_word():
+    text = "слово " * 100
+    out = first_sentence(text, limit=50)
+    assert len(out) <= 51 and out.endswith("…") and "  " not in out
