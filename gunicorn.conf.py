@@ -1,0 +1,17 @@
+"""gunicorn settings: preloaded app, a few sync workers, recycled now and then."""
+
+import os
+
+wsgi_app = "wsgi:app"
+bind = os.environ.get("SEARCH_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("SEARCH_WORKERS", "2"))
+# Import the app (and its dictionaries) once in the master; workers fork with it loaded.
+preload_app = True
+# Recycle workers now and then so slow leaks cannot grow;
+# jitter keeps them from all restarting together.
+max_requests = 1000
+max_requests_jitter = 100
+timeout = 30
+reload = False
+loglevel = "info"
+accesslog = "-"

@@ -1,0 +1,68 @@
+"""One Engine per app per process, created lazily, and the index health report."""
+
+import threading
+
+from flask import current_app
+from whoosh.index import EmptyIndexError
+
+from search.engine import Engine
+
+_lock = threading.Lock()
+
+
+class IndexUnavailable(RuntimeError):
+    """There is no readable index yet (HTTP 503)."""
+
+
+def _engine() -> Engine:
+    # Created on first use, after gunicorn forked: each worker gets its own open files.
+    ext = current_app.extensions
+    if "search_engine" not in ext:
+        with _lock:
+            ext.setdefault("search_engine", Engine(current_app.config["SEARCH_INDEX_DIR"]))
+    return ext["search_engine"]
+
+
+class _GuardedEngine:
+    """Engine calls that turn a missing index into IndexUnavailable and are serialised."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def __getattr__(self, name):
+        method = getattr(self._engine, name)
+
+        def call(*args, **kwargs):
+            # Whoosh searchers are not safe to refresh from two threads at once.
+            with _lock:
+                try:
+                    return method(*args, **kwargs)
+                except (OSError, EmptyIndexError) as e:
+                    raise IndexUnavailable(
+                        "the search index has not been built yet; run `search reindex`"
+                    ) from e
+        return call
+
+
+def get_engine() -> _GuardedEngine:
+    """This app's engine."""
+    return _GuardedEngine(_engine())
+
+
+def doc_count() -> int:
+    """Documents in the index, 0 when there is no index yet."""
+    try:
+        return get_engine().doc_count()
+    except IndexUnavailable:
+        return 0
+
+
+def health() -> tuple[dict, int]:
+    """Health report and HTTP status: 200 if the index is readable, else 503."""
+    try:
+        engine = get_engine()
+        return {"status": "ok", "index_readable": True, "doc_count": engine.doc_count(),
+                "generation": engine.generation()}, 200
+    except IndexUnavailable as e:
+        return {"status": "unavailable", "index_readable": False, "doc_count": 0,
+                "generation": None, "message": str(e)}, 503

@@ -1,0 +1,110 @@
+"""The one search call behind both the HTML page and the JSON API: validate, then search."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from search.engine import SORTS, Results
+from search.morph import LANGS
+from web.index import get_engine
+
+MAX_QUERY_CHARS = 500
+MAX_PAGE = 1000  # deeper pages cost a lot and nobody reads them
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
+
+
+class ParamError(ValueError):
+    """A request parameter is missing or invalid (HTTP 400)."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class SearchParams:
+    """Validated search parameters."""
+
+    q: str
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    lang: str = ""  # "" means all languages
+    sort: str = "relevance"
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _int(args, name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise ParamError(name, f"'{name}' must be a whole number from {low} to {high}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ParamError(name, f"'{name}' must be from {low} to {high}")
+    return value
+
+
+def _date(args, name: str) -> date | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ParamError(name, f"'{name}' must be a date as YYYY-MM-DD") from None
+
+
+def _choice(args, name: str, allowed, default: str) -> str:
+    raw = args.get(name, "")
+    if raw == "":
+        return default
+    if raw not in allowed:
+        raise ParamError(name, f"'{name}' must be one of: {', '.join(allowed)}")
+    return raw
+
+
+def parse_params(args) -> SearchParams:
+    """SearchParams from request arguments, or ParamError."""
+    q = args.get("q", "")
+    if not q.strip():
+        raise ParamError("q", "the query 'q' is missing or empty")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("q", f"the query is longer than {MAX_QUERY_CHARS} characters")
+    params = SearchParams(
+        q=q.strip(),
+        page=_int(args, "page", 1, 1, MAX_PAGE),
+        per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        lang=_choice(args, "lang", LANGS, ""),
+        sort=_choice(args, "sort", SORTS, "relevance"),
+        date_from=_date(args, "from"),
+        date_to=_date(args, "to"),
+    )
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        raise ParamError("from", "'from' is after 'to'")
+    return params
+
+
+def execute(params: SearchParams) -> Results:
+    """Run validated params on this app's engine (QueryError, IndexUnavailable pass through)."""
+    results = get_engine().search(
+        params.q, page=params.page, per_page=params.per_page,
+        langs=(params.lang,) if params.lang else LANGS, sort=params.sort,
+        date_from=datetime.combine(params.date_from, time.min) if params.date_from else None,
+        # The "to" day is included whole.
+        date_to=datetime.combine(params.date_to, time.max) if params.date_to else None,
+    )
+    # Whoosh clamps a page past the end to the last page; past the end there is nothing.
+    if (params.page - 1) * params.per_page >= results.total:
+        results.hits = []
+    return results
+
+
+def run_search(args) -> tuple[SearchParams, Results]:
+    """Validate request arguments and search: the single computation both renderings use."""
+    params = parse_params(args)
+    return params, execute(params)
