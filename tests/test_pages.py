@@ -48,7 +48,8 @@ def test_page_with_header_title_date_and_tail():
 
 
 def test_page_without_title_line_gets_first_sentence():
-    page = "Погода испортилась. Завтра ожидается дождь.\n\nФотографии\n\nПоделиться:\n\nДРУГИЕ НОВОСТИ\nКто-то что-то"
+    page = ("Погода испортилась. Завтра ожидается дождь.\n\nФотографии\n\nПоделиться:\n\n"
+            "ДРУГИЕ НОВОСТИ\nКто-то что-то")
     title, date, body = parse_page(page)
     assert title == "Погода испортилась."
     assert date is None

@@ -91,17 +91,13 @@ def parse_params(args) -> SearchParams:
 
 def execute(params: SearchParams) -> Results:
     """Run validated params on this app's engine (QueryError, IndexUnavailable pass through)."""
-    results = get_engine().search(
+    return get_engine().search(
         params.q, page=params.page, per_page=params.per_page,
         langs=(params.lang,) if params.lang else LANGS, sort=params.sort,
         date_from=datetime.combine(params.date_from, time.min) if params.date_from else None,
         # The "to" day is included whole.
         date_to=datetime.combine(params.date_to, time.max) if params.date_to else None,
     )
-    # Whoosh clamps a page past the end to the last page; past the end there is nothing.
-    if (params.page - 1) * params.per_page >= results.total:
-        results.hits = []
-    return results
 
 
 def run_search(args) -> tuple[SearchParams, Results]:
