@@ -1,0 +1,1 @@
+"""Relevance and speed benchmarks for the search engine."""

@@ -1,0 +1,136 @@
+"""A throwaway PostgreSQL cluster under bench/work/pg and a full-text search engine on it."""
+
+import glob
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from bench.engines import boolean_words, plain_words
+
+PORT = 54329
+USER = "bench"
+CONFIGS = {"ru": "russian", "uk": "simple"}  # PostgreSQL has no Ukrainian configuration
+
+
+def bindir() -> Path | None:
+    """Folder of initdb/pg_ctl, installing Debian's postgresql first if root and missing."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    if not found and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=False,
+                       stdout=subprocess.DEVNULL, env={**os.environ,
+                                                       "DEBIAN_FRONTEND": "noninteractive"})
+        return bindir() if glob.glob("/usr/lib/postgresql/*/bin/initdb") else None
+    return Path(found[-1]).parent if found else None
+
+
+class Cluster:
+    """initdb + pg_ctl start on a loopback port, as a non-root user."""
+
+    def __init__(self, root):
+        self.root = Path(root).resolve()
+        self.data = self.root / "data"
+        self.bin = None
+        self.started = False
+
+    def _run(self, *args):
+        cmd = [str(self.bin / args[0]), *map(str, args[1:])]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+    def start(self) -> str | None:
+        """Start the cluster; None on success, else why it could not be started."""
+        self.bin = bindir()
+        if self.bin is None:
+            return "PostgreSQL is not installed (and could not be installed)"
+        self.root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+        if not (self.data / "PG_VERSION").exists():
+            r = self._run("initdb", "-D", self.data, "-A", "trust", "-U", USER, "-E", "UTF8",
+                          "--locale=C.UTF-8")
+            if r.returncode:
+                return f"initdb failed: {r.stderr.strip()[-400:]}"
+        r = self._run("pg_ctl", "-D", self.data, "-l", self.root / "log", "-w", "-t", "60",
+                      "-o", f"-p {PORT} -k {self.root} -c listen_addresses=127.0.0.1", "start")
+        if r.returncode:
+            log = (self.root / "log").read_text(errors="replace")[-400:] \
+                if (self.root / "log").exists() else ""
+            return f"pg_ctl start failed: {r.stderr.strip()[-300:]} {log}"
+        self.started = True
+        return None
+
+    def connect(self):
+        import psycopg
+
+        for _ in range(20):
+            try:
+                return psycopg.connect(host="127.0.0.1", port=PORT, user=USER,
+                                       dbname="postgres", autocommit=True)
+            except psycopg.OperationalError:
+                time.sleep(0.5)
+        return psycopg.connect(host="127.0.0.1", port=PORT, user=USER, dbname="postgres",
+                               autocommit=True)
+
+    def stop(self):
+        if self.started:
+            self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+            self.started = False
+
+
+class Postgres:
+    """PostgreSQL tsvector (title weight A, body B), websearch_to_tsquery, ts_rank_cd."""
+
+    name = "postgres"
+
+    def __init__(self, cluster: Cluster):
+        self.cluster = cluster
+        self.conn = None
+        self.table = None
+
+    def build(self, docs, path):
+        self.table = "t_" + "".join(c if c.isalnum() else "_" for c in Path(path).name)
+        self.conn = self.conn or self.cluster.connect()
+        t = self.table
+        with self.conn.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {t}, {t}_raw")
+            cur.execute(f"CREATE UNLOGGED TABLE {t}_raw"
+                        " (id text, lang text, title text, body text)")
+            with cur.copy(f"COPY {t}_raw FROM STDIN") as copy:
+                for doc in docs:
+                    copy.write_row((doc.id, doc.lang, doc.title, doc.body))
+            cases = " ".join(f"WHEN '{lang}' THEN '{cfg}'" for lang, cfg in CONFIGS.items())
+            cur.execute(
+                f"CREATE TABLE {t} AS SELECT id, lang, "
+                f"setweight(to_tsvector(CASE lang {cases} END::regconfig, title), 'A') || "
+                f"setweight(to_tsvector(CASE lang {cases} END::regconfig, body), 'B') AS tsv "
+                f"FROM {t}_raw")
+            cur.execute(f"DROP TABLE {t}_raw")
+            cur.execute(f"CREATE INDEX ON {t} USING gin (tsv)")
+            cur.execute(f"ANALYZE {t}")
+
+    def size(self) -> int:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT pg_total_relation_size(%s)", (self.table,))
+            return cur.fetchone()[0]
+
+    def search(self, text, lang, k=10):
+        words = plain_words(text)
+        if not words:
+            return []
+        joiner = " " if boolean_words(words) == "and" else " or "
+        q = joiner.join(w.replace('"', "").lstrip("-") for w in words)
+        with self.conn.cursor() as cur:
+            cur.execute(
+                f"SELECT id FROM {self.table}, websearch_to_tsquery(%s::regconfig, %s) q "
+                "WHERE tsv @@ q AND lang = %s ORDER BY ts_rank_cd(tsv, q) DESC LIMIT %s",
+                (CONFIGS[lang], q, lang, k))
+            return [r[0] for r in cur.fetchall()]
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
