@@ -1,8 +1,10 @@
 """Command line: `search reindex` and `search query`."""
 
 import argparse
+import html
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +15,12 @@ from search.indexer import reindex
 from search.query import QueryError
 
 DEFAULT_INDEX = "index"
+_MARK = re.compile(r"</?mark>")
+
+
+def plain(snippet_html: str) -> str:
+    """A snippet for a terminal: entities decoded, matches in **double asterisks**."""
+    return html.unescape(_MARK.sub("**", snippet_html))
 
 
 def _index_dir(args) -> Path:
@@ -78,7 +86,7 @@ def cmd_query(args) -> int:
     for n, hit in enumerate(res["hits"], 1):
         print(f"{n}. [{hit['lang']}] {hit['title']} ({hit['id']}, {hit['date'] or '-'}, "
               f"score {hit['score']})")
-        print(f"   {hit['snippet']}")
+        print(f"   {plain(hit['snippet'])}")
     return 0
 
 
@@ -105,4 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as Unix tools do.
+        sys.stderr.close()
+        return 0

@@ -1,10 +1,11 @@
 """Snippets: the best sentences of a document with the query's original words marked."""
 
+import functools
 import re
 from html import escape
 
 from search.morph import lemmas
-from search.text import tokenize
+from search.text import MAX_WORD, WORD_RE, normalize
 
 SNIPPET_CHARS = 260
 SCAN_CHARS = 200_000  # beyond this a match is not looked for: snippets must stay fast
@@ -17,13 +18,21 @@ def match_spans(text: str, lang: str, terms: set[str], prefixes=()) -> list[tupl
     spans = []
     if not terms and not prefixes:
         return spans
-    for word, start, end in tokenize(text[:SCAN_CHARS]):
-        forms = lemmas(word, lang)
-        if terms.intersection(forms) or any(
-            f.startswith(p) for p in prefixes for f in (word, *forms)
-        ):
-            spans.append((start, end))
+    prefixes = tuple(prefixes)
+    for m in WORD_RE.finditer(text, 0, SCAN_CHARS):
+        forms = _forms(m.group(), lang)
+        if not terms.isdisjoint(forms) or (prefixes and any(f.startswith(prefixes) for f in forms)):
+            spans.append(m.span())
     return spans
+
+
+@functools.lru_cache(maxsize=300_000)
+def _forms(surface: str, lang: str) -> tuple[str, ...]:
+    """A word as written → itself normalised plus its lemmas (cached: snippets are a hot path)."""
+    if len(surface) > MAX_WORD:
+        return ()
+    word = normalize(surface)
+    return (word, *lemmas(word, lang))
 
 
 def mark(text: str, spans, start: int = 0, end: int | None = None) -> str:

@@ -31,7 +31,8 @@ def cli_index(tmp_path_factory):
 def test_query_text_output(cli_index):
     out = run("query", "співпраця", "--index", str(cli_index))
     assert out.returncode == 0
-    assert "1 results" in out.stdout and "<mark>співпрацю</mark>" in out.stdout
+    assert "1 results" in out.stdout and "**співпрацю**" in out.stdout
+    assert "зв’язків" in run("query", "зв'язок", "--index", str(cli_index)).stdout  # no &#x27;
 
 
 def test_query_json(cli_index):
