@@ -8,11 +8,10 @@ import re
 import sys
 from pathlib import Path
 
-from whoosh.index import LockError
-
 from search.engine import Engine
 from search.indexer import reindex
 from search.query import QueryError
+from search.store import IndexBusy
 
 DEFAULT_INDEX = "index"
 _MARK = re.compile(r"</?mark>")
@@ -39,9 +38,8 @@ def cmd_reindex(args) -> int:
     try:
         summary = reindex(_index_dir(args), args.sources, full=args.full, progress=_progress,
                           lock_timeout=args.wait)
-    except LockError:
-        print(f"error: another reindex is writing to {_index_dir(args)}; "
-              f"try again later or pass --wait SECONDS", file=sys.stderr)
+    except IndexBusy as e:
+        print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
     print(f"added {summary.added}, updated {summary.updated}, deleted {summary.deleted}, "
           f"unchanged {summary.unchanged}, skipped {len(summary.skipped)} "

@@ -8,7 +8,7 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from search.indexer import open_index
+from search import store
 from search.morph import LANGS
 from search.query import parse_query
 from search.snippets import highlight, snippet
@@ -46,33 +46,40 @@ class Results:
 
 
 class Engine:
-    """An open index with a reused searcher that follows new index generations."""
+    """An open index with a reused searcher that follows commits and full-reindex switches."""
 
     def __init__(self, index_dir):
         self.index_dir = Path(index_dir)
-        self._ix = None
+        self._path = None  # the generation folder the searcher reads
         self._searcher = None
 
     def searcher(self):
-        """A searcher on the latest committed generation of the index."""
-        if self._searcher is None:
-            self._ix = open_index(self.index_dir, create=False)
-            self._searcher = self._ix.searcher(weighting=BM25F())
+        """A searcher on the latest committed state of the current generation."""
+        path = store.current_path(self.index_dir)
+        if self._searcher is None or path != self._path:
+            # First use, or a full reindex switched `current`: open the new generation.
+            ix = store.open_current(self.index_dir, create=False)
+            self.close()
+            self._path, self._searcher = path, ix.searcher(weighting=BM25F())
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
         return self._searcher
 
     def close(self):
         if self._searcher is not None:
-            self._searcher.close()
+            try:
+                self._searcher.close()
+            except OSError:
+                pass  # its generation may be gone already; nothing left to release
             self._searcher = None
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
     def generation(self) -> int:
-        self.searcher()
-        return self._ix.latest_generation()
+        """A number that grows with every commit and every switch of generation."""
+        s = self.searcher()
+        return store.generation_number(self._path) * 1_000_000 + s.ixreader.generation()
 
     def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
                sort: str = "relevance", date_from: datetime | None = None,

@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.writing import CLEAR
 
+from search import store
 from search.documents import Document, Skip, load, supported
 from search.morph import detect_language
-from search.schema import make_schema
 
 
 @dataclass
@@ -30,15 +29,9 @@ class Summary:
         return self.added + self.updated
 
 
-def open_index(index_dir: Path, create: bool = True):
-    """Open the index in index_dir, creating an empty one if allowed and missing."""
-    index_dir = Path(index_dir)
-    if whoosh_index.exists_in(index_dir):
-        return whoosh_index.open_dir(index_dir)
-    if not create:
-        raise FileNotFoundError(f"no index in {index_dir}")
-    index_dir.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(index_dir, make_schema())
+def open_index(index_dir, create: bool = True):
+    """The current Whoosh index under index_dir, creating an empty one if allowed and missing."""
+    return store.open_current(index_dir, create=create)
 
 
 def walk(sources, skipped: list) -> list[Path]:
@@ -91,15 +84,33 @@ def _under(source: str, roots: list[str]) -> bool:
 
 
 def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout: float = 0.0):
-    """Index the files under sources into index_dir and return a Summary."""
+    """Index the files under sources into index_dir and return a Summary.
+
+    Incremental runs commit into the current generation (readers see the old state until the
+    commit); a full run builds a new generation beside it and switches `current` atomically.
+    Raises store.IndexBusy if another reindex holds the lock for longer than lock_timeout.
+    """
     started = time.monotonic()
     summary = Summary()
+    with store.lock(index_dir, timeout=lock_timeout):
+        store.clean(index_dir)  # whatever a killed run left behind
+        path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
+        ix = whoosh_index.open_dir(path)
+        _write(ix, sources, progress, summary)
+        if full:
+            store.switch(index_dir, path)
+            store.clean(index_dir)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _write(ix, sources, progress, summary):
+    """Add, replace and delete documents in one commit."""
     files = walk(sources, summary.skipped)
-    ix = open_index(index_dir)
     with ix.searcher() as s:
         indexed = {f["source"]: f["signature"] for f in s.all_stored_fields()}
     roots = [str(Path(p).resolve()) for p in sources]
-    writer = ix.writer(timeout=lock_timeout, limitmb=256)
+    writer = ix.writer(limitmb=256)
     try:
         seen_ids: set[str] = set()
         for path in progress(files) if progress else files:
@@ -110,26 +121,22 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
                 summary.skipped.append((key, e.strerror or str(e)))
                 continue
             old = indexed.get(key)
-            if old == sig and not full:
+            if old == sig:
                 summary.unchanged += 1
                 continue
-            if _index_file(writer, path, key, sig, seen_ids, summary,
-                           replace=old is not None and not full):
+            if _index_file(writer, path, key, sig, seen_ids, summary, replace=old is not None):
                 if old is None:
                     summary.added += 1
                 else:
                     summary.updated += 1
-        if not full:
-            for key in indexed.keys() - {str(p) for p in files}:
-                if _under(key, roots) and not os.path.exists(key):
-                    writer.delete_by_term("source", key)
-                    summary.deleted += 1
-        writer.commit(mergetype=CLEAR if full else None, optimize=False)
+        for key in indexed.keys() - {str(p) for p in files}:
+            if _under(key, roots) and not os.path.exists(key):
+                writer.delete_by_term("source", key)
+                summary.deleted += 1
+        writer.commit(optimize=False)
     except BaseException:
         writer.cancel()
         raise
-    summary.seconds = time.monotonic() - started
-    return summary
 
 
 def _index_file(writer, path, key, sig, seen_ids, summary, replace: bool) -> bool:
@@ -167,7 +174,7 @@ def _index_file(writer, path, key, sig, seen_ids, summary, replace: bool) -> boo
 def doc_count(index_dir) -> int:
     """Number of documents in the index (0 if there is none)."""
     try:
-        return open_index(index_dir, create=False).doc_count()
+        return store.open_current(index_dir, create=False).doc_count()
     except (FileNotFoundError, whoosh_index.EmptyIndexError):
         return 0
 
