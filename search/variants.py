@@ -52,7 +52,8 @@ def to_latin(word: str) -> str:
     word = normalize(word).replace("зг", "zgh")
     out = []
     for i, ch in enumerate(word):
-        start = i == 0 or not word[i - 1].isalpha()
+        # After an apostrophe я/ю/є/ї are not word-initial: Знам'янка → Znamianka.
+        start = i == 0 or not (word[i - 1].isalpha() or word[i - 1] == "'")
         out.append(INITIAL.get(ch, TO_LATIN.get(ch, ch)) if start else TO_LATIN.get(ch, ch))
     return "".join(out)
 
@@ -68,7 +69,8 @@ def _readings(word: str) -> list[str]:
             continue
         opts = FROM_LATIN[key]
         if key in ("ya", "yu", "ye", "yi") and i > 0 and word[i - 1] not in "aeiouy'-":
-            opts = ["и" + FROM_LATIN[key[1]][0], *opts]  # "kyiv": и then ї, not a ya-digraph
+            # "kyiv": и then ї, not a digraph
+            opts = [*("и" + x for x in FROM_LATIN[key[1]]), *opts]
         if key == "yi" and i + 2 == len(word):
             opts = ["ий", *opts]  # adjective ending: Khmelnytskyi
         if key == "i" and i > 0 and word[i - 1] in "aeou":
