@@ -18,7 +18,7 @@ def _error(description):
 SEARCH_PARAMS = [
     _param("q", "The query: words, \"phrases\", -excluded, prefix*, title:word, OR.",
            {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS,
-            "pattern": r"\S"}, required=True),
+            "pattern": r"\S", "examples": ["вибори", "выборы"]}, required=True),
     _param("page", "Page number, from 1.",
            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     _param("per_page", "Hits per page.",
