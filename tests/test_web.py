@@ -312,6 +312,8 @@ def test_html_errors(client, method, url, status):
 def test_html_error_keeps_query(client):
     page = html(client.get("/search?q=вибори&page=0"))
     assert 'value="вибори"' in page and 'role="alert"' in page
+    assert "Некоректне значення параметра «page»" in page
+    assert "Запрос должен содержать" in html(client.get("/search?q=!!!&ui=ru"))
 
 
 def test_missing_index(empty_client):

@@ -32,7 +32,7 @@ def error_response(status: int, message: str, code: str | None = None, headers=N
     if wants_json():
         resp, status = envelope(status, message, code)
     else:
-        resp = render_error(status, message)
+        resp = render_error(status)
     if headers:
         resp.headers.update(headers)
     return resp, status

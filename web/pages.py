@@ -23,10 +23,10 @@ def _page(template: str, http_status: int = 200, **context):
     return resp
 
 
-def render_error(status: int, message: str = ""):
-    """A friendly error page in the site layout."""
+def render_error(status: int):
+    """A friendly error page in the site layout (no internals: those go to the log)."""
     t = STRINGS[ui_lang()]
-    return _page("error.html", status, status=status, detail=message,
+    return _page("error.html", status, status=status,
                  text=t.get(f"error_{status}", t["error_500"]))
 
 
@@ -63,12 +63,14 @@ def results():
     try:
         params, res = run_search(request.args)
     except (ParamError, QueryError) as e:
-        message = e.message if isinstance(e, ParamError) else str(e)
+        t = STRINGS[ui_lang()]
+        message = (t["bad_param"].format(param=e.param) if isinstance(e, ParamError)
+                   else t["bad_query"])
         return _page("results.html", 400, q=form.get("q", ""), form=form, error=message,
                      res=None, doc_count=doc_count())
-    except IndexUnavailable as e:
-        return _page("results.html", 503, q=form.get("q", ""), form=form, error=str(e),
-                     res=None, doc_count=0)
+    except IndexUnavailable:
+        return _page("results.html", 503, q=form.get("q", ""), form=form,
+                     error=STRINGS[ui_lang()]["error_503"], res=None, doc_count=0)
     pages = max(1, math.ceil(res.total / params.per_page))
     return _page("results.html", q=params.q, form=form, params=params, res=res, error=None,
                  pages=pages, link_for=link_for, page_url=page_url, doc_count=doc_count())
