@@ -9,6 +9,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from search import store
+from search.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.morph import LANGS
 from search.query import parse_query
 from search.snippets import highlight, snippet
@@ -40,6 +41,9 @@ class Results:
     per_page: int
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
+    # What was searched instead of the query, and why ("layout" or "spelling"), or None.
+    corrected: dict | None = None
+    suggestion: str | None = None  # a "did you mean" query, offered but not searched
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -83,33 +87,59 @@ class Engine:
 
     def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
                sort: str = "relevance", date_from: datetime | None = None,
-               date_to: datetime | None = None) -> Results:
-        """Ranked results for a user query: one page, with snippets."""
+               date_to: datetime | None = None, forgiving: bool = True) -> Results:
+        """Ranked results for a user query: one page, with snippets.
+
+        With forgiving on, a query typed in the wrong keyboard layout is searched as retyped,
+        and one that finds nothing is searched with its misspelt words corrected.
+        """
         started = time.perf_counter()
         s = self.searcher()
-        parsed = parse_query(text, langs=langs, reader=s.reader())
+        reader = s.reader()
         filters = [wq.Or([wq.Term("lang", lang) for lang in langs])]
         if date_from or date_to:
             filters.append(wq.DateRange("date", date_from, date_to))
-        page_obj = s.search_page(
-            parsed.query, page, pagelen=per_page, filter=wq.And(filters),
-            sortedby="date" if sort == "date" else None, reverse=sort == "date",
-        )
+        args = dict(page=page, per_page=per_page, langs=langs, sort=sort, filter=wq.And(filters))
+        corrected, suggestion = None, None
+        fixed = layout_fix(text, reader, langs) if forgiving else None
+        if fixed:
+            corrected = {"query": fixed, "reason": "layout"}
+        parsed, page_obj = self._run(s, fixed or text, **args)
+        if forgiving and not fixed and page_obj.total < FEW_RESULTS:
+            better = spelling_fix(text, reader, langs)
+            if better and page_obj.total == 0:
+                parsed, page_obj = self._run(s, better, **args)
+                corrected = {"query": better, "reason": "spelling"}
+            elif better:
+                suggestion = better
         hits = []
         if (page - 1) * per_page < page_obj.total:  # Whoosh clamps a page past the end
-            for hit in page_obj:
-                stored = hit.fields()
-                lang, terms = stored["lang"], parsed.terms.get(stored["lang"], set())
-                hits.append(Hit(
-                    id=stored["id"], title=stored["title"], url=stored.get("url") or "",
-                    date=stored["date"].date().isoformat() if stored.get("date") else None,
-                    lang=lang, score=round(hit.score or 0.0, 4),
-                    snippet=snippet(stored["body"], lang, terms, parsed.prefixes),
-                    title_html=highlight(stored["title"], lang, terms, parsed.prefixes),
-                ))
+            hits = [self._hit(hit, parsed) for hit in page_obj]
         took = (time.perf_counter() - started) * 1000
         return Results(query=text, total=page_obj.total, page=page, per_page=per_page,
-                       took_ms=round(took, 1), hits=hits)
+                       took_ms=round(took, 1), hits=hits, corrected=corrected,
+                       suggestion=suggestion)
+
+    @staticmethod
+    def _run(s, text, page, per_page, langs, sort, filter):
+        parsed = parse_query(text, langs=langs, reader=s.reader())
+        page_obj = s.search_page(
+            parsed.query, page, pagelen=per_page, filter=filter,
+            sortedby="date" if sort == "date" else None, reverse=sort == "date",
+        )
+        return parsed, page_obj
+
+    @staticmethod
+    def _hit(hit, parsed) -> Hit:
+        stored = hit.fields()
+        lang, terms = stored["lang"], parsed.terms.get(stored["lang"], set())
+        return Hit(
+            id=stored["id"], title=stored["title"], url=stored.get("url") or "",
+            date=stored["date"].date().isoformat() if stored.get("date") else None,
+            lang=lang, score=round(hit.score or 0.0, 4),
+            snippet=snippet(stored["body"], lang, terms, parsed.prefixes),
+            title_html=highlight(stored["title"], lang, terms, parsed.prefixes),
+        )
 
     def document(self, doc_id: str) -> dict | None:
         """Stored fields of one document, or None."""

@@ -7,6 +7,7 @@ from whoosh import query as wq
 
 from search.morph import LANGS, lemmas
 from search.text import tokenize
+from search.variants import variants
 
 MAX_QUERY_WORDS = 64  # more words add cost, not precision
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many of the most frequent terms
@@ -37,15 +38,25 @@ def _fields(kinds, langs):
     return [(f"{k}_{lang}", lang) for k in kinds for lang in langs]
 
 
-def word_alternatives(word: str, lang: str) -> list[tuple[str, float]]:
-    """(lemma, boost) of a query word in one language: first reading full weight."""
-    return [(t, 1.0 if i == 0 else 0.6) for i, t in enumerate(lemmas(word, lang))]
+VARIANT_BOOST = 0.8  # another name of the same place (Запорожье for Запоріжжя)
 
 
-def _word_query(word, kinds, langs, parsed):
+def word_alternatives(word: str, lang: str, raw: str = "") -> list[tuple[str, float]]:
+    """(term, boost) of a query word in one language: its lemmas, then names of the same place.
+
+    raw is the word as typed (capitalisation tells a place name from a common word).
+    """
+    out = {t: 1.0 if i == 0 else 0.6 for i, t in enumerate(lemmas(word, lang))}
+    for term, term_lang in variants(raw or word):
+        if term_lang == lang:
+            out.setdefault(term, VARIANT_BOOST)
+    return list(out.items())
+
+
+def _word_query(word, raw, kinds, langs, parsed):
     subs = []
     for fname, lang in _fields(kinds, langs):
-        for term, boost in word_alternatives(word, lang):
+        for term, boost in word_alternatives(word, lang, raw):
             subs.append(wq.Term(fname, term, boost=boost))
             parsed.terms.setdefault(lang, set()).add(term)
     return wq.Or(subs)
@@ -67,12 +78,12 @@ def _prefix_query(prefix, kinds, langs, reader, parsed):
     return wq.Or(subs) if subs else wq.NullQuery
 
 
-def _phrase_query(words, kinds, langs, parsed):
+def _phrase_query(words, raws, kinds, langs, parsed):
     options = []
     for fname, lang in _fields(kinds, langs):
         steps = []
-        for w in words:
-            alts = word_alternatives(w, lang)
+        for w, raw in zip(words, raws, strict=True):
+            alts = word_alternatives(w, lang, raw)
             parsed.terms.setdefault(lang, set()).update(t for t, _ in alts)
             steps.append(wq.Or([wq.Term(fname, t) for t, _ in alts]))
         options.append(wq.Sequence(steps))
@@ -85,7 +96,9 @@ def _item_query(m, langs, reader, parsed):
     text = m.group("phrase") if m.group("phrase") is not None else m.group("word")
     if text.lower() == "title:":  # a field with no value searches nothing
         return None
-    words = [w for w, _, _ in tokenize(text)]
+    tokens = list(tokenize(text))
+    words = [w for w, _, _ in tokens]
+    raws = [text[a:b] for _, a, b in tokens]
     if not words:
         return None
     if m.group("phrase") is None and text.endswith("*") and len(words) == 1:
@@ -93,8 +106,8 @@ def _item_query(m, langs, reader, parsed):
         if len(prefix) >= MIN_PREFIX and reader is not None:
             return _prefix_query(prefix, kinds, langs, reader, parsed)
     if len(words) == 1:
-        return _word_query(words[0], kinds, langs, parsed)
-    return _phrase_query(words, kinds, langs, parsed)
+        return _word_query(words[0], raws[0], kinds, langs, parsed)
+    return _phrase_query(words, raws, kinds, langs, parsed)
 
 
 def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:

@@ -191,9 +191,10 @@ def suggest_word(reader, word: str, langs=LANGS) -> str | None:
         for cand in _one_edit_words(word, lang):
             lemma = lemmas(cand, lang)[0]
             if vocab.has(lemma, (lang,)):
-                key = (1, -vocab.freq[lemma], cand)
+                # Equal frequency: the dictionary form itself reads best (співпраця, not -праце).
+                key = (1, -vocab.freq[lemma], cand != lemma, cand)
                 best = key if best is None or key < best else best
     if best is not None:
-        return best[2]
+        return best[-1]
     found = close_terms(vocab, fold(word), langs)
     return found[0][2] if found else None

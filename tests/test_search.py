@@ -129,3 +129,41 @@ def test_odd_queries_never_raise_anything_but_query_error(engine, text):
 def test_phrase_is_a_sequence_of_alternatives():
     parsed = parse_query('"державні нагороди"')
     assert "Sequence" in repr(parsed.query)
+
+
+FORGIVING = [
+    # (query, reason it is corrected or None, corrected query, id that must be found)
+    ("cgsdghfwz", "layout", "співпраця", UK_PAGE),
+    ("vfibyjcnhjbntkm", "layout", "машиностроитель", RU_PAGE),
+    ("ljcdsljv", "layout", "досвідом", UK_PAGE),
+    ("співпраца", "spelling", "співпраця", UK_PAGE),
+    ("машиностроитль", "spelling", "машиностроитель", RU_PAGE),
+    ("Запорожье", None, None, UK_PAGE),  # another name of the same place: no correction needed
+    ("Zaporizhzhia", None, None, UK_PAGE),
+    ("Донецк", None, None, UK_PAGE),
+    ("Колесников", None, None, RU_PAGE),  # a surname in the index is not "corrected"
+    ("Семєчаєвський", None, None, UK_PAGE),
+]
+
+
+@pytest.mark.parametrize(("query", "reason", "fixed", "doc_id"), FORGIVING)
+def test_forgiving_search(engine, query, reason, fixed, doc_id):
+    res = engine.search(query)
+    assert (res.corrected or {}).get("reason") == reason
+    assert (res.corrected or {}).get("query") == fixed
+    assert doc_id in [h.id for h in res.hits]
+
+
+@pytest.mark.parametrize("query", ["Google", "COVID-19", "iPhone", "NATO", "Колесникова"])
+def test_real_words_are_not_corrected(engine, query):
+    res = engine.search(query)
+    assert res.corrected is None and res.suggestion is None
+
+
+def test_variant_is_highlighted_as_written(engine):
+    hit = engine.search("Запорожье").hits[0]
+    assert "<mark>Запоріжжі</mark>" in hit.snippet
+
+
+def test_forgiving_can_be_turned_off(engine):
+    assert engine.search("cgsdghfwz", forgiving=False).total == 0

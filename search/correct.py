@@ -1,0 +1,45 @@
+"""Forgiving queries: wrong keyboard layout and misspelt words, decided per search."""
+
+import re
+
+from search.layout import correct_layout
+from search.morph import lemmas
+from search.spelling import suggest_word
+from search.text import WORD_RE, fold, normalize
+
+KINDS = ("title", "body")
+FEW_RESULTS = 3  # below this many results a spelling suggestion is offered
+_SYNTAX = re.compile(r'["*:]|(^|\s)-|\bOR\b')
+
+
+def index_known(reader, langs):
+    """known(word): the word, or its first lemma, is a term of the index (a cheap lookup)."""
+    def known(word: str) -> bool:
+        w = fold(normalize(word))
+        return any((f"{kind}_{lang}", term) in reader
+                   for lang in langs for term in {w, lemmas(w, lang)[0]} for kind in KINDS)
+
+    return known
+
+
+def layout_fix(text: str, reader, langs) -> str | None:
+    """The query retyped in the layout the user meant, or None if it was typed right."""
+    if _SYNTAX.search(text):
+        return None  # operators mean the user typed on purpose
+    fixed = correct_layout(text, index_known(reader, langs))
+    return fixed if fixed and fixed != text else None
+
+
+def spelling_fix(text: str, reader, langs) -> str | None:
+    """The query with words the index lacks replaced by the closest indexed words, or None."""
+    if _SYNTAX.search(text):
+        return None
+    out, pos, changed = [], 0, False
+    for m in WORD_RE.finditer(text):
+        better = suggest_word(reader, m.group(), langs)
+        if better and fold(normalize(better)) != fold(normalize(m.group())):
+            out.append(text[pos:m.start()])
+            out.append(better)
+            pos, changed = m.end(), True
+    out.append(text[pos:])
+    return "".join(out) if changed else None
