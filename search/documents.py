@@ -15,7 +15,8 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 HTML_SUFFIXES = (".html", ".htm")
 # Encodings a Ukrainian or Russian text file is realistically in, besides UTF-8.
 LEGACY_ENCODINGS = ["cp1251", "koi8_r", "koi8_u", "utf_16", "mac_cyrillic", "cp866"]
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024  # one page or article; collections (.jsonl) are streamed
+MAX_BAD_UTF8 = 0.01  # a UTF-8 file with this share of broken bytes is UTF-8 with damage
 MAX_BODY_CHARS = 2_000_000  # longer bodies are cut: one huge file must not stall indexing
 
 
@@ -52,10 +53,12 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         if b"\x00" in data[:4096]:
             raise Skip("binary file (NUL bytes)") from None
-        best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-        if best is None:
-            raise Skip("binary or unknown encoding") from None
-        text = str(best)
+        text = data.decode("utf-8-sig", errors="replace")
+        if text.count("\ufffd") > len(text) * MAX_BAD_UTF8:
+            best = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+            if best is None:
+                raise Skip("binary or unknown encoding") from None
+            text = str(best)
     if "\x00" in text:
         raise Skip("binary file (NUL bytes)")
     return text
