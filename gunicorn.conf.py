@@ -4,7 +4,7 @@ import os
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("SEARCH_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("SEARCH_WORKERS", "2"))
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.environ.get("SEARCH_WORKERS") or 2)
 # Import the app (and its dictionaries) once in the master; workers fork with it loaded.
 preload_app = True
 # Recycle workers now and then so slow leaks cannot grow;

@@ -1,13 +1,18 @@
 """The Flask app through its test client: every route, every error, headers, i18n, reindex."""
 
 import re
+import runpy
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
+import search.morph
 from search.indexer import reindex
 from tests.web_helpers import WORD, build_index, write_news
 from web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +49,24 @@ def test_config_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path))
     assert create_app().config["SEARCH_INDEX_DIR"] == str(tmp_path)
     assert create_app({"SEARCH_INDEX_DIR": "x"}).config["SEARCH_INDEX_DIR"] == "x"
+
+
+def test_gunicorn_config(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("SEARCH_WORKERS", "3")
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert conf["preload_app"] is True and conf["workers"] == 3
+    assert conf["bind"] == "127.0.0.1:8000"
+    assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
+    assert not conf.get("reload")
+
+
+def test_wsgi_warms_dictionaries_and_builds_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path))
+    search.morph.analyzer.cache_clear()
+    module = runpy.run_path(str(ROOT / "wsgi.py"))
+    assert search.morph.analyzer.cache_info().currsize == 2  # uk and ru loaded at import
+    assert module["app"].config["SEARCH_INDEX_DIR"] == str(tmp_path)
 
 
 def test_home_page(client):
