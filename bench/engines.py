@@ -1,5 +1,6 @@
 """The engines compared: ours and the baselines, each able to index documents and rank ids."""
 
+import math
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,7 +15,7 @@ from search.analysis import language_analyzer
 from search.engine import Engine
 from search.indexer import document_fields, open_index
 from search.morph import lemmas
-from search.query import AND_MAX_WORDS, QueryError
+from search.query import AND_MAX_WORDS, QueryError, parse_query
 from search.schema import TITLE_BOOST
 from search.text import tokenize
 
@@ -49,8 +50,9 @@ class Ours:
 
     name = "ours"
 
-    def __init__(self, procs: int = 1):
+    def __init__(self, procs: int = 1, weighting=None):
         self.procs = procs
+        self.weighting = weighting  # experiments only: replaces the product's BM25F()
         self.engine = None
 
     def build(self, docs, path):
@@ -66,6 +68,8 @@ class Ours:
         self.path = Path(path)
         self.engine = Engine(self.path)
         self.engine.searcher()
+        if self.weighting is not None:
+            self.engine._searcher = self.engine._ix.searcher(weighting=self.weighting)
 
     def search(self, text, lang, k=10):
         if self.engine is None:
@@ -79,6 +83,54 @@ class Ours:
         if self.engine is not None:
             self.engine.close()
             self.engine = None
+
+
+class OursOrFallback(Ours):
+    """Experiment, not the product: ours, with the top k filled up by OR-ed matches."""
+
+    name = "ours+or-fill"
+
+    def search(self, text, lang, k=10):
+        ranked = super().search(text, lang, k)
+        if len(ranked) >= k:
+            return ranked
+        s = self.engine.searcher()
+        try:
+            q = parse_query(text, langs=(lang,), reader=s.reader()).query
+        except QueryError:
+            return ranked
+        if not isinstance(q, wq.And):
+            return ranked
+        more = s.search(wq.Or(q.subqueries), limit=k * 2, filter=wq.Term("lang", lang))
+        for hit in more:
+            if hit["id"] not in ranked:
+                ranked.append(hit["id"])
+        return ranked[:k]
+
+
+class IdfBM25F(BM25F):
+    """BM25F with another idf: 'lucene' log(1+(N-n+.5)/(n+.5)) or 'fts5' (floored at 1e-6)."""
+
+    def __init__(self, kind="lucene", **kwargs):
+        super().__init__(**kwargs)
+        self.kind = kind
+
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()
+        n, dc = parent.doc_frequency(fieldname, text), parent.doc_count_all()
+        if self.kind == "fts5":
+            return max(math.log((dc - n + 0.5) / (n + 0.5)), 1e-6)
+        return math.log(1 + (dc - n + 0.5) / (n + 0.5))
+
+
+def ours_variant(name: str) -> Ours:
+    """An experiment on top of the product: 'ours+or-fill', 'ours+idf-fts5', combinations."""
+    parts = name.split("+")[1:]
+    kind = next((p[4:] for p in parts if p.startswith("idf-")), None)
+    engine = (OursOrFallback if "or-fill" in parts else Ours)(
+        weighting=IdfBM25F(kind) if kind else None)
+    engine.name = name
+    return engine
 
 
 class PyStemFilter(Filter):
@@ -204,10 +256,11 @@ class Fts5:
 class Tantivy:
     """tantivy BM25 on our own lemmas: text pre-analysed by our analyzer, whitespace-split."""
 
-    name = "tantivy-lemmas"
-
-    def __init__(self, threads: int = 1):
+    def __init__(self, threads: int = 1, pre_analysed: bool = True):
         self.threads = threads
+        self.pre_analysed = pre_analysed
+        self.name = "tantivy-lemmas" if pre_analysed else "tantivy-default"
+        self.tokenizer = "ws" if pre_analysed else "default"
         self.index = None
 
     def schema(self):
@@ -215,8 +268,8 @@ class Tantivy:
 
         sb = tantivy.SchemaBuilder()
         sb.add_text_field("id", stored=True, tokenizer_name="raw")
-        sb.add_text_field("title", tokenizer_name="ws")
-        sb.add_text_field("body", tokenizer_name="ws")
+        sb.add_text_field("title", tokenizer_name=self.tokenizer)
+        sb.add_text_field("body", tokenizer_name=self.tokenizer)
         return sb.build()
 
     def _open(self, path):
@@ -237,9 +290,11 @@ class Tantivy:
         self._open(self.path)
         writer = self.index.writer(heap_size=128_000_000, num_threads=self.threads)
         for doc in docs:
-            writer.add_document(tantivy.Document(
-                id=doc.id, title=self.analysed(doc.title, doc.lang),
-                body=self.analysed(doc.body, doc.lang)))
+            if self.pre_analysed:
+                title, body = self.analysed(doc.title, doc.lang), self.analysed(doc.body, doc.lang)
+            else:
+                title, body = doc.title, doc.body
+            writer.add_document(tantivy.Document(id=doc.id, title=title, body=body))
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()

@@ -10,7 +10,14 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import querysets  # noqa: E402
-from bench.engines import Fts5, Ours, Tantivy, WhooshBaseline, snowball_lang  # noqa: E402
+from bench.engines import (  # noqa: E402
+    Fts5,
+    Ours,
+    Tantivy,
+    WhooshBaseline,
+    ours_variant,
+    snowball_lang,
+)
 from bench.metrics import summarize  # noqa: E402
 from bench.pg import Cluster, Postgres  # noqa: E402
 from bench.report import WORK, table, write_json  # noqa: E402
@@ -20,6 +27,8 @@ METRICS = ("MRR@10", "R@10", "nDCG@10")
 
 
 def make_engine(name, cluster):
+    if name.startswith("ours+"):
+        return ours_variant(name)
     return {"ours": Ours, "whoosh-std": WhooshBaseline,
             "whoosh-stem": lambda: WhooshBaseline(stem=True), "sqlite-fts5": Fts5,
             "tantivy-lemmas": Tantivy, "postgres": lambda: Postgres(cluster)}[name]()
@@ -45,7 +54,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", default="../shared", help="folder holding corpora/")
     ap.add_argument("--sets", default=",".join(querysets.SETS))
-    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--engines", default=",".join(ENGINES),
+                    help=f"comma list of {', '.join(ENGINES)} and experiments: "
+                    "ours+or-fill, ours+idf-fts5, ours+idf-lucene and their combinations")
     ap.add_argument("--quick", action="store_true", help="small sets (bench/work/querysets-quick)")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true", help="do not write bench/results/*.json")
@@ -79,7 +90,7 @@ def main(argv=None):
                     results[name]["engines"][ename] = {"n/a": pg_error}
                     continue
                 engine = make_engine(ename, cluster)
-                path = work / "relevance" / ename / name.replace("/", "-")
+                path = work / "relevance" / size / ename / name.replace("/", "-")
                 metrics, runs, t_index, t_query = evaluate(engine, docs, queries, path)
                 note = None
                 if ename == "whoosh-stem" and not snowball_lang(lang):
