@@ -39,7 +39,11 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
         # Numbers are not words; "1220-го" also gives "1220".
         parts = [p for p in word.split("-") if _DIGIT.search(p)]
         return tuple(dict.fromkeys([word] + parts))
-    parses = analyzer(lang).parse(word)
+    try:
+        parses = analyzer(lang).parse(word)
+    except ValueError:
+        # pymorphy3 asks unicodedata.name() about letters; some (Tangut, new CJK) have none.
+        return (word,)
     known = [p.normal_form for p in parses if _method(p) in _KNOWN_METHODS]
     if known:
         out = known
