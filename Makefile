@@ -36,6 +36,7 @@ run: index
 	SEARCH_INDEX_DIR=$(INDEX) $(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 test: install system-deps
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 lint: install
