@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 import search.morph
+import web.searching
 from search.indexer import reindex
 from tests.web_helpers import WORD, build_index, write_news
 from web import create_app
@@ -133,7 +134,8 @@ def test_api_pagination(client):
 
 def test_api_search_shape(client):
     body = client.get(f"/api/search?q={WORD}&per_page=3").json
-    assert set(body) == {"query", "total", "page", "per_page", "took_ms", "hits"}
+    assert set(body) == {"query", "total", "page", "per_page", "took_ms", "hits",
+                         "corrected", "suggestion"}
     assert body["query"] == WORD and body["page"] == 1 and body["per_page"] == 3
     assert len(body["hits"]) == 3
     for hit in body["hits"]:
@@ -167,6 +169,36 @@ def test_sort_by_date(client):
 def test_empty_form_fields_mean_no_filter(client):
     body = client.get(f"/api/search?q={WORD}&lang=&from=&to=&sort=&page=").json
     assert body["total"] == 15
+
+
+def test_misspelt_query_is_corrected_unless_exact(client):
+    body = client.get("/api/search?q=вибари").json
+    assert body["corrected"] == {"query": WORD, "reason": "spelling"} and body["total"] == 15
+    page = html(client.get("/search?q=вибари"))
+    assert f"Показано результати для «{WORD}»" in page and "exact=1" in page
+    exact = client.get("/api/search?q=вибари&exact=1").json
+    assert exact["corrected"] is None and exact["total"] == 0
+    assert 'name="exact" value="1"' in html(client.get("/search?q=вибари&exact=1"))
+
+
+def test_did_you_mean_link(client, monkeypatch):
+    real = web.searching.execute
+
+    def with_suggestion(params):
+        res = real(params)
+        res.suggestion = "вибори у Києві"
+        return res
+
+    monkeypatch.setattr(web.searching, "execute", with_suggestion)
+    page = html(client.get(f"/search?q={WORD}&page=2"))
+    assert "Можливо, ви мали на увазі:" in page
+    assert "q=%D0%B2%D0%B8%D0%B1%D0%BE%D1%80%D0%B8+%D1%83+%D0%9A%D0%B8%D1%94%D0%B2%D1%96" in page
+    assert client.get(f"/api/search?q={WORD}").json["suggestion"] == "вибори у Києві"
+
+
+def test_api_reports_no_correction_for_a_good_query(client):
+    body = client.get(f"/api/search?q={WORD}").json
+    assert body["corrected"] is None and body["suggestion"] is None
 
 
 def test_no_results_page(client):
@@ -259,7 +291,7 @@ def test_openapi_document(client):
     assert {"/api/search", "/healthz"} <= set(spec["paths"])
     assert "Error" in spec["components"]["schemas"]
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "lang", "sort", "from", "to"}
+    assert names == {"q", "page", "per_page", "lang", "sort", "from", "to", "exact"}
 
 
 API_ERRORS = [
@@ -277,6 +309,7 @@ API_ERRORS = [
     ("GET", "/api/search?q=x&per_page=1000", 400),
     ("GET", "/api/search?q=x&lang=xx", 400),
     ("GET", "/api/search?q=x&sort=xx", 400),
+    ("GET", "/api/search?q=x&exact=2", 400),
     ("GET", "/api/search?q=x&from=not-a-date", 400),
     ("GET", "/api/search?q=x&to=2024-13-01", 400),
     ("GET", "/api/search?q=x&from=2024-02-01&to=2024-01-01", 400),

@@ -18,6 +18,7 @@ def search():
         "query": params.q, "total": res.total, "page": res.page, "per_page": res.per_page,
         "took_ms": res.took_ms,
         "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in res.hits],
+        "corrected": res.corrected, "suggestion": res.suggestion,
     })
 
 

@@ -28,6 +28,8 @@ SEARCH_PARAMS = [
            {"type": "string", "enum": ["", *LANGS]}),
     _param("sort", "Order of hits.", {"type": "string", "enum": list(SORTS),
                                       "default": "relevance"}),
+    _param("exact", "1: search the query exactly as typed, without correcting the keyboard "
+           "layout or spelling.", {"type": "integer", "enum": [0, 1], "default": 0}),
     _param("from", "Earliest publication date, inclusive (YYYY-MM-DD).",
            {"type": "string", "format": "date"}),
     _param("to", "Latest publication date, inclusive (YYYY-MM-DD).",
@@ -66,6 +68,18 @@ SCHEMAS = {
             "per_page": {"type": "integer", "minimum": 1},
             "took_ms": {"type": "number", "minimum": 0},
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "corrected": {
+                "description": "What was searched instead of the query, and why.",
+                "oneOf": [
+                    {"type": "null"},
+                    {"type": "object", "required": ["query", "reason"],
+                     "properties": {"query": {"type": "string"},
+                                    "reason": {"type": "string",
+                                               "enum": ["layout", "spelling"]}}},
+                ],
+            },
+            "suggestion": {"type": ["string", "null"],
+                           "description": "A 'did you mean' query, offered but not searched."},
         },
     },
     "Health": {

@@ -33,6 +33,7 @@ class SearchParams:
     sort: str = "relevance"
     date_from: date | None = None
     date_to: date | None = None
+    exact: bool = False  # search the query as typed: no layout or spelling correction
 
 
 def _int(args, name: str, default: int, low: int, high: int) -> int:
@@ -83,6 +84,7 @@ def parse_params(args) -> SearchParams:
         sort=_choice(args, "sort", SORTS, "relevance"),
         date_from=_date(args, "from"),
         date_to=_date(args, "to"),
+        exact=_choice(args, "exact", ("0", "1"), "0") == "1",
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ParamError("from", "'from' is after 'to'")
@@ -97,6 +99,7 @@ def execute(params: SearchParams) -> Results:
         date_from=datetime.combine(params.date_from, time.min) if params.date_from else None,
         # The "to" day is included whole.
         date_to=datetime.combine(params.date_to, time.max) if params.date_to else None,
+        forgiving=not params.exact,
     )
 
 
