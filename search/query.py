@@ -55,6 +55,9 @@ def word_alternatives(word: str, lang: str, raw: str = "") -> list[tuple[str, fl
 
 def _word_query(word, raw, kinds, langs, parsed):
     subs = []
+    for lang in langs:
+        # The word as typed is highlighted too (and its first letters find its forms fast).
+        parsed.terms.setdefault(lang, set()).add(word)
     for fname, lang in _fields(kinds, langs):
         for term, boost in word_alternatives(word, lang, raw):
             subs.append(wq.Term(fname, term, boost=boost))
@@ -84,7 +87,7 @@ def _phrase_query(words, raws, kinds, langs, parsed):
         steps = []
         for w, raw in zip(words, raws, strict=True):
             alts = word_alternatives(w, lang, raw)
-            parsed.terms.setdefault(lang, set()).update(t for t, _ in alts)
+            parsed.terms.setdefault(lang, set()).update([w, *(t for t, _ in alts)])
             steps.append(wq.Or([wq.Term(fname, t) for t, _ in alts]))
         options.append(wq.Sequence(steps))
     return wq.Or(options)

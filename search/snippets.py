@@ -5,12 +5,26 @@ import re
 from html import escape
 
 from search.morph import lemmas
-from search.text import MAX_WORD, WORD_RE, normalize
+from search.text import HOMOGLYPHS, MAX_WORD, WORD_RE, normalize
 
 SNIPPET_CHARS = 260
 SCAN_CHARS = 200_000  # beyond this a match is not looked for: snippets must stay fast
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _SPACES = re.compile(r"\s+")
+HEAD = 2  # letters of a query term that a candidate word must start with
+# How else a term's letter may be written in a text: terms are folded (ё→е, ґ→г) and Cyrillic.
+_SPELLINGS = {"е": "ё", "г": "ґ", "'": "’ʼ‘`´"}
+for _latin, _cyr in HOMOGLYPHS.items():
+    _SPELLINGS[_cyr] = _SPELLINGS.get(_cyr, "") + chr(_latin)
+
+
+@functools.lru_cache(maxsize=4096)
+def _candidates(heads: frozenset[str]) -> re.Pattern:
+    """A regex for word starts that could be a form of the terms (their first letters)."""
+    alts = []
+    for head in sorted(heads):
+        alts.append("".join(f"[{re.escape(c + _SPELLINGS.get(c, ''))}]" for c in head))
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alts) + ")", re.IGNORECASE)
 
 
 def match_spans(text: str, lang: str, terms: set[str], prefixes=()) -> list[tuple[int, int]]:
@@ -19,10 +33,23 @@ def match_spans(text: str, lang: str, terms: set[str], prefixes=()) -> list[tupl
     if not terms and not prefixes:
         return spans
     prefixes = tuple(prefixes)
-    for m in WORD_RE.finditer(text, 0, SCAN_CHARS):
+    # Only words that start like a query term are analysed: a C-speed scan skips the rest.
+    # (A form that shares no first letters with its lemma or the query word is not marked.)
+    heads = _candidates(frozenset(t[:HEAD] for t in (*terms, *prefixes) if t))
+    end = min(len(text), SCAN_CHARS)
+    pos = 0
+    while True:
+        c = heads.search(text, pos, end)
+        if not c:
+            break
+        m = WORD_RE.match(text, c.start(), end)
+        if not m:
+            pos = c.end()
+            continue
         forms = _forms(m.group(), lang)
         if not terms.isdisjoint(forms) or (prefixes and any(f.startswith(prefixes) for f in forms)):
             spans.append(m.span())
+        pos = m.end()
     return spans
 
 
