@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SHARED ?= ../shared
 
-.PHONY: install install-bench system-deps run index test lint eval bench clean
+.PHONY: install install-bench system-deps run index test lint eval bench load clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ eval: install-bench
 
 bench: install-bench
 	$(PY) bench/speed.py --shared $(SHARED)
+
+# Load test: gunicorn over $(INDEX), 8/32/64 clients for 60 s each, loopback only.
+load: index
+	$(PY) bench/load.py --index $(INDEX) --clients 8,32,64 --seconds 60
 
 clean:
 	rm -rf $(VENV) *.egg-info
