@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -64,9 +65,12 @@ def decode(data: bytes) -> str:
     return text
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _clean(text: str) -> str:
     # Control characters other than line breaks and tabs are junk in a news text.
-    return "".join(c for c in text if c >= " " or c in "\n\t")[:MAX_BODY_CHARS]
+    return _CONTROL.sub("", text[:MAX_BODY_CHARS])
 
 
 def _date(value) -> datetime | None:

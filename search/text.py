@@ -1,5 +1,6 @@
 """Tokenizing and normalising token text (never the stored text)."""
 
+import functools
 import re
 import unicodedata
 
@@ -31,6 +32,7 @@ def is_cyrillic(word: str) -> bool:
     return bool(_CYRILLIC.search(word))
 
 
+@functools.lru_cache(maxsize=400_000)
 def normalize(word: str) -> str:
     """Token text as looked up in dictionaries: NFC, lowercase, one apostrophe, no stress marks."""
     word = unicodedata.normalize("NFC", word)
