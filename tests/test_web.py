@@ -315,6 +315,7 @@ API_ERRORS = [
     ("GET", "/api/search?q=x&from=2024-02-01&to=2024-01-01", 400),
     ("GET", "/api/nope", 404),
     ("GET", "/api/", 404),
+    ("GET", "/api", 404),
     ("POST", "/api/search?q=x", 405),
     ("DELETE", "/api/openapi.json", 405),
     ("PUT", "/healthz", 405),

@@ -18,7 +18,7 @@ CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
 
 
 def wants_json() -> bool:
-    return request.path.startswith(JSON_PREFIXES)
+    return request.path == "/api" or request.path.startswith(JSON_PREFIXES)
 
 
 def envelope(status: int, message: str, code: str | None = None):

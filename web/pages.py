@@ -67,13 +67,13 @@ def results():
         message = (t["bad_param"].format(param=e.param) if isinstance(e, ParamError)
                    else t["bad_query"])
         return _page("results.html", 400, q=form.get("q", ""), form=form, error=message,
-                     res=None, doc_count=doc_count())
+                     res=None)
     except IndexUnavailable:
         return _page("results.html", 503, q=form.get("q", ""), form=form,
-                     error=STRINGS[ui_lang()]["error_503"], res=None, doc_count=0)
+                     error=STRINGS[ui_lang()]["error_503"], res=None)
     pages = max(1, math.ceil(res.total / params.per_page))
     return _page("results.html", q=params.q, form=form, params=params, res=res, error=None,
-                 pages=pages, link_for=link_for, page_url=page_url, doc_count=doc_count())
+                 pages=pages, link_for=link_for, page_url=page_url)
 
 
 @bp.get("/doc/<path:doc_id>")
