@@ -8,7 +8,7 @@ from schemathesis import checks
 from tests.web_helpers import build_index
 from web import create_app
 
-OPERATIONS = ["GET /api/search", "GET /healthz"]
+OPERATIONS = ["GET /api/search", "GET /api/suggest", "GET /healthz"]
 
 
 @pytest.fixture(scope="module")

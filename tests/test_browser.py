@@ -1,69 +1,27 @@
 """A real gunicorn over a tmp index, driven by headless Chromium through Playwright."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
+from tests.servers import gunicorn
 from tests.web_helpers import WORD, build_index
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(base: str, proc, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError("gunicorn did not become healthy")
 
 
 @pytest.fixture
 def server(tmp_path):
     """Base URL of a gunicorn serving 15 docs that all contain WORD."""
     index_dir, _ = build_index(tmp_path, 15)
-    port = _free_port()
-    env = {**os.environ, "SEARCH_INDEX_DIR": str(index_dir)}
-    log = (tmp_path / "gunicorn.log").open("wb")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc)
+    with gunicorn(index_dir, workers=2, log=tmp_path / "gunicorn.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture
@@ -122,3 +80,85 @@ def test_mobile_layout_and_filters(server, browser, tmp_path):
     page.wait_for_url("**from=2024-01-10*")
     assert "Найдено: 6" in page.inner_text("main")
     page.screenshot(path=str(tmp_path / "mobile.png"), full_page=True)
+
+
+def _console_errors(page) -> list:
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def test_suggest_as_you_type(server, browser, tmp_path):
+    page = browser.new_page(locale="uk-UA", viewport={"width": 1000, "height": 700})
+    errors = _console_errors(page)
+    page.goto(server + "/")
+    box = page.locator("#q")
+    assert box.evaluate("el => el === document.activeElement")  # still autofocused
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-autocomplete") == "list"
+    assert box.get_attribute("aria-expanded") == "false"
+    listbox = page.locator("#" + box.get_attribute("aria-controls"))
+    assert listbox.get_attribute("role") == "listbox" and listbox.is_hidden()
+
+    box.press_sequentially("голо", delay=120)  # a person typing
+    options = listbox.locator("li[role=option]")
+    options.first.wait_for()
+    assert listbox.is_visible() and box.get_attribute("aria-expanded") == "true"
+    assert options.first.inner_text() == "голосувати"
+    assert box.get_attribute("aria-activedescendant") is None
+    page.screenshot(path=str(tmp_path / "suggest-open.png"))
+
+    box.press("ArrowDown")
+    first = options.first
+    assert first.get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    box.press("Enter")
+    page.wait_for_url("**/search?*")
+    assert parse_qs(urlsplit(page.url).query)["q"] == ["голосувати"]
+    assert page.input_value("#q") == "голосувати"
+    assert "Знайдено: 15" in page.inner_text("main")
+    assert page.locator("li.hit").count() == 10
+    assert errors == []  # no CSP violations or script errors
+
+
+def test_suggestions_escape_and_click_on_results_page(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    errors = _console_errors(page)
+    page.goto(f"{server}/search?q={WORD}&ui=ru")
+    box = page.locator("#q")
+    listbox = page.locator("[role=listbox]")
+    assert listbox.is_hidden()  # nothing suggested until something is typed
+    box.fill("")
+    box.press_sequentially("нов", delay=100)
+    listbox.locator("[role=option]").first.wait_for()
+    # The list fits the phone screen and lies over the page, not beside it.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(tmp_path / "suggest-mobile.png"))
+    box.press("Escape")
+    assert listbox.is_hidden() and box.get_attribute("aria-expanded") == "false"
+    assert box.input_value() == "нов"  # Escape closes the list, it does not clear the box
+
+    box.press_sequentially("и", delay=100)
+    option = listbox.locator("[role=option]", has_text="новина")
+    option.first.click()
+    page.wait_for_url("**/search?*")
+    args = parse_qs(urlsplit(page.url).query)
+    assert args["q"] == ["новина"] and args["ui"] == ["ru"]  # the rest of the form goes too
+    assert "Найдено: 15" in page.inner_text("main")
+    assert errors == []
+
+
+def test_without_javascript_the_form_is_plain(server, browser):
+    context = browser.new_context(java_script_enabled=False, locale="uk-UA")
+    try:
+        page = context.new_page()
+        page.goto(server + "/")
+        box = page.locator("#q")
+        assert box.get_attribute("role") is None and page.locator("[role=listbox]").count() == 0
+        box.fill(WORD)
+        box.press("Enter")
+        page.wait_for_url("**/search?*")
+        assert "Знайдено: 15" in page.inner_text("main")
+    finally:
+        context.close()

@@ -1,14 +1,16 @@
-"""JSON API: search, its OpenAPI description, and the health check."""
+"""JSON API: search, suggestions as you type, its OpenAPI description, the health check."""
 
 from flask import Blueprint, jsonify, request
 
 from web.index import health
 from web.openapi import spec
 from web.searching import run_search
+from web.suggesting import parse_suggest_params, suggest
 
 bp = Blueprint("api", __name__)
 
 HIT_FIELDS = ("id", "title", "url", "date", "lang", "score", "snippet")
+SUGGEST_MAX_AGE = 60  # seconds
 
 
 @bp.get("/api/search")
@@ -20,6 +22,15 @@ def search():
         "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in res.hits],
         "corrected": res.corrected, "suggestion": res.suggestion,
     })
+
+
+@bp.get("/api/suggest")
+def suggestions():
+    params = parse_suggest_params(request.args)
+    resp = jsonify({"query": params.q, "suggestions": suggest(params)})
+    # Completions change only with the index; a minute of staleness is harmless.
+    resp.headers["Cache-Control"] = f"max-age={SUGGEST_MAX_AGE}"
+    return resp
 
 
 @bp.get("/api/openapi.json")

@@ -58,6 +58,8 @@ STRINGS = {
         "switch_ui": "Русский",
         "switch_ui_lang": "ru",
         "opensearch_desc": "Пошук українських і російських новин",
+        "suggest_label": "Підказки",
+        "suggest_count": "Підказок: {n}. Оберіть стрілками вгору й униз.",
     },
     "ru": {
         "site_name": "Поиск новостей",
@@ -110,6 +112,8 @@ STRINGS = {
         "switch_ui": "Українська",
         "switch_ui_lang": "uk",
         "opensearch_desc": "Поиск украинских и русских новостей",
+        "suggest_label": "Подсказки",
+        "suggest_count": "Подсказок: {n}. Выбирайте стрелками вверх и вниз.",
     },
 }
 

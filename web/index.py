@@ -33,15 +33,23 @@ class _GuardedEngine:
         method = getattr(self._engine, name)
 
         def call(*args, **kwargs):
-            # Whoosh searchers are not safe to refresh from two threads at once.
-            with _lock:
-                try:
-                    return method(*args, **kwargs)
-                except (OSError, EmptyIndexError) as e:
-                    raise IndexUnavailable(
-                        "the search index has not been built yet; run `search reindex`"
-                    ) from e
+            return _guarded(method, *args, **kwargs)
         return call
+
+    def with_reader(self, fn, *args, **kwargs):
+        """fn(reader, *args, **kwargs) on the latest index reader, under the same guard."""
+        return _guarded(lambda: fn(self._engine.searcher().reader(), *args, **kwargs))
+
+
+def _guarded(fn, *args, **kwargs):
+    # Whoosh searchers are not safe to refresh from two threads at once.
+    with _lock:
+        try:
+            return fn(*args, **kwargs)
+        except (OSError, EmptyIndexError) as e:
+            raise IndexUnavailable(
+                "the search index has not been built yet; run `search reindex`"
+            ) from e
 
 
 def get_engine() -> _GuardedEngine:

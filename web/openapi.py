@@ -3,6 +3,7 @@
 from search.engine import SORTS
 from search.morph import LANGS
 from web.searching import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
+from web.suggesting import DEFAULT_SUGGEST, MAX_SUGGEST, MAX_SUGGEST_CHARS
 
 
 def _param(name, description, schema, required=False):
@@ -34,6 +35,15 @@ SEARCH_PARAMS = [
            {"type": "string", "format": "date"}),
     _param("to", "Latest publication date, inclusive (YYYY-MM-DD).",
            {"type": "string", "format": "date"}),
+]
+
+SUGGEST_PARAMS = [
+    _param("q", "What is typed so far: the last word is completed, earlier words are kept. "
+           "Surrounding spaces are stripped (and not counted).",
+           {"type": "string", "minLength": 1, "maxLength": MAX_SUGGEST_CHARS, "pattern": r"\S",
+            "examples": ["пром", "выбо"]}, required=True),
+    _param("limit", "Most completions to return.",
+           {"type": "integer", "minimum": 1, "maximum": MAX_SUGGEST, "default": DEFAULT_SUGGEST}),
 ]
 
 SCHEMAS = {
@@ -82,6 +92,18 @@ SCHEMAS = {
                            "description": "A 'did you mean' query, offered but not searched."},
         },
     },
+    "Suggestions": {
+        "type": "object", "required": ["query", "suggestions"],
+        "properties": {
+            "query": {"type": "string", "description": "q with surrounding spaces stripped."},
+            "suggestions": {
+                "type": "array", "maxItems": MAX_SUGGEST, "items": {"type": "string"},
+                "description": "Index words completing the last word of the query (earlier "
+                               "words kept as typed), most frequent first; then titles of "
+                               "documents that start with the query.",
+            },
+        },
+    },
     "Health": {
         "type": "object", "required": ["status", "index_readable", "doc_count", "generation"],
         "properties": {
@@ -115,6 +137,20 @@ def spec() -> dict:
                     "200": _json("SearchResults", "A page of results."),
                     "400": _error("Missing, empty or invalid parameter, or a query with "
                                   "no words."),
+                    "503": _error("The index has not been built yet."),
+                },
+            }},
+            "/api/suggest": {"get": {
+                "operationId": "suggest",
+                "summary": "Completions of a partly typed query, for suggest-as-you-type.",
+                "parameters": SUGGEST_PARAMS,
+                "responses": {
+                    "200": {**_json("Suggestions", "Completions; possibly none."),
+                            "headers": {"Cache-Control": {
+                                "description": "Cacheable for a minute.",
+                                "schema": {"type": "string", "const": "max-age=60"}}}},
+                    "400": _error(f"Missing or empty q, q longer than {MAX_SUGGEST_CHARS} "
+                                  "characters, or an invalid limit."),
                     "503": _error("The index has not been built yet."),
                 },
             }},
