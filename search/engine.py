@@ -13,6 +13,7 @@ from search.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.morph import LANGS
 from search.query import parse_query
 from search.snippets import highlight, snippet
+from search.suggest import complete
 
 SORTS = ("relevance", "date")
 
@@ -76,6 +77,10 @@ class Engine:
             except OSError:
                 pass  # its generation may be gone already; nothing left to release
             self._searcher = None
+
+    def warm(self) -> None:
+        """Build the spelling and completion tables of this generation now, not mid-request."""
+        complete(self.searcher().reader(), "а")
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
