@@ -10,6 +10,7 @@ from whoosh import query as wq
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from search.analysis import language_analyzer
 from search.engine import Engine
@@ -68,8 +69,10 @@ class Ours:
         self.path = Path(path)
         self.engine = Engine(self.path)
         self.engine.searcher()
-        if self.weighting is not None:
-            self.engine._searcher = self.engine._ix.searcher(weighting=self.weighting)
+        if self.weighting is not None:  # same reader, another scoring function
+            old = self.engine._searcher
+            self.engine._searcher = Searcher(old.reader(), weighting=self.weighting,
+                                             fromindex=old._ix)
 
     def search(self, text, lang, k=10):
         if self.engine is None:

@@ -54,6 +54,8 @@ class Cluster:
                           "--locale=C.UTF-8")
             if r.returncode:
                 return f"initdb failed: {r.stderr.strip()[-400:]}"
+        if self._run("pg_ctl", "-D", self.data, "status").returncode == 0:
+            self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")  # a killed run's
         r = self._run("pg_ctl", "-D", self.data, "-l", self.root / "log", "-w", "-t", "60",
                       "-o", f"-p {PORT} -k {self.root} -c listen_addresses=127.0.0.1", "start")
         if r.returncode:

@@ -20,7 +20,7 @@ from bench.engines import (  # noqa: E402
 )
 from bench.metrics import summarize  # noqa: E402
 from bench.pg import Cluster, Postgres  # noqa: E402
-from bench.report import WORK, table, write_json  # noqa: E402
+from bench.report import WORK, git_commit, table, write_json  # noqa: E402
 
 ENGINES = ("ours", "whoosh-std", "whoosh-stem", "sqlite-fts5", "postgres", "tantivy-lemmas")
 METRICS = ("MRR@10", "R@10", "nDCG@10")
@@ -61,6 +61,7 @@ def main(argv=None):
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true", help="do not write bench/results/*.json")
     args = ap.parse_args(argv)
+    commit = git_commit()  # the code this run imported, not whatever is checked out at the end
     size = "quick" if args.quick else "full"
     work = Path(args.work)
     qdir = work / ("querysets-quick" if args.quick else "querysets")
@@ -76,7 +77,7 @@ def main(argv=None):
         pg_error = cluster.start()
         if pg_error:
             print(f"postgres: n/a ({pg_error})", file=sys.stderr)
-    results = {}
+    results, built = {}, {}
     try:
         for name in sets:
             ids, queries, digest = frozen[name]
@@ -91,7 +92,13 @@ def main(argv=None):
                     continue
                 engine = make_engine(ename, cluster)
                 path = work / "relevance" / size / ename / name.replace("/", "-")
+                if ename.startswith("ours+") and "ours" in built.get(name, ()):
+                    path = built[name]["ours"]  # experiments search the product's own index
+                    engine.build = lambda docs, p: None
+                    engine.path = path
                 metrics, runs, t_index, t_query = evaluate(engine, docs, queries, path)
+                if ename == "ours":
+                    built.setdefault(name, {})["ours"] = path
                 note = None
                 if ename == "whoosh-stem" and not snowball_lang(lang):
                     note = "no Snowball stemmer for this language: unstemmed"
@@ -113,7 +120,8 @@ def main(argv=None):
     print(text)
     if not args.no_json:
         path = write_json("relevance-quick" if args.quick else "relevance",
-                          {"size": size, "k": 10, "sets": results, "table": text})
+                          {"size": size, "k": 10, "sets": results, "table": text},
+                          commit=commit)
         print(f"\nwrote {path}", file=sys.stderr)
     return results
 

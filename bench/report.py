@@ -42,13 +42,13 @@ def today() -> str:
     return datetime.date.today().isoformat()
 
 
-def write_json(kind: str, payload: dict, folder=RESULTS) -> Path:
-    """bench/results/<kind>-<date>.json with machine, date and commit added."""
+def write_json(kind: str, payload: dict, folder=RESULTS, commit=None) -> Path:
+    """bench/results/<kind>-<date>.json with machine, date and commit (of the run's start)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{kind}-{today()}.json"
     data = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "commit": git_commit(), "machine": machine(), **payload}
+            "commit": commit or git_commit(), "machine": machine(), **payload}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
 

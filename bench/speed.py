@@ -22,6 +22,7 @@ from search.text import tokenize  # noqa: E402
 WINDOW = 45  # words per paragraph-sized document for the latency corpus
 QUERY_KINDS = ("1-word", "2-word", "3-word", "phrase", "headline")
 INDEX_ENGINES = ("ours", "whoosh-std", "tantivy-default", "tantivy-lemmas", "sqlite-fts5")
+PARALLEL = ("ours", "whoosh-std", "tantivy-default")  # engines measured with procs > 1 too
 
 
 def dataset(name, shared) -> list[Document]:
@@ -221,6 +222,7 @@ def main(argv=None):
     ap.add_argument("--path")
     ap.add_argument("--queries-file", dest="queries_file")
     args = ap.parse_args(argv)
+    commit = git_commit()  # the code this run imported, not whatever is checked out at the end
     ARGS = args
     if args.mode == "_build":
         args.procs = int(args.procs)
@@ -241,7 +243,7 @@ def main(argv=None):
         for ds in datasets:
             for engine in args.index_engines.split(","):
                 for procs in _ints(args.procs):
-                    if procs > 1 and engine == "sqlite-fts5":
+                    if procs > 1 and engine not in PARALLEL:
                         continue
                     r = run_child("_build", "--dataset", ds, "--engine", engine, "--procs", procs,
                                   "--path", work / "speed" / f"idx-{engine}-{ds}-{procs}",
@@ -271,7 +273,7 @@ def main(argv=None):
     print(text)
     if not args.no_json:
         name = f"{args.out_name}-quick" if args.quick else args.out_name
-        path = write_json(name, {**result, "sizes": sizes, "tables": text})
+        path = write_json(name, {**result, "sizes": sizes, "tables": text}, commit=commit)
         print(f"\nwrote {path}", file=sys.stderr)
     return result
 
