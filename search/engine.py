@@ -128,10 +128,15 @@ class Engine:
     @staticmethod
     def _run(s, text, page, per_page, langs, sort, filter):
         parsed = parse_query(text, langs=langs, reader=s.reader())
-        page_obj = s.search_page(
-            parsed.query, page, pagelen=per_page, filter=filter,
-            sortedby="date" if sort == "date" else None, reverse=sort == "date",
-        )
+        for query in (parsed.query, parsed.fallback):
+            if query is None:
+                break
+            page_obj = s.search_page(
+                query, page, pagelen=per_page, filter=filter,
+                sortedby="date" if sort == "date" else None, reverse=sort == "date",
+            )
+            if page_obj.total:
+                break
         return parsed, page_obj
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from whoosh import query as wq
 
@@ -12,8 +13,17 @@ from search.variants import variants
 MAX_QUERY_WORDS = 64  # more words add cost, not precision
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many of the most frequent terms
 MIN_PREFIX = 2
-AND_MAX_WORDS = 4  # up to this many words must all match; longer queries rank by overlap
+ALL_REQUIRED = 2  # up to this many content words must all match
+ONE_MISSING = 4  # up to this many, all but one must match; longer queries rank by overlap
 KINDS = ("title", "body")
+# Function words (either language) do not count among the words that must match: a headline's
+# "у", "на", "и" may well be missing from the article. They still add to the score.
+STOP_WORDS = frozenset(
+    "і й та а але чи що як не ні це у в на з із зі до від за по про для при над під об о ж же "
+    "бо то ще уже вже так також які який яка яке де коли "
+    "и да но или что как не ни это во с со к ко от из у о об при над под же бы ли то еще уже "
+    "так также какой какая какие где когда".split()
+)
 
 # Quoted phrase, or a bare item; either may be preceded by - and/or title:.
 _ITEM = re.compile(r'(?P<neg>-)?(?P<field>title:)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))',
@@ -32,6 +42,7 @@ class Parsed:
     terms: dict[str, set[str]] = field(default_factory=dict)  # lang → lemmas to highlight
     prefixes: set[str] = field(default_factory=set)
     words: list[str] = field(default_factory=list)  # normalised positive words, in order
+    fallback: wq.Query | None = None  # any-word query to run if a longer one finds nothing
 
 
 def _fields(kinds, langs):
@@ -93,30 +104,49 @@ def _phrase_query(words, raws, kinds, langs, parsed):
     return wq.Or(options)
 
 
-def _item_query(m, langs, reader, parsed):
-    """The query of one item of the query string, or None if it has no words."""
+def _item_queries(m, langs, reader, parsed) -> list[tuple[wq.Query, bool]]:
+    """(query, is a function word) for one item of the query string: [] if it has no words."""
     kinds = ("title",) if m.group("field") else KINDS
     text = m.group("phrase") if m.group("phrase") is not None else m.group("word")
     if text.lower() == "title:":  # a field with no value searches nothing
-        return None
+        return []
     tokens = list(tokenize(text))
     words = [w for w, _, _ in tokens]
     raws = [text[a:b] for _, a, b in tokens]
-    if not words:
-        return None
-    if m.group("phrase") is None and text.endswith("*") and len(words) == 1:
-        prefix = words[0]
-        if len(prefix) >= MIN_PREFIX and reader is not None:
-            return _prefix_query(prefix, kinds, langs, reader, parsed)
-    if len(words) == 1:
-        return _word_query(words[0], raws[0], kinds, langs, parsed)
-    return _phrase_query(words, raws, kinds, langs, parsed)
+    if m.group("phrase") is not None and len(words) > 1:
+        return [(_phrase_query(words, raws, kinds, langs, parsed), False)]
+    if text.endswith("*") and len(words) == 1 and len(words[0]) >= MIN_PREFIX and reader:
+        return [(_prefix_query(words[0], kinds, langs, reader, parsed), False)]
+    # Unquoted words glued by punctuation ("Жити,як") are separate words, not a phrase.
+    return [(_word_query(w, raw, kinds, langs, parsed), w in STOP_WORDS)
+            for w, raw in zip(words, raws, strict=True)]
+
+
+def _combine(clauses: list[tuple[wq.Query, bool]]) -> tuple[wq.Query, wq.Query | None]:
+    """(query, fallback): AND for short queries, all-but-one for medium ones, best overlap
+    first for long ones; the fallback (any word) is for a medium query that finds nothing."""
+    required = [q for q, stop in clauses if not stop]
+    optional = [q for q, stop in clauses if stop]
+    if not required:  # only function words: they are what the user wants
+        required, optional = optional, []
+    any_word = wq.Or(required + optional)
+    if len(required) <= ALL_REQUIRED:
+        core = required[0] if len(required) == 1 else wq.And(required)
+        fallback = None
+    elif len(required) <= ONE_MISSING:
+        # Each way of leaving one word out; a document with every word matches all of them,
+        # so it scores (and ranks) above one that lacks a word.
+        core = wq.Or([wq.And(list(c)) for c in combinations(required, len(required) - 1)])
+        fallback = any_word
+    else:
+        return any_word, None
+    return (wq.AndMaybe(core, wq.Or(optional)) if optional else core), fallback
 
 
 def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:
     """Parse a user query. Never fails on syntax; raises QueryError if nothing is searchable."""
     parsed = Parsed(wq.NullQuery)
-    groups: list[list[wq.Query]] = []  # OR-groups, AND-ed together
+    groups: list[list[tuple[wq.Query, bool]]] = []  # OR-groups, combined by _combine
     excluded: list[wq.Query] = []
     join_next = False
     count = 0
@@ -128,28 +158,27 @@ def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:
             break
         neg = bool(m.group("neg"))
         before = {k: set(v) for k, v in parsed.terms.items()}
-        q = _item_query(m, langs, reader, parsed)
-        if q is None:
+        items = _item_queries(m, langs, reader, parsed)
+        if not items:
             continue
-        count += 1
+        count += len(items)
         if neg:
             parsed.terms = before  # excluded words are not highlighted
-            excluded.append(q)
+            excluded.extend(q for q, _ in items)
             continue
         parsed.words.append(m.group(0))
         if join_next:
-            groups[-1].append(q)
-        else:
-            groups.append([q])
+            groups[-1].append(items.pop(0))
+        groups.extend([item] for item in items)
         join_next = False
     if not groups and not excluded:
         raise QueryError("the query has no words to search for")
-    clauses = [g[0] if len(g) == 1 else wq.Or(g) for g in groups]
-    if not clauses:
-        positive = wq.Every()
-    elif len(clauses) <= AND_MAX_WORDS:
-        positive = wq.And(clauses)
-    else:
-        positive = wq.Or(clauses)
-    parsed.query = wq.AndNot(positive, wq.Or(excluded)) if excluded else positive
+    # An OR-group counts as one word; it is a function word only if all its members are.
+    clauses = [g[0] if len(g) == 1 else (wq.Or([q for q, _ in g]), all(s for _, s in g))
+               for g in groups]
+    positive, fallback = _combine(clauses) if clauses else (wq.Every(), None)
+    if excluded:
+        positive = wq.AndNot(positive, wq.Or(excluded))
+        fallback = fallback and wq.AndNot(fallback, wq.Or(excluded))
+    parsed.query, parsed.fallback = positive, fallback
     return parsed

@@ -65,6 +65,26 @@ def test_short_query_is_and(engine):
     assert engine.search("співпраця машиностроитель").total == 0
 
 
+@pytest.mark.parametrize(("query", "doc_id"), [
+    ("співпраця регіонів фантастика", UK_PAGE),  # 3 words: one may be missing
+    ("досвід,співпраця", UK_PAGE),  # glued by punctuation: two words, not a phrase
+    ("У Запоріжжі", UK_PAGE),  # function words do not have to match, but may
+])
+def test_medium_queries(engine, query, doc_id):
+    hits = engine.search(query).hits
+    assert hits and hits[0].id == doc_id
+
+
+def test_document_with_every_word_ranks_above_one_without(engine):
+    ids = [h.id for h in engine.search("сталь стати печь уголь").hits]
+    assert ids and ids[0] == "ru-steel"
+
+
+def test_medium_query_that_finds_nothing_falls_back_to_any_word(engine):
+    res = engine.search("співпраця телескоп астероїд комета")
+    assert res.total >= 1 and res.hits[0].id == UK_PAGE
+
+
 def test_snippet_marks_original_inflected_words(engine):
     hit = engine.search("співпраця промисловість").hits[0]
     assert "<mark>співпрацю</mark>" in hit.snippet
