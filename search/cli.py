@@ -37,7 +37,7 @@ def _progress(files):
 def cmd_reindex(args) -> int:
     try:
         summary = reindex(_index_dir(args), args.sources, full=args.full, progress=_progress,
-                          lock_timeout=args.wait)
+                          lock_timeout=args.wait, procs=args.procs)
     except IndexBusy as e:
         print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("sources", nargs="+", help="folders (walked recursively) or files")
     r.add_argument("--index", help=f"index folder (default $SEARCH_INDEX_DIR or {DEFAULT_INDEX})")
     r.add_argument("--full", action="store_true", help="rebuild from scratch")
+    r.add_argument("--procs", type=int, default=os.cpu_count() or 1,
+                   help="processes analysing documents in a --full run (default: all cores)")
     r.add_argument("--wait", type=float, default=0.0,
                    help="seconds to wait for another reindex to finish (default 0)")
     r.set_defaults(func=cmd_reindex)

@@ -83,12 +83,14 @@ def _under(source: str, roots: list[str]) -> bool:
     return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout: float = 0.0):
+def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout: float = 0.0,
+            procs: int = 1):
     """Index the files under sources into index_dir and return a Summary.
 
     Incremental runs commit into the current generation (readers see the old state until the
-    commit); a full run builds a new generation beside it and switches `current` atomically.
-    Raises store.IndexBusy if another reindex holds the lock for longer than lock_timeout.
+    commit); a full run builds a new generation beside it and switches `current` atomically,
+    analysing documents in procs processes. Raises store.IndexBusy if another reindex holds
+    the lock for longer than lock_timeout.
     """
     started = time.monotonic()
     summary = Summary()
@@ -96,7 +98,7 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
         store.clean(index_dir)  # whatever a killed run left behind
         path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
         ix = whoosh_index.open_dir(path)
-        _write(ix, sources, progress, summary)
+        _write(ix, sources, progress, summary, procs if full else 1)
         if full:
             store.switch(index_dir, path)
             store.clean(index_dir)
@@ -104,13 +106,25 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
     return summary
 
 
-def _write(ix, sources, progress, summary):
+def indexed_files(ix) -> dict[str, str]:
+    """source file → signature of every file in the index (read from columns)."""
+    with ix.reader() as r:
+        if not r.has_column("source"):  # an empty index has no columns at all
+            return {}
+        sources = r.column_reader("source", translate=True)
+        sigs = r.column_reader("signature", translate=True)
+        return {sources[d]: sigs[d] for d in r.all_doc_ids()}
+
+
+def _write(ix, sources, progress, summary, procs: int):
     """Add, replace and delete documents in one commit."""
     files = walk(sources, summary.skipped)
-    with ix.searcher() as s:
-        indexed = {f["source"]: f["signature"] for f in s.all_stored_fields()}
+    indexed = indexed_files(ix)
     roots = [str(Path(p).resolve()) for p in sources]
-    writer = ix.writer(limitmb=256)
+    # Whoosh's multiprocessing writer: documents are analysed in procs processes, each
+    # writing its own segment (a fresh index has nothing to update or delete).
+    parallel = {"procs": procs, "multisegment": True} if procs > 1 and not indexed else {}
+    writer = ix.writer(limitmb=256, **parallel)
     try:
         seen_ids: set[str] = set()
         for path in progress(files) if progress else files:

@@ -25,8 +25,10 @@ def make_schema() -> Schema:
     """A fresh schema instance."""
     fields = {
         "id": ID(stored=True, unique=True),
-        "source": ID(stored=True),  # the file a document came from, for incremental updates
-        "signature": STORED(),  # size and mtime of that file when indexed
+        # The file a document came from and its size:mtime when indexed, as columns so that an
+        # incremental run reads them without loading every stored body.
+        "source": ID(stored=True, sortable=True),
+        "signature": ID(stored=True, sortable=True),
         "lang": ID(stored=True),
         "title": STORED(),
         "body": STORED(),

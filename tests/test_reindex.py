@@ -178,3 +178,21 @@ def test_missing_source_and_nothing_indexed(tmp_path):
 def test_decode_rejects_binary():
     with pytest.raises(Skip):
         decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
+
+
+def test_full_rebuild_in_two_processes(tmp_path):
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    for part in range(3):
+        with (src / f"part{part}.jsonl").open("w", encoding="utf-8") as f:
+            for i in range(40):
+                f.write(json.dumps({"id": f"{part}-{i}", "text": f"{UK_TEXT} Номер {i}."},
+                                   ensure_ascii=False) + "\n")
+    s = reindex(ix, [src], full=True, procs=2)
+    assert s.documents == 120 and s.added == 3
+    assert len(ids(ix, "туризм")) == 100  # per_page cap in ids()
+    eng = Engine(ix)
+    assert eng.doc_count() == 120 and eng.search("туризм").total == 120
+    eng.close()
+    s = reindex(ix, [src])  # and an incremental run after it sees every file as unchanged
+    assert s.unchanged == 3 and s.documents == 0
