@@ -16,7 +16,7 @@ from search.analysis import language_analyzer
 from search.engine import Engine
 from search.indexer import document_fields, open_index
 from search.morph import lemmas
-from search.query import AND_MAX_WORDS, QueryError, parse_query
+from search.query import QueryError, parse_query
 from search.schema import TITLE_BOOST
 from search.text import tokenize
 
@@ -24,6 +24,9 @@ try:
     import Stemmer
 except ImportError:  # the bench extra is not installed
     Stemmer = None
+
+
+AND_MAX_WORDS = 4  # baselines: all words required up to this many, any word for longer queries
 
 
 def boolean_words(words: list[str]) -> str:
@@ -98,13 +101,13 @@ class OursOrFallback(Ours):
         if len(ranked) >= k:
             return ranked
         s = self.engine.searcher()
-        try:
-            q = parse_query(text, langs=(lang,), reader=s.reader()).query
+        try:  # any word: each item of the query parsed on its own, OR-ed
+            parsed = parse_query(text, langs=(lang,), reader=s.reader())
+            q = wq.Or([parse_query(w, langs=(lang,), reader=s.reader()).query
+                       for w in parsed.words])
         except QueryError:
             return ranked
-        if not isinstance(q, wq.And):
-            return ranked
-        more = s.search(wq.Or(q.subqueries), limit=k * 2, filter=wq.Term("lang", lang))
+        more = s.search(q, limit=k * 2, filter=wq.Term("lang", lang))
         for hit in more:
             if hit["id"] not in ranked:
                 ranked.append(hit["id"])

@@ -191,8 +191,10 @@ def sized_index(work: Path, n: int, procs: int) -> tuple[Path, dict]:
     params = {"commit": git_commit(), "docs": n, "window": WINDOW, "procs": procs}
     if meta_path.exists() and path.exists():
         meta = json.loads(meta_path.read_text())
-        if meta.get("params") == params:
-            return path, {**meta["build"], "reused": True}
+        same = {k: v for k, v in meta.get("params", {}).items() if k != "commit"} == \
+            {k: v for k, v in params.items() if k != "commit"}
+        if meta.get("params") == params or (same and ARGS.reuse_stale):
+            return path, {**meta["build"], "reused": True, "built_at": meta["params"]["commit"]}
     build = run_child("_build", "--dataset", f"para-{n}", "--engine", "ours", "--procs", procs,
                       "--path", path, "--shared", ARGS.shared)
     meta_path.write_text(json.dumps({"params": params, "build": build}))
@@ -212,6 +214,8 @@ def main(argv=None):
     ap.add_argument("--procs", default="1,2", help="writer processes to measure indexing with")
     ap.add_argument("--build-procs", type=int, default=1, help="procs for the latency indexes")
     ap.add_argument("--queries", type=int, default=100, help="queries per kind")
+    ap.add_argument("--reuse-stale", action="store_true",
+                    help="reuse a latency index built at another commit (same parameters)")
     ap.add_argument("--profile", action="store_true", help="cProfile the largest size's queries")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
