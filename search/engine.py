@@ -101,10 +101,10 @@ class Engine:
         started = time.perf_counter()
         s = self.searcher()
         reader = s.reader()
-        filters = [wq.Or([wq.Term("lang", lang) for lang in langs])]
-        if date_from or date_to:
-            filters.append(wq.DateRange("date", date_from, date_to))
-        args = dict(page=page, per_page=per_page, langs=langs, sort=sort, filter=wq.And(filters))
+        # No language filter: a query only names the fields of the languages asked for. Dates
+        # narrow the query itself (a Whoosh filter would build a set of every matching doc).
+        dates = wq.DateRange("date", date_from, date_to) if date_from or date_to else None
+        args = dict(page=page, per_page=per_page, langs=langs, sort=sort, dates=dates)
         corrected, suggestion = None, None
         fixed = layout_fix(text, reader, langs) if forgiving else None
         if fixed:
@@ -126,13 +126,13 @@ class Engine:
                        suggestion=suggestion)
 
     @staticmethod
-    def _run(s, text, page, per_page, langs, sort, filter):
+    def _run(s, text, page, per_page, langs, sort, dates):
         parsed = parse_query(text, langs=langs, reader=s.reader())
         for query in (parsed.query, parsed.fallback):
             if query is None:
                 break
             page_obj = s.search_page(
-                query, page, pagelen=per_page, filter=filter,
+                wq.And([query, dates]) if dates else query, page, pagelen=per_page,
                 sortedby="date" if sort == "date" else None, reverse=sort == "date",
             )
             if page_obj.total:

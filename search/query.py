@@ -2,7 +2,6 @@
 
 import re
 from dataclasses import dataclass, field
-from itertools import combinations
 
 from whoosh import query as wq
 
@@ -13,8 +12,8 @@ from search.variants import variants
 MAX_QUERY_WORDS = 64  # more words add cost, not precision
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many of the most frequent terms
 MIN_PREFIX = 2
-ALL_REQUIRED = 2  # up to this many content words must all match
-ONE_MISSING = 4  # up to this many, all but one must match; longer queries rank by overlap
+ALL_REQUIRED = 4  # up to this many content words must all match; longer queries rank by overlap
+RELAX_FROM = 3  # a query of this many content words that finds nothing is run as any-word
 KINDS = ("title", "body")
 # Function words (either language) do not count among the words that must match: a headline's
 # "у", "на", "и" may well be missing from the article. They still add to the score.
@@ -123,23 +122,18 @@ def _item_queries(m, langs, reader, parsed) -> list[tuple[wq.Query, bool]]:
 
 
 def _combine(clauses: list[tuple[wq.Query, bool]]) -> tuple[wq.Query, wq.Query | None]:
-    """(query, fallback): AND for short queries, all-but-one for medium ones, best overlap
-    first for long ones; the fallback (any word) is for a medium query that finds nothing."""
+    """(query, fallback): AND for short queries, best overlap first for long ones; the
+    fallback (any word) is for a 3-4 word query that finds nothing."""
     required = [q for q, stop in clauses if not stop]
     optional = [q for q, stop in clauses if stop]
     if not required:  # only function words: they are what the user wants
         required, optional = optional, []
     any_word = wq.Or(required + optional)
-    if len(required) <= ALL_REQUIRED:
-        core = required[0] if len(required) == 1 else wq.And(required)
-        fallback = None
-    elif len(required) <= ONE_MISSING:
-        # Each way of leaving one word out; a document with every word matches all of them,
-        # so it scores (and ranks) above one that lacks a word.
-        core = wq.Or([wq.And(list(c)) for c in combinations(required, len(required) - 1)])
-        fallback = any_word
-    else:
+    if len(required) > ALL_REQUIRED:
         return any_word, None
+    core = required[0] if len(required) == 1 else wq.And(required)
+    # A headline-like query of 3-4 words whose every word no document has: rank by overlap.
+    fallback = any_word if len(required) >= RELAX_FROM else None
     return (wq.AndMaybe(core, wq.Or(optional)) if optional else core), fallback
 
 
