@@ -1,7 +1,8 @@
 """The one search function that the CLI, the page and the API all call."""
 
 import time
-from dataclasses import asdict, dataclass, field
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +17,18 @@ from search.snippets import highlight, snippet
 from search.suggest import complete
 
 SORTS = ("relevance", "date")
+COUNT_CAP = 2000  # matches counted one by one; past this the total is an estimate
+CACHE_SIZE = 512  # results kept per process, per index generation
+
+
+@dataclass
+class _Found:
+    """One run of a query: the hits of the page asked for and the total."""
+
+    parsed: object
+    hits: list
+    total: int
+    exact: bool
 
 
 @dataclass
@@ -45,6 +58,7 @@ class Results:
     # What was searched instead of the query, and why ("layout" or "spelling"), or None.
     corrected: dict | None = None
     suggestion: str | None = None  # a "did you mean" query, offered but not searched
+    total_exact: bool = True  # False: more than COUNT_CAP matches, total is Whoosh's estimate
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,10 +67,12 @@ class Results:
 class Engine:
     """An open index with a reused searcher that follows commits and full-reindex switches."""
 
-    def __init__(self, index_dir):
+    def __init__(self, index_dir, cache_size: int = CACHE_SIZE):
         self.index_dir = Path(index_dir)
         self._path = None  # the generation folder the searcher reads
         self._searcher = None
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
 
     def searcher(self):
         """A searcher on the latest committed state of the current generation."""
@@ -96,10 +112,28 @@ class Engine:
         """Ranked results for a user query: one page, with snippets.
 
         With forgiving on, a query typed in the wrong keyboard layout is searched as retyped,
-        and one that finds nothing is searched with its misspelt words corrected.
+        and one that finds nothing is searched with its misspelt words corrected. Results are
+        cached per index generation: a new commit or a full reindex starts a fresh cache.
         """
         started = time.perf_counter()
         s = self.searcher()
+        key = (self.generation(), text, page, per_page, tuple(langs), sort, date_from, date_to,
+               forgiving)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            took = round((time.perf_counter() - started) * 1000, 1)
+            return replace(self._cache[key], took_ms=took)
+        res = self._search(s, text, page, per_page, tuple(langs), sort, date_from, date_to,
+                           forgiving)
+        res.took_ms = round((time.perf_counter() - started) * 1000, 1)
+        if self._cache and next(iter(self._cache))[0] != key[0]:
+            self._cache.clear()  # the index changed: every entry is stale
+        self._cache[key] = res
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return res
+
+    def _search(self, s, text, page, per_page, langs, sort, date_from, date_to, forgiving):
         reader = s.reader()
         # No language filter: a query only names the fields of the languages asked for. Dates
         # narrow the query itself (a Whoosh filter would build a set of every matching doc).
@@ -109,35 +143,33 @@ class Engine:
         fixed = layout_fix(text, reader, langs) if forgiving else None
         if fixed:
             corrected = {"query": fixed, "reason": "layout"}
-        parsed, page_obj = self._run(s, fixed or text, **args)
-        if forgiving and not fixed and page_obj.total < FEW_RESULTS:
+        found = self._run(s, fixed or text, **args)
+        if forgiving and not fixed and found.total < FEW_RESULTS:
             better = spelling_fix(text, reader, langs)
-            if better and page_obj.total == 0:
-                parsed, page_obj = self._run(s, better, **args)
+            if better and found.total == 0:
+                found = self._run(s, better, **args)
                 corrected = {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
-        hits = []
-        if (page - 1) * per_page < page_obj.total:  # Whoosh clamps a page past the end
-            hits = [self._hit(hit, parsed) for hit in page_obj]
-        took = (time.perf_counter() - started) * 1000
-        return Results(query=text, total=page_obj.total, page=page, per_page=per_page,
-                       took_ms=round(took, 1), hits=hits, corrected=corrected,
-                       suggestion=suggestion)
+        hits = [self._hit(hit, found.parsed) for hit in found.hits]
+        return Results(query=text, total=found.total, page=page, per_page=per_page,
+                       took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
+                       total_exact=found.exact)
 
     @staticmethod
-    def _run(s, text, page, per_page, langs, sort, dates):
+    def _run(s, text, page, per_page, langs, sort, dates) -> _Found:
         parsed = parse_query(text, langs=langs, reader=s.reader())
         for query in (parsed.query, parsed.fallback):
             if query is None:
                 break
-            page_obj = s.search_page(
-                wq.And([query, dates]) if dates else query, page, pagelen=per_page,
-                sortedby="date" if sort == "date" else None, reverse=sort == "date",
-            )
-            if page_obj.total:
+            query = wq.And([query, dates]) if dates else query
+            results = s.search(query, limit=page * per_page,
+                               sortedby="date" if sort == "date" else None,
+                               reverse=sort == "date")
+            total, exact = _count(s, query, results)
+            if total:
                 break
-        return parsed, page_obj
+        return _Found(parsed, list(results[(page - 1) * per_page:page * per_page]), total, exact)
 
     @staticmethod
     def _hit(hit, parsed) -> Hit:
@@ -154,3 +186,18 @@ class Engine:
     def document(self, doc_id: str) -> dict | None:
         """Stored fields of one document, or None."""
         return self.searcher().document(id=doc_id)
+
+
+def _count(s, query, results) -> tuple[int, bool]:
+    """(total, exact): matches counted one by one up to COUNT_CAP, else Whoosh's estimate.
+
+    Whoosh's own count is a second full pass over every match, as slow as the search itself
+    for a frequent word in a large index.
+    """
+    if results.has_exact_length():
+        return len(results), True
+    n = 0
+    for n, _ in enumerate(s.docs_for_query(query), 1):
+        if n >= COUNT_CAP:
+            return max(COUNT_CAP, int(results.estimated_length())), False
+    return n, True

@@ -57,6 +57,12 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
 
 
+def own_language(word: str) -> str | None:
+    """The language whose own letters the word has (і ї є ґ / ы э ъ ё), or None."""
+    found = [lang for lang, rx in _OWN_LETTERS.items() if rx.search(word)]
+    return found[0] if len(found) == 1 else None
+
+
 def is_known(word: str, lang: str) -> bool:
     """True if the language's dictionary knows the word."""
     return analyzer(lang).word_is_known(word)

@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from search.morph import LANGS, lemmas
+from search.morph import LANGS, lemmas, own_language
 from search.text import tokenize
 from search.variants import variants
 
 MAX_QUERY_WORDS = 64  # more words add cost, not precision
-MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many of the most frequent terms
+MAX_PREFIX_TERMS = 24  # a prefix expands to this many of its most frequent terms per language
+MAX_LONG_WORDS = 8  # a long query is searched by its rarest content words
 MIN_PREFIX = 2
 ALL_REQUIRED = 4  # up to this many content words must all match; longer queries rank by overlap
 RELAX_FROM = 3  # a query of this many content words that finds nothing is run as any-word
@@ -56,7 +57,11 @@ def word_alternatives(word: str, lang: str, raw: str = "") -> list[tuple[str, fl
 
     raw is the word as typed (capitalisation tells a place name from a common word).
     """
-    out = {t: 1.0 if i == 0 else 0.6 for i, t in enumerate(lemmas(word, lang))}
+    own = own_language(word)
+    # A word with letters only one language has is not read in the other (but a place name
+    # still brings its other-language names: Київ → Киев).
+    readings = lemmas(word, lang) if own in (None, lang) else ()
+    out = {t: 1.0 if i == 0 else 0.6 for i, t in enumerate(readings)}
     for term, term_lang in variants(raw or word):
         if term_lang == lang:
             out.setdefault(term, VARIANT_BOOST)
@@ -77,16 +82,17 @@ def _word_query(word, raw, kinds, langs, parsed):
 
 def _prefix_query(prefix, kinds, langs, reader, parsed):
     subs = []
-    for fname, _lang in _fields(kinds, langs):
-        if fname not in reader.schema:
-            continue
+    for lang in langs:
+        # Expansions come from the body vocabulary (titles use the same words), most frequent
+        # first; each is then searched in every field asked for.
         expanded = []
-        for term in reader.expand_prefix(fname, prefix):
-            expanded.append((reader.doc_frequency(fname, term), term))
+        for term in reader.expand_prefix(f"body_{lang}", prefix):
+            expanded.append((reader.doc_frequency(f"body_{lang}", term), term))
             if len(expanded) >= MAX_PREFIX_TERMS * 16:
                 break
         expanded.sort(reverse=True)
-        subs.extend(wq.Term(fname, t) for _, t in expanded[:MAX_PREFIX_TERMS])
+        subs.extend(wq.Term(f"{kind}_{lang}", t)
+                    for _, t in expanded[:MAX_PREFIX_TERMS] for kind in kinds)
     parsed.prefixes.add(prefix)
     return wq.Or(subs) if subs else wq.NullQuery
 
@@ -121,7 +127,11 @@ def _item_queries(m, langs, reader, parsed) -> list[tuple[wq.Query, bool]]:
             for w, raw in zip(words, raws, strict=True)]
 
 
-def _combine(clauses: list[tuple[wq.Query, bool]]) -> tuple[wq.Query, wq.Query | None]:
+def _doc_frequency(query: wq.Query, reader) -> int:
+    return sum(reader.doc_frequency(f, t) for f, t in query.iter_all_terms())
+
+
+def _combine(clauses: list[tuple[wq.Query, bool]], reader) -> tuple[wq.Query, wq.Query | None]:
     """(query, fallback): AND for short queries, best overlap first for long ones; the
     fallback (any word) is for a 3-4 word query that finds nothing."""
     required = [q for q, stop in clauses if not stop]
@@ -130,7 +140,11 @@ def _combine(clauses: list[tuple[wq.Query, bool]]) -> tuple[wq.Query, wq.Query |
         required, optional = optional, []
     any_word = wq.Or(required + optional)
     if len(required) > ALL_REQUIRED:
-        return any_word, None
+        if reader is not None and len(required) > MAX_LONG_WORDS:
+            # A pasted headline: its rarest words find it; frequent ones only cost time.
+            required = sorted(required, key=lambda q: _doc_frequency(q, reader))
+            required = required[:MAX_LONG_WORDS]
+        return wq.Or(required), None
     core = required[0] if len(required) == 1 else wq.And(required)
     # A headline-like query of 3-4 words whose every word no document has: rank by overlap.
     fallback = any_word if len(required) >= RELAX_FROM else None
@@ -170,7 +184,7 @@ def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:
     # An OR-group counts as one word; it is a function word only if all its members are.
     clauses = [g[0] if len(g) == 1 else (wq.Or([q for q, _ in g]), all(s for _, s in g))
                for g in groups]
-    positive, fallback = _combine(clauses) if clauses else (wq.Every(), None)
+    positive, fallback = _combine(clauses, reader) if clauses else (wq.Every(), None)
     if excluded:
         positive = wq.AndNot(positive, wq.Or(excluded))
         fallback = fallback and wq.AndNot(fallback, wq.Or(excluded))

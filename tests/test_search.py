@@ -187,3 +187,49 @@ def test_variant_is_highlighted_as_written(engine):
 
 def test_forgiving_can_be_turned_off(engine):
     assert engine.search("cgsdghfwz", forgiving=False).total == 0
+
+
+def test_results_are_cached_until_the_index_changes(tmp_path):
+    import json
+
+    from search.engine import Engine
+    from search.indexer import reindex
+
+    src = tmp_path / "src"
+    src.mkdir()
+    doc = {"id": "a", "text": "Туризм на узбережжі моря.", "lang": "uk"}
+    (src / "a.jsonl").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    reindex(tmp_path / "ix", [src])
+    eng = Engine(tmp_path / "ix", cache_size=2)
+    first = eng.search("туризм")
+    assert eng.search("туризм").hits == first.hits and len(eng._cache) == 1
+    eng.search("море"), eng.search("узбережжя")
+    assert len(eng._cache) == 2  # the oldest entry made room
+    doc2 = {"id": "b", "text": "Туризм у горах.", "lang": "uk"}
+    (src / "b.jsonl").write_text(json.dumps(doc2, ensure_ascii=False), "utf-8")
+    reindex(tmp_path / "ix", [src])
+    assert eng.search("туризм").total == 2  # a new generation: not served from the cache
+    assert len(eng._cache) == 1
+    assert Engine(tmp_path / "ix", cache_size=0).search("туризм").total == 2
+    eng.close()
+
+
+def test_large_totals_are_estimates(tmp_path, monkeypatch):
+    import json
+
+    import search.engine
+    from search.engine import Engine
+    from search.indexer import reindex
+
+    src = tmp_path / "src"
+    src.mkdir()
+    with (src / "a.jsonl").open("w", encoding="utf-8") as f:
+        for i in range(30):
+            f.write(json.dumps({"id": str(i), "text": f"Туризм і море {i}.", "lang": "uk"},
+                               ensure_ascii=False) + "\n")
+    reindex(tmp_path / "ix", [src])
+    monkeypatch.setattr(search.engine, "COUNT_CAP", 10)
+    res = Engine(tmp_path / "ix", cache_size=0).search("туризм OR море")
+    assert not res.total_exact and res.total >= 10 and len(res.hits) == 10
+    res = Engine(tmp_path / "ix", cache_size=0).search("туризм", sort="date")
+    assert res.total_exact and res.total == 30
