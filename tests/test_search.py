@@ -233,3 +233,10 @@ def test_large_totals_are_estimates(tmp_path, monkeypatch):
     assert not res.total_exact and res.total >= 10 and len(res.hits) == 10
     res = Engine(tmp_path / "ix", cache_size=0).search("туризм", sort="date")
     assert res.total_exact and res.total == 30
+
+
+def test_exclusion_only_query_is_every_document_but_those(engine):
+    everything = engine.doc_count()
+    res = engine.search("-співпраця", per_page=100)
+    assert res.total == everything - engine.search("співпраця").total
+    assert UK_PAGE not in [h.id for h in res.hits]
