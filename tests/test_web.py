@@ -134,13 +134,24 @@ def test_api_pagination(client):
 
 def test_api_search_shape(client):
     body = client.get(f"/api/search?q={WORD}&per_page=3").json
-    assert set(body) == {"query", "total", "page", "per_page", "took_ms", "hits",
+    assert set(body) == {"query", "total", "total_exact", "page", "per_page", "took_ms", "hits",
                          "corrected", "suggestion"}
+    assert body["total_exact"] is True
     assert body["query"] == WORD and body["page"] == 1 and body["per_page"] == 3
     assert len(body["hits"]) == 3
     for hit in body["hits"]:
         assert set(hit) == {"id", "title", "url", "date", "lang", "score", "snippet"}
         assert "<mark>" in hit["snippet"]
+
+
+def test_estimated_total_is_said_to_be_about(news_index, monkeypatch):
+    import search.engine
+
+    monkeypatch.setattr(search.engine, "COUNT_CAP", 5)
+    app = create_app({"SEARCH_INDEX_DIR": str(news_index), "TESTING": True}).test_client()
+    body = app.get(f"/api/search?q={WORD}").json
+    assert body["total_exact"] is False and body["total"] >= 5
+    assert "Знайдено: близько" in html(app.get(f"/search?q={WORD}"))
 
 
 def test_lang_filter(client):

@@ -74,6 +74,8 @@ SCHEMAS = {
         "properties": {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0},
+            "total_exact": {"type": "boolean",
+                            "description": "false: over 2,000 matches; total is an estimate."},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "took_ms": {"type": "number", "minimum": 0},
