@@ -102,10 +102,13 @@ def main(argv=None) -> int:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--max-requests", type=int, default=200_000, help="cap per level")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--no-cache", action="store_true",
+                   help="turn the workers' results cache off (every request searches)")
     p.add_argument("--json", help="also write the results here")
     args = p.parse_args(argv)
     rows = []
-    with gunicorn(Path(args.index), workers=args.workers) as base:
+    env = {"SEARCH_CACHE_SIZE": "0"} if args.no_cache else {}
+    with gunicorn(Path(args.index), workers=args.workers, env=env) as base:
         host, port = base.rsplit("/", 1)[-1].split(":")
         master = _gunicorn_master(int(port))
         for clients in map(int, args.clients.split(",")):

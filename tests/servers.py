@@ -20,10 +20,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(index_dir: Path, workers: int = 2, log: Path | None = None):
+def gunicorn(index_dir: Path, workers: int = 2, log: Path | None = None, env: dict | None = None):
     """Yield the base URL of a gunicorn started with the project's gunicorn.conf.py."""
     port = free_port()
-    env = {**os.environ, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_WORKERS": str(workers)}
+    env = {**os.environ, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_WORKERS": str(workers),
+           **(env or {})}
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",

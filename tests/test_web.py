@@ -50,6 +50,9 @@ def test_config_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path))
     assert create_app().config["SEARCH_INDEX_DIR"] == str(tmp_path)
     assert create_app({"SEARCH_INDEX_DIR": "x"}).config["SEARCH_INDEX_DIR"] == "x"
+    assert create_app().config["SEARCH_CACHE_SIZE"] == 512
+    monkeypatch.setenv("SEARCH_CACHE_SIZE", "0")
+    assert create_app().config["SEARCH_CACHE_SIZE"] == 0
 
 
 def test_gunicorn_config(monkeypatch):

@@ -17,9 +17,11 @@ SECURITY_HEADERS = {
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then test_config."""
     app = Flask(__name__)
-    app.config.from_mapping(SEARCH_INDEX_DIR="index")
+    app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512)
     if "SEARCH_INDEX_DIR" in os.environ:
         app.config["SEARCH_INDEX_DIR"] = os.environ["SEARCH_INDEX_DIR"]
+    if os.environ.get("SEARCH_CACHE_SIZE", "").isdigit():  # results kept per worker; 0: none
+        app.config["SEARCH_CACHE_SIZE"] = int(os.environ["SEARCH_CACHE_SIZE"])
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses

@@ -19,7 +19,8 @@ def _engine() -> Engine:
     ext = current_app.extensions
     if "search_engine" not in ext:
         with _lock:
-            ext.setdefault("search_engine", Engine(current_app.config["SEARCH_INDEX_DIR"]))
+            ext.setdefault("search_engine", Engine(current_app.config["SEARCH_INDEX_DIR"],
+                                                   current_app.config["SEARCH_CACHE_SIZE"]))
     return ext["search_engine"]
 
 
