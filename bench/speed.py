@@ -22,13 +22,15 @@ from search.text import tokenize  # noqa: E402
 WINDOW = 45  # words per paragraph-sized document for the latency corpus
 QUERY_KINDS = ("1-word", "2-word", "3-word", "phrase", "headline")
 INDEX_ENGINES = ("ours", "whoosh-std", "tantivy-default", "tantivy-lemmas", "sqlite-fts5")
+WARM_UP = ("новости", "новини регіону", "президент України", '"в мире"', "курс валют сегодня")
 PARALLEL = ("ours", "whoosh-std", "tantivy-default")  # engines measured with procs > 1 too
 
 
 def dataset(name, shared) -> list[Document]:
-    """'ru' = the 8,719 news articles; 'uk' = all Ukrainian documents; 'para-N' = N windows."""
-    if name == "ru":
-        return [from_record({**r, "lang": "ru"}) for r in ru_articles(shared)]
+    """'ru' = the 8,719 news articles ('ru:N' the first N); 'uk' = all Ukrainian; 'para-N'."""
+    if name == "ru" or name.startswith("ru:"):  # "ru:1000": the first 1,000 articles
+        limit = int(name[3:]) if name.startswith("ru:") else None
+        return [from_record({**r, "lang": "ru"}) for r in ru_articles(shared)[:limit]]
     if name == "uk":
         return [from_record({"id": f"{r['corpus']}:{r['id']}", "title": r.get("title") or "",
                              "text": r["text"], "lang": "uk"}) for r in uk_docs(shared)]
@@ -88,16 +90,23 @@ def peak_rss_mb() -> float:
     return round(max(own, kids) / 1024, 1)
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its waited-for children (writer processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def child_build(args):
     """In a fresh process: load a dataset, index it, print what it took as JSON."""
     docs = dataset(args.dataset, args.shared)
     rss_loaded = peak_rss_mb()
     engine = make_engine(args.engine, args.procs)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     engine.build(docs, args.path)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     size = dir_size(args.path)
-    print(json.dumps({"docs": len(docs), "tokens": tokens(docs), "seconds": seconds,
+    print(json.dumps({"docs": len(docs), "tokens": tokens(docs), "seconds": seconds, "cpu_s": cpu,
                       "bytes": size, "rss_mb": peak_rss_mb(), "rss_loaded_mb": rss_loaded}))
 
 
@@ -109,8 +118,8 @@ def child_serve(args):
     rss_before = peak_rss_mb()
     engine = Engine(args.path)
     engine.searcher()
-    for q in queries[:20]:  # warm-up: dictionaries, caches, file pages
-        engine.search(q["query"])
+    for q in WARM_UP:  # dictionaries and file pages; not the timed queries (results may be cached)
+        engine.search(q)
     out = {}
     prof = None
     if args.profile:
@@ -120,7 +129,7 @@ def child_serve(args):
         prof.enable()
     for kind in QUERY_KINDS:
         times, totals = [], []
-        for q in (q for q in queries if q["kind"] == kind):
+        for q in [q for q in queries if q["kind"] == kind][:args.per_kind or None]:
             t0 = time.perf_counter()
             res = engine.search(q["query"])
             times.append((time.perf_counter() - t0) * 1000)
@@ -216,6 +225,8 @@ def main(argv=None):
     ap.add_argument("--queries", type=int, default=100, help="queries per kind")
     ap.add_argument("--reuse-stale", action="store_true",
                     help="reuse a latency index built at another commit (same parameters)")
+    ap.add_argument("--per-kind", type=int, default=0,
+                    help="time only the first N frozen queries of each kind (default: all)")
     ap.add_argument("--profile", action="store_true", help="cProfile the largest size's queries")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
@@ -266,7 +277,8 @@ def main(argv=None):
         for i, n in enumerate(sizes):
             path, build = sized_index(work, n, args.build_procs)
             profile = ["--profile"] if args.profile and i == len(sizes) - 1 else []
-            serve = run_child("_serve", "--path", path, "--queries-file", qfile, *profile)
+            serve = run_child("_serve", "--path", path, "--queries-file", qfile,
+                              "--per-kind", args.per_kind or args.queries, *profile)
             row = {"docs": n, "build": build, "bytes": dir_size(path), **serve}
             result["latency"].append(row)
             print(f"latency at {n}: " + ", ".join(
@@ -290,19 +302,22 @@ def render(result) -> str:
     """The indexing table (with ours/plain-Whoosh ratios) and the latency table."""
     parts = []
     if result["indexing"]:
-        base = {(r["dataset"], r["procs"]): r["seconds"] for r in result["indexing"]
+        base = {(r["dataset"], r["procs"]): r for r in result["indexing"]
                 if r["engine"] == "whoosh-std"}
         rows = []
         for r in result["indexing"]:
-            ratio = r["seconds"] / base[(r["dataset"], r["procs"])] \
-                if (r["dataset"], r["procs"]) in base else None
+            b = base.get((r["dataset"], r["procs"]))
+            ratio = r["seconds"] / b["seconds"] if b else None
+            cpu_ratio = r["cpu_s"] / b["cpu_s"] if b and "cpu_s" in b and "cpu_s" in r else None
             rows.append([r["dataset"], r["engine"], r["procs"], r["docs"], r["tokens"],
                          round(r["seconds"], 1), round(r["docs_s"]), round(r["tokens_s"]),
-                         ratio, r["rss_mb"], round(r["bytes"] / 2**20, 1)])
-        parts.append("Indexing (ratio = time / plain Whoosh StandardAnalyzer, same procs; "
-                     "peak RSS includes the loaded documents)\n" + table(
-                         ["dataset", "engine", "procs", "docs", "tokens", "s", "docs/s",
-                          "tokens/s", "x whoosh-std", "peak RSS MiB", "disk MiB"], rows))
+                         ratio, r.get("cpu_s") and round(r["cpu_s"], 1), cpu_ratio,
+                         r["rss_mb"], round(r["bytes"] / 2**20, 1)])
+        parts.append("Indexing (x whoosh-std = our time / plain Whoosh StandardAnalyzer's, same "
+                     "procs, wall and CPU; peak RSS includes the loaded documents)\n" + table(
+                         ["dataset", "engine", "procs", "docs", "tokens", "wall s", "docs/s",
+                          "tokens/s", "x whoosh-std", "CPU s", "x whoosh-std CPU",
+                          "peak RSS MiB", "disk MiB"], rows))
     if result["latency"]:
         rows = []
         for r in result["latency"]:
