@@ -159,17 +159,16 @@ class Engine:
     @staticmethod
     def _run(s, text, page, per_page, langs, sort, dates) -> _Found:
         parsed = parse_query(text, langs=langs, reader=s.reader())
-        for query in (parsed.query, parsed.fallback):
-            if query is None:
-                break
-            query = wq.And([query, dates]) if dates else query
-            results = s.search(query, limit=page * per_page,
-                               sortedby="date" if sort == "date" else None,
-                               reverse=sort == "date")
-            total, exact = _count(s, query, results)
-            if total:
-                break
-        return _Found(parsed, list(results[(page - 1) * per_page:page * per_page]), total, exact)
+        want = page * per_page
+        hits, total, exact = _top(s, parsed.query, want, sort, dates)
+        if parsed.fallback is not None and total < want:
+            # Too few documents have every word of a 3-4 word query: fill up with those that
+            # have some, ranked after the ones with all (a headline's words are rarely all in
+            # its article).
+            more, total, exact = _top(s, parsed.fallback, want + len(hits), sort, dates)
+            seen = {h.docnum for h in hits}
+            hits += [h for h in more if h.docnum not in seen]
+        return _Found(parsed, hits[(page - 1) * per_page:want], total, exact)
 
     @staticmethod
     def _hit(hit, parsed) -> Hit:
@@ -186,6 +185,14 @@ class Engine:
     def document(self, doc_id: str) -> dict | None:
         """Stored fields of one document, or None."""
         return self.searcher().document(id=doc_id)
+
+
+def _top(s, query, limit, sort, dates) -> tuple[list, int, bool]:
+    """(best hits up to limit, total, total is exact) of one Whoosh query."""
+    query = wq.And([query, dates]) if dates else query
+    results = s.search(query, limit=limit, sortedby="date" if sort == "date" else None,
+                       reverse=sort == "date")
+    return list(results), *_count(s, query, results)
 
 
 def _count(s, query, results) -> tuple[int, bool]:

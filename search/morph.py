@@ -36,9 +36,12 @@ def _method(parse) -> str:
 def lemmas(word: str, lang: str) -> tuple[str, ...]:
     """Distinct index terms for a normalised word: most likely lemma first."""
     if _DIGIT.search(word):
-        # Numbers are not words; "1220-го" also gives "1220".
-        parts = [p for p in word.split("-") if _DIGIT.search(p)]
-        return tuple(dict.fromkeys([word] + parts))
+        # Numbers are not lemmatised, the letters beside them are: "формулы-1" → "формула-1".
+        # A number of two or more digits is a term of its own ("1220-го" → "1220"); "1" is not.
+        parts = word.split("-")
+        lemma = "-".join(p if not p or _DIGIT.search(p) else lemmas(p, lang)[0] for p in parts)
+        numbers = [p for p in parts if _DIGIT.search(p) and len(p) >= 2 and p != word]
+        return tuple(dict.fromkeys([lemma, word, *numbers]))
     try:
         parses = analyzer(lang).parse(word)
     except ValueError:

@@ -93,3 +93,13 @@ def test_analyzer_pickle_round_trip():
             [t.text for t in analyzer("зв’язків стали")]
     assert pickle.loads(pickle.dumps(LemmaFilter("ru"))).lang == "ru"
     assert pickle.loads(pickle.dumps(WordTokenizer())) == WordTokenizer()
+
+
+@pytest.mark.parametrize(("word", "lang", "first", "absent"), [
+    ("формулы-1", "ru", "формула-1", "1"),  # the letters are lemmatised, a lone digit is no term
+    ("1220-го", "uk", "1220-го", None),
+    ("covid-19", "uk", "covid-19", None),
+])
+def test_words_with_numbers(word, lang, first, absent):
+    terms = lemmas(word, lang)
+    assert terms[0] == first and absent not in terms

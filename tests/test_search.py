@@ -240,3 +240,10 @@ def test_exclusion_only_query_is_every_document_but_those(engine):
     res = engine.search("-співпраця", per_page=100)
     assert res.total == everything - engine.search("співпраця").total
     assert UK_PAGE not in [h.id for h in res.hits]
+
+
+def test_three_word_query_fills_up_with_partial_matches(engine):
+    ids = [h.id for h in engine.search("бюджет школа лікарня").hits]
+    assert ids[0] == "uk-homoglyph"  # the one with every word comes first
+    assert "uk-ganok" in ids  # then one with some of them (школи)
+    assert engine.search("співпраця машиностроитель").total == 0  # two words stay strict
