@@ -18,12 +18,18 @@ RELAX_FROM = 3  # a query of this many content words that finds nothing is run a
 KINDS = ("title", "body")
 # Function words (either language) do not count among the words that must match: a headline's
 # "у", "на", "и" may well be missing from the article. They still add to the score.
-STOP_WORDS = frozenset(
+STOP_WORDS = frozenset((
+    # Ukrainian
     "і й та а але чи що як не ні це у в на з із зі до від за по про для при над під об о ж же "
-    "бо то ще уже вже так також які який яка яке де коли "
-    "и да но или что как не ни это во с со к ко от из у о об при над под же бы ли то еще уже "
-    "так также какой какая какие где когда".split()
-)
+    "бо то ще уже вже так також які який яка яке де коли бути був була було були буде будуть є "
+    "цей ця ці цього цієї цих цьому той те ті того тієї тих тому він вона воно вони його її їх "
+    "їм йому ми ви ти я нас вас свій своя своє свої свого своєї себе"
+    # Russian
+    " и да но или что как не ни это во с со к ко от из у о об при над под же бы ли то еще уже "
+    "так также какой какая какие где когда быть был была было были будет будут есть этот эта "
+    "эти этой этого этих этому тот та те той того тех тому он она оно они его ее её их им ему "
+    "мы вы ты я нас вас свой своя свое свои своего своей себя"
+).split())
 
 # Quoted phrase, or a bare item; either may be preceded by - and/or title:.
 _ITEM = re.compile(r'(?P<neg>-)?(?P<field>title:)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))',
@@ -138,7 +144,8 @@ def _combine(clauses: list[tuple[wq.Query, bool]], reader) -> tuple[wq.Query, wq
     optional = [q for q, stop in clauses if stop]
     if not required:  # only function words: they are what the user wants
         required, optional = optional, []
-    any_word = wq.Or(required + optional)
+    # Function words never widen a query: on their own they match nearly every document.
+    any_word = wq.Or(required)
     if len(required) > ALL_REQUIRED:
         if reader is not None and len(required) > MAX_LONG_WORDS:
             # A pasted headline: its rarest words find it; frequent ones only cost time.
