@@ -1,6 +1,8 @@
 """Build or update the index from files: incremental by file size and mtime."""
 
+import ctypes
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +108,23 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
     return summary
 
 
+_parallel_write = False  # set while Whoosh's multiprocessing writer forks its workers
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # A writer process forked while the index lock was held inherits the lock; if the reindex
+    # is killed, such an orphan would hold it (and wait for work) forever. Linux only.
+    if _parallel_write:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+
+
+os.register_at_fork(after_in_child=_die_with_parent)
+
+
 def indexed_files(ix) -> dict[str, str]:
     """source file → signature of every file in the index (read from columns)."""
     with ix.reader() as r:
@@ -124,6 +143,8 @@ def _write(ix, sources, progress, summary, procs: int):
     # Whoosh's multiprocessing writer: documents are analysed in procs processes, each
     # writing its own segment (a fresh index has nothing to update or delete).
     parallel = {"procs": procs, "multisegment": True} if procs > 1 and not indexed else {}
+    global _parallel_write
+    _parallel_write = bool(parallel)
     writer = ix.writer(limitmb=256, **parallel)
     try:
         seen_ids: set[str] = set()
@@ -151,6 +172,8 @@ def _write(ix, sources, progress, summary, procs: int):
     except BaseException:
         writer.cancel()
         raise
+    finally:
+        _parallel_write = False
 
 
 def _index_file(writer, path, key, sig, seen_ids, summary, replace: bool) -> bool:

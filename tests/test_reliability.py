@@ -146,3 +146,38 @@ def test_full_reindex_under_load_has_no_errors_and_no_empty_results(tmp_path):
     assert not failures, failures[:3]
     assert len(answers) > 50
     assert newest["total"] == 400  # the workers serve the new generation without a restart
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_killed_parallel_reindex_leaves_no_orphan_holding_the_lock(tmp_path):
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    write_corpus(src / "a.jsonl", "альфа", 6000)
+    proc = run_cli("reindex", str(src), "--index", str(ix), "--full", "--procs", "2")
+    deadline = time.monotonic() + 60
+    while not _children(proc.pid) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    children = _children(proc.pid)
+    assert children, "the writer processes never started"
+    proc.kill()
+    proc.communicate(timeout=30)  # returns only once no orphan holds its output pipes
+    time.sleep(1)
+    assert not [c for c in children if _alive(c)]
+    with store.lock(ix, timeout=5):
+        pass
