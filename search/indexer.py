@@ -108,7 +108,7 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
     return summary
 
 
-_parallel_write = False  # set while Whoosh's multiprocessing writer forks its workers
+_parallel_write = 0  # the reindex's pid while Whoosh's multiprocessing writer forks workers
 PR_SET_PDEATHSIG = 1
 
 
@@ -120,6 +120,8 @@ def _die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):
             pass
+        if os.getppid() != _parallel_write:  # the parent died before prctl took effect
+            os._exit(1)
 
 
 os.register_at_fork(after_in_child=_die_with_parent)
@@ -144,7 +146,7 @@ def _write(ix, sources, progress, summary, procs: int):
     # writing its own segment (a fresh index has nothing to update or delete).
     parallel = {"procs": procs, "multisegment": True} if procs > 1 and not indexed else {}
     global _parallel_write
-    _parallel_write = bool(parallel)
+    _parallel_write = os.getpid() if parallel else 0
     writer = ix.writer(limitmb=256, **parallel)
     try:
         seen_ids: set[str] = set()
@@ -173,7 +175,7 @@ def _write(ix, sources, progress, summary, procs: int):
         writer.cancel()
         raise
     finally:
-        _parallel_write = False
+        _parallel_write = 0
 
 
 def _index_file(writer, path, key, sig, seen_ids, summary, replace: bool) -> bool:
