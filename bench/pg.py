@@ -3,7 +3,9 @@
 import glob
 import os
 import shutil
+import stat
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,11 +28,26 @@ def bindir() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def _others_can_enter(path: Path) -> bool:
+    """True if every folder from / down to path lets other users pass (o+x)."""
+    for folder in [path, *path.parents]:
+        try:
+            if not folder.stat().st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+    return True
+
+
 class Cluster:
     """initdb + pg_ctl start on a loopback port, as a non-root user."""
 
     def __init__(self, root):
         self.root = Path(root).resolve()
+        if os.geteuid() == 0 and not _others_can_enter(self.root.parent):
+            # The postgres user cannot reach a folder under a private one (a CI clone in a
+            # mode-700 temp dir): keep the cluster in a place it can.
+            self.root = Path(tempfile.gettempdir()) / "newsearch-bench-pg"
         self.data = self.root / "data"
         self.bin = None
         self.started = False
@@ -39,7 +56,8 @@ class Cluster:
         cmd = [str(self.bin / args[0]), *map(str, args[1:])]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        # cwd "/": initdb and pg_ctl, run as postgres, fail if they cannot enter the cwd.
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd="/")
 
     def start(self) -> str | None:
         """Start the cluster; None on success, else why it could not be started."""
