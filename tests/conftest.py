@@ -1,5 +1,6 @@
 """Shared fixtures: real indexes in tmp_path built from real sample pages."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,14 @@ from search.indexer import reindex
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_PAGES = sorted(FIXTURES.glob("pages/*.txt"))
+
+
+def index_records(records: list[dict], src: Path, index_dir: Path) -> Path:
+    """Write records as src/docs.jsonl, index them into index_dir and return index_dir."""
+    (src / "docs.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    assert reindex(index_dir, [src]).skipped == []
+    return index_dir
 
 
 @pytest.fixture(scope="session")

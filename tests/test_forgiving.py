@@ -11,6 +11,7 @@ from search.morph import lemmas
 from search.spelling import distance, index_known, suggest_word, vocabulary
 from search.suggest import complete, complete_title
 from search.variants import PLACES, from_latin, to_latin, variants
+from tests.conftest import index_records
 
 DOCS = [
     {"id": "uk1", "lang": "uk", "title": "Запоріжжя: співпраця громад",
@@ -33,12 +34,8 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
-    src = tmp_path_factory.mktemp("forgiving_src")
-    (src / "docs.jsonl").write_text(
-        "\n".join(json.dumps(d, ensure_ascii=False) for d in DOCS), encoding="utf-8")
-    ix_dir = tmp_path_factory.mktemp("forgiving_ix")
-    assert reindex(ix_dir, [src]).skipped == []
-    return ix_dir
+    return index_records(DOCS, tmp_path_factory.mktemp("forgiving_src"),
+                         tmp_path_factory.mktemp("forgiving_ix"))
 
 
 @pytest.fixture(scope="module")

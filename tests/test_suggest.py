@@ -1,10 +1,9 @@
 """GET /api/suggest through the Flask test client, and the pages' hooks for suggest as you type."""
 
-import json
 
 import pytest
 
-from search.indexer import reindex
+from tests.conftest import index_records
 from web import create_app
 from web.openapi import spec
 from web.suggesting import MAX_SUGGEST, MAX_SUGGEST_CHARS
@@ -29,12 +28,8 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
-    src = tmp_path_factory.mktemp("suggest_src")
-    (src / "docs.jsonl").write_text(
-        "\n".join(json.dumps(d, ensure_ascii=False) for d in DOCS), encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("suggest_index")
-    reindex(index_dir, [src])
-    return index_dir
+    return index_records(DOCS, tmp_path_factory.mktemp("suggest_src"),
+                         tmp_path_factory.mktemp("suggest_index"))
 
 
 @pytest.fixture
