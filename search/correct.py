@@ -4,10 +4,10 @@ import re
 
 from search.layout import correct_layout
 from search.morph import lemmas
+from search.schema import KINDS
 from search.spelling import suggest_word
 from search.text import WORD_RE, fold, normalize
 
-KINDS = ("title", "body")
 FEW_RESULTS = 3  # below this many results a spelling suggestion is offered
 _SYNTAX = re.compile(r'["*:]|(^|\s)-|\bOR\b')
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from search.morph import LANGS, lemmas, own_language
+from search.schema import KINDS
 from search.text import tokenize
 from search.variants import variants
 
@@ -15,7 +16,6 @@ MAX_LONG_WORDS = 8  # a long query is searched by its rarest content words
 MIN_PREFIX = 2
 ALL_REQUIRED = 4  # up to this many content words must all match; longer queries rank by overlap
 RELAX_FROM = 3  # a query of this many content words that finds nothing is run as any-word
-KINDS = ("title", "body")
 # Function words (either language) do not count among the words that must match: a headline's
 # "у", "на", "и" may well be missing from the article. They still add to the score.
 STOP_WORDS = frozenset((

@@ -6,6 +6,7 @@ from whoosh.formats import PositionBoosts
 from search.analysis import language_analyzer
 from search.morph import LANGS
 
+KINDS = ("title", "body")  # each language has one searchable field of each kind: title_uk, ...
 TITLE_BOOST = 2.5  # a word in the title says more about the document than one in the body
 
 
@@ -14,11 +15,6 @@ def _text_field(lang: str, boost: float = 1.0) -> TEXT:
     # Keep per-position boosts so a word's extra readings weigh less than its first one.
     field.format = PositionBoosts(field_boost=boost)
     return field
-
-
-def text_fields(kind: str) -> dict[str, str]:
-    """Map language → searchable field name for 'title' or 'body'."""
-    return {lang: f"{kind}_{lang}" for lang in LANGS}
 
 
 def make_schema() -> Schema:

@@ -14,9 +14,9 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from search.morph import LANGS, analyzer, is_known, lemmas
+from search.schema import KINDS
 from search.text import fold, normalize
 
-FIELDS = ("title", "body")
 SHORT = 5  # words up to this long may be one edit away; longer ones two
 MAX_CACHED = 4  # vocabularies of this many index generations are kept
 ALPHABET = {"uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'", "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"}
@@ -66,7 +66,7 @@ def _build(reader) -> Vocabulary:
     freq: Counter = Counter()
     by_lang: dict[str, set[str]] = {}
     for lang in LANGS:
-        for kind in FIELDS:
+        for kind in KINDS:
             name = f"{kind}_{lang}"
             if name not in reader.schema:
                 continue
