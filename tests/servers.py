@@ -19,6 +19,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
 @contextmanager
 def gunicorn(index_dir: Path, workers: int = 2, log: Path | None = None, env: dict | None = None):
     """Yield the base URL of a gunicorn started with the project's gunicorn.conf.py."""
@@ -43,6 +50,9 @@ def gunicorn(index_dir: Path, workers: int = 2, log: Path | None = None, env: di
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start (exit {proc.poll()})")
             time.sleep(0.2)
+        # healthz can be answered by the first worker before the master has forked the others
+        while len(_children(proc.pid)) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)
         yield base
     finally:
         proc.terminate()
