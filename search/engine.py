@@ -58,7 +58,7 @@ class Results:
     # What was searched instead of the query, and why ("layout" or "spelling"), or None.
     corrected: dict | None = None
     suggestion: str | None = None  # a "did you mean" query, offered but not searched
-    total_exact: bool = True  # False: more than COUNT_CAP matches, total is Whoosh's estimate
+    total_exact: bool = True  # False: more than COUNT_CAP matches, total is an estimate
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -192,11 +192,12 @@ def _top(s, query, limit, sort, dates) -> tuple[list, int, bool]:
     query = wq.And([query, dates]) if dates else query
     results = s.search(query, limit=limit, sortedby="date" if sort == "date" else None,
                        reverse=sort == "date")
-    return list(results), *_count(s, query, results)
+    # results[:], not list(results): list() asks len(), and Whoosh's len() counts every match
+    return results[:], *_count(s, query, results)
 
 
 def _count(s, query, results) -> tuple[int, bool]:
-    """(total, exact): matches counted one by one up to COUNT_CAP, else Whoosh's estimate.
+    """(total, exact): matches counted one by one up to COUNT_CAP, then extrapolated.
 
     Whoosh's own count is a second full pass over every match, as slow as the search itself
     for a frequent word in a large index.
@@ -204,7 +205,10 @@ def _count(s, query, results) -> tuple[int, bool]:
     if results.has_exact_length():
         return len(results), True
     n = 0
-    for n, _ in enumerate(s.docs_for_query(query), 1):
+    for n, docnum in enumerate(s.docs_for_query(query), 1):
         if n >= COUNT_CAP:
-            return max(COUNT_CAP, int(results.estimated_length())), False
+            # Matches come in document order and documents are in no topical order: the share
+            # of the index the first COUNT_CAP matches span tells the total (Whoosh's own
+            # estimate adds up its sub-queries' lengths and can exceed the index size).
+            return min(s.doc_count(), round(n * s.doc_count_all() / (docnum + 1))), False
     return n, True
