@@ -16,8 +16,10 @@ MAX_LONG_WORDS = 8  # a long query is searched by its rarest content words
 MIN_PREFIX = 2
 ALL_REQUIRED = 4  # up to this many content words must all match; longer queries rank by overlap
 RELAX_FROM = 3  # a query of this many content words that finds nothing is run as any-word
-# Function words (either language) do not count among the words that must match: a headline's
-# "у", "на", "и" may well be missing from the article. They still add to the score.
+# Function words (either language) are not searched when a query has other words: a headline's
+# "у", "на", "и" may well be missing from the article, and scoring them cost 5x the time of the
+# rest of a 2-3 word query at 200k documents for no measured gain (bench/README.md). They are
+# still highlighted.
 STOP_WORDS = frozenset((
     # Ukrainian
     "і й та а але чи що як не ні це у в на з із зі до від за по про для при над під об о ж же "
@@ -34,6 +36,17 @@ STOP_WORDS = frozenset((
 # Quoted phrase, or a bare item; either may be preceded by - and/or title:.
 _ITEM = re.compile(r'(?P<neg>-)?(?P<field>title:)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))',
                    re.IGNORECASE)
+
+
+class AnyOf(wq.Or):
+    """Any of a query's words, at the top of the query: Whoosh's preloaded (array) union.
+
+    Its default, a binary tree of unions, costs twice the time over a headline's 8 words at
+    200k documents, for the same ranking (bench/README.md). A class, not an attribute, so
+    Whoosh's normalize() and copies keep it.
+    """
+
+    matcher_type = wq.Or.ARRAY_MATCHER
 
 
 class QueryError(ValueError):
@@ -140,22 +153,17 @@ def _doc_frequency(query: wq.Query, reader) -> int:
 def _combine(clauses: list[tuple[wq.Query, bool]], reader) -> tuple[wq.Query, wq.Query | None]:
     """(query, fallback): AND for short queries, best overlap first for long ones; the
     fallback (any word) is for a 3-4 word query that finds nothing."""
-    required = [q for q, stop in clauses if not stop]
-    optional = [q for q, stop in clauses if stop]
-    if not required:  # only function words: they are what the user wants
-        required, optional = optional, []
-    # Function words never widen a query: on their own they match nearly every document.
-    any_word = wq.Or(required)
+    # Only function words ("у нас"): then they are what the user wants.
+    required = [q for q, stop in clauses if not stop] or [q for q, _ in clauses]
     if len(required) > ALL_REQUIRED:
         if reader is not None and len(required) > MAX_LONG_WORDS:
             # A pasted headline: its rarest words find it; frequent ones only cost time.
             required = sorted(required, key=lambda q: _doc_frequency(q, reader))
             required = required[:MAX_LONG_WORDS]
-        return wq.Or(required), None
+        return AnyOf(required), None
     core = required[0] if len(required) == 1 else wq.And(required)
     # A headline-like query of 3-4 words whose every word no document has: rank by overlap.
-    fallback = any_word if len(required) >= RELAX_FROM else None
-    return (wq.AndMaybe(core, wq.Or(optional)) if optional else core), fallback
+    return core, (AnyOf(required) if len(required) >= RELAX_FROM else None)
 
 
 def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:

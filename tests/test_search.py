@@ -250,3 +250,26 @@ def test_three_word_query_fills_up_with_partial_matches(engine):
     assert ids[0] == "uk-homoglyph"  # the one with every word comes first
     assert "uk-ganok" in ids  # then one with some of them (школи)
     assert engine.search("співпраця машиностроитель").total == 0  # two words stay strict
+
+
+def test_function_words_are_highlighted_but_not_searched(engine):
+    parsed = parse_query("друг к другу")
+    assert "к" not in {t for _, t in parsed.query.iter_all_terms()}
+    assert "к" in parsed.terms["ru"]
+    only = parse_query("у нас")  # nothing but function words: then they are the query
+    assert {"у", "мы"} <= {t for _, t in only.query.iter_all_terms()}
+    assert engine.search("співпраця у").total == engine.search("співпраця").total
+
+
+def test_long_query_union_ranks_as_whoosh_default_union(engine):
+    from whoosh import query as wq
+
+    from search.query import AnyOf
+
+    s = engine.searcher()
+    parsed = parse_query("держслужбовці Запоріжжя Донецька досвід співпраця сталь ёлка бюджет",
+                         reader=s.reader())
+    assert isinstance(parsed.query, AnyOf)
+    ours = [(h.docnum, round(h.score, 6)) for h in s.search(parsed.query, limit=20)[:]]
+    plain = wq.Or(parsed.query.subqueries)
+    assert ours and ours == [(h.docnum, round(h.score, 6)) for h in s.search(plain, limit=20)[:]]
