@@ -8,6 +8,8 @@ import pytest
 
 from search.engine import Engine
 from search.indexer import reindex
+from tests.web_helpers import build_index, write_news
+from web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -39,3 +41,28 @@ def engine(sample_index) -> Engine:
     eng = Engine(sample_index)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="module")
+def news_index(tmp_path_factory):
+    """An index of 15 generated Ukrainian docs plus 3 Russian ones: enough for 2 pages."""
+    tmp = tmp_path_factory.mktemp("web_news")
+    index_dir, src = build_index(tmp, 15)
+    write_news(src / "ru.jsonl", 3, word="выборы", lang="ru")
+    reindex(index_dir, [src])
+    return index_dir
+
+
+@pytest.fixture
+def client(news_index):
+    return create_app({"SEARCH_INDEX_DIR": str(news_index), "TESTING": True}).test_client()
+
+
+@pytest.fixture
+def sample_client(sample_index):
+    return create_app({"SEARCH_INDEX_DIR": str(sample_index), "TESTING": True}).test_client()
+
+
+@pytest.fixture
+def empty_client(tmp_path):
+    return create_app({"SEARCH_INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()

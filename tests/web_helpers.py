@@ -28,3 +28,8 @@ def build_index(tmp_path: Path, count: int = 15) -> tuple[Path, Path]:
     write_news(src / "news.jsonl", count)
     reindex(index_dir, [src])
     return index_dir, src
+
+
+def html(resp) -> str:
+    assert resp.mimetype == "text/html"
+    return resp.get_data(as_text=True)
