@@ -16,6 +16,10 @@ MAX_LONG_WORDS = 8  # a long query is searched by its rarest content words
 MIN_PREFIX = 2
 ALL_REQUIRED = 4  # up to this many content words must all match; longer queries rank by overlap
 RELAX_FROM = 3  # a query of this many content words that finds nothing is run as any-word
+# A word in more than this share of documents does not by itself bring a document into that
+# any-word fill: such documents rank low anyway and scoring them all is what made 3-word queries
+# slow (p95 597 ms at 200k documents).
+COMMON_SHARE = 0.1
 # Function words (either language) are not searched when a query has other words: a headline's
 # "у", "на", "и" may well be missing from the article, and scoring them cost 5x the time of the
 # rest of a 2-3 word query at 200k documents for no measured gain (bench/README.md). They are
@@ -162,8 +166,14 @@ def _combine(clauses: list[tuple[wq.Query, bool]], reader) -> tuple[wq.Query, wq
             required = required[:MAX_LONG_WORDS]
         return AnyOf(required), None
     core = required[0] if len(required) == 1 else wq.And(required)
+    if len(required) < RELAX_FROM:
+        return core, None
     # A headline-like query of 3-4 words whose every word no document has: rank by overlap.
-    return core, (AnyOf(required) if len(required) >= RELAX_FROM else None)
+    if reader is not None:
+        common = COMMON_SHARE * reader.doc_count_all()
+        rare = [q for q in required if 0 < _doc_frequency(q, reader) <= common]
+        required = rare or required
+    return core, AnyOf(required)
 
 
 def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:

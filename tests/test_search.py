@@ -273,3 +273,18 @@ def test_long_query_union_ranks_as_whoosh_default_union(engine):
     ours = [(h.docnum, round(h.score, 6)) for h in s.search(parsed.query, limit=20)[:]]
     plain = wq.Or(parsed.query.subqueries)
     assert ours and ours == [(h.docnum, round(h.score, 6)) for h in s.search(plain, limit=20)[:]]
+
+
+def test_fill_up_leaves_out_words_most_documents_have(tmp_path):
+    from search.engine import Engine
+    from tests.conftest import index_records
+
+    (tmp_path / "src").mkdir()
+    records = [{"id": str(i), "lang": "uk", "text": f"Море і туризм {i}."} for i in range(20)]
+    records[7]["text"] += " Сонце."
+    records[8]["text"] += " Сонце і пляж."
+    eng = Engine(index_records(records, tmp_path / "src", tmp_path / "ix"), cache_size=0)
+    # No document has all three words: the fill-up is by "сонце" alone ("море" is in every one).
+    ids = [h.id for h in eng.search("море сонце вітрило").hits]
+    assert sorted(ids) == ["7", "8"]
+    assert [h.id for h in eng.search("море сонце пляж").hits][0] == "8"
