@@ -288,3 +288,24 @@ def test_fill_up_leaves_out_words_most_documents_have(tmp_path):
     ids = [h.id for h in eng.search("море сонце вітрило").hits]
     assert sorted(ids) == ["7", "8"]
     assert [h.id for h in eng.search("море сонце пляж").hits][0] == "8"
+
+
+@pytest.mark.parametrize("with_bonus", [True, False])
+def test_words_side_by_side_rank_first(tmp_path, monkeypatch, with_bonus):
+    import search.query
+    from search.engine import Engine
+    from tests.conftest import index_records
+
+    if not with_bonus:
+        monkeypatch.setattr(search.query, "PROXIMITY_MAX_DOCS", 0)
+    (tmp_path / "src").mkdir()
+    records = [
+        {"id": "apart", "lang": "uk", "text": "Корея відповіла. Північна делегація приїхала. "
+                                              "Корея і південь. Північна сторона мовчить."},
+        {"id": "name", "lang": "uk", "text": "Північна Корея провела навчання біля кордону "
+                                             "і повідомила про це сусідів та партнерів."},
+        *({"id": str(i), "lang": "uk", "text": f"Інша новина {i}."} for i in range(8)),
+    ]
+    eng = Engine(index_records(records, tmp_path / "src", tmp_path / "ix"), cache_size=0)
+    ids = [h.id for h in eng.search("північна корея").hits]
+    assert ids == (["name", "apart"] if with_bonus else ["apart", "name"])
