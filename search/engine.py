@@ -18,6 +18,7 @@ from search.suggest import complete
 
 SORTS = ("relevance", "date")
 COUNT_CAP = 2000  # matches counted one by one; past this the total is an estimate
+FILL_COUNT_CAP = 200  # the same for the any-word matches that fill up a short page
 CACHE_SIZE = 512  # results kept per process, per index generation
 
 
@@ -29,6 +30,7 @@ class _Found:
     hits: list
     total: int
     exact: bool
+    full: int  # documents with every word (the rest of a page may be filled with fewer)
 
 
 @dataclass
@@ -144,11 +146,13 @@ class Engine:
         if fixed:
             corrected = {"query": fixed, "reason": "layout"}
         found = self._run(s, fixed or text, **args)
-        if forgiving and not fixed and found.total < FEW_RESULTS:
+        # Judged by the documents with every word: a page filled up with documents that have
+        # the correctly spelt word alone must not hide the misspelt one.
+        if forgiving and not fixed and found.full < FEW_RESULTS:
             better = spelling_fix(text, reader, langs)
-            if better and found.total == 0:
-                found = self._run(s, better, **args)
-                corrected = {"query": better, "reason": "spelling"}
+            again = self._run(s, better, **args) if better and found.full == 0 else None
+            if again is not None and (again.full or not found.total):
+                found, corrected = again, {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
         hits = [self._hit(hit, found.parsed) for hit in found.hits]
@@ -161,14 +165,16 @@ class Engine:
         parsed = parse_query(text, langs=langs, reader=s.reader())
         want = page * per_page
         hits, total, exact = _top(s, parsed.query, want, sort, dates)
+        full = total
         if parsed.fallback is not None and total < want:
-            # Too few documents have every word of a 3-4 word query: fill up with those that
+            # Too few documents have every word of a 2-4 word query: fill up with those that
             # have some, ranked after the ones with all (a headline's words are rarely all in
             # its article).
-            more, total, exact = _top(s, parsed.fallback, want + len(hits), sort, dates)
+            more, total, exact = _top(s, parsed.fallback, want + len(hits), sort, dates,
+                                      cap=FILL_COUNT_CAP)
             seen = {h.docnum for h in hits}
             hits += [h for h in more if h.docnum not in seen]
-        return _Found(parsed, hits[(page - 1) * per_page:want], total, exact)
+        return _Found(parsed, hits[(page - 1) * per_page:want], total, exact, full)
 
     @staticmethod
     def _hit(hit, parsed) -> Hit:
@@ -187,17 +193,17 @@ class Engine:
         return self.searcher().document(id=doc_id)
 
 
-def _top(s, query, limit, sort, dates) -> tuple[list, int, bool]:
+def _top(s, query, limit, sort, dates, cap=None) -> tuple[list, int, bool]:
     """(best hits up to limit, total, total is exact) of one Whoosh query."""
     query = wq.And([query, dates]) if dates else query
     results = s.search(query, limit=limit, sortedby="date" if sort == "date" else None,
                        reverse=sort == "date")
     # results[:], not list(results): list() asks len(), and Whoosh's len() counts every match
-    return results[:], *_count(s, query, results)
+    return results[:], *_count(s, query, results, cap or COUNT_CAP)
 
 
-def _count(s, query, results) -> tuple[int, bool]:
-    """(total, exact): matches counted one by one up to COUNT_CAP, then extrapolated.
+def _count(s, query, results, cap: int) -> tuple[int, bool]:
+    """(total, exact): matches counted one by one up to cap, then extrapolated.
 
     Whoosh's own count is a second full pass over every match, as slow as the search itself
     for a frequent word in a large index.
@@ -206,9 +212,9 @@ def _count(s, query, results) -> tuple[int, bool]:
         return len(results), True
     n = 0
     for n, docnum in enumerate(_matching(s, query), 1):
-        if n >= COUNT_CAP:
+        if n >= cap:
             # Matches come in document order and documents are in no topical order: the share
-            # of the index the first COUNT_CAP matches span tells the total (Whoosh's own
+            # of the index the first matches span tells the total (Whoosh's own
             # estimate adds up its sub-queries' lengths and can exceed the index size).
             return min(s.doc_count(), round(n * s.doc_count_all() / (docnum + 1))), False
     return n, True
