@@ -25,8 +25,9 @@ RELAX_FROM = 2
 COMMON_SHARE = 0.1
 PROXIMITY_BOOST = 2.0  # weight of the words found side by side, in order
 # Checking word positions costs time in proportion to the rarest word's documents: past this
-# many, a query gets no side-by-side bonus (2-word p95 at 200k documents: 220 -> 640 ms with it).
-PROXIMITY_MAX_DOCS = 2000
+# many, a query gets no side-by-side bonus. At 200k documents, 3-word queries took +27 ms on
+# average with a cap of 2,000, +9 ms with 500, and 2-word p95 went 220 -> 640 ms with no cap.
+PROXIMITY_MAX_DOCS = 500
 # Function words (either language) are not searched when a query has other words: a headline's
 # "у", "на", "и" may well be missing from the article, and scoring them cost 5x the time of the
 # rest of a 2-3 word query at 200k documents for no measured gain (bench/README.md). They are
