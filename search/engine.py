@@ -61,6 +61,9 @@ class Results:
     corrected: dict | None = None
     suggestion: str | None = None  # a "did you mean" query, offered but not searched
     total_exact: bool = True  # False: more than COUNT_CAP matches, total is an estimate
+    # Documents with every word of the query; fewer than total when a short page was filled up
+    # with documents that have some of the words (ranked after these).
+    all_words: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -158,7 +161,7 @@ class Engine:
         hits = [self._hit(hit, found.parsed) for hit in found.hits]
         return Results(query=text, total=found.total, page=page, per_page=per_page,
                        took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
-                       total_exact=found.exact)
+                       total_exact=found.exact, all_words=found.full)
 
     @staticmethod
     def _run(s, text, page, per_page, langs, sort, dates) -> _Found:

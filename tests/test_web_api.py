@@ -20,9 +20,9 @@ def test_api_pagination(client):
 
 def test_api_search_shape(client):
     body = client.get(f"/api/search?q={WORD}&per_page=3").json
-    assert set(body) == {"query", "total", "total_exact", "page", "per_page", "took_ms", "hits",
-                         "corrected", "suggestion"}
-    assert body["total_exact"] is True
+    assert set(body) == {"query", "total", "total_exact", "all_words", "page", "per_page",
+                         "took_ms", "hits", "corrected", "suggestion"}
+    assert body["total_exact"] is True and body["all_words"] == body["total"]
     assert body["query"] == WORD and body["page"] == 1 and body["per_page"] == 3
     assert len(body["hits"]) == 3
     for hit in body["hits"]:
@@ -161,3 +161,10 @@ ODD_QUERIES = [urlencode({"q": q}) for q in ["\x00", "title:", '"', "-", "*", "a
 def test_odd_queries_never_500(client, query_string):
     for url in ("/api/search", "/search"):
         assert client.get(f"{url}?{query_string}").status_code in (200, 302, 400)
+
+
+def test_results_with_only_some_words_are_counted_apart(sample_client):
+    body = sample_client.get("/api/search", query_string={"q": "співпраця машиностроитель"}).json
+    assert body["all_words"] == 0 and body["total"] >= 2 and body["hits"]
+    body = sample_client.get("/api/search", query_string={"q": "співпраця Запоріжжя"}).json
+    assert body["all_words"] >= 1 and body["hits"]

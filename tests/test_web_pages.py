@@ -179,3 +179,13 @@ def test_html_error_keeps_query(client):
     assert 'value="вибори"' in page and 'role="alert"' in page
     assert "Некоректне значення параметра «page»" in page
     assert "Запрос должен содержать" in html(client.get("/search?q=!!!&ui=ru"))
+
+
+@pytest.mark.parametrize("ui, says", [("uk", "Жоден документ не містить усіх слів"),
+                                       ("ru", "Ни один документ не содержит всех слов")])
+def test_page_says_when_results_have_only_some_words(sample_client, ui, says):
+    partial = sample_client.get("/search", query_string={"q": "співпраця машиностроитель",
+                                                         "ui": ui})
+    assert says in html(partial)
+    full = sample_client.get("/search", query_string={"q": "співпраця", "ui": ui})
+    assert 'class="notice partial"' not in html(full)

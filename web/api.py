@@ -18,6 +18,7 @@ def search():
     params, res = run_search(request.args)
     return jsonify({
         "query": params.q, "total": res.total, "total_exact": res.total_exact,
+        "all_words": res.all_words,
         "page": res.page, "per_page": res.per_page, "took_ms": res.took_ms,
         "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in res.hits],
         "corrected": res.corrected, "suggestion": res.suggestion,

@@ -76,6 +76,10 @@ SCHEMAS = {
             "total": {"type": "integer", "minimum": 0},
             "total_exact": {"type": "boolean",
                             "description": "false: over 2,000 matches; total is an estimate."},
+            "all_words": {"type": "integer", "minimum": 0,
+                          "description": "Documents with every word of the query. Fewer than "
+                                         "total when the results were filled up with documents "
+                                         "that have only some of the words; those come after."},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "took_ms": {"type": "number", "minimum": 0},
