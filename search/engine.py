@@ -108,7 +108,9 @@ class Engine:
 
     def generation(self) -> int:
         """A number that grows with every commit and every switch of generation."""
-        s = self.searcher()
+        return self._generation(self.searcher())
+
+    def _generation(self, s) -> int:
         return store.generation_number(self._path) * 1_000_000 + s.ixreader.generation()
 
     def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
@@ -121,8 +123,10 @@ class Engine:
         cached per index generation: a new commit or a full reindex starts a fresh cache.
         """
         started = time.perf_counter()
+        # One searcher() call per search: a second one could see a full reindex's switch and
+        # close the searcher this search is still reading from.
         s = self.searcher()
-        key = (self.generation(), text, page, per_page, tuple(langs), sort, date_from, date_to,
+        key = (self._generation(s), text, page, per_page, tuple(langs), sort, date_from, date_to,
                forgiving)
         if key in self._cache:
             self._cache.move_to_end(key)

@@ -315,3 +315,29 @@ def test_words_side_by_side_rank_first(tmp_path, monkeypatch, with_bonus):
     eng = Engine(index_records(records, tmp_path / "src", tmp_path / "ix"), cache_size=0)
     ids = [h.id for h in eng.search("північна корея").hits]
     assert ids == (["name", "apart"] if with_bonus else ["apart", "name"])
+
+
+def test_a_switch_during_a_search_does_not_close_its_searcher(tmp_path, monkeypatch):
+    from search import store
+    from search.engine import Engine
+    from search.indexer import reindex
+    from tests.conftest import index_records
+
+    (tmp_path / "src").mkdir()
+    records = [{"id": str(i), "lang": "uk", "text": f"Туризм {i}."} for i in range(3)]
+    ix = index_records(records, tmp_path / "src", tmp_path / "ix")
+    eng = Engine(ix, cache_size=8)
+    assert eng.search("туризм").total == 3
+    old = store.current_path(ix)
+    reindex(ix, [tmp_path / "src"], full=True)  # a new generation becomes current
+    real, calls = store.current_path, []
+
+    def switch_after_first_look(index_dir):
+        calls.append(index_dir)
+        return old if len(calls) == 1 else real(index_dir)
+
+    # The switch lands just after the search has taken its searcher: a second look inside the
+    # same search would close that searcher under it (Whoosh's ReaderClosed, a 500 under load).
+    monkeypatch.setattr(store, "current_path", switch_after_first_look)
+    assert eng.search("туризм", page=2).total == 3
+    assert eng.search("туризм").total == 3 and eng._path == real(ix)
