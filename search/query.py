@@ -186,24 +186,27 @@ def _combine(clauses: list[tuple[wq.Query, bool]], reader) -> tuple[wq.Query, wq
     word) fills up a page that the AND of 2-4 words leaves short."""
     # Only function words ("у нас"): then they are what the user wants.
     required = [q for q, stop in clauses if not stop] or [q for q, _ in clauses]
+    # Each word's document frequency, looked up once: three decisions below depend on it.
+    df = None
+    if reader is not None and len(required) > 1:
+        df = [_doc_frequency(q, reader) for q in required]
     if len(required) > ALL_REQUIRED:
-        if reader is not None and len(required) > MAX_LONG_WORDS:
+        if df is not None and len(required) > MAX_LONG_WORDS:
             # A pasted headline: its rarest words find it; frequent ones only cost time.
-            required = sorted(required, key=lambda q: _doc_frequency(q, reader))
-            required = required[:MAX_LONG_WORDS]
+            ranked = sorted(zip(df, required, strict=True), key=lambda pair: pair[0])
+            required = [q for _, q in ranked[:MAX_LONG_WORDS]]
         return AnyOf(required), None
     core = required[0] if len(required) == 1 else wq.And(required)
-    if len(required) > 1 and reader is not None and \
-            min(_doc_frequency(q, reader) for q in required) <= PROXIMITY_MAX_DOCS:
+    if df is not None and min(df) <= PROXIMITY_MAX_DOCS:
         near = _adjacent(required)
         core = wq.AndMaybe(core, near) if near is not None else core
     if len(required) < RELAX_FROM:
         return core, None
-    # A headline-like query of 3-4 words whose every word no document has: rank by overlap.
-    if reader is not None:
+    # A short page of all-words matches is filled up by overlap; a common word alone does not
+    # bring a document in.
+    if df is not None:
         common = COMMON_SHARE * reader.doc_count_all()
-        rare = [q for q in required if 0 < _doc_frequency(q, reader) <= common]
-        required = rare or required
+        required = [q for q, n in zip(required, df, strict=True) if 0 < n <= common] or required
     return core, AnyOf(required)
 
 
