@@ -25,11 +25,15 @@ def make_schema() -> Schema:
         # incremental run reads them without loading every stored body.
         "source": ID(stored=True, sortable=True),
         "signature": ID(stored=True, sortable=True),
-        "lang": ID(stored=True),
+        # Columns (sortable) so that the ranking engine filters and counts facets over every
+        # matching document without loading stored fields.
+        "lang": ID(stored=True, sortable=True),
+        "site": ID(stored=True, sortable=True),  # the publication or site; "" when unknown
         "title": STORED(),
         "body": STORED(),
         "url": STORED(),
         "date": DATETIME(stored=True, sortable=True),
+        "date_precision": STORED(),  # "year" or "month" when the date is known only to that
         "length": NUMERIC(stored=True),
     }
     for lang in LANGS:
