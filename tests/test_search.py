@@ -221,28 +221,26 @@ def test_results_are_cached_until_the_index_changes(tmp_path):
     eng.close()
 
 
-def test_large_totals_are_estimates(tmp_path, monkeypatch):
-    import json
-
-    import search.engine
+def test_totals_are_exact_and_do_not_depend_on_the_page(tmp_path):
     from search.engine import Engine
-    from search.indexer import reindex
+    from tests.conftest import index_records
 
-    src = tmp_path / "src"
-    src.mkdir()
-    with (src / "a.jsonl").open("w", encoding="utf-8") as f:
-        for i in range(60):  # every other document has "море", every fourth "сонце" too
-            text = f"Туризм {i}." + " Море." * (i % 2 == 0) + " Сонце." * (i % 4 == 0)
-            f.write(json.dumps({"id": str(i), "text": text, "lang": "uk"},
-                               ensure_ascii=False) + "\n")
-    reindex(tmp_path / "ix", [src])
-    monkeypatch.setattr(search.engine, "COUNT_CAP", 10)
-    res = Engine(tmp_path / "ix", cache_size=0).search("море OR сонце")
-    # Counting stops at 10 and extrapolates over the index: 30 matches, not the 45 that Whoosh's
-    # own estimate (15 + 30) would say.
-    assert not res.total_exact and 27 <= res.total <= 33 and len(res.hits) == 10
-    res = Engine(tmp_path / "ix", cache_size=0).search("туризм", sort="date")
-    assert res.total_exact and res.total == 60
+    (tmp_path / "src").mkdir()
+    # every other document has "море", every fourth "сонце" too
+    records = [{"id": str(i), "lang": "uk",
+                "text": f"Туризм {i}." + " Море." * (i % 2 == 0) + " Сонце." * (i % 4 == 0)}
+               for i in range(60)]
+    eng = Engine(index_records(records, tmp_path / "src", tmp_path / "ix"), cache_size=0)
+    for query, total, all_words in [("море OR сонце", 30, 30), ("море сонце", 15, 15),
+                                    ("сонце вітрило", 15, 0), ("туризм", 60, 60)]:
+        pages = [eng.search(query, page=p, per_page=n) for p, n in [(1, 3), (2, 3), (1, 10),
+                                                                       (4, 10), (1, 100)]]
+        assert {(r.total, r.all_words, r.total_exact) for r in pages} == {
+            (total, all_words, True)}, query
+        ids = [h.id for h in pages[0].hits + pages[1].hits]
+        assert ids == [h.id for h in pages[4].hits[:6]]  # pages are slices of one order
+    dated = eng.search("туризм", sort="date")
+    assert dated.total == 60
 
 
 def test_exclusion_only_query_is_every_document_but_those(engine):
@@ -267,21 +265,7 @@ def test_function_words_are_highlighted_but_not_searched(engine):
     assert engine.search("співпраця у").total == engine.search("співпраця").total
 
 
-def test_long_query_union_ranks_as_whoosh_default_union(engine):
-    from whoosh import query as wq
-
-    from search.query import AnyOf
-
-    s = engine.searcher()
-    parsed = parse_query("держслужбовці Запоріжжя Донецька досвід співпраця сталь ёлка бюджет",
-                         reader=s.reader())
-    assert isinstance(parsed.query, AnyOf)
-    ours = [(h.docnum, round(h.score, 6)) for h in s.search(parsed.query, limit=20)[:]]
-    plain = wq.Or(parsed.query.subqueries)
-    assert ours and ours == [(h.docnum, round(h.score, 6)) for h in s.search(plain, limit=20)[:]]
-
-
-def test_fill_up_leaves_out_words_most_documents_have(tmp_path):
+def test_fill_up_scores_every_word_even_common_ones(tmp_path):
     from search.engine import Engine
     from tests.conftest import index_records
 
@@ -290,20 +274,19 @@ def test_fill_up_leaves_out_words_most_documents_have(tmp_path):
     records[7]["text"] += " Сонце."
     records[8]["text"] += " Сонце і пляж."
     eng = Engine(index_records(records, tmp_path / "src", tmp_path / "ix"), cache_size=0)
-    # No document has all three words: the fill-up is by "сонце" alone ("море" is in every one).
-    ids = [h.id for h in eng.search("море сонце вітрило").hits]
-    assert sorted(ids) == ["7", "8"]
+    # No document has all three words: every one with some of them follows, best first.
+    res = eng.search("море сонце вітрило")
+    assert sorted(h.id for h in res.hits[:2]) == ["7", "8"]
+    assert res.total == 20 and res.all_words == 0
     assert [h.id for h in eng.search("море сонце пляж").hits][0] == "8"
 
 
 @pytest.mark.parametrize("with_bonus", [True, False])
-def test_words_side_by_side_rank_first(tmp_path, monkeypatch, with_bonus):
-    import search.query
+def test_words_side_by_side_rank_first(tmp_path, with_bonus):
     from search.engine import Engine
+    from search.engine.policy import DEFAULT, Policy
     from tests.conftest import index_records
 
-    if not with_bonus:
-        monkeypatch.setattr(search.query, "PROXIMITY_MAX_DOCS", 0)
     (tmp_path / "src").mkdir()
     records = [
         {"id": "apart", "lang": "uk", "text": "Корея відповіла. Північна делегація приїхала. "
@@ -312,7 +295,9 @@ def test_words_side_by_side_rank_first(tmp_path, monkeypatch, with_bonus):
                                              "і повідомила про це сусідів та партнерів."},
         *({"id": str(i), "lang": "uk", "text": f"Інша новина {i}."} for i in range(8)),
     ]
-    eng = Engine(index_records(records, tmp_path / "src", tmp_path / "ix"), cache_size=0)
+    policy = DEFAULT if with_bonus else Policy(sequence_weight=0.0)
+    eng = Engine(index_records(records, tmp_path / "src", tmp_path / "ix"), cache_size=0,
+                 policy=policy)
     ids = [h.id for h in eng.search("північна корея").hits]
     assert ids == (["name", "apart"] if with_bonus else ["apart", "name"])
 

@@ -30,14 +30,10 @@ def test_api_search_shape(client):
         assert "<mark>" in hit["snippet"]
 
 
-def test_estimated_total_is_said_to_be_about(news_index, monkeypatch):
-    import search.engine
-
-    monkeypatch.setattr(search.engine, "COUNT_CAP", 5)
-    app = create_app({"SEARCH_INDEX_DIR": str(news_index), "TESTING": True}).test_client()
-    body = app.get(f"/api/search?q={WORD}").json
-    assert body["total_exact"] is False and body["total"] >= 5
-    assert "Знайдено: близько" in html(app.get(f"/search?q={WORD}"))
+def test_totals_do_not_depend_on_the_page(client):
+    pages = [client.get(f"/api/search?q={WORD}&per_page={n}&page={p}").json
+             for n, p in [(3, 1), (3, 2), (10, 1), (100, 1)]]
+    assert {(b["total"], b["all_words"], b["total_exact"]) for b in pages} == {(15, 15, True)}
 
 
 def test_lang_filter(client):

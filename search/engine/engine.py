@@ -1,0 +1,171 @@
+"""The one search function that the CLI, the page and the API all call."""
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from whoosh.scoring import BM25F
+
+from search import store
+from search.correct import FEW_RESULTS, layout_fix, spelling_fix
+from search.engine.arrays import CACHE_BYTES, ArrayCache
+from search.engine.filters import Filters, facets
+from search.engine.policy import DEFAULT, Policy
+from search.engine.ranking import Ranked, rank
+from search.engine.results import Hit, Results, shown_date
+from search.engine.view import IndexView
+from search.morph import LANGS
+from search.query import Parsed, parse_query
+from search.snippets import highlight, snippet
+from search.suggest import complete
+
+SORTS = ("relevance", "date")
+CACHE_SIZE = 512  # results kept per process, per index generation
+
+
+@dataclass
+class _Found:
+    """One run of a query: its parse and its ranking."""
+
+    parsed: Parsed
+    ranked: Ranked
+
+
+class Engine:
+    """An open index with a reused searcher that follows commits and full-reindex switches."""
+
+    def __init__(self, index_dir, cache_size: int = CACHE_SIZE, array_bytes: int = CACHE_BYTES,
+                 policy: Policy = DEFAULT):
+        self.index_dir = Path(index_dir)
+        self.policy = policy
+        self.arrays = ArrayCache(array_bytes)  # postings arrays, shared by every generation
+        self._path = None  # the generation folder the searcher reads
+        self._searcher = None
+        self._view: IndexView | None = None
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+
+    def searcher(self):
+        """A searcher on the latest committed state of the current generation."""
+        path = store.current_path(self.index_dir)
+        if self._searcher is None or path != self._path:
+            # First use, or a full reindex switched `current`: open the new generation.
+            ix = store.open_current(self.index_dir, create=False)
+            self.close()
+            self._path, self._searcher = path, ix.searcher(weighting=BM25F())
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def view(self, s=None) -> IndexView:
+        """The arrays of a searcher (the current one by default)."""
+        s = s or self.searcher()
+        if self._view is None or self._view.searcher is not s:
+            self._view = IndexView(s, self.arrays)
+        return self._view
+
+    def close(self):
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except OSError:
+                pass  # its generation may be gone already; nothing left to release
+            self._searcher = None
+            self._view = None
+
+    def warm(self) -> None:
+        """Build the spelling and completion tables and the per-document arrays now."""
+        complete(self.searcher().reader(), "а")
+        view = self.view()
+        view.live(), view.dates(), view.codes("lang"), view.codes("site")
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def generation(self) -> int:
+        """A number that grows with every commit and every switch of generation."""
+        return self._generation(self.searcher())
+
+    def _generation(self, s) -> int:
+        return store.generation_number(self._path) * 1_000_000 + s.ixreader.generation()
+
+    def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
+               sort: str = "relevance", date_from: datetime | None = None,
+               date_to: datetime | None = None, forgiving: bool = True,
+               sites=()) -> Results:
+        """Ranked results for a user query: one page, with snippets, totals and facets.
+
+        With forgiving on, a query typed in the wrong keyboard layout is searched as retyped,
+        and one that finds nothing is searched with its misspelt words corrected. Results are
+        cached per index generation: a new commit or a full reindex starts a fresh cache.
+        """
+        started = time.perf_counter()
+        # One searcher() call per search: a second one could see a full reindex's switch and
+        # close the searcher this search is still reading from.
+        s = self.searcher()
+        filters = Filters(tuple(langs), date_from, date_to, tuple(sites))
+        key = (self._generation(s), text, page, per_page, sort, filters, forgiving)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            took = round((time.perf_counter() - started) * 1000, 1)
+            return replace(self._cache[key], took_ms=took)
+        res = self._search(s, text, page, per_page, sort, filters, forgiving)
+        res.took_ms = round((time.perf_counter() - started) * 1000, 1)
+        if self._cache_size:
+            if self._cache and next(iter(self._cache))[0] != key[0]:
+                self._cache.clear()  # the index changed: every entry is stale
+            self._cache[key] = res
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return res
+
+    def _search(self, s, text, page, per_page, sort, filters, forgiving) -> Results:
+        reader = s.reader()
+        view = self.view(s)
+        allowed = filters.mask(view)
+        run = lambda q: self._run(view, q, page, per_page, sort, filters.langs, allowed)  # noqa: E731
+        corrected, suggestion = None, None
+        fixed = layout_fix(text, reader, filters.langs) if forgiving else None
+        if fixed:
+            corrected = {"query": fixed, "reason": "layout"}
+        found = run(fixed or text)
+        # Judged by the documents with every word: results that have the correctly spelt word
+        # alone must not hide the misspelt one.
+        if forgiving and not fixed and found.ranked.all_words < FEW_RESULTS:
+            better = spelling_fix(text, reader, filters.langs)
+            again = run(better) if better and found.ranked.all_words == 0 else None
+            if again is not None and (again.ranked.all_words or not found.ranked.total):
+                found, corrected = again, {"query": better, "reason": "spelling"}
+            elif better:
+                suggestion = better
+        ranked = found.ranked
+        hits = [self._hit(s, int(d), float(score), found.parsed)
+                for d, score in zip(ranked.docs, ranked.scores, strict=True)]
+        return Results(query=text, total=ranked.total, page=page, per_page=per_page,
+                       took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
+                       all_words=ranked.all_words,
+                       facets=facets(view, ranked.matched, filters))
+
+    def _run(self, view, text, page, per_page, sort, langs, allowed) -> _Found:
+        parsed = parse_query(text, langs=langs, reader=view.searcher.reader())
+        ranked = rank(view, parsed.plan, allowed, (page - 1) * per_page, page * per_page, sort,
+                      self.policy)
+        return _Found(parsed, ranked)
+
+    @staticmethod
+    def _hit(s, docnum: int, score: float, parsed: Parsed) -> Hit:
+        stored = s.stored_fields(docnum)
+        lang, terms = stored["lang"], parsed.terms.get(stored["lang"], set())
+        return Hit(
+            id=stored["id"], title=stored["title"], url=stored.get("url") or None,
+            date=shown_date(stored), lang=lang, score=round(score, 4),
+            snippet=snippet(stored["body"], lang, terms, parsed.prefixes),
+            title_html=highlight(stored["title"], lang, terms, parsed.prefixes),
+            source=stored.get("site") or None,
+        )
+
+    def document(self, doc_id: str) -> dict | None:
+        """Stored fields of one document, or None."""
+        return self.searcher().document(id=doc_id)

@@ -1,0 +1,82 @@
+"""Filters (language, dates, sources) as document masks, and facet counts over the results."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from whoosh.util.times import datetime_to_long
+
+from search.engine.arrays import NO_DATE
+from search.engine.view import IndexView
+from search.morph import LANGS
+
+# Whoosh stores a date as microseconds since 0001-01-01; numpy counts from 1970-01-01.
+_EPOCH_US = datetime_to_long(datetime(1970, 1, 1))
+MAX_SOURCES = 50  # source facet values listed, most frequent first
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search besides its words."""
+
+    langs: tuple[str, ...] = LANGS
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sites: tuple[str, ...] = ()
+
+    def mask(self, view: IndexView) -> np.ndarray:
+        """True for every live document these filters allow."""
+        allowed = view.live().copy()
+        if set(self.langs) != set(LANGS):
+            allowed &= _isin(view, "lang", self.langs)
+        if self.sites:
+            allowed &= _isin(view, "site", self.sites)
+        if self.date_from or self.date_to:
+            dates = view.dates()
+            allowed &= dates != NO_DATE
+            if self.date_from:
+                allowed &= dates >= datetime_to_long(self.date_from)
+            if self.date_to:
+                allowed &= dates <= datetime_to_long(self.date_to)
+        return allowed
+
+    def one_year(self) -> int | None:
+        """The calendar year the date range lies within, if it does."""
+        if self.date_from and self.date_to and self.date_from.year == self.date_to.year:
+            return self.date_from.year
+        return None
+
+
+def _isin(view: IndexView, column: str, values) -> np.ndarray:
+    codes = view.codes(column)
+    vocab = view.vocab[column]
+    wanted = [vocab[v] for v in values if v in vocab]
+    return np.isin(codes, wanted) if wanted else np.zeros(view.size, bool)
+
+
+def _counted(codes: np.ndarray, vocab: dict[str, int], skip_empty: bool = True):
+    counts = np.bincount(codes, minlength=len(vocab))
+    names = {code: name for name, code in vocab.items()}
+    return [(names[c], int(counts[c])) for c in np.flatnonzero(counts)
+            if not (skip_empty and names[c] == "")]
+
+
+def facets(view: IndexView, matched: np.ndarray, filters: Filters) -> dict[str, list[dict]]:
+    """Counts of the results by language, year, month (within one year) and source."""
+    docs = np.flatnonzero(matched)
+    langs = _counted(view.codes("lang")[docs], view.vocab["lang"])
+    sites = sorted(_counted(view.codes("site")[docs], view.vocab["site"]),
+                   key=lambda pair: (-pair[1], pair[0]))[:MAX_SOURCES]
+    dates = view.dates()[docs]
+    dates = dates[dates != NO_DATE]
+    stamps = (dates - _EPOCH_US).astype("datetime64[us]")
+    years = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+    year_counts = sorted(zip(*np.unique(years, return_counts=True), strict=True), reverse=True)
+    months = []
+    if (year := filters.one_year()) is not None:
+        in_year = stamps[years == year].astype("datetime64[M]")
+        months = [(str(m), int(c)) for m, c in zip(*np.unique(in_year, return_counts=True),
+                                                    strict=True)]
+    as_list = lambda pairs: [{"value": str(v), "count": int(c)} for v, c in pairs]  # noqa: E731
+    return {"lang": as_list(sorted(langs, key=lambda p: -p[1])), "year": as_list(year_counts),
+            "month": as_list(months), "source": as_list(sites)}

@@ -1,0 +1,115 @@
+"""Word positions, read only for candidates: phrases and the side-by-side bonuses."""
+
+import numpy as np
+
+from search.plan import Clause, Step, Term
+
+_SHIFT = 23  # (document << _SHIFT) + position: positions stay below 2**23 (MAX_BODY_CHARS)
+_ROOM = 64  # added to position - step so that it never goes below 0 (MAX_QUERY_WORDS)
+
+
+def _union(view, terms: list[Term], policy):
+    """(sorted documents, summed BM25 of the terms present) over a set of alternatives."""
+    parts = [view.bm25(t, policy.k1, policy.b) for t in terms]
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0)
+    if len(parts) == 1:
+        return parts[0]
+    docs, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    return docs, np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]))
+
+
+def term_scores_at(view, terms: list[Term], docs: np.ndarray, policy) -> np.ndarray:
+    """Summed unboosted BM25 of terms at each of docs (0 where absent)."""
+    out = np.zeros(len(docs))
+    for t in terms:
+        ids, s = view.bm25(Term(t.field, t.text), policy.k1, policy.b)
+        if len(ids):
+            at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+            out += np.where(ids[at] == docs, s[at], 0.0)
+    return out
+
+
+def _starts(view, steps: list[list[Term]], docs: np.ndarray) -> list[np.ndarray]:
+    """Per step i, the keys (document, position - i) of its words: where a sequence of steps
+    stands side by side, their keys are equal."""
+    keys = []
+    for i, alts in enumerate(steps):
+        parts = [view.positions(t, docs) for t in alts]
+        d = np.concatenate([p[0] for p in parts])
+        pos = np.concatenate([p[1] for p in parts]).astype(np.int64) + (_ROOM - i)
+        keys.append(np.unique((d << _SHIFT) + pos))
+    return keys
+
+
+def in_sequence(view, steps: list[list[Term]], docs: np.ndarray) -> np.ndarray:
+    """The documents (of sorted docs) where the steps stand at consecutive positions."""
+    keys = _starts(view, steps, docs)
+    found = keys[0]
+    for k in keys[1:]:
+        found = np.intersect1d(found, k, assume_unique=True)
+    return np.unique(found >> _SHIFT)
+
+
+def _by_field(steps) -> dict[str, list[list[Term]]]:
+    """The steps' alternatives per field that every step has."""
+    fields = set.intersection(*({t.field for t in step} for step in steps))
+    return {f: [[t for t in step if t.field == f] for step in steps] for f in sorted(fields)}
+
+
+def phrase_docs(view, phrase: tuple[Step, ...], policy, allowed: np.ndarray):
+    """(documents, score) per field where the phrase stands: every document with all its words
+    is checked, so a phrase's total is exact. The score is its words' BM25 in that field."""
+    for steps in _by_field(phrase).values():
+        unions = [_union(view, alts, policy) for alts in steps]
+        cand = unions[0][0]
+        for docs, _ in unions[1:]:
+            cand = np.intersect1d(cand, docs, assume_unique=True)
+        cand = cand[allowed[cand]]
+        hit = in_sequence(view, steps, cand) if len(cand) else cand
+        if len(hit):
+            yield hit, sum(s[np.searchsorted(docs, hit)] for docs, s in unions)
+
+
+def bonus(view, content: list[Clause], cands: np.ndarray, policy) -> np.ndarray | None:
+    """Side-by-side bonus of each candidate, or None when the policy gives none to this query.
+
+    The whole query in order in one field adds sequence_weight times its words' scores there;
+    each ordered adjacent pair adds pair_weight times the pair's scores there.
+    """
+    n = len(content)
+    whole = policy.sequence_weight and 2 <= n <= policy.sequence_upto
+    pairs = policy.pair_weight and n >= 2
+    if not (whole or pairs) or not len(cands) or not all(c.is_word and c.terms for c in content):
+        return None
+    docs = np.sort(cands)
+    add = np.zeros(len(docs))
+    memo: dict = {}
+
+    def word(i: int, field: str):
+        """(keys, scores at docs) of content word i in field, keyed as if it stood first."""
+        if (i, field) not in memo:
+            alts = [t for t in content[i].terms if t.field == field]
+            memo[i, field] = (_starts(view, [alts], docs)[0],
+                              term_scores_at(view, alts, docs, policy))
+        return memo[i, field]
+
+    def together(words: list[int], field: str, weight: float):
+        """Add weight times the words' scores where they stand side by side, in order."""
+        found, total = None, 0.0
+        for step, i in enumerate(words):
+            keys, scores = word(i, field)
+            keys = keys - step  # a word one further along stands one position later
+            found = keys if found is None else np.intersect1d(found, keys, assume_unique=True)
+            total = total + scores
+        add[:] += np.where(np.isin(docs, found >> _SHIFT), weight * total, 0.0)
+
+    fields = [{t.field for t in c.terms} for c in content]
+    if whole:
+        for f in sorted(set.intersection(*fields)):
+            together(list(range(n)), f, policy.sequence_weight)
+    for i in range(n - 1) if pairs else ():
+        for f in sorted(fields[i] & fields[i + 1]):
+            together([i, i + 1], f, policy.pair_weight)
+    return add[np.searchsorted(docs, cands)]

@@ -1,0 +1,112 @@
+"""One Whoosh searcher seen as arrays over its global document numbers (segments side by side)."""
+
+import math
+
+import numpy as np
+
+from search.engine import arrays
+from search.engine.arrays import ArrayCache
+from search.plan import Term
+
+
+class IndexView:
+    """Arrays of one searcher: postings per term, field lengths, dates, codes, live documents.
+
+    Per-segment arrays come from the shared cache (a commit reads only its new segments);
+    what spans all segments is kept here, for as long as this searcher is current.
+    """
+
+    def __init__(self, searcher, cache: ArrayCache):
+        self.searcher = searcher
+        self.cache = cache
+        self.leaves = [(sub.ixreader, offset) for sub, offset in searcher.leaf_searchers()]
+        self.size = searcher.doc_count_all()
+        self._whole: dict = {}
+        self.vocab: dict[str, dict[str, int]] = {"lang": {"": 0}, "site": {"": 0}}
+
+    def _seg(self, reader) -> str:
+        return reader._segment.segment_id()
+
+    def _joined(self, key, per_segment, dtype):
+        if key not in self._whole:
+            parts = [per_segment(r) for r, _ in self.leaves]
+            self._whole[key] = np.concatenate(parts) if parts else np.zeros(0, dtype)
+        return self._whole[key]
+
+    def live(self) -> np.ndarray:
+        """True for every document that is not deleted."""
+        return self._joined("live", lambda r: self.cache.get(
+            ("live", self._seg(r), r._segment.deleted_count()), lambda: arrays.read_live(r)), bool)
+
+    def lengths(self, field: str) -> np.ndarray:
+        return self._joined(("len", field), lambda r: self.cache.get(
+            ("len", self._seg(r), field), lambda: arrays.read_lengths(r, field)), np.float32)
+
+    def dates(self) -> np.ndarray:
+        return self._joined("date", lambda r: self.cache.get(
+            ("date", self._seg(r)), lambda: arrays.read_dates(r)), np.int64)
+
+    def codes(self, column: str) -> np.ndarray:
+        """A string column as codes into self.vocab[column] (0 is the empty string)."""
+        # Codes are per view: each segment's values are mapped into one vocabulary.
+        vocab = self.vocab[column]
+        return self._joined(("codes", column),
+                            lambda r: arrays.read_codes(r, column, vocab), np.int32)
+
+    def _segment_postings(self, reader, term: Term) -> arrays.Postings:
+        return self.cache.get(("post", self._seg(reader), term.field, term.text),
+                              lambda: arrays.read_postings(reader, term.field, term.text))
+
+    def postings(self, term: Term) -> tuple[np.ndarray, np.ndarray]:
+        """(global document numbers, ascending; weights) of a term across all segments."""
+        ids, weights = [], []
+        for reader, offset in self.leaves:
+            i, w, _, _ = self._segment_postings(reader, term)
+            if len(i):
+                ids.append(i + offset if offset else i)
+                weights.append(w)
+        if len(ids) == 1:
+            return ids[0], weights[0]
+        if not ids:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        return np.concatenate(ids), np.concatenate(weights)
+
+    def idf(self, term: Term) -> float:
+        """Whoosh's idf: over every segment, deleted documents included."""
+        n = self.searcher.doc_frequency(term.field, term.text)
+        return math.log(self.searcher.doc_count_all() / (n + 1)) + 1
+
+    def avg_length(self, field: str) -> float:
+        return self.searcher.avg_field_length(field) or 1
+
+    def bm25(self, term: Term, k1: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, BM25 score times the term's boost), as Whoosh's BM25F scorer gives it."""
+        ids, w = self.postings(term)
+        if not len(ids):
+            return ids, np.zeros(0)
+        fl = self.lengths(term.field)[ids].astype(np.float64)
+        w = w.astype(np.float64)
+        norm = k1 * ((1 - b) + b * fl / self.avg_length(term.field))
+        return ids, self.idf(term) * (w * (k1 + 1)) / (w + norm) * term.boost
+
+    def positions(self, term: Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(document, position) of every occurrence of term in the given sorted documents."""
+        out_docs, out_pos = [], []
+        ends = [offset for _, offset in self.leaves[1:]] + [self.size]
+        for (reader, offset), end in zip(self.leaves, ends, strict=True):
+            local = docs[(docs >= offset) & (docs < end)] - offset
+            if not len(local):
+                continue
+            ids, _, positions, starts = self._segment_postings(reader, term)
+            if not len(ids):
+                continue
+            at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+            found = ids[at] == local
+            at, have = at[found], local[found]
+            counts = starts[at + 1] - starts[at]
+            first = np.repeat(starts[at] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+            out_docs.append(np.repeat(have + offset, counts))
+            out_pos.append(positions[first + np.arange(int(counts.sum()))])
+        if not out_docs:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        return np.concatenate(out_docs).astype(np.int64), np.concatenate(out_pos)

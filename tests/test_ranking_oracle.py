@@ -1,0 +1,139 @@
+"""Whoosh is the oracle: our array ranking gives Whoosh's exhaustive scores, in the same order."""
+
+import random
+
+import pytest
+from whoosh import query as wq
+
+from search import store
+from search.documents import Document
+from search.engine import Engine
+from search.engine.filters import Filters
+from search.engine.policy import DEFAULT, Policy
+from search.engine.ranking import rank
+from search.indexer import document_fields
+from search.plan import clause_query
+from search.query import parse_query
+
+UK = ["уряд", "уряду", "урядом", "лікарня", "лікарні", "лікарнями", "бюджет", "бюджету", "школа",
+      "школи", "школу", "співпраця", "співпраці", "регіонів", "регіон", "війни", "війна", "місто",
+      "міста", "рада", "ради", "державні", "нагороди", "нагорода", "у", "і", "на", "Запоріжжя",
+      "Київ", "Києві", "новини", "вибори"]
+RU = ["правительство", "правительства", "больница", "больницы", "бюджет", "бюджета", "школа",
+      "школы", "сотрудничество", "сотрудничества", "регионов", "война", "войны", "город",
+      "города", "совет", "союз", "союза", "машиностроителей", "машиностроитель", "в", "и", "на",
+      "Запорожье", "Киев", "новости", "выборы"]
+
+
+def _doc(rng, i) -> Document:
+    lang = "uk" if i % 3 else "ru"
+    words = UK if lang == "uk" else RU
+    body = " ".join(rng.choice(words) for _ in range(rng.randint(4, 40))) + "."
+    title = " ".join(rng.choice(words) for _ in range(rng.randint(2, 6))) if i % 4 else ""
+    return Document(id=f"d{i}", title=title, body=body, lang=lang)
+
+
+@pytest.fixture(scope="module")
+def oracle_index(tmp_path_factory):
+    """Four segments (no merging), deletions in two of them, uk and ru, titles and bodies."""
+    root = tmp_path_factory.mktemp("oracle")
+    path = store.new_generation(root)
+    store.switch(root, path)
+    ix = store.open_current(root)
+    rng = random.Random(3)
+    n = 0
+    for batch in range(4):
+        w = ix.writer()
+        for _ in range(60):
+            doc = _doc(rng, n)
+            w.add_document(**document_fields(doc, f"src{batch}", "sig"))
+            n += 1
+        if batch in (1, 3):
+            for victim in rng.sample(range(n - 60), 9):
+                w.delete_by_term("id", f"d{victim}")
+        w.commit(merge=False)
+    assert len(ix.searcher().leaf_searchers()) == 4
+    return root
+
+
+def _whoosh_order(s, plan, policy) -> list[tuple[int, float]]:
+    """Every result scored exhaustively by Whoosh, in the order our policy means."""
+    content = plan.content()
+    extra = [c for c in plan.clauses if c not in content]
+    queries = [clause_query(c) for c in content]
+    n = len(queries)
+    excluded = wq.Or([clause_query(c) for c in plan.excluded]) if plan.excluded else None
+
+    def scored(q):
+        q = wq.AndNot(q, excluded) if excluded is not None else q
+        return {hit.docnum: hit.score for hit in s.search(q, limit=None)}
+
+    def add(total, q, weight=1.0):
+        for d, v in scored(q).items():
+            if d in total:
+                total[d] += weight * v
+
+    score = scored(wq.Or(queries) if n > 1 else queries[0])  # every word's BM25F, summed
+    full = set(scored(wq.And(queries))) if n > 1 else set(score)
+    shared = set.intersection(*({t.field for t in c.terms} for c in content))
+    words = all(c.is_word for c in content)
+    steps = lambda f, cs: [wq.Or([wq.Term(f, t.text) for t in c.terms if t.field == f])  # noqa: E731
+                           for c in cs]
+    if words and shared and 2 <= n <= policy.sequence_upto and policy.sequence_weight:
+        add(score, wq.Or([wq.Sequence(steps(f, content)) for f in sorted(shared)]),
+            policy.sequence_weight)
+    for a, b in zip(content, content[1:], strict=False) if words and policy.pair_weight else ():
+        both = {t.field for t in a.terms} & {t.field for t in b.terms}
+        for f in sorted(both):
+            add(score, wq.Sequence(steps(f, [a, b])), policy.pair_weight)
+    if policy.stop_weight and extra:
+        add(score, wq.Or([clause_query(c) for c in extra]), policy.stop_weight)
+    key = lambda p: (-p[1], p[0])  # noqa: E731
+    if n == 1 or n > policy.all_first_upto:
+        return sorted(score.items(), key=key)
+    order = sorted(((d, v) for d, v in score.items() if d in full), key=key)
+    if len(full) < policy.fill_below:
+        order += sorted(((d, v) for d, v in score.items() if d not in full), key=key)
+    return order
+
+
+QUERIES = [
+    # uk: single words in any form, pairs, triples, OR, exclusion, title:, prefix, phrase
+    "лікарня", "уряду", "школа бюджет", "співпраця регіонів", "уряд лікарня школа",
+    "школа OR лікарня", "бюджет -школа", "title:уряд", "лікар*", '"державні нагороди"',
+    "уряд лікарня школа бюджет співпраця рада", "Запоріжжя", "у школі", "місто рада війна нагорода",
+    # ru
+    "больница", "правительства", "школа бюджет", "союз машиностроителей", "город совет война",
+    "школа OR больница", "бюджет -школа", "title:правительство", "машинострои*",
+    '"союза машиностроителей"', "правительство больница школа бюджет сотрудничество город",
+    "Запорожье", "война в городе",
+]
+
+
+# Pairs side by side, function words scored, a softer whole-sequence bonus.
+PROXIMITY = Policy(pair_weight=1.5, stop_weight=0.3, sequence_weight=0.5)
+
+
+@pytest.mark.parametrize("policy", [DEFAULT, PROXIMITY], ids=["default", "proximity"])
+@pytest.mark.parametrize("text", QUERIES)
+def test_scores_and_order_equal_whoosh_exhaustive_scoring(oracle_index, text, policy):
+    eng = Engine(oracle_index, cache_size=0)
+    s = eng.searcher()
+    view = eng.view(s)
+    plan = parse_query(text, reader=s.reader()).plan
+    ranked = rank(view, plan, Filters().mask(view), 0, 1000, policy=policy)
+    expected = _whoosh_order(s, plan, policy)
+    assert ranked.total == len(expected) > 0
+    ours = list(zip(ranked.docs.tolist(), ranked.scores.tolist(), strict=True))
+    assert [d for d, _ in ours] == [d for d, _ in expected]
+    for (_, mine), (_, theirs) in zip(ours, expected, strict=True):
+        assert mine == pytest.approx(theirs, abs=1e-4)
+    eng.close()
+
+
+def test_deleted_documents_are_never_results(oracle_index):
+    eng = Engine(oracle_index, cache_size=0)
+    res = eng.search("лікарня OR больница OR школа", per_page=100)
+    live = {doc["id"] for doc in eng.searcher().all_stored_fields()}
+    assert {h.id for h in res.hits} <= live and res.total <= len(live)
+    eng.close()
