@@ -32,6 +32,8 @@ FINDS = [
     ("ёлка", "ru-yolka"),
     ("київська рада", "uk-homoglyph"),
     ("бюджет OR школа -ганок", "uk-homoglyph"),
+    ("київська AND рада", "uk-homoglyph"),  # upper-case AND is the operator, as OR is
+    ("найти AND способ", "ru-steel"),
     # A long natural query still ranks the right page first instead of returning nothing.
     ("як держслужбовці Запоріжжя та Донецька обмінювалися досвідом у липні", UK_PAGE),
 ]
@@ -248,6 +250,14 @@ def test_exclusion_only_query_is_every_document_but_those(engine):
     res = engine.search("-співпраця", per_page=100)
     assert res.total == everything - engine.search("співпраця").total
     assert UK_PAGE not in [h.id for h in res.hits]
+
+
+@pytest.mark.parametrize("query", ["київська AND рада", "найти AND способ"])
+def test_upper_case_and_means_what_a_space_means(engine, query):
+    plain = engine.search(query.replace(" AND ", " "), per_page=50)
+    res = engine.search(query, per_page=50)
+    assert [h.id for h in res.hits] == [h.id for h in plain.hits] and res.total == plain.total
+    assert engine.search(query.replace("AND", "and")).all_words < res.all_words  # a word
 
 
 def test_three_word_query_fills_up_with_partial_matches(engine):

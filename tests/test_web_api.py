@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.web_helpers import WORD, html
-from web import create_app
 
 
 def test_api_pagination(client):
