@@ -24,19 +24,32 @@ class Ranked:
     matched: np.ndarray  # bool per document: is a result (for facets)
 
 
-def clause_scores(view: IndexView, clause: Clause, policy: Policy, allowed: np.ndarray):
-    """(score, has) per document: the sum of the clause's terms' BM25F, and whether it matches."""
-    score = np.zeros(view.size)
-    has = np.zeros(view.size, bool)
+def clause_postings(view: IndexView, clause: Clause, policy: Policy, allowed: np.ndarray):
+    """(documents, scores) per term or phrase field of a clause: each one's documents unique."""
     for term in clause.terms:
-        ids, s = view.bm25(term, policy.k1, policy.b)
-        score[ids] += s
-        has[ids] = True
+        yield view.bm25(term, policy.k1, policy.b)
     for phrase in clause.phrases:
-        for docs, s in phrase_docs(view, phrase, policy, allowed):
-            score[docs] += s
-            has[docs] = True
-    return score, has
+        yield from phrase_docs(view, phrase, policy, allowed)
+
+
+def add_clause(view: IndexView, clause: Clause, policy: Policy, allowed: np.ndarray,
+               score: np.ndarray | None, count: np.ndarray, weight: float = 1.0) -> None:
+    """Add a clause's BM25F (times weight) to score and 1 to count where a document has it."""
+    touched = []
+    for docs, s in clause_postings(view, clause, policy, allowed):
+        if score is not None:
+            score[docs] += weight * s if weight != 1.0 else s
+        touched.append(docs)
+    if not touched:
+        return
+    docs = touched[0] if len(touched) == 1 else np.concatenate(touched)
+    if len(touched) > 1 and len(docs) > view.size // 16:
+        has = np.zeros(view.size, bool)  # a frequent word: a pass over a mask beats a sort
+        for t in touched:
+            has[t] = True
+        count += has
+    else:
+        count[np.unique(docs) if len(touched) > 1 else docs] += 1
 
 
 def _top(key: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
@@ -60,15 +73,12 @@ def rank(view: IndexView, plan: Plan, allowed: np.ndarray, start: int, stop: int
     n = len(content)
     score = np.zeros(view.size)
     count = np.zeros(view.size, np.int16)
-    words = []
     for clause in content:
-        s, has = clause_scores(view, clause, policy, allowed)
-        score += s
-        count += has
-        words.append(has)
+        add_clause(view, clause, policy, allowed, score, count)
     if policy.stop_weight:
         for clause in extra:
-            score += policy.stop_weight * clause_scores(view, clause, policy, allowed)[0]
+            add_clause(view, clause, policy, allowed, score, np.zeros(view.size, np.int16),
+                       policy.stop_weight)
     full = count == n
     if n == 0:
         match = allowed.copy()
@@ -77,8 +87,11 @@ def rank(view: IndexView, plan: Plan, allowed: np.ndarray, start: int, stop: int
         match = count >= 1 if n >= 2 and full_here < policy.fill_below else full.copy()
     else:
         match = count >= max(1, int(policy.min_share * n))
-    for clause in plan.excluded:
-        match &= ~clause_scores(view, clause, policy, allowed)[1]
+    if plan.excluded:
+        hits = np.zeros(view.size, np.int16)
+        for clause in plan.excluded:
+            add_clause(view, clause, policy, allowed, None, hits)
+        match &= hits == 0
     match &= allowed
     if n and policy.coord_power:
         score *= (count / n) ** policy.coord_power
