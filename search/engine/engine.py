@@ -50,13 +50,13 @@ class Engine:
     def searcher(self):
         """A searcher on the latest committed state of the current generation."""
         path = store.current_path(self.index_dir)
-        if self._searcher is None or path != self._path:
-            # First use, or a full reindex switched `current`: open the new generation.
+        if self._searcher is None or path != self._path or not self._searcher.up_to_date():
+            # First use, a full reindex switched `current`, or a commit. Not Whoosh's
+            # refresh(): it reuses the readers of unchanged segments with their old deletions,
+            # so a document deleted or replaced by a commit would still be found.
             ix = store.open_current(self.index_dir, create=False)
             self.close()
             self._path, self._searcher = path, ix.searcher(weighting=BM25F())
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
         return self._searcher
 
     def view(self, s=None) -> IndexView:
