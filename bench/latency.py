@@ -12,7 +12,9 @@ import argparse
 import json
 import random
 import sqlite3
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,8 +92,10 @@ def rss_mb() -> float:
     return 0.0
 
 
-def warm_up_queries(shared: str, timed: set[str]) -> list[str]:
-    """WARM queries of every kind, none of them among the timed ones."""
+def warm_up_queries(shared: str, timed: set[str], path: Path) -> list[str]:
+    """WARM queries of every kind, none of them among the timed ones (frozen in path)."""
+    if path.exists():
+        return json.loads(path.read_text("utf-8"))
     rng = random.Random(11)
     docs = paragraphs(shared, None)[20_000:40_000]
     out = []
@@ -102,6 +106,7 @@ def warm_up_queries(shared: str, timed: set[str]) -> list[str]:
         q = " ".join(words[i:i + n])
         if q and q not in timed:
             out.append(q if rng.random() > 0.2 else f'"{q}"')
+    path.write_text(json.dumps(out, ensure_ascii=False), "utf-8")
     return out
 
 
@@ -132,6 +137,17 @@ def measure(ours_path: Path, fts_path: Path, queries: list[dict], warm: list[str
     return out
 
 
+def _in_child(ours: Path, fts: Path, timed: list, warm: list) -> dict:
+    """measure() in a fresh process, so its RSS is a serving process's, not the builder's."""
+    with tempfile.TemporaryDirectory() as tmp:
+        job = Path(tmp) / "job.json"
+        job.write_text(json.dumps({"ours": str(ours), "fts": str(fts), "timed": timed,
+                                   "warm": warm}, ensure_ascii=False), "utf-8")
+        r = subprocess.run([sys.executable, __file__, "--measure", str(job)], check=True,
+                           capture_output=True, text=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", default="../shared")
@@ -141,7 +157,12 @@ def main(argv=None):
     ap.add_argument("--procs", type=int, default=2, help="writer processes for the builds")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
+    ap.add_argument("--measure", help=argparse.SUPPRESS)  # child: a job file from _in_child
     args = ap.parse_args(argv)
+    if args.measure:
+        job = json.loads(Path(args.measure).read_text("utf-8"))
+        print(json.dumps(measure(Path(job["ours"]), Path(job["fts"]), job["timed"], job["warm"])))
+        return
     work = Path(args.work)
     queries = [json.loads(line) for line in latency_queries(
         args.shared, work / "querysets" / "speed-full.jsonl", 100).read_text("utf-8").splitlines()]
@@ -151,8 +172,10 @@ def main(argv=None):
         if args.cold:
             timed, warm = random.Random(2).sample(queries, 100), []
         else:
-            timed, warm = queries, warm_up_queries(args.shared, {q["query"] for q in queries})
-        r = measure(ours, fts, timed, warm)
+            timed = queries
+            warm = warm_up_queries(args.shared, {q["query"] for q in queries},
+                                   work / "querysets" / "latency-warm-up.json")
+        r = _in_child(ours, fts, timed, warm)
         result["sizes"].append({"docs": n, "corpus_rounds": rounds, **r})
         for kind, per in r["kinds"].items():
             o, f = per["ours"], per["fts5"]
