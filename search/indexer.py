@@ -99,7 +99,7 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
     with store.lock(index_dir, timeout=lock_timeout):
         store.clean(index_dir)  # whatever a killed run left behind
         path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
-        ix = whoosh_index.open_dir(path)
+        ix = store.open_dir(path)
         _write(ix, sources, progress, summary, procs if full else 1)
         if full:
             store.switch(index_dir, path)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from search.schema import make_schema
 
@@ -97,6 +98,21 @@ def ensure_current(root) -> Path:
     return path
 
 
+class Index(whoosh_index.FileIndex):
+    """A Whoosh index whose writers also write each new segment's postings as arrays."""
+
+    def writer(self, procs=1, **kwargs):
+        from search.engine.sidecar import ArraysCodec  # the engine imports this module
+
+        kwargs.setdefault("codec", ArraysCodec())
+        return super().writer(procs, **kwargs)
+
+
+def open_dir(path) -> Index:
+    """The Whoosh index in a generation folder (every writer of ours opens it this way)."""
+    return Index(FileStorage(str(path)), indexname=whoosh_index._DEF_INDEX_NAME)
+
+
 def open_current(root, create: bool = True):
     """The Whoosh index that `current` points to, creating a first generation if allowed."""
     path = current_path(root)
@@ -105,7 +121,7 @@ def open_current(root, create: bool = True):
             raise FileNotFoundError(f"no index in {root}")
         with lock(root, timeout=60):
             path = ensure_current(root)
-    return whoosh_index.open_dir(path)
+    return open_dir(path)
 
 
 @contextmanager

@@ -6,8 +6,8 @@ from search.engine import Engine
 from search.indexer import document_fields
 
 
-def _add(ix, docs, delete=()):
-    w = ix.writer()
+def _add(ix, docs, delete=(), **kwargs):
+    w = ix.writer(**kwargs)
     for doc_id, lang, body in docs:
         w.add_document(**document_fields(Document(id=doc_id, title="", body=body, lang=lang),
                                          "src", "sig"))
@@ -24,7 +24,8 @@ def _index(tmp_path):
 
 
 def _segment_keys(eng) -> set:
-    return {key[1] for key in eng.arrays._items if key[0] == "post"}
+    """The segments whose postings the engine has read (sidecars opened)."""
+    return set(eng.arrays._sidecars)
 
 
 def test_a_commit_loads_only_its_new_segment(tmp_path):
@@ -33,6 +34,7 @@ def test_a_commit_loads_only_its_new_segment(tmp_path):
     eng = Engine(root, cache_size=0)
     assert eng.search("море туризм").total == 20
     first = _segment_keys(eng)
+    opened = dict(eng.arrays._sidecars)
     loaded, items = eng.arrays.misses, len(eng.arrays._items)
     _add(ix, [("b1", "uk", "Море взимку туризм."), ("b2", "ru", "Море зимой.")])
     res = eng.search("море туризм")
@@ -41,6 +43,7 @@ def test_a_commit_loads_only_its_new_segment(tmp_path):
     # postings are the new segment's.
     assert eng.arrays.misses - loaded == len(eng.arrays._items) - items > 0
     assert first < _segment_keys(eng) and len(_segment_keys(eng) - first) == 1
+    assert all(eng.arrays._sidecars[seg] is opened[seg] for seg in first)  # not reopened
     assert eng.search("море").total == 22
     eng.close()
 
@@ -50,19 +53,23 @@ def test_deleted_documents_are_masked_without_reloading_postings(tmp_path):
     _add(ix, [(f"a{i}", "uk", f"Співпраця регіонів {i}.") for i in range(10)])
     eng = Engine(root, cache_size=0)
     assert eng.search("співпраця").total == 10
-    posting_keys = {k for k in eng.arrays._items if k[0] == "post"}
+    opened = dict(eng.arrays._sidecars)
     _add(ix, [], delete=["a3", "a7"])
     res = eng.search("співпраця", per_page=20)
     assert res.total == 8 and {"a3", "a7"}.isdisjoint(h.id for h in res.hits)
-    assert posting_keys <= set(eng.arrays._items)  # the same arrays, a new live mask
+    assert eng.arrays._sidecars == opened  # the same postings arrays, a new live mask
+    assert len([k for k in eng.arrays._items if k[0] == "live"]) == 2
     eng.close()
 
 
 def test_the_cache_stays_within_its_byte_bound(tmp_path):
+    from whoosh.codec.whoosh3 import W3Codec
+
     root, ix = _index(tmp_path)
     words = ["море", "сонце", "пляж", "туризм", "гори", "ліс", "річка", "місто", "село", "поле"]
     _add(ix, [(f"d{i}", "uk", " ".join(w for j, w in enumerate(words) if (i >> (j % 5)) & 1
-                                       or j == i % 10)) for i in range(64)])
+                                       or j == i % 10)) for i in range(64)],
+         codec=W3Codec())  # no sidecar: postings are read from Whoosh's blocks into the cache
     eng = Engine(root, cache_size=0, array_bytes=4096)
     for w in words:
         assert eng.search(w).total > 0

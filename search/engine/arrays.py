@@ -13,6 +13,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 256 * 2**20  # arrays kept per process (postings, lengths, columns)
+MAX_SIDECARS = 64  # segments' mapped postings files kept open
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 _INT = struct.Struct("!i")
 _MAGIC_SIZE = 4
@@ -33,6 +34,21 @@ class ArrayCache:
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()  # a gunicorn thread worker may share the engine
         self.hits = self.misses = 0
+        # Segments' sidecars (mapped files, not counted in bytes), recently used last.
+        self._sidecars: OrderedDict = OrderedDict()
+
+    def sidecar(self, segment_id: str, load):
+        """A segment's sidecar (or None), opened once while it is among the recent ones."""
+        with self._lock:
+            if segment_id in self._sidecars:
+                self._sidecars.move_to_end(segment_id)
+                return self._sidecars[segment_id]
+        value = load()
+        with self._lock:
+            self._sidecars[segment_id] = value
+            while len(self._sidecars) > MAX_SIDECARS:
+                self._sidecars.popitem(last=False)
+        return value
 
     def get(self, key, load):
         with self._lock:
@@ -91,7 +107,7 @@ def _blocks(reader, field: str, term: str):
 
 
 Postings = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-_NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32),
+NO_POSTINGS = (np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int32),
                 np.zeros(1, np.int64))
 
 
@@ -100,8 +116,8 @@ def read_postings(reader, field: str, term: str) -> Postings:
     in one segment, read from Whoosh's blocks."""
     blocks = list(_blocks(reader, field, term))
     if not blocks:
-        return _NO_POSTINGS
-    positions, starts = decode_positions([v for b in blocks for v in b[2]])
+        return NO_POSTINGS
+    positions, starts = decode_values([v for b in blocks for v in b[2]])
     return (np.concatenate([b[0] for b in blocks]).astype(np.int32),
             np.concatenate([b[1] for b in blocks]), positions, starts)
 
@@ -110,8 +126,17 @@ def _byte(blob: np.ndarray, at: np.ndarray) -> np.ndarray:
     return blob[np.minimum(at, len(blob) - 1)].astype(np.int64)
 
 
-def decode_positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(positions, each value's start + end) of many PositionBoosts values at once.
+def decode_values(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, each value's start + end) of many PositionBoosts values at once."""
+    if not values:
+        return np.zeros(0, np.int32), np.zeros(1, np.int64)
+    sizes = np.fromiter(map(len, values), np.int64, count=len(values))
+    vstart = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)[:-1]])
+    return decode_positions(np.frombuffer(b"".join(values), np.uint8), vstart)
+
+
+def decode_positions(blob: np.ndarray, vstart: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, each value's start + end) of the PositionBoosts values starting at vstart.
 
     A value is a count (uint32), a summed boost (float32), then pickle protocol 2 of
     [(position delta, boost), ...]: PROTO, EMPTY_LIST, BINPUT 0, MARK if more than one, then
@@ -119,17 +144,14 @@ def decode_positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     Every value advances one pair per round, all together; a value not laid out so is decoded
     by pickle instead.
     """
-    if not values:
+    if not len(vstart):
         return np.zeros(0, np.int32), np.zeros(1, np.int64)
-    sizes = np.fromiter(map(len, values), np.int64, count=len(values))
-    blob = np.frombuffer(b"".join(values), np.uint8)
-    vstart = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)[:-1]])
     count = sum(_byte(blob, vstart + k) << (8 * (3 - k)) for k in range(4))
     starts = np.concatenate([np.zeros(1, np.int64), np.cumsum(count)])
     out = np.zeros(int(starts[-1]), np.int64)
     ok = (_byte(blob, vstart + 8) == 0x80) & (_byte(blob, vstart + 10) == ord("]"))
     cursor = vstart + 13 + (count > 1)  # past the header, PROTO 2, EMPTY_LIST, BINPUT 0, MARK
-    total = np.zeros(len(values), np.int64)
+    total = np.zeros(len(vstart), np.int64)
     for j in range(int(count.max())):
         live = np.flatnonzero((count > j) & ok)
         if not len(live):
@@ -147,7 +169,8 @@ def decode_positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         out[starts[live] + j] = total[live]
         cursor[live] = c + 11 + np.where(memo == ord("q"), 1, 4)
     for i in np.flatnonzero(~ok).tolist():  # not the expected layout: let pickle read it
-        codes = pickle.loads(values[i][8:])  # noqa: S301 (our own index files)
+        end = vstart[i + 1] if i + 1 < len(vstart) else len(blob)
+        codes = pickle.loads(blob[vstart[i] + 8:end].tobytes())  # noqa: S301 (our own index)
         out[starts[i]:starts[i + 1]] = np.cumsum([code[0] for code in codes])
     return out.astype(np.int32), starts
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from search.engine import arrays
 from search.engine.arrays import ArrayCache
+from search.engine.sidecar import open_sidecar
 from search.plan import Term
 
 
@@ -54,7 +55,12 @@ class IndexView:
                             lambda r: arrays.read_codes(r, column, vocab), np.int32)
 
     def _segment_postings(self, reader, term: Term) -> arrays.Postings:
-        return self.cache.get(("post", self._seg(reader), term.field, term.text),
+        seg = self._seg(reader)
+        sidecar = self.cache.sidecar(seg, lambda: open_sidecar(reader))
+        if sidecar is not None:
+            return sidecar.postings(term.field, term.text) or arrays.NO_POSTINGS
+        # A segment written before sidecars existed: Whoosh's blocks, read once and cached.
+        return self.cache.get(("post", seg, term.field, term.text),
                               lambda: arrays.read_postings(reader, term.field, term.text))
 
     def postings(self, term: Term) -> tuple[np.ndarray, np.ndarray]:

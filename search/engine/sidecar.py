@@ -1,0 +1,140 @@
+"""Postings as arrays written beside each Whoosh segment when it is written: no cold loads.
+
+Whoosh keeps a term's postings in zlib'd pickles, 128 a block; reading them back costs about
+10 ms per 10k postings, which made a query's first use of a frequent word slow. ArraysCodec is
+Whoosh's own codec plus a columnar copy of the text fields' postings (document numbers,
+weights, word positions) in one more file of the segment, which the engine maps into memory.
+Whoosh pickles the codec with each segment: keep this class at this import path.
+"""
+
+import pickle
+import struct
+from array import array
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.formats import PositionBoosts
+
+from search.engine.arrays import Postings, decode_positions
+
+EXT = ".npa"
+MAGIC = b"newsearch-arr-1\n"
+_HEADER = struct.Struct("<Q")
+
+
+class ArraysCodec(W3Codec):
+    """Whoosh's W3 codec that also writes the sidecar of postings arrays."""
+
+    def field_writer(self, storage, segment):
+        return ArraysFieldWriter(self, storage, segment)
+
+
+class ArraysFieldWriter(W3FieldWriter):
+    """W3FieldWriter that keeps what it writes of positional fields, then writes the arrays."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._ids, self._weights = array("I"), array("f")
+        self._values, self._sizes = bytearray(), array("I")
+        self._terms: dict[tuple[str, str], tuple[int, int]] = {}
+        self._keep = False
+
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        self._keep = isinstance(fieldobj.format, PositionBoosts)
+
+    def start_term(self, btext):
+        super().start_term(btext)
+        self._first = len(self._ids)
+
+    def add(self, docnum, weight, vbytes, length):
+        super().add(docnum, weight, vbytes, length)
+        if self._keep:
+            self._ids.append(docnum)
+            self._weights.append(weight)
+            self._values += vbytes
+            self._sizes.append(len(vbytes))
+
+    def finish_term(self):
+        super().finish_term()
+        if self._keep:
+            self._terms[self._fieldname, self._btext.decode("utf-8")] = (self._first,
+                                                                         len(self._ids))
+
+    def close(self):
+        super().close()
+        sizes = np.frombuffer(self._sizes, np.uint32).astype(np.int64)
+        vstart = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)[:-1]])[:len(sizes)]
+        positions, starts = decode_positions(np.frombuffer(self._values, np.uint8),
+                                             vstart)
+        columns = {"ids": np.frombuffer(self._ids, np.uint32), "weights":
+                   np.frombuffer(self._weights, np.float32), "positions": positions,
+                   "starts": starts}
+        _write(self._segment.create_file(self._storage, EXT), self._terms, columns)
+        self._values = bytearray()
+
+
+def _write(f, terms: dict, columns: dict[str, np.ndarray]) -> None:
+    layout, offset = {}, 0
+    for name, a in columns.items():
+        layout[name] = (offset, a.dtype.str, len(a))
+        offset += -(-a.nbytes // 8) * 8  # 8-byte aligned
+    header = pickle.dumps({"terms": terms, "layout": layout}, pickle.HIGHEST_PROTOCOL)
+    f.write(MAGIC + _HEADER.pack(len(header)) + header)
+    pad = -(len(MAGIC) + _HEADER.size + len(header)) % 8
+    f.write(b"\0" * pad)
+    for a in columns.values():
+        data = a.tobytes()
+        f.write(data + b"\0" * (-len(data) % 8))
+    f.close()
+
+
+class Sidecar:
+    """One segment's postings arrays, read from its sidecar file (mapped, not copied)."""
+
+    def __init__(self, buf):
+        head = len(MAGIC) + _HEADER.size
+        (size,) = _HEADER.unpack(bytes(buf[len(MAGIC):head]))
+        meta = pickle.loads(bytes(buf[head:head + size]))  # noqa: S301 (our own index files)
+        base = head + size + (-(head + size) % 8)
+        self.terms = meta["terms"]
+        self.columns = {name: buf[base + off:].view(np.uint8)[:count * np.dtype(dt).itemsize]
+                        .view(np.dtype(dt)) for name, (off, dt, count) in meta["layout"].items()}
+        self.nbytes = len(pickle.dumps(self.terms)) // 2  # the term table's rough memory
+
+    def postings(self, field: str, term: str) -> Postings | None:
+        """The term's postings, or None if the segment does not have it."""
+        span = self.terms.get((field, term))
+        if span is None:
+            return None
+        a, b = span
+        c = self.columns
+        starts = c["starts"][a:b + 1]
+        return (c["ids"][a:b].astype(np.int32), c["weights"][a:b],
+                c["positions"][starts[0]:starts[-1]], starts - starts[0])
+
+
+def open_sidecar(reader) -> Sidecar | None:
+    """The sidecar of a segment reader's segment, or None (written before it existed).
+
+    Mapped by us, not through Whoosh's own mmap of the compound file: that one is closed with
+    its searcher, under arrays that may still be in use.
+    """
+    segment = reader._segment
+    name = segment.make_filename(EXT)
+    storage = reader._storage
+    folder = getattr(getattr(storage, "b", storage), "folder", None)
+    if folder is None or not storage.file_exists(name):
+        return None
+    compound = getattr(storage, "a", None)
+    if compound is not None and compound.file_exists(name):
+        offset, length = compound.range(name)
+        path = Path(folder) / segment.make_filename(segment.COMPOUND_EXT)
+    else:
+        path, offset = Path(folder) / name, 0
+        length = path.stat().st_size
+    buf = np.memmap(path, np.uint8, "r", offset=offset, shape=(length,))
+    if bytes(buf[:len(MAGIC)]) != MAGIC:
+        return None
+    return Sidecar(buf)
