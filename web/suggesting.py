@@ -9,6 +9,7 @@ from web.searching import ParamError, _int
 MAX_SUGGEST_CHARS = 100
 DEFAULT_SUGGEST = 10
 MAX_SUGGEST = 20
+SUGGEST_ARGS = ("q", "limit")
 
 
 @dataclass
