@@ -24,7 +24,12 @@ def drop_title(snippet: str, title: str) -> str:
         if tok in ("<mark>", "</mark>"):
             in_mark = tok == "<mark>"
             continue
-        seen += html.unescape(tok).casefold()
+        char = html.unescape(tok).casefold()
+        if char.isspace():
+            if seen.endswith(" "):
+                continue  # runs of spaces count as one, as in the title
+            char = " "
+        seen += char
         if not want.startswith(seen):
             return snippet
         if len(seen) == len(want):
