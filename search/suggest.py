@@ -21,7 +21,7 @@ from search.morph import LANGS, analyzer, is_known, lemmas, own_language
 from search.query import STOP_WORDS
 from search.spelling import vocabulary
 from search.text import WORD_RE, fold, is_cyrillic, normalize
-from search.variants import PLACES, terms_of
+from search.variants import ADJECTIVE_KINDS, PLACES, terms_of
 
 TOP = 20  # completions kept per short prefix; callers ask for fewer
 SHORT_PREFIX = 3  # prefixes up to this long are precomputed
@@ -105,9 +105,9 @@ def phrase_language(text: str) -> str | None:
 
 
 @cache
-def latin_places() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
-    """(folded Latin name, Latin name, its (index term, lang) pairs) of the place-name table,
-    the official spelling of each place first."""
+def latin_places() -> tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...]:
+    """(folded Latin name, Latin name, its (index term, lang) pairs, kind) of the place-name
+    table, the official spelling of each place first."""
     rows = []
     for line in PLACES.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith(("#", "kind\t")):
@@ -116,14 +116,14 @@ def latin_places() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
         terms = tuple(dict.fromkeys(
             (terms_of(fold(normalize(name.split()[0].lstrip("~"))), lang, kind), lang)
             for lang, col in (("uk", uk), ("ru", ru)) for name in col.split("|")))
-        rows += [(name.casefold(), name, terms) for name in latin.split("|")]
+        rows += [(name.casefold(), name, terms, kind) for name in latin.split("|")]
     return tuple(rows)
 
 
 def _complete_place(table: Completions, word: str, limit: int) -> list[str]:
     """Latin names of indexed places that start with word ("zapor" → Zaporizhzhia)."""
     out, seen = [], set()
-    for key, name, terms in latin_places():
+    for key, name, terms, _ in latin_places():
         if key.startswith(word) and terms not in seen and any(
                 t in table.by_lang.get(lang, ()) for t, lang in terms):
             seen.add(terms)
@@ -131,18 +131,32 @@ def _complete_place(table: Completions, word: str, limit: int) -> list[str]:
     return out[:limit]
 
 
+def _readings(term: str, lang: str) -> list:
+    """The dictionary's readings of a lemma as itself."""
+    return [p for p in analyzer(lang).parse(term) if p.normal_form == term
+            and p.methods_stack[0][0].__class__.__name__ == "DictionaryAnalyzer"]
+
+
 def _all_proper(term: str) -> bool:
-    for lang in LANGS:
-        readings = [p for p in analyzer(lang).parse(term) if p.normal_form == term
-                    and p.methods_stack[0][0].__class__.__name__ == "DictionaryAnalyzer"]
-        if readings and all(PROPER & p.tag.grammemes for p in readings):
-            return True
-    return False
+    # Nouns only: "московский" is a Geox adjective, written with a small letter.
+    return any((r := _readings(term, lang))
+               and all(p.tag.POS == "NOUN" and PROPER & p.tag.grammemes for p in r)
+               for lang in LANGS)
+
+
+def _may_be_a_name(term: str) -> bool:
+    """A noun or a word no dictionary knows: adjectives and verbs written with a capital are
+    parts of names ("Київська область"), not names themselves."""
+    # The likeliest reading in each dictionary that knows the word.
+    first = [r[0] for lang in LANGS if (r := _readings(term, lang))]
+    return all(p.tag.POS == "NOUN" for p in first)
 
 
 @cache
 def _place_terms() -> frozenset[str]:
-    return frozenset(t for _, _, terms in latin_places() for t, _ in terms)
+    # Not the adjectives of "Київська область": alone they are common words.
+    return frozenset(t for _, _, terms, kind in latin_places() if kind not in ADJECTIVE_KINDS
+                     for t, _ in terms)
 
 
 def _written_with_capital(reader, term: str) -> bool:
@@ -174,8 +188,8 @@ def _shown(reader, table: Completions, term: str) -> str:
     """The term as a person writes it: proper names with a capital."""
     proper = table.proper.get(term)
     if proper is None:
-        proper = table.proper[term] = (term in _place_terms() or _all_proper(term)
-                                       or _written_with_capital(reader, term))
+        proper = table.proper[term] = _may_be_a_name(term) and (
+            term in _place_terms() or _all_proper(term) or _written_with_capital(reader, term))
     return term[:1].upper() + term[1:] if proper else term
 
 

@@ -175,7 +175,8 @@ PHRASE_DOCS = [
              "директор Укренерго. Коли це буде, який строк — невідомо. Тарас Шевченко.",
      "date": "2024-02-01"},
     {"id": "p-uk2", "lang": "uk", "title": "Правда про лікарню",
-     "text": "Директор компанії Укренерго розповів правду. Київ чекає, як і Запоріжжя.",
+     "text": "Директор компанії Укренерго розповів правду. Київ чекає, як і Запоріжжя. "
+             "У Київській області та на Київщині теж.",
      "date": "2024-02-02"},
     {"id": "p-ru1", "lang": "ru", "title": "Правительство приняло правила",
      "text": "Правительство приняло правила для больниц. Когда и какой срок — неизвестно. "
@@ -223,6 +224,8 @@ def test_function_words_are_left_out(phrase_client, typed, function_word):
     ("шевч", "Шевченко"),  # a surname (the dictionary)
     ("укрен", "Укренерго"),  # a name only the texts show with a capital
     ("лікар", "лікарня"), ("больн", "больница"),  # common words stay lower case
+    ("київсь", "київський"),  # an adjective: "Київська область" is a name, the word is not
+    ("київщ", "Київщина"),
 ])
 def test_proper_names_keep_their_capital(phrase_client, typed, shown):
     assert shown in suggest(phrase_client, typed)
