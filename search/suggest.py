@@ -193,9 +193,10 @@ def _shown(reader, table: Completions, term: str) -> str:
     return term[:1].upper() + term[1:] if proper else term
 
 
-def complete(reader, prefix: str, limit: int = 10) -> list[str]:
+def complete(reader, prefix: str, limit: int = 10, cased: bool = False) -> list[str]:
     """Up to limit completions of the last word of prefix (earlier words kept as typed), in
-    the language of the earlier words when they show one."""
+    the language of the earlier words when they show one; index terms as they are, or with
+    cased, proper names capitalised as people write them."""
     last = _LAST_WORD.search(prefix).group(1)
     head = prefix[: len(prefix) - len(last)]
     word = fold(normalize(last))
@@ -219,7 +220,7 @@ def complete(reader, prefix: str, limit: int = 10) -> list[str]:
             found += _complete_word(table, fold(normalize(convert(last, "en", lang_))), limit,
                                     lang)
     out = list(dict.fromkeys(found))[:limit]
-    return [head + (t if not is_cyrillic(t) else _shown(reader, table, t)) for t in out]
+    return [head + (_shown(reader, table, t) if cased and is_cyrillic(t) else t) for t in out]
 
 
 def _norm_title(title: str) -> str:

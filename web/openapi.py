@@ -135,10 +135,10 @@ DOC_PARAMS = [
 OPENSEARCH_SUGGESTIONS = {
     "description": "The OpenSearch suggestions format: [query, [completions]].",
     "content": {"application/x-suggestions+json": {"schema": {
-        "type": "array", "prefixItems": [
+        # [query, completions]; written without prefixItems, which schemathesis cannot read.
+        "type": "array", "minItems": 2, "maxItems": 2, "items": {"anyOf": [
             {"type": "string"},
-            {"type": "array", "items": {"type": "string"}, "maxItems": MAX_SUGGEST}],
-        "minItems": 2, "maxItems": 2}}},
+            {"type": "array", "items": {"type": "string"}, "maxItems": MAX_SUGGEST}]}}}},
 }
 
 DESCRIPTION = (

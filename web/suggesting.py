@@ -32,7 +32,7 @@ def parse_suggest_params(args) -> SuggestParams:
 
 def _suggest(reader, q: str, limit: int) -> list[str]:
     # Words of the index first (the last word completed, most frequent first), then titles.
-    found = complete(reader, q, limit)
+    found = complete(reader, q, limit, cased=True)
     if len(found) < limit:
         found += complete_title(reader, q, limit)
     return list(dict.fromkeys(found))[:limit]
