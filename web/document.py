@@ -3,20 +3,13 @@
 from urllib.parse import urlsplit
 
 from search.correct import layout_fix, spelling_fix
+from search.engine.results import shown_date
 from search.query import QueryError, parse_query
 from search.snippets import highlight
 from web.index import get_engine
 from web.searching import MAX_QUERY_CHARS
 
 FIRST_MATCH = "first-match"  # the id of the first marked word in the body, for a jump link
-_DATE_WIDTH = {"year": 4, "month": 7}  # characters of YYYY-MM-DD a precision shows
-
-
-def date_text(stored: dict) -> str | None:
-    """The date to its precision: "2011", "2011-07" or "2011-07-26"; None when unknown."""
-    if not stored.get("date"):
-        return None
-    return stored["date"].date().isoformat()[:_DATE_WIDTH.get(stored.get("date_precision"), 10)]
 
 
 def web_url(url) -> str | None:
@@ -59,7 +52,7 @@ def load(doc_id: str, q: str = "") -> dict | None:
     title_html, body_html = _highlighted(stored, q[:MAX_QUERY_CHARS])
     return {
         "id": stored["id"], "title": stored["title"], "url": stored.get("url") or None,
-        "date": date_text(stored), "lang": stored["lang"],
+        "date": shown_date(stored), "lang": stored["lang"],
         "source": stored.get("site") or None, "body": stored["body"],
         "title_html": title_html,
         "body_html": body_html.replace("<mark>", f'<mark id="{FIRST_MATCH}">', 1),

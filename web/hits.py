@@ -48,13 +48,12 @@ def hit_dict(hit) -> dict:
     return {
         "id": hit.id, "title": hit.title, "title_html": hit.title_html,
         "url": hit.url or None, "date": hit.date or None, "lang": hit.lang,
-        "source": getattr(hit, "source", None) or None,  # TEMP until the engine has sources
+        "source": hit.source or None,
         "score": hit.score, "snippet": drop_title(hit.snippet, hit.title),
     }
 
 
 def facets(res: Results) -> dict:
     """Counts per facet value over every match: {"lang": [{"value", "count"}], ...}."""
-    found = getattr(res, "facets", None) or {}  # TEMP until the engine counts facets
-    return {name: [{"value": f["value"], "count": f["count"]} for f in found.get(name, [])]
+    return {name: [{"value": f["value"], "count": f["count"]} for f in res.facets.get(name, [])]
             for name in FACETS}

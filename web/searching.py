@@ -147,8 +147,7 @@ def execute(params: SearchParams) -> Results:
         date_from=datetime.combine(params.date_from, time.min) if params.date_from else None,
         # The "to" day is included whole.
         date_to=datetime.combine(params.date_to, time.max) if params.date_to else None,
-        forgiving=not params.exact,
-        **({"sites": params.sources} if params.sources else {}),  # TEMP until the engine has sites
+        forgiving=not params.exact, sites=params.sources,
     )
 
 
