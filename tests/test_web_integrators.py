@@ -18,6 +18,9 @@ def test_cors_any_origin_by_default(client):
     resp = client.get(f"/api/search?q={WORD}", headers={"Origin": "https://news.example"})
     assert resp.headers["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in resp.headers["Access-Control-Expose-Headers"]
+    # Errors too, so that a page on another origin can read the envelope.
+    error = client.get("/api/search?q=", headers={"Origin": "https://news.example"})
+    assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == "*"
     # Pages are not part of the API: no CORS there.
     assert "Access-Control-Allow-Origin" not in client.get("/").headers
 
@@ -73,6 +76,9 @@ def test_etag_and_conditional_get(client):
     assert again.headers["ETag"] == etag
     other = client.get(f"/api/search?q={WORD}&page=2", headers={"If-None-Match": etag})
     assert other.status_code == 200 and other.headers["ETag"] != etag
+    head = client.head(f"/api/search?q={WORD}", headers={"If-None-Match": etag})
+    assert head.status_code == 304
+    assert "ETag" not in client.post("/api/search", json={"q": WORD}).headers
     stale = client.get(f"/api/search?q={WORD}", headers={"If-None-Match": 'W/"old"'})
     assert stale.status_code == 200 and stale.json["total"] == 15
 

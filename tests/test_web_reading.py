@@ -3,7 +3,7 @@ page, numbered pagination, filters, snippets, the query help and accessibility h
 
 import html as htmlmod
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pytest
 
@@ -19,6 +19,8 @@ DOCS = [
      "date": "2024-03-01", "url": "https://example.org/a"},
     {"id": "news1.txt", "lang": "uk", "title": "Лікарня у Запоріжжі",
      "text": "У Запоріжжі відкрили нову лікарню для дітей.", "date": "2024-03-02"},
+    {"id": "odd/a?b#c%20&d.txt", "lang": "uk", "title": "Лікарня і запитання",
+     "text": "Лікарня відповіла на запитання.", "date": "2024-03-04"},
     {"id": "ru/deep/новость 1.html", "lang": "ru", "title": "Правительство и больница",
      "text": "Правительство выделило деньги больнице в Запорожье.", "date": "2024-03-03"},
 ]
@@ -55,11 +57,19 @@ def test_opening_a_result_keeps_the_search(reading, ui, back):
     assert f'<html lang="{ui}">' in html(reading.get(back_link))
 
 
-@pytest.mark.parametrize("doc_id", ["sub/news1.txt", "news1.txt", "ru/deep/новость 1.html"])
+@pytest.mark.parametrize("doc_id", ["sub/news1.txt", "news1.txt", "ru/deep/новость 1.html",
+                                    "odd/a?b#c%20&d.txt"])
 def test_ids_with_folders(reading, doc_id):
-    page = html(reading.get(f"/doc/{doc_id}", query_string={"q": "лікарня OR больница"}))
+    results = html(reading.get("/search", query_string={"q": "лікарня OR больница"}))
+    link = next(u for u in _links(results, "/doc/") if unquote(urlsplit(u).path) ==
+                f"/doc/{doc_id}")
+    page = html(reading.get(link))
     assert "<mark" in page
-    api = reading.get(f"/api/doc/{doc_id}").json
+    # The interface switch leads to the same document in the other language.
+    switch = htmlmod.unescape(re.search(r'class="ui-switch"[^>]*href="([^"]+)"', page)[1])
+    assert unquote(urlsplit(switch).path) == f"/doc/{doc_id}"
+    assert 'lang="ru"' in html(reading.get(switch)).split(">")[1]
+    api = reading.get(f"/api/doc/{quote(doc_id)}").json
     assert api["id"] == doc_id
 
 
@@ -98,9 +108,9 @@ def test_skip_link_and_hit_languages(reading, url):
 
 def test_each_hit_has_its_language(reading):
     page = html(reading.get("/search?q=лікарня OR больница"))
-    assert sorted(re.findall(r'<li class="hit" lang="(\w+)"', page)) == ["ru", "uk", "uk"]
+    assert sorted(re.findall(r'<li class="hit" lang="(\w+)"', page)) == ["ru", "uk", "uk", "uk"]
     # The interface's own words about a hit are in the interface language.
-    assert page.count('<p class="meta" lang="uk">') == 3
+    assert page.count('<p class="meta" lang="uk">') == 4
 
 
 @pytest.mark.parametrize("page, pages, expected", [

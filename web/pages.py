@@ -2,7 +2,7 @@
 
 import calendar
 import math
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
@@ -71,7 +71,7 @@ def same_page(**changes) -> str:
         args.pop(k, None)
         if v is not None:
             args.setlist(k, v if isinstance(v, list | tuple) else [str(v)])
-    path = "/" + request.path.lstrip("/")  # "//host" would link off-site
+    path = quote("/" + request.path.lstrip("/"))  # "//host" would link off-site
     return f"{path}?{urlencode(list(args.items(multi=True)))}"
 
 
