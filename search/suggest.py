@@ -64,27 +64,34 @@ def _build(freq: dict[str, int], by_lang: dict[str, frozenset[str]],
     counts = [freq[t] for t in terms]
     groups: dict[tuple[str | None, str], list[tuple[int, str]]] = {}
     for t, n in zip(terms, counts, strict=True):
-        langs = [None, *(lang for lang in LANGS if t in by_lang.get(lang, ()))]
         for k in range(1, SHORT_PREFIX + 1):
             if len(t) > k:
-                for lang in langs:
-                    groups.setdefault((lang, t[:k]), []).append((n, t))
+                groups.setdefault((None, t[:k]), []).append((n, t))
     top = {key: [t for _, t in heapq.nlargest(TOP, g, key=lambda x: (x[0], x[1]))]
            for key, g in groups.items()}
     return Completions(terms, counts, top, by_lang)
 
 
-def _complete_word(table: Completions, prefix: str, limit: int, lang=None) -> list[str]:
-    if len(prefix) <= SHORT_PREFIX:
-        return table.top.get((lang, prefix), [])[:limit]
+def _scan(table: Completions, prefix: str, limit: int, lang=None) -> list[str]:
     lo = bisect.bisect_left(table.terms, prefix)
     hi = bisect.bisect_left(table.terms, prefix + "\U0010ffff")
     ids = range(lo, hi)
     if lang:
         own = table.by_lang.get(lang, frozenset())
         ids = [i for i in ids if table.terms[i] in own]
-    best = heapq.nlargest(limit, ids, key=table.freq.__getitem__)
+    best = heapq.nlargest(limit, ids, key=lambda i: (table.freq[i], table.terms[i]))
     return [table.terms[i] for i in best]
+
+
+def _complete_word(table: Completions, prefix: str, limit: int, lang=None) -> list[str]:
+    if len(prefix) > SHORT_PREFIX:
+        return _scan(table, prefix, limit, lang)
+    key = (lang, prefix)
+    if key not in table.top:
+        # One language's best terms of a short prefix: scanned on first use, then kept (a
+        # third of the build's time if built for both languages up front).
+        table.top[key] = _scan(table, prefix, TOP, lang) if lang else []
+    return table.top[key][:limit]
 
 
 def phrase_language(text: str) -> str | None:
@@ -162,6 +169,7 @@ def _place_terms() -> frozenset[str]:
 def _written_with_capital(reader, term: str) -> bool:
     """Whether the texts write the term's words with a capital inside sentences."""
     upper = lower = 0
+    candidates = re.compile(rf"(?<!\w){re.escape(term[:3])}\w*", re.IGNORECASE)
     for lang in LANGS:
         for kind in ("body", "title"):
             name = f"{kind}_{lang}"
@@ -170,12 +178,11 @@ def _written_with_capital(reader, term: str) -> bool:
             docs = itertools.islice(reader.postings(name, term).all_ids(), CASE_SAMPLE_DOCS)
             for docnum in docs:
                 text = reader.stored_fields(docnum).get(kind) or ""
-                for m in WORD_RE.finditer(text):
+                # Only words that may be forms of term (their first letters); the first word
+                # of a sentence is capitalised whatever it is.
+                for m in candidates.finditer(text):
                     word = m.group()
-                    # Only words that may be forms of term; the first word of a sentence
-                    # is capitalised whatever it is.
-                    if (fold(normalize(word))[:3] != term[:3]
-                            or _SENTENCE_END.search(text[max(0, m.start() - 3):m.start()])
+                    if (_SENTENCE_END.search(text[max(0, m.start() - 3):m.start()])
                             or term not in lemmas(fold(normalize(word)), lang)):
                         continue
                     upper, lower = upper + word[0].isupper(), lower + word[0].islower()
