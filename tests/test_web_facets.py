@@ -100,7 +100,8 @@ def test_hits_show_source_and_date_to_its_precision(facet_client):
 
 def _facet_links(page: str) -> dict[str, str]:
     return {htmlmod.unescape(text): htmlmod.unescape(href) for href, text in
-            re.findall(r'<li><a href="([^"]+)">([^<]+)</a> <span class="count">', page)}
+            re.findall(r'<li><a href="([^"]+)"(?: aria-current="true")?>([^<]+)</a> '
+                       r'<span class="count">', page)}
 
 
 @pytest.mark.parametrize("ui, lang_label", [("uk", "українська"), ("ru", "украинский")])
@@ -116,8 +117,11 @@ def test_page_facets_link_to_narrower_searches(facet_client, ui, lang_label):
     assert ">2011-07</a>" in narrowed  # months appear within the year
     month = dict(parse_qsl(urlsplit(_facet_links(narrowed)["2011-07"]).query))
     assert month["from"] == "2011-07-01" and month["to"] == "2011-07-31"
+    assert re.search(r'aria-current="true">2011</a>', narrowed)  # the year in force is marked
+    assert not re.search(r'aria-current="true">2011-07</a>', narrowed)  # no month chosen yet
     source = html(facet_client.get(links["Наші гроші"]))
     assert source.count('<li class="hit"') == 3
+    assert re.search(r'aria-current="true">Наші гроші</a>', source)
     # The source filter is kept by the form and counted as an active filter.
     assert '<input type="hidden" name="source" value="Наші гроші">' in source
     assert 'class="clear-filters"' in source

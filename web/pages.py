@@ -117,7 +117,8 @@ def results():
                  hits=[hit_dict(h) for h in res.hits], facets=facets(res),
                  filters=active_filters(params), clear_url=clear_filters_url(),
                  pages=pages, page_numbers=page_numbers(res.page, pages), link_for=link_for,
-                 doc_url=doc_url, page_url=page_url, facet_url=facet_url)
+                 doc_url=doc_url, page_url=page_url, facet_url=facet_url,
+                 facet_active=facet_active)
 
 
 FILTER_ARGS = ("lang", "from", "to", "source")
@@ -132,15 +133,25 @@ def clear_filters_url() -> str:
     return same_page(page=None, **dict.fromkeys(FILTER_ARGS))
 
 
-def facet_url(name: str, value: str) -> str:
-    """This search narrowed to one facet value, from its first page."""
+def _facet_args(name: str, value: str) -> dict[str, str]:
     if name == "year":
-        return same_page(page=None, **{"from": f"{value}-01-01", "to": f"{value}-12-31"})
+        return {"from": f"{value}-01-01", "to": f"{value}-12-31"}
     if name == "month":
         year, month = map(int, value.split("-"))
-        last = calendar.monthrange(year, month)[1]
-        return same_page(page=None, **{"from": f"{value}-01", "to": f"{value}-{last:02d}"})
-    return same_page(page=None, **{name: value})
+        return {"from": f"{value}-01", "to": f"{value}-{calendar.monthrange(year, month)[1]:02d}"}
+    return {name: value}
+
+
+def facet_url(name: str, value: str) -> str:
+    """This search narrowed to one facet value, from its first page."""
+    return same_page(page=None, **_facet_args(name, value))
+
+
+def facet_active(name: str, value: str) -> bool:
+    """Whether the search is already narrowed to this facet value."""
+    if name == "source":
+        return value in request.args.getlist("source")
+    return all(request.args.get(k) == v for k, v in _facet_args(name, value).items())
 
 
 @bp.get("/doc/<path:doc_id>")
