@@ -35,11 +35,6 @@ def render_error(status: int):
                  text=t.get(f"error_{status}", t["error_500"]))
 
 
-def link_for(hit: dict) -> str:
-    """Only web links go to the source; anything else (javascript:, files) shows our copy."""
-    return web_url(hit["url"]) or doc_url(hit["id"])
-
-
 def search_state(args=None) -> list[tuple[str, str]]:
     """The arguments that make up a search (and the interface language), empty ones left out:
     links to a document carry them so its page can lead back to the same results."""
@@ -116,7 +111,7 @@ def results():
     return _page("results.html", q=params.q, form=form, params=params, res=res, error=None,
                  hits=[hit_dict(h) for h in res.hits], facets=facets(res),
                  filters=active_filters(params), clear_url=clear_filters_url(),
-                 pages=pages, page_numbers=page_numbers(res.page, pages), link_for=link_for,
+                 pages=pages, page_numbers=page_numbers(res.page, pages), web_url=web_url,
                  doc_url=doc_url, page_url=page_url, facet_url=facet_url,
                  facet_active=facet_active)
 
