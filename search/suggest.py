@@ -94,14 +94,20 @@ def _complete_word(table: Completions, prefix: str, limit: int, lang=None) -> li
     return table.top[key][:limit]
 
 
-def phrase_language(text: str) -> str | None:
-    """The language the words of text are in ("uk" or "ru"), or None if they do not say."""
+def phrase_language(text: str, by_lang=None) -> str | None:
+    """The language the words of text are in ("uk" or "ru"), or None if they do not say: by
+    letters only one language has, then the dictionaries, then (by_lang: index terms per
+    language) which language's documents use the word."""
     votes: Counter = Counter()
     for m in WORD_RE.finditer(text):
         word = normalize(m.group())
         lang = own_language(word)
         if lang is None:
             known = [lang for lang in LANGS if is_known(word, lang)]
+            if len(known) != 1 and by_lang:
+                # "уряд" is in both dictionaries; Russian news does not use it.
+                known = [lang for lang in LANGS
+                         if lemmas(word, lang)[0] in by_lang.get(lang, ())]
             lang = known[0] if len(known) == 1 else None
         if lang:
             votes[lang] += 1
@@ -210,7 +216,7 @@ def complete(reader, prefix: str, limit: int = 10, cased: bool = False) -> list[
     if not word:
         return []
     table = completions(reader)
-    lang = phrase_language(head)
+    lang = phrase_language(head, table.by_lang)
     langs = (lang,) if lang else LANGS
     found = _complete_word(table, word, limit, lang)
     if not is_cyrillic(word) and len(word) >= SHORT_PREFIX:
