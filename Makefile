@@ -20,11 +20,15 @@ install: $(VENV)/.installed
 install-bench: install
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 
-# Debian's headless Chromium for the browser test (needs root or sudo; skipped if present).
+# Debian's headless Chromium for the browser test (needs root or sudo; skipped if present),
+# and axe-core from npm for its accessibility check (into the git-ignored .venv/node).
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium npm >/dev/null; }
+	@test -f $(AXE) || { mkdir -p $(VENV)/node && \
+	  npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1; }
 
 index: install
 	@if [ "$$($(PY) -c 'import sys; from search.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \

@@ -15,3 +15,7 @@ timeout = 30
 reload = False
 loglevel = "info"
 accesslog = "-"
+# No 4 KB cap on the request line: gunicorn would answer a long search URL with its own HTML
+# 414, where the API owes its JSON error (the app caps q at 500 characters). 0 lets gunicorn 23+
+# read up to 1 MB.
+limit_request_line = 0

@@ -1,20 +1,27 @@
 """Suggest as you type: index terms starting with what was typed, most frequent first.
 
-Terms are lemmas with ё→е and ґ→г folded, as the index holds them. The sorted term list and the
-top terms of every 1–3 letter prefix are built once per index generation (with the spelling
-vocabulary) and cached, so a call is a dict lookup or a binary search plus a short scan.
+Terms are lemmas with ё→е and ґ→г folded, as the index holds them; function words are left out.
+Completions stay in the language of the words typed before them, proper names are capitalised
+(the dictionary, the place-name table or the texts say so) and Latin prefixes of Ukrainian place
+names complete to their Latin names. The sorted term list and the top terms of every 1–3 letter
+prefix, per language, are built once per index generation (with the spelling vocabulary) and
+cached, so a call is a dict lookup or a binary search plus a short scan.
 """
 
 import bisect
 import heapq
 import itertools
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
 
 from search.layout import convert
-from search.morph import LANGS, lemmas
+from search.morph import LANGS, analyzer, is_known, lemmas, own_language
+from search.query import STOP_WORDS
 from search.spelling import vocabulary
-from search.text import fold, is_cyrillic, normalize
+from search.text import WORD_RE, fold, is_cyrillic, normalize
+from search.variants import ADJECTIVE_KINDS, PLACES, terms_of
 
 TOP = 20  # completions kept per short prefix; callers ask for fewer
 SHORT_PREFIX = 3  # prefixes up to this long are precomputed
@@ -22,6 +29,10 @@ MIN_FREQ = 2  # in a big index a term in a single document is too often a typo o
 BIG_INDEX = 1000  # documents from which MIN_FREQ applies
 MIN_LEN = 3  # shorter terms are prepositions and particles, not worth offering
 _LAST_WORD = re.compile(r"(\S*)$")
+# Grammemes of names: a lemma all of whose dictionary readings have one is a proper name.
+PROPER = frozenset(("Name", "Surn", "Patr", "Geox", "Orgn", "Trad"))
+CASE_SAMPLE_DOCS = 3  # documents read to see whether a word is written with a capital
+_SENTENCE_END = re.compile(r"[.!?…:»\"]\s*$|^\s*$")
 
 
 @dataclass
@@ -30,8 +41,10 @@ class Completions:
 
     terms: list[str]
     freq: list[int]
-    top: dict[str, list[str]]
+    top: dict[tuple[str | None, str], list[str]]  # (language or None, prefix) → best terms
+    by_lang: dict[str, frozenset[str]] = field(default_factory=dict)
     titles: list[tuple[str, str]] | None = None  # (normalised title, title), sorted
+    proper: dict[str, bool] = field(default_factory=dict)  # term → written with a capital
 
 
 def completions(reader) -> Completions:
@@ -40,54 +53,187 @@ def completions(reader) -> Completions:
     table = vocab.extra.get("completions")
     if table is None:
         min_freq = MIN_FREQ if reader.doc_count() >= BIG_INDEX else 1
-        table = vocab.extra["completions"] = _build(vocab.freq, min_freq)
+        table = vocab.extra["completions"] = _build(vocab.freq, vocab.by_lang, min_freq)
     return table
 
 
-def _build(freq: dict[str, int], min_freq: int) -> Completions:
+def _build(freq: dict[str, int], by_lang: dict[str, frozenset[str]],
+           min_freq: int) -> Completions:
     terms = sorted(t for t, n in freq.items() if n >= min_freq and len(t) >= MIN_LEN
-                   and not t.isdigit())
+                   and not t.isdigit() and t not in STOP_WORDS)
     counts = [freq[t] for t in terms]
-    groups: dict[str, list[tuple[int, str]]] = {}
+    groups: dict[tuple[str | None, str], list[tuple[int, str]]] = {}
     for t, n in zip(terms, counts, strict=True):
         for k in range(1, SHORT_PREFIX + 1):
             if len(t) > k:
-                groups.setdefault(t[:k], []).append((n, t))
-    top = {p: [t for _, t in heapq.nlargest(TOP, g, key=lambda x: (x[0], x[1]))]
-           for p, g in groups.items()}
-    return Completions(terms, counts, top)
+                groups.setdefault((None, t[:k]), []).append((n, t))
+    top = {key: [t for _, t in heapq.nlargest(TOP, g, key=lambda x: (x[0], x[1]))]
+           for key, g in groups.items()}
+    return Completions(terms, counts, top, by_lang)
 
 
-def _complete_word(table: Completions, prefix: str, limit: int) -> list[str]:
-    if len(prefix) <= SHORT_PREFIX:
-        return table.top.get(prefix, [])[:limit]
+def _scan(table: Completions, prefix: str, limit: int, lang=None) -> list[str]:
     lo = bisect.bisect_left(table.terms, prefix)
     hi = bisect.bisect_left(table.terms, prefix + "\U0010ffff")
-    best = heapq.nlargest(limit, range(lo, hi), key=table.freq.__getitem__)
+    ids = range(lo, hi)
+    if lang:
+        own = table.by_lang.get(lang, frozenset())
+        ids = [i for i in ids if table.terms[i] in own]
+    best = heapq.nlargest(limit, ids, key=lambda i: (table.freq[i], table.terms[i]))
     return [table.terms[i] for i in best]
 
 
-def complete(reader, prefix: str, limit: int = 10) -> list[str]:
-    """Up to limit completions of the last word of prefix (earlier words kept as typed)."""
+def _complete_word(table: Completions, prefix: str, limit: int, lang=None) -> list[str]:
+    if len(prefix) > SHORT_PREFIX:
+        return _scan(table, prefix, limit, lang)
+    key = (lang, prefix)
+    if key not in table.top:
+        # One language's best terms of a short prefix: scanned on first use, then kept (a
+        # third of the build's time if built for both languages up front).
+        table.top[key] = _scan(table, prefix, TOP, lang) if lang else []
+    return table.top[key][:limit]
+
+
+def phrase_language(text: str, by_lang=None) -> str | None:
+    """The language the words of text are in ("uk" or "ru"), or None if they do not say: by
+    letters only one language has, then the dictionaries, then (by_lang: index terms per
+    language) which language's documents use the word."""
+    votes: Counter = Counter()
+    for m in WORD_RE.finditer(text):
+        word = normalize(m.group())
+        lang = own_language(word)
+        if lang is None:
+            known = [lang for lang in LANGS if is_known(word, lang)]
+            if len(known) != 1 and by_lang:
+                # "уряд" is in both dictionaries; Russian news does not use it.
+                known = [lang for lang in LANGS
+                         if lemmas(word, lang)[0] in by_lang.get(lang, ())]
+            lang = known[0] if len(known) == 1 else None
+        if lang:
+            votes[lang] += 1
+    ranked = votes.most_common()
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+@cache
+def latin_places() -> tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...]:
+    """(folded Latin name, Latin name, its (index term, lang) pairs, kind) of the place-name
+    table, the official spelling of each place first."""
+    rows = []
+    for line in PLACES.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith(("#", "kind\t")):
+            continue
+        kind, uk, ru, latin = line.split("\t")
+        terms = tuple(dict.fromkeys(
+            (terms_of(fold(normalize(name.split()[0].lstrip("~"))), lang, kind), lang)
+            for lang, col in (("uk", uk), ("ru", ru)) for name in col.split("|")))
+        rows += [(name.casefold(), name, terms, kind) for name in latin.split("|")]
+    return tuple(rows)
+
+
+def _complete_place(table: Completions, word: str, limit: int) -> list[str]:
+    """Latin names of indexed places that start with word ("zapor" → Zaporizhzhia)."""
+    out, seen = [], set()
+    for key, name, terms, _ in latin_places():
+        if key.startswith(word) and terms not in seen and any(
+                t in table.by_lang.get(lang, ()) for t, lang in terms):
+            seen.add(terms)
+            out.append(name)
+    return out[:limit]
+
+
+def _readings(term: str, lang: str) -> list:
+    """The dictionary's readings of a lemma as itself."""
+    return [p for p in analyzer(lang).parse(term) if p.normal_form == term
+            and p.methods_stack[0][0].__class__.__name__ == "DictionaryAnalyzer"]
+
+
+def _all_proper(term: str) -> bool:
+    # Nouns only: "московский" is a Geox adjective, written with a small letter.
+    return any((r := _readings(term, lang))
+               and all(p.tag.POS == "NOUN" and PROPER & p.tag.grammemes for p in r)
+               for lang in LANGS)
+
+
+def _may_be_a_name(term: str) -> bool:
+    """A noun or a word no dictionary knows: adjectives and verbs written with a capital are
+    parts of names ("Київська область"), not names themselves."""
+    # The likeliest reading in each dictionary that knows the word.
+    first = [r[0] for lang in LANGS if (r := _readings(term, lang))]
+    return all(p.tag.POS == "NOUN" for p in first)
+
+
+@cache
+def _place_terms() -> frozenset[str]:
+    # Not the adjectives of "Київська область": alone they are common words.
+    return frozenset(t for _, _, terms, kind in latin_places() if kind not in ADJECTIVE_KINDS
+                     for t, _ in terms)
+
+
+def _written_with_capital(reader, term: str) -> bool:
+    """Whether the texts write the term's words with a capital inside sentences."""
+    upper = lower = 0
+    candidates = re.compile(rf"(?<!\w){re.escape(term[:3])}\w*", re.IGNORECASE)
+    for lang in LANGS:
+        for kind in ("body", "title"):
+            name = f"{kind}_{lang}"
+            if name not in reader.schema or not reader.frequency(name, term):
+                continue
+            docs = itertools.islice(reader.postings(name, term).all_ids(), CASE_SAMPLE_DOCS)
+            for docnum in docs:
+                text = reader.stored_fields(docnum).get(kind) or ""
+                # Only words that may be forms of term (their first letters); the first word
+                # of a sentence is capitalised whatever it is.
+                for m in candidates.finditer(text):
+                    word = m.group()
+                    if (_SENTENCE_END.search(text[max(0, m.start() - 3):m.start()])
+                            or term not in lemmas(fold(normalize(word)), lang)):
+                        continue
+                    upper, lower = upper + word[0].isupper(), lower + word[0].islower()
+            if upper + lower:
+                return upper > lower
+    return False
+
+
+def _shown(reader, table: Completions, term: str) -> str:
+    """The term as a person writes it: proper names with a capital."""
+    proper = table.proper.get(term)
+    if proper is None:
+        proper = table.proper[term] = _may_be_a_name(term) and (
+            term in _place_terms() or _all_proper(term) or _written_with_capital(reader, term))
+    return term[:1].upper() + term[1:] if proper else term
+
+
+def complete(reader, prefix: str, limit: int = 10, cased: bool = False) -> list[str]:
+    """Up to limit completions of the last word of prefix (earlier words kept as typed), in
+    the language of the earlier words when they show one; index terms as they are, or with
+    cased, proper names capitalised as people write them."""
     last = _LAST_WORD.search(prefix).group(1)
     head = prefix[: len(prefix) - len(last)]
     word = fold(normalize(last))
     if not word:
         return []
     table = completions(reader)
-    found = _complete_word(table, word, limit)
+    lang = phrase_language(head, table.by_lang)
+    langs = (lang,) if lang else LANGS
+    found = _complete_word(table, word, limit, lang)
+    if not is_cyrillic(word) and len(word) >= SHORT_PREFIX:
+        found = _complete_place(table, word, limit) + found
     if len(found) < limit and len(word) > SHORT_PREFIX:
         # A whole inflected word ("Запоріжжі") completes to its lemma.
-        for lang in LANGS:
-            for lemma in lemmas(word, lang):
+        for lang_ in langs:
+            for lemma in lemmas(word, lang_):
                 if lemma != word:
-                    found += _complete_word(table, lemma, limit)
+                    found += _complete_word(table, lemma, limit, lang)
     if len(found) < limit and not is_cyrillic(word) and len(word) >= 2:
         # Typed in the US layout while meaning Ukrainian or Russian.
-        for lang in LANGS:
-            found += _complete_word(table, fold(normalize(convert(last, "en", lang))), limit)
+        for lang_ in langs:
+            found += _complete_word(table, fold(normalize(convert(last, "en", lang_))), limit,
+                                    lang)
     out = list(dict.fromkeys(found))[:limit]
-    return [head + t for t in out]
+    return [head + (_shown(reader, table, t) if cased and is_cyrillic(t) else t) for t in out]
 
 
 def _norm_title(title: str) -> str:

@@ -8,7 +8,8 @@ from schemathesis import checks
 from tests.web_helpers import build_index
 from web import create_app
 
-OPERATIONS = ["GET /api/search", "GET /api/suggest", "GET /healthz"]
+OPERATIONS = ["GET /api/search", "POST /api/search", "GET /api/doc/{doc_id}",
+              "GET /api/suggest", "GET /api/opensearch-suggest", "GET /healthz"]
 
 
 @pytest.fixture(scope="module")

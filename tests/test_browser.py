@@ -1,6 +1,7 @@
 """A real gunicorn over a tmp index, driven by headless Chromium through Playwright."""
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +13,7 @@ from tests.web_helpers import WORD, build_index
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parent.parent / ".venv/node/node_modules/axe-core/axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -21,6 +23,15 @@ def server(tmp_path):
     """Base URL of a gunicorn serving 15 docs that all contain WORD."""
     index_dir, _ = build_index(tmp_path, 15)
     with gunicorn(index_dir, workers=2, log=tmp_path / "gunicorn.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """The same as server, started once for the read-only checks of this module."""
+    tmp = tmp_path_factory.mktemp("browser_shared")
+    index_dir, _ = build_index(tmp, 15)
+    with gunicorn(index_dir, workers=2, log=tmp / "gunicorn.log") as base:
         yield base
 
 
@@ -74,12 +85,111 @@ def test_mobile_layout_and_filters(server, browser, tmp_path):
     assert "Найдено: 15" in page.inner_text("main")
     # Nothing wider than the phone screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    page.select_option("select[name=sort]", "date")
-    page.fill("input[name=from]", "2024-01-10")
-    page.click("fieldset button[type=submit]")
-    page.wait_for_url("**from=2024-01-10*")
+    page.click("details.filters-panel > summary")
+    # Filters apply as soon as they change: no button to press.
+    with page.expect_navigation():
+        page.select_option("select[name=sort]", "date")
+    assert parse_qs(urlsplit(page.url).query)["sort"] == ["date"]
+    page.click("details.filters-panel > summary")
+    with page.expect_navigation():
+        page.fill("input[name=from]", "2024-01-10")
+    assert "from=2024-01-10" in page.url
     assert "Найдено: 6" in page.inner_text("main")
     page.screenshot(path=str(tmp_path / "mobile.png"), full_page=True)
+    page.click("details.filters-panel > summary")
+    page.click("a.clear-filters")
+    page.wait_for_url(lambda url: "from=" not in url)
+    assert "Найдено: 15" in page.inner_text("main")
+
+
+def test_phone_width_first_result_above_the_fold(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="uk-UA")
+    page.goto(f"{server}/search?q={WORD}&lang=uk")
+    panel = page.locator("details.filters-panel")
+    assert panel.get_attribute("open") is None  # folded on a phone
+    assert page.locator("select[name=sort]").is_hidden()
+    first = page.locator("li.hit").first.bounding_box()
+    assert first["y"] + 60 < 844  # the first result's title and meta are on the first screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "phone-results.png"))
+    # Opening a result and coming back keeps the search.
+    page.locator("li.hit h2 a").first.click()  # the title opens our copy
+    page.wait_for_url("**/doc/**")
+    assert page.locator("article mark").count() >= 1
+    page.click("a.jump")
+    assert page.evaluate("location.hash") == "#first-match"
+    page.click("a.back")
+    page.wait_for_url("**/search?*")
+    args = parse_qs(urlsplit(page.url).query)
+    assert args["q"] == [WORD] and args["lang"] == ["uk"]
+
+
+def test_wide_screen_shows_filters_and_facets_open(shared_server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{shared_server}/search?q={WORD}")
+    assert page.locator("details.filters-panel").get_attribute("open") is not None
+    assert page.locator("select[name=sort]").is_visible()
+
+
+def _axe_violations(page) -> list:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("axe.run(document)")
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]])
+            for v in result["violations"]]
+
+
+AXE_PATHS = ["/", "/?ui=ru", f"/search?q={WORD}&per_page=3",
+             f"/search?q={WORD}&ui=ru&lang=uk&page=2&per_page=3",
+             f"/search?q={WORD}&from=2024-01-01&to=2024-12-31",
+             "/search?q=космонавтика", f"/doc/uk-3?q={WORD}", "/doc/nope"]
+
+
+@pytest.mark.parametrize("width, height", [(1200, 900), (390, 844)])
+def test_axe_finds_no_accessibility_violations(shared_server, browser, width, height):
+    """Home, results (with facets, filters, pages), no results, a document, an error page."""
+    if not AXE.exists():
+        message = f"{AXE} is missing (make system-deps)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors = _console_errors(page)
+    found = {}
+    for path in AXE_PATHS:
+        page.goto(shared_server + path)
+        if "from=" in path:
+            assert page.locator(".facet a", has_text="2024-01").count() == 1  # months shown
+        found[path] = _axe_violations(page)
+    assert found == dict.fromkeys(AXE_PATHS, [])
+    assert [e for e in errors if "404" not in e] == []
+
+
+def test_focus_ring_contrast(shared_server, browser):
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    page.goto(f"{shared_server}/search?q={WORD}")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    assert skip.evaluate("el => el === document.activeElement") and skip.is_visible()
+    page.locator("a[rel=next]").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # keyboard focus: :focus-visible applies
+    style = page.locator("a[rel=next]").evaluate(
+        "el => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth, "
+        "s.outlineColor, getComputedStyle(document.body).backgroundColor]; }")
+    outline_style, width, color, background = style
+    assert outline_style == "solid" and float(width.rstrip("px")) >= 2
+    assert _contrast(color, background) >= 3
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
 
 
 def _console_errors(page) -> list:

@@ -167,3 +167,80 @@ def test_pages_offer_suggestions_to_scripts_only(client, path):
     # The combobox is made by app.js: without JavaScript the box is a plain search input.
     assert 'role="combobox"' not in page and "listbox" not in page
     assert "<script>" not in page and "<script " in page  # app.js only, no inline script
+
+
+PHRASE_DOCS = [
+    {"id": "p-uk1", "lang": "uk", "title": "Уряд ухвалив правило для лікарень",
+     "text": "Уряд ухвалив нове правило. У Запоріжжі і Києві лікарні отримають кошти, сказав "
+             "директор Укренерго. Коли це буде, який строк — невідомо. Тарас Шевченко.",
+     "date": "2024-02-01"},
+    {"id": "p-uk2", "lang": "uk", "title": "Правда про лікарню",
+     "text": "Директор компанії Укренерго розповів правду. Київ чекає, як і Запоріжжя. "
+             "У Київській області та на Київщині теж.",
+     "date": "2024-02-02"},
+    {"id": "p-ru1", "lang": "ru", "title": "Правительство приняло правила",
+     "text": "Правительство приняло правила для больниц. Когда и какой срок — неизвестно. "
+             "В Запорожье и Киеве ждут. Правительство обещало.", "date": "2024-02-03"},
+]
+
+
+@pytest.fixture(scope="module")
+def phrase_client(tmp_path_factory):
+    index_dir = index_records(PHRASE_DOCS, tmp_path_factory.mktemp("phrase_src"),
+                              tmp_path_factory.mktemp("phrase_index"))
+    return create_app({"SEARCH_INDEX_DIR": str(index_dir), "TESTING": True}).test_client()
+
+
+@pytest.mark.parametrize("typed, wanted, unwanted", [
+    # The words before say the language: completions stay in it.
+    ("уряд ухвалив прав", ["уряд ухвалив правило", "уряд ухвалив правда"],
+     ["уряд ухвалив правительство"]),
+    ("лікарні отримають прав", ["лікарні отримають правило"], ["лікарні отримають правительство"]),
+    # "уряд" is in both dictionaries: the index says only Ukrainian documents use it.
+    ("уряд прав", ["уряд правило"], ["уряд правительство"]),
+    ("правительство приняло прав", ["правительство приняло правительство",
+                                    "правительство приняло правило"],
+     ["правительство приняло правда"]),
+    # Without earlier words, both languages.
+    ("прав", ["правило", "правительство"], []),
+])
+def test_completions_stay_in_the_language_of_the_phrase(phrase_client, typed, wanted, unwanted):
+    found = suggest(phrase_client, typed)
+    for w in wanted:
+        assert w in found
+    for u in unwanted:
+        assert u not in found
+
+
+@pytest.mark.parametrize("typed, function_word", [
+    ("ко", "коли"), ("як", "який"), ("дл", "для"),  # Ukrainian
+    ("ко", "когда"), ("как", "какой"),  # Russian
+])
+def test_function_words_are_left_out(phrase_client, typed, function_word):
+    assert function_word not in [s.lower() for s in suggest(phrase_client, typed, limit=20)]
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("киї", "Київ"), ("запорі", "Запоріжжя"),  # place names (the place table)
+    ("кие", "Киев"), ("запоро", "Запорожье"),
+    ("шевч", "Шевченко"),  # a surname (the dictionary)
+    ("укрен", "Укренерго"),  # a name only the texts show with a capital
+    ("лікар", "лікарня"), ("больн", "больница"),  # common words stay lower case
+    ("київсь", "київський"),  # an adjective: "Київська область" is a name, the word is not
+    ("київщ", "Київщина"),
+])
+def test_proper_names_keep_their_capital(phrase_client, typed, shown):
+    assert shown in suggest(phrase_client, typed)
+
+
+@pytest.mark.parametrize("typed, place", [
+    ("Zapor", "Zaporizhzhia"), ("zapor", "Zaporizhzhia"), ("Kyi", "Kyiv"), ("Kie", "Kiev"),
+    ("уряд у Zapor", "уряд у Zaporizhzhia"),
+])
+def test_latin_place_prefixes_complete(phrase_client, typed, place):
+    assert suggest(phrase_client, typed)[0] == place
+
+
+def test_latin_places_the_index_lacks_are_not_offered(phrase_client):
+    assert "Lviv" not in suggest(phrase_client, "Lvi") and "Odesa" not in suggest(phrase_client,
+                                                                                 "Odes")

@@ -20,13 +20,14 @@ def test_api_pagination(client):
 def test_api_search_shape(client):
     body = client.get(f"/api/search?q={WORD}&per_page=3").json
     assert set(body) == {"query", "total", "total_exact", "all_words", "page", "per_page",
-                         "took_ms", "hits", "corrected", "suggestion"}
+                         "took_ms", "hits", "facets", "corrected", "suggestion"}
     assert body["total_exact"] is True and body["all_words"] == body["total"]
     assert body["query"] == WORD and body["page"] == 1 and body["per_page"] == 3
     assert len(body["hits"]) == 3
     for hit in body["hits"]:
-        assert set(hit) == {"id", "title", "url", "date", "lang", "score", "snippet"}
-        assert "<mark>" in hit["snippet"]
+        assert set(hit) == {"id", "title", "title_html", "url", "date", "lang", "source",
+                            "score", "snippet"}
+        assert "<mark>" in hit["snippet"] and f"<mark>{WORD}</mark>" in hit["title_html"]
 
 
 def test_totals_do_not_depend_on_the_page(client):
@@ -91,7 +92,7 @@ def test_openapi_document(client):
     assert {"/api/search", "/healthz"} <= set(spec["paths"])
     assert "Error" in spec["components"]["schemas"]
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "lang", "sort", "from", "to", "exact"}
+    assert names == {"q", "page", "per_page", "lang", "sort", "from", "to", "exact", "source"}
 
 
 API_ERRORS = [
@@ -116,7 +117,12 @@ API_ERRORS = [
     ("GET", "/api/nope", 404),
     ("GET", "/api/", 404),
     ("GET", "/api", 404),
-    ("POST", "/api/search?q=x", 405),
+    ("POST", "/api/search?q=x", 400),  # parameters go in a JSON body
+    ("GET", "/api/search?q=x&color=red", 400),
+    ("GET", "/api/suggest?q=x&color=red", 400),
+    ("GET", "/api/doc/uk-1?color=red", 400),
+    ("GET", "/api/doc/no-such-doc", 404),
+    ("POST", "/api/doc/uk-1", 405),
     ("DELETE", "/api/openapi.json", 405),
     ("PUT", "/healthz", 405),
 ]

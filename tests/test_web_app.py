@@ -29,6 +29,7 @@ def test_gunicorn_config(monkeypatch):
     assert conf["bind"] == "127.0.0.1:8000"
     assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
     assert not conf.get("reload")
+    assert conf["limit_request_line"] == 0  # a long q reaches the app and gets its JSON 400
 
 
 def test_wsgi_warms_dictionaries_and_builds_app(monkeypatch, tmp_path):

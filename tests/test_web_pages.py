@@ -2,6 +2,7 @@
 security headers."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_results_page(client):
     page = html(client.get(f"/search?q={WORD}"))
     assert f'value="{WORD}"' in page  # the query stays in the box
     assert "Знайдено: 15" in page and " мс" in page
-    assert page.count('<li class="hit">') == 10
+    assert page.count('<li class="hit" lang="uk">') == 10
     assert f"<mark>{WORD}</mark>" in page
     assert 'href="https://example.org/news/' in page
     assert "2024-01-" in page and "українська" in page
@@ -56,7 +57,7 @@ def test_results_page(client):
 
 def test_pagination(client):
     page = html(client.get(f"/search?q={WORD}&page=2"))
-    assert page.count('<li class="hit">') == 5
+    assert page.count('<li class="hit" lang="uk">') == 5
     assert 'rel="prev"' in page and 'rel="next"' not in page
     assert "Сторінка 2 з 2" in page
     ids_1 = set(re.findall(r"/doc/(uk-\d+)", html(client.get(f"/search?q={WORD}"))))
@@ -119,7 +120,7 @@ def test_only_web_links_are_followed(tmp_path):
     reindex(tmp_path / "ix", [src])
     c = create_app({"SEARCH_INDEX_DIR": str(tmp_path / "ix")}).test_client()
     page = html(c.get(f"/search?q={WORD}"))
-    assert "javascript:" not in page and 'href="/doc/bad"' in page
+    assert "javascript:" not in page and f'href="/doc/bad?{urlencode({"q": WORD})}"' in page
     assert "javascript:" not in html(c.get("/doc/bad"))
 
 

@@ -17,20 +17,24 @@ SECURITY_HEADERS = {
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then test_config."""
     app = Flask(__name__)
-    app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512)
-    if "SEARCH_INDEX_DIR" in os.environ:
-        app.config["SEARCH_INDEX_DIR"] = os.environ["SEARCH_INDEX_DIR"]
+    # SEARCH_CORS_ORIGINS: web origins that may read the API from a browser ("*": any).
+    app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
+                            SEARCH_CORS_ORIGINS="*")
+    for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS"):
+        if name in os.environ:
+            app.config[name] = os.environ[name]
     if os.environ.get("SEARCH_CACHE_SIZE", "").isdigit():  # results kept per worker; 0: none
         app.config["SEARCH_CACHE_SIZE"] = int(os.environ["SEARCH_CACHE_SIZE"])
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses
 
-    from web import api, errors, pages
+    from web import api, cors, errors, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
+    cors.register(app)
 
     @app.after_request
     def security_headers(resp):

@@ -1,35 +1,97 @@
-"""JSON API: search, suggestions as you type, its OpenAPI description, the health check."""
+"""JSON API: search, one document, suggestions as you type, its OpenAPI description, health."""
 
-from flask import Blueprint, jsonify, request
+import hashlib
+import json
 
+from flask import Blueprint, abort, jsonify, request
+
+from web import document
+from web.hits import facets, hit_dict
 from web.index import health
 from web.openapi import spec
-from web.searching import run_search
-from web.suggesting import parse_suggest_params, suggest
+from web.searching import SEARCH_ARGS, ParamError, args_from_json, check_known, run_search
+from web.suggesting import SUGGEST_ARGS, parse_suggest_params, suggest
 
 bp = Blueprint("api", __name__)
 
-HIT_FIELDS = ("id", "title", "url", "date", "lang", "score", "snippet")
 SUGGEST_MAX_AGE = 60  # seconds
+# Results change only with the index; a minute of staleness is harmless, and a client can
+# revalidate with If-None-Match for the price of a cached search.
+SEARCH_MAX_AGE = 60
 
 
-@bp.get("/api/search")
-def search():
-    params, res = run_search(request.args)
-    return jsonify({
+def search_body(params, res) -> dict:
+    """The /api/search response body."""
+    return {
         "query": params.q, "total": res.total, "total_exact": res.total_exact,
         "all_words": res.all_words,
         "page": res.page, "per_page": res.per_page, "took_ms": res.took_ms,
-        "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in res.hits],
+        "hits": [hit_dict(h) for h in res.hits], "facets": facets(res),
         "corrected": res.corrected, "suggestion": res.suggestion,
-    })
+    }
+
+
+def _etag(body: dict) -> str:
+    # Of the content, not of took_ms: the same results are the same representation.
+    same = {k: v for k, v in body.items() if k != "took_ms"}
+    text = json.dumps(same, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _json_args():
+    if request.args:
+        raise ParamError(next(iter(request.args)),
+                         "POST /api/search takes its parameters in the JSON body only")
+    if not request.is_json:
+        raise ParamError("body", "the body must be JSON (Content-Type: application/json)")
+    try:
+        body = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError as e:
+        raise ParamError("body", f"the body is not valid JSON: {e}", "invalid_json") from None
+    return args_from_json(body)
+
+
+@bp.route("/api/search", methods=["GET", "POST"])
+def search():
+    args = _json_args() if request.method == "POST" else request.args
+    check_known(args, SEARCH_ARGS)
+    params, res = run_search(args)
+    body = search_body(params, res)
+    resp = jsonify(body)
+    if request.method == "POST":
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    resp.set_etag(_etag(body), weak=True)
+    resp.headers["Cache-Control"] = f"public, max-age={SEARCH_MAX_AGE}"
+    return resp.make_conditional(request)
+
+
+@bp.get("/api/doc/<path:doc_id>")
+def doc(doc_id):
+    check_known(request.args, ("q",))
+    found = document.load(doc_id, request.args.get("q", ""))
+    if found is None:
+        abort(404, f"no document with id '{doc_id}'")
+    return jsonify(found)
 
 
 @bp.get("/api/suggest")
 def suggestions():
+    check_known(request.args, SUGGEST_ARGS)
     params = parse_suggest_params(request.args)
     resp = jsonify({"query": params.q, "suggestions": suggest(params)})
     # Completions change only with the index; a minute of staleness is harmless.
+    resp.headers["Cache-Control"] = f"max-age={SUGGEST_MAX_AGE}"
+    return resp
+
+
+@bp.get("/api/opensearch-suggest")
+def opensearch_suggestions():
+    """The OpenSearch suggestions format: [query, [completions]]."""
+    check_known(request.args, SUGGEST_ARGS)
+    params = parse_suggest_params(request.args)
+    resp = jsonify([params.q, suggest(params)])
+    resp.mimetype = "application/x-suggestions+json"
     resp.headers["Cache-Control"] = f"max-age={SUGGEST_MAX_AGE}"
     return resp
 

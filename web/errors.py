@@ -43,7 +43,7 @@ def register(app):
 
     @app.errorhandler(ParamError)
     def bad_param(e):
-        return error_response(400, e.message, "invalid_parameter")
+        return error_response(400, e.message, e.code)
 
     @app.errorhandler(QueryError)
     def bad_query(e):

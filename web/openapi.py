@@ -2,7 +2,16 @@
 
 from search.engine import SORTS
 from search.morph import LANGS
-from web.searching import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS
+from web.api_schemas import SCHEMAS
+from web.cors import EXPOSED_HEADERS
+from web.searching import (
+    DEFAULT_PER_PAGE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_SOURCES,
+)
 from web.suggesting import DEFAULT_SUGGEST, MAX_SUGGEST, MAX_SUGGEST_CHARS
 
 
@@ -17,7 +26,7 @@ def _error(description):
 
 
 SEARCH_PARAMS = [
-    _param("q", "The query: words, \"phrases\", -excluded, prefix*, title:word, OR.",
+    _param("q", "The query: words, \"phrases\", -excluded, prefix*, title:word, OR, AND.",
            {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS,
             "pattern": r"\S", "examples": ["вибори", "выборы"]}, required=True),
     _param("page", "Page number, from 1.",
@@ -35,7 +44,27 @@ SEARCH_PARAMS = [
            {"type": "string", "format": "date"}),
     _param("to", "Latest publication date, inclusive (YYYY-MM-DD).",
            {"type": "string", "format": "date"}),
+    {**_param("source", "Only documents of these sources (sites or publications, as the "
+              "`source` facet names them); repeat for several.",
+              {"type": "array", "maxItems": MAX_SOURCES,
+               "items": {"type": "string", "maxLength": MAX_SOURCE_CHARS}}),
+     "style": "form", "explode": True},
 ]
+
+
+def _body_schema(param) -> dict:
+    """A query parameter's schema as a JSON body property (numbers as numbers)."""
+    schema = dict(param["schema"])
+    if param["name"] == "exact":
+        schema = {"type": ["integer", "boolean"], "enum": [0, 1, True, False], "default": 0}
+    return {**schema, "description": param["description"]}
+
+
+SEARCH_REQUEST = {
+    "type": "object", "required": ["q"], "additionalProperties": False,
+    "description": "The same parameters as GET /api/search, as a JSON object.",
+    "properties": {p["name"]: _body_schema(p) for p in SEARCH_PARAMS},
+}
 
 SUGGEST_PARAMS = [
     _param("q", "What is typed so far: the last word is completed, earlier words are kept. "
@@ -46,120 +75,101 @@ SUGGEST_PARAMS = [
            {"type": "integer", "minimum": 1, "maximum": MAX_SUGGEST, "default": DEFAULT_SUGGEST}),
 ]
 
-SCHEMAS = {
-    "Error": {
-        "type": "object", "required": ["error"], "additionalProperties": False,
-        "properties": {"error": {
-            "type": "object", "required": ["code", "message"],
-            "properties": {"code": {"type": ["string", "integer"]},
-                           "message": {"type": "string"}},
-        }},
-    },
-    "Hit": {
-        "type": "object", "required": ["id", "title", "url", "date", "lang", "score", "snippet"],
-        "properties": {
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "url": {"type": "string", "description": "Source URL; may be empty."},
-            "date": {"type": ["string", "null"], "format": "date"},
-            "lang": {"type": "string", "enum": list(LANGS)},
-            "score": {"type": "number"},
-            "snippet": {"type": "string",
-                        "description": "Escaped HTML; matched words are in <mark>."},
-        },
-    },
-    "SearchResults": {
-        "type": "object",
-        "required": ["query", "total", "page", "per_page", "took_ms", "hits"],
-        "properties": {
-            "query": {"type": "string"},
-            "total": {"type": "integer", "minimum": 0},
-            "total_exact": {"type": "boolean",
-                            "description": "false: over 2,000 matches; total is an estimate."},
-            "all_words": {"type": "integer", "minimum": 0,
-                          "description": "Documents with every word of the query. Fewer than "
-                                         "total when the results were filled up with documents "
-                                         "that have only some of the words; those come after."},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1},
-            "took_ms": {"type": "number", "minimum": 0},
-            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-            "corrected": {
-                "description": "What was searched instead of the query, and why.",
-                "oneOf": [
-                    {"type": "null"},
-                    {"type": "object", "required": ["query", "reason"],
-                     "properties": {"query": {"type": "string"},
-                                    "reason": {"type": "string",
-                                               "enum": ["layout", "spelling"]}}},
-                ],
-            },
-            "suggestion": {"type": ["string", "null"],
-                           "description": "A 'did you mean' query, offered but not searched."},
-        },
-    },
-    "Suggestions": {
-        "type": "object", "required": ["query", "suggestions"],
-        "properties": {
-            "query": {"type": "string", "description": "q with surrounding spaces stripped."},
-            "suggestions": {
-                "type": "array", "maxItems": MAX_SUGGEST, "items": {"type": "string"},
-                "description": "Index words completing the last word of the query (earlier "
-                               "words kept as typed), most frequent first; then titles of "
-                               "documents that start with the query.",
-            },
-        },
-    },
-    "Health": {
-        "type": "object", "required": ["status", "index_readable", "doc_count", "generation"],
-        "properties": {
-            "status": {"type": "string", "enum": ["ok", "unavailable"]},
-            "index_readable": {"type": "boolean"},
-            "doc_count": {"type": "integer", "minimum": 0},
-            "generation": {"type": ["integer", "null"]},
-            "message": {"type": "string"},
-        },
-    },
-}
-
-
 def _json(ref, description):
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+_BAD_SEARCH = ("Missing, empty, invalid or unknown parameter (the message names it), a query "
+               "with no words, or (POST) a body that is not a JSON object.")
+_CACHED = {
+    "ETag": {"description": "A weak validator of the results: send it back in If-None-Match "
+                            "to get 304 while they are unchanged.", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "Results may be kept for a minute.",
+                      "schema": {"type": "string"}},
+}
+_NO_INDEX = _error("The index has not been built yet.")
+
+
+def _search_ops() -> dict:
+    results = _json("SearchResults", "A page of results, with facets.")
+    return {
+        "get": {
+            "operationId": "search", "summary": "Ranked search results, one page at a time.",
+            "parameters": SEARCH_PARAMS,
+            "responses": {"200": {**results, "headers": _CACHED},
+                          "304": {"description": "Unchanged since the ETag in If-None-Match."},
+                          "400": _error(_BAD_SEARCH), "503": _NO_INDEX},
+        },
+        "post": {
+            "operationId": "searchPost",
+            "summary": "The same search with its parameters in a JSON body.",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/SearchRequest"}}}},
+            "responses": {"200": results, "400": _error(_BAD_SEARCH), "503": _NO_INDEX},
+        },
+    }
+
+
+def _suggest_op(operation_id, summary, ok) -> dict:
+    return {"get": {
+        "operationId": operation_id, "summary": summary, "parameters": SUGGEST_PARAMS,
+        "responses": {
+            "200": {**ok, "headers": {"Cache-Control": {
+                "description": "Cacheable for a minute.",
+                "schema": {"type": "string", "const": "max-age=60"}}}},
+            "400": _error(f"Missing or empty q, q longer than {MAX_SUGGEST_CHARS} characters, "
+                          "an invalid limit or an unknown parameter."),
+            "503": _NO_INDEX,
+        },
+    }}
+
+
+DOC_PARAMS = [
+    {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"},
+     "description": "The document's id (as in hits; may contain '/')."},
+    _param("q", "A query whose words are marked in title_html and body_html.",
+           {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+]
+
+OPENSEARCH_SUGGESTIONS = {
+    "description": "The OpenSearch suggestions format: [query, [completions]].",
+    "content": {"application/x-suggestions+json": {"schema": {
+        # [query, completions]; written without prefixItems, which schemathesis cannot read.
+        "type": "array", "minItems": 2, "maxItems": 2, "items": {"anyOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"type": "string"}, "maxItems": MAX_SUGGEST}]}}}},
+}
+
+DESCRIPTION = (
+    "Full-text search of Ukrainian and Russian news. Errors are "
+    "`{\"error\": {\"code\", \"message\"}}`. The API may be called from web pages of "
+    "other origins (CORS: the origins the server allows, all by default; preflight OPTIONS is "
+    f"answered with 204; the {EXPOSED_HEADERS} header is exposed)."
+)
 
 
 def spec() -> dict:
     """The OpenAPI document."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "News search API", "version": "1.0.0",
-                 "description": "Full-text search of Ukrainian and Russian news."},
+        "info": {"title": "News search API", "version": "1.1.0", "description": DESCRIPTION},
         "paths": {
-            "/api/search": {"get": {
-                "operationId": "search",
-                "summary": "Ranked search results, one page at a time.",
-                "parameters": SEARCH_PARAMS,
-                "responses": {
-                    "200": _json("SearchResults", "A page of results."),
-                    "400": _error("Missing, empty or invalid parameter, or a query with "
-                                  "no words."),
-                    "503": _error("The index has not been built yet."),
-                },
+            "/api/search": _search_ops(),
+            "/api/doc/{doc_id}": {"get": {
+                "operationId": "document",
+                "summary": "One document's stored fields, the query's words marked.",
+                "parameters": DOC_PARAMS,
+                "responses": {"200": _json("Document", "The document."),
+                              "400": _error("An unknown parameter."),
+                              "404": _error("No document has this id."), "503": _NO_INDEX},
             }},
-            "/api/suggest": {"get": {
-                "operationId": "suggest",
-                "summary": "Completions of a partly typed query, for suggest-as-you-type.",
-                "parameters": SUGGEST_PARAMS,
-                "responses": {
-                    "200": {**_json("Suggestions", "Completions; possibly none."),
-                            "headers": {"Cache-Control": {
-                                "description": "Cacheable for a minute.",
-                                "schema": {"type": "string", "const": "max-age=60"}}}},
-                    "400": _error(f"Missing or empty q, q longer than {MAX_SUGGEST_CHARS} "
-                                  "characters, or an invalid limit."),
-                    "503": _error("The index has not been built yet."),
-                },
-            }},
+            "/api/suggest": _suggest_op(
+                "suggest", "Completions of a partly typed query, for suggest-as-you-type.",
+                _json("Suggestions", "Completions; possibly none.")),
+            "/api/opensearch-suggest": _suggest_op(
+                "opensearchSuggest", "The same completions for browsers' search boxes "
+                "(OpenSearch suggestions).", OPENSEARCH_SUGGESTIONS),
             "/healthz": {"get": {
                 "operationId": "health",
                 "summary": "Whether the index is readable, its size and generation.",
@@ -169,5 +179,5 @@ def spec() -> dict:
                 },
             }},
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, "SearchRequest": SEARCH_REQUEST}},
     }

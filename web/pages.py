@@ -1,17 +1,22 @@
 """HTML pages: home, results, one document, the OpenSearch description."""
 
+import calendar
 import math
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
-from search.query import QueryError, parse_query
-from search.snippets import highlight
+from search.query import QueryError
+from web import document as documents
+from web.document import FIRST_MATCH, web_url
+from web.hits import facets, hit_dict
 from web.i18n import STRINGS, explicit_ui, ui_lang
-from web.index import IndexUnavailable, doc_count, get_engine
-from web.searching import MAX_QUERY_CHARS, ParamError, run_search
+from web.index import IndexUnavailable, doc_count
+from web.searching import MAX_PAGE, MAX_QUERY_CHARS, SEARCH_ARGS, ParamError, run_search
 
 bp = Blueprint("pages", __name__)
+
+STATE_ARGS = (*SEARCH_ARGS, "ui")
 
 
 def _page(template: str, http_status: int = 200, **context):
@@ -30,23 +35,54 @@ def render_error(status: int):
                  text=t.get(f"error_{status}", t["error_500"]))
 
 
-def link_for(hit) -> str:
-    """Only web links go to the source; anything else (javascript:, files) shows our copy."""
-    if urlsplit(hit.url).scheme in ("http", "https"):
-        return hit.url
-    return url_for("pages.document", doc_id=hit.id)
+def search_state(args=None) -> list[tuple[str, str]]:
+    """The arguments that make up a search (and the interface language), empty ones left out:
+    links to a document carry them so its page can lead back to the same results."""
+    args = request.args if args is None else args
+    return [(k, v) for k, v in args.items(multi=True) if k in STATE_ARGS and v != ""]
+
+
+def doc_url(doc_id: str) -> str:
+    """Our copy of a document, keeping the search it was opened from."""
+    base = url_for("pages.document", doc_id=doc_id)
+    state = search_state()
+    return f"{base}?{urlencode(state)}" if state else base
+
+
+def back_url() -> str:
+    """From a document back to the search it was opened from, or home."""
+    state = search_state()
+    if any(k == "q" for k, _ in state):
+        return f"{url_for('pages.results')}?{urlencode(state)}"
+    ui = explicit_ui()
+    return url_for("pages.home", **({"ui": ui} if ui else {}))
 
 
 def same_page(**changes) -> str:
-    """This path with some query arguments replaced (never url_for: args could set _scheme)."""
-    args = request.args.to_dict()
-    args.update({k: str(v) for k, v in changes.items()})
-    path = "/" + request.path.lstrip("/")  # "//host" would link off-site
-    return f"{path}?{urlencode(args)}"
+    """This path with some query arguments replaced, or removed when the value is None (never
+    url_for: args could set _scheme)."""
+    args = request.args.copy()
+    for k, v in changes.items():
+        args.pop(k, None)
+        if v is not None:
+            args.setlist(k, v if isinstance(v, list | tuple) else [str(v)])
+    path = quote("/" + request.path.lstrip("/"))  # "//host" would link off-site
+    return f"{path}?{urlencode(list(args.items(multi=True)))}"
 
 
 def page_url(page: int) -> str:
     return same_page(page=page)
+
+
+def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and those near page; None marks a gap."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:
+            out.append(None if n - out[-1] > 2 else n - 1)
+        out.append(n)
+    return out
 
 
 @bp.get("/")
@@ -71,31 +107,56 @@ def results():
     except IndexUnavailable:
         return _page("results.html", 503, q=form.get("q", ""), form=form,
                      error=STRINGS[ui_lang()]["error_503"], res=None)
-    pages = max(1, math.ceil(res.total / params.per_page))
+    pages = max(1, min(math.ceil(res.total / params.per_page), MAX_PAGE))
     return _page("results.html", q=params.q, form=form, params=params, res=res, error=None,
-                 pages=pages, link_for=link_for, page_url=page_url)
+                 hits=[hit_dict(h) for h in res.hits], facets=facets(res),
+                 filters=active_filters(params), clear_url=clear_filters_url(),
+                 pages=pages, page_numbers=page_numbers(res.page, pages), web_url=web_url,
+                 doc_url=doc_url, page_url=page_url, facet_url=facet_url,
+                 facet_active=facet_active)
+
+
+FILTER_ARGS = ("lang", "from", "to", "source")
+
+
+def active_filters(params) -> int:
+    """How many filters narrow the results (the folded filter panel says so)."""
+    return sum(map(bool, (params.lang, params.date_from or params.date_to, params.sources)))
+
+
+def clear_filters_url() -> str:
+    return same_page(page=None, **dict.fromkeys(FILTER_ARGS))
+
+
+def _facet_args(name: str, value: str) -> dict[str, str]:
+    if name == "year":
+        return {"from": f"{value}-01-01", "to": f"{value}-12-31"}
+    if name == "month":
+        year, month = map(int, value.split("-"))
+        return {"from": f"{value}-01", "to": f"{value}-{calendar.monthrange(year, month)[1]:02d}"}
+    return {name: value}
+
+
+def facet_url(name: str, value: str) -> str:
+    """This search narrowed to one facet value, from its first page."""
+    return same_page(page=None, **_facet_args(name, value))
+
+
+def facet_active(name: str, value: str) -> bool:
+    """Whether the search is already narrowed to this facet value."""
+    if name == "source":
+        return value in request.args.getlist("source")
+    return all(request.args.get(k) == v for k, v in _facet_args(name, value).items())
 
 
 @bp.get("/doc/<path:doc_id>")
 def document(doc_id):
-    doc = get_engine().document(doc_id)
+    q = request.args.get("q", "")
+    doc = documents.load(doc_id, q)
     if doc is None:
         abort(404)
-    q = request.args.get("q", "")[:MAX_QUERY_CHARS]
-    title_html = body_html = None
-    if q.strip():
-        try:
-            parsed = parse_query(q, langs=(doc["lang"],), reader=get_engine().searcher().reader())
-            terms = parsed.terms.get(doc["lang"], set())
-            title_html = highlight(doc["title"], doc["lang"], terms, parsed.prefixes)
-            body_html = highlight(doc["body"], doc["lang"], terms, parsed.prefixes)
-        except QueryError:
-            pass  # nothing to highlight; show the plain text
-    date = doc["date"].date().isoformat() if doc.get("date") else None
-    url = doc.get("url") or ""
-    safe_url = url if urlsplit(url).scheme in ("http", "https") else ""
-    return _page("doc.html", doc=doc, date=date, url=safe_url, q=q,
-                 title_html=title_html, body_html=body_html)
+    return _page("doc.html", doc=doc, url=web_url(doc["url"]), q=q, back_url=back_url(),
+                 first_match=FIRST_MATCH)
 
 
 @bp.get("/opensearch.xml")
@@ -103,6 +164,7 @@ def opensearch():
     ui = ui_lang()
     xml = render_template("opensearch.xml", t=STRINGS[ui],
                           search_url=url_for("pages.results", _external=True),
+                          suggest_url=url_for("api.opensearch_suggestions", _external=True),
                           home_url=url_for("pages.home", _external=True))
     resp = make_response(xml)
     resp.mimetype = "application/opensearchdescription+xml"

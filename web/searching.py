@@ -3,11 +3,15 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from werkzeug.datastructures import MultiDict
+
 from search.engine import SORTS, Results
 from search.morph import LANGS
 from web.index import get_engine
 
 MAX_QUERY_CHARS = 500
+MAX_SOURCES = 20  # source filters per request
+MAX_SOURCE_CHARS = 200
 MAX_PAGE = 1000  # deeper pages cost a lot and nobody reads them
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
@@ -16,10 +20,11 @@ DEFAULT_PER_PAGE = 10
 class ParamError(ValueError):
     """A request parameter is missing or invalid (HTTP 400)."""
 
-    def __init__(self, param: str, message: str):
+    def __init__(self, param: str, message: str, code: str = "invalid_parameter"):
         super().__init__(message)
         self.param = param
         self.message = message
+        self.code = code
 
 
 @dataclass
@@ -34,6 +39,39 @@ class SearchParams:
     date_from: date | None = None
     date_to: date | None = None
     exact: bool = False  # search the query as typed: no layout or spelling correction
+    sources: tuple[str, ...] = ()  # only documents of these sources (sites, publications)
+
+
+SEARCH_ARGS = ("q", "page", "per_page", "lang", "sort", "from", "to", "exact", "source")
+
+
+def check_known(args, known) -> None:
+    """ParamError naming the first argument that is not one of known."""
+    for name in args:
+        if name not in known:
+            raise ParamError(name, f"unknown parameter '{name}'; known: {', '.join(known)}",
+                             "unknown_parameter")
+
+
+def args_from_json(body) -> MultiDict:
+    """Request arguments from a JSON object body, typed values written as a query string has
+    them (lists repeat the argument; null means absent)."""
+    if not isinstance(body, dict):
+        raise ParamError("body", "the request body must be a JSON object of parameters")
+    args = MultiDict()
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                item = "1" if item else "0"
+            elif isinstance(item, int):
+                item = str(item)
+            elif not isinstance(item, str):
+                raise ParamError(name, f"'{name}' must be a string, a whole number, true/false "
+                                 "or a list of those")
+            args.add(name, item)
+    return args
 
 
 def _int(args, name: str, default: int, low: int, high: int) -> int:
@@ -58,6 +96,15 @@ def _date(args, name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise ParamError(name, f"'{name}' must be a date as YYYY-MM-DD") from None
+
+
+def _sources(args) -> tuple[str, ...]:
+    raw = [s.strip() for s in args.getlist("source") if s.strip()]
+    if len(raw) > MAX_SOURCES:
+        raise ParamError("source", f"at most {MAX_SOURCES} 'source' values")
+    if any(len(s) > MAX_SOURCE_CHARS for s in raw):
+        raise ParamError("source", f"a 'source' is longer than {MAX_SOURCE_CHARS} characters")
+    return tuple(dict.fromkeys(raw))
 
 
 def _choice(args, name: str, allowed, default: str) -> str:
@@ -85,6 +132,7 @@ def parse_params(args) -> SearchParams:
         date_from=_date(args, "from"),
         date_to=_date(args, "to"),
         exact=_choice(args, "exact", ("0", "1"), "0") == "1",
+        sources=_sources(args),
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ParamError("from", "'from' is after 'to'")
@@ -99,7 +147,7 @@ def execute(params: SearchParams) -> Results:
         date_from=datetime.combine(params.date_from, time.min) if params.date_from else None,
         # The "to" day is included whole.
         date_to=datetime.combine(params.date_to, time.max) if params.date_to else None,
-        forgiving=not params.exact,
+        forgiving=not params.exact, sites=params.sources,
     )
 
 

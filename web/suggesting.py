@@ -9,6 +9,7 @@ from web.searching import ParamError, _int
 MAX_SUGGEST_CHARS = 100
 DEFAULT_SUGGEST = 10
 MAX_SUGGEST = 20
+SUGGEST_ARGS = ("q", "limit")
 
 
 @dataclass
@@ -31,7 +32,7 @@ def parse_suggest_params(args) -> SuggestParams:
 
 def _suggest(reader, q: str, limit: int) -> list[str]:
     # Words of the index first (the last word completed, most frequent first), then titles.
-    found = complete(reader, q, limit)
+    found = complete(reader, q, limit, cased=True)
     if len(found) < limit:
         found += complete_title(reader, q, limit)
     return list(dict.fromkeys(found))[:limit]

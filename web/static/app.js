@@ -215,3 +215,29 @@ document.addEventListener("keydown", (event) => {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+// Filters: open on wide screens (folded on phones so the first result shows), applied as soon
+// as one changes. Without JavaScript the panel opens by a click and "Apply" submits.
+(() => {
+  const WIDE = "(min-width: 40rem)";
+  const MIN_YEAR = 1800; // a date input passes through years like 0002 while a year is typed
+
+  function setUp(panel) {
+    if (window.matchMedia(WIDE).matches) panel.open = true;
+    const form = panel.closest("form");
+    panel.addEventListener("change", (event) => {
+      const field = event.target;
+      if (!field.name || !form) return;
+      if (field.type === "date" && field.value &&
+          !(Number(field.value.slice(0, 4)) >= MIN_YEAR)) return;
+      if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
+    });
+  }
+
+  function start() {
+    document.querySelectorAll("details.filters-panel").forEach(setUp);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

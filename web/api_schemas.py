@@ -1,0 +1,134 @@
+"""JSON Schemas of the API's bodies, for its OpenAPI document."""
+
+from search.morph import LANGS
+from web.suggesting import MAX_SUGGEST
+
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+def _facet(description):
+    return {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"},
+            "description": description}
+
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error"], "additionalProperties": False,
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": ["string", "integer"]},
+                           "message": {"type": "string"}},
+        }},
+    },
+    "Hit": {
+        "type": "object",
+        "required": ["id", "title", "title_html", "url", "date", "lang", "source", "score",
+                     "snippet"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "title_html": {"type": "string",
+                           "description": "The title as escaped HTML, matched words in <mark>."},
+            "url": {"type": ["string", "null"], "description": "Source URL, or null."},
+            "date": {"type": ["string", "null"], "pattern": DATE_PATTERN,
+                     "description": "To its precision: YYYY, YYYY-MM or YYYY-MM-DD; or null."},
+            "lang": {"type": "string", "enum": list(LANGS)},
+            "source": {"type": ["string", "null"],
+                       "description": "The site or publication, or null when unknown."},
+            "score": {"type": "number"},
+            "snippet": {"type": "string",
+                        "description": "Escaped HTML; matched words are in <mark>. Leaves out "
+                                       "the title when the text starts with it."},
+        },
+    },
+    "FacetValue": {
+        "type": "object", "required": ["value", "count"],
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+    },
+    "Facets": {
+        "type": "object", "required": ["lang", "year", "month", "source"],
+        "description": "Counts over every match of the query with its filters. Documents "
+                       "without a date or source are not counted in those facets.",
+        "properties": {
+            "lang": _facet("Languages, by count."),
+            "year": _facet("Years (YYYY), newest first."),
+            "month": _facet("Months (YYYY-MM), only when from and to lie within one "
+                            "calendar year; else empty."),
+            "source": _facet("Sources (sites, publications), by count; at most 50."),
+        },
+    },
+    "Document": {
+        "type": "object",
+        "required": ["id", "title", "url", "date", "lang", "source", "body", "title_html",
+                     "body_html", "matches"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "url": {"type": ["string", "null"]},
+            "date": {"type": ["string", "null"], "pattern": DATE_PATTERN},
+            "lang": {"type": "string", "enum": list(LANGS)},
+            "source": {"type": ["string", "null"]},
+            "body": {"type": "string", "description": "The stored text."},
+            "title_html": {"type": "string", "description": "Escaped HTML; q's words in <mark>."},
+            "body_html": {"type": "string",
+                          "description": "Escaped HTML; q's words in <mark>, the first one "
+                                         "with id=\"first-match\"."},
+            "matches": {"type": "integer", "minimum": 0,
+                        "description": "Words marked in the title and body."},
+        },
+    },
+    "SearchResults": {
+        "type": "object",
+        "required": ["query", "total", "total_exact", "all_words", "page", "per_page",
+                     "took_ms", "hits", "facets", "corrected", "suggestion"],
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "total_exact": {"type": "boolean",
+                            "description": "Whether total is an exact count."},
+            "all_words": {"type": "integer", "minimum": 0,
+                          "description": "Documents with every word of the query. Fewer than "
+                                         "total when the results were filled up with documents "
+                                         "that have only some of the words; those come after."},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "took_ms": {"type": "number", "minimum": 0},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            "facets": {"$ref": "#/components/schemas/Facets"},
+            "corrected": {
+                "description": "What was searched instead of the query, and why.",
+                "oneOf": [
+                    {"type": "null"},
+                    {"type": "object", "required": ["query", "reason"],
+                     "properties": {"query": {"type": "string"},
+                                    "reason": {"type": "string",
+                                               "enum": ["layout", "spelling"]}}},
+                ],
+            },
+            "suggestion": {"type": ["string", "null"],
+                           "description": "A 'did you mean' query, offered but not searched."},
+        },
+    },
+    "Suggestions": {
+        "type": "object", "required": ["query", "suggestions"],
+        "properties": {
+            "query": {"type": "string", "description": "q with surrounding spaces stripped."},
+            "suggestions": {
+                "type": "array", "maxItems": MAX_SUGGEST, "items": {"type": "string"},
+                "description": "Index words completing the last word of the query (earlier "
+                               "words kept as typed), most frequent first; then titles of "
+                               "documents that start with the query.",
+            },
+        },
+    },
+    "Health": {
+        "type": "object", "required": ["status", "index_readable", "doc_count", "generation"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "unavailable"]},
+            "index_readable": {"type": "boolean"},
+            "doc_count": {"type": "integer", "minimum": 0},
+            "generation": {"type": ["integer", "null"]},
+            "message": {"type": "string"},
+        },
+    },
+}
