@@ -70,3 +70,13 @@ def test_reindex_is_picked_up_without_restart(tmp_path):
     assert c.get("/doc/uk-100").status_code == 200
     health = c.get("/healthz").json
     assert health["doc_count"] == 5 and health["generation"] > generation
+
+
+def test_array_cache_size_comes_from_the_environment(monkeypatch, news_index):
+    from web import create_app
+    from web.index import get_engine
+
+    monkeypatch.setenv("SEARCH_ARRAY_CACHE_MB", "3")
+    app = create_app({"SEARCH_INDEX_DIR": str(news_index), "TESTING": True})
+    with app.app_context():
+        assert get_engine()._engine.arrays.max_bytes == 3 * 2**20

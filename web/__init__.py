@@ -18,13 +18,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then test_config."""
     app = Flask(__name__)
     # SEARCH_CORS_ORIGINS: web origins that may read the API from a browser ("*": any).
+    # SEARCH_ARRAY_CACHE_MB: postings arrays read from segments without a sidecar, per worker.
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
-                            SEARCH_CORS_ORIGINS="*")
+                            SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256)
     for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS"):
         if name in os.environ:
             app.config[name] = os.environ[name]
-    if os.environ.get("SEARCH_CACHE_SIZE", "").isdigit():  # results kept per worker; 0: none
-        app.config["SEARCH_CACHE_SIZE"] = int(os.environ["SEARCH_CACHE_SIZE"])
+    for name in ("SEARCH_CACHE_SIZE", "SEARCH_ARRAY_CACHE_MB"):  # results kept; 0: none
+        if os.environ.get(name, "").isdigit():
+            app.config[name] = int(os.environ[name])
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses

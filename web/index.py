@@ -19,8 +19,10 @@ def _engine() -> Engine:
     ext = current_app.extensions
     if "search_engine" not in ext:
         with _lock:
-            ext.setdefault("search_engine", Engine(current_app.config["SEARCH_INDEX_DIR"],
-                                                   current_app.config["SEARCH_CACHE_SIZE"]))
+            config = current_app.config
+            ext.setdefault("search_engine", Engine(
+                config["SEARCH_INDEX_DIR"], config["SEARCH_CACHE_SIZE"],
+                array_bytes=config["SEARCH_ARRAY_CACHE_MB"] * 2**20))
     return ext["search_engine"]
 
 
