@@ -3,6 +3,8 @@
 import re
 from datetime import datetime
 
+from search.morph import analyzer, detect_language
+
 # Lines from which the rest of a page is navigation: related headlines, share buttons.
 TAIL_MARKERS = re.compile(
     r"^(читайте також|читайте также|читайте еще|інші новини|другие новости|останні новини|"
@@ -39,6 +41,17 @@ _DATE_FORMS = [
     (re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?"), ("y", "m", "d", "H", "M")),
 ]
 TITLE_MAX = 160
+_MONTH_YEAR = [
+    re.compile(r"^([а-яіїєґё]+)\s+(\d{4})(?:\s*(?:р\.|року|г\.|года))?$", re.I),  # липень 2011
+    re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{1,2})\.(\d{4})$"),  # 2011-07, 07.2011
+]
+# Site chrome that names the site: "Гаряча лінія <of the site>", "Офіційний сайт <of the site>".
+_SITE_LINES = re.compile(
+    r"^(?:гаряча (?:телефонна )?лінія|горячая (?:телефонная )?линия|офіційний (?:веб-)?сайт|"
+    r"официальный (?:веб-)?сайт|офіційний портал|официальный портал)\s+"
+    r"([^\d+()]{4,120}?)\s*(?:[+(]?\d[\d\s()+-]*)?$",
+    re.IGNORECASE,
+)
 
 
 def parse_date(text: str) -> datetime | None:
@@ -55,6 +68,58 @@ def parse_date(text: str) -> datetime | None:
             except ValueError:
                 continue
     return None
+
+
+def parse_month(text: str) -> datetime | None:
+    """The first day of a month given without a day ("липень 2011", "2011-07"), or None."""
+    text = text.strip()
+    for rx in _MONTH_YEAR:
+        m = rx.match(text)
+        if not m:
+            continue
+        a, b = m.groups()
+        if a.isdigit():
+            year, month = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
+        else:
+            year, month = int(b), MONTHS.get(a.lower(), 0)
+        if 1 <= month <= 12 and 1000 <= year <= 9999:
+            return datetime(year, month, 1)
+    return None
+
+
+def nominative(phrase: str) -> str:
+    """A name in the genitive ("Запорізької обласної адміністрації") in the nominative.
+
+    Words up to the first noun are inflected (the name's head and its adjectives); the rest
+    ("міста Києва") stays as it is.
+    """
+    lang = detect_language(phrase)
+    words, out, gender = phrase.split(), [], None
+    for i, word in enumerate(words):
+        # The genitive reading, of the gender of the adjectives before it ("ради": рада, not рад).
+        parses = [p for p in analyzer(lang).parse(word.lower()) if "gent" in p.tag]
+        parses = [p for p in parses if gender in p.tag] or parses if gender else parses
+        if not parses:
+            return " ".join(out + words[i:])
+        parse = parses[0]
+        gender = gender or parse.tag.gender
+        form = parse.inflect({"nomn"})
+        new = form.word if form else word.lower()
+        out.append(new[:1].upper() + new[1:] if word[:1].isupper() else new)
+        if "NOUN" in parse.tag:
+            return " ".join(out + words[i + 1:])
+    return " ".join(out)
+
+
+def page_site(text: str) -> str:
+    """The site a saved page names in its header ("Гаряча лінія …", "Офіційний сайт …"), or ""."""
+    for line in text.replace("\r\n", "\n").split("\n")[:12]:
+        m = _SITE_LINES.match(line.strip())
+        # One word ("Гаряча лінія міста") is a kind of place, not a site's name.
+        if m and len(m.group(1).split()) >= 2:
+            name = nominative(m.group(1).strip(" -–—:,"))
+            return name[:1].upper() + name[1:]
+    return ""
 
 
 def _is_date_line(line: str) -> bool:
@@ -75,7 +140,10 @@ def _looks_like_title(line: str) -> bool:
 
 
 def parse_page(text: str) -> tuple[str, datetime | None, str]:
-    """(title, date, body) of a page; navigation before and after the article removed."""
+    """(title, date, body) of a page; navigation before and after the article removed.
+
+    The title is "" when the page has none (the caller may show the first sentence instead).
+    """
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
     lines = [ln for ln in lines if ln and ln != "\u00a0"]
     for i, line in enumerate(lines):
@@ -94,7 +162,4 @@ def parse_page(text: str) -> tuple[str, datetime | None, str]:
         title, body_lines = lines[0], lines[1:]
     else:
         body_lines = lines
-    body = "\n\n".join(body_lines)
-    if not title:
-        title = first_sentence(body)
-    return title, date, body
+    return title, date, "\n\n".join(body_lines)
