@@ -66,6 +66,8 @@ class ProgressLine:
         name = Path(state.file).name if state.file else ""
         if state.phase == "indexing":
             where = f"file {state.files_done + 1}/{state.files} {name}"
+        elif state.phase == "committing" and state.documents < state.handed_over:
+            where = f"analysing the last {_n(state.handed_over - state.documents, 'document')}"
         elif state.phase == "committing":
             where = "writing the index to disk"
         else:

@@ -1,8 +1,6 @@
 """Build or update the index from files: incremental by file size and mtime."""
 
-import ctypes
 import os
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +10,7 @@ from whoosh import index as whoosh_index
 from search import store
 from search.documents import Document, Skip, load, supported
 from search.morph import detect_language
+from search.parallel import CountingWriter, commit_reporting
 
 # Part of every file's signature: an index built by an older version (documents named by the
 # file's stem, no site or date precision) sees every file as changed and re-reads it.
@@ -45,6 +44,9 @@ class Progress:
     files: int = 0  # files to look at
     file: str = ""  # the file being read
     phase: str = "indexing"  # then "committing" (segments written and merged), then "done"
+    # Documents handed to the writer, once all are; a parallel run is still analysing while
+    # documents < handed_over.
+    handed_over: int = 0
 
 
 def open_index(index_dir, create: bool = True):
@@ -140,25 +142,6 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
     return summary
 
 
-_parallel_write = 0  # the reindex's pid while Whoosh's multiprocessing writer forks workers
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    # A writer process forked while the index lock was held inherits the lock; if the reindex
-    # is killed, such an orphan would hold it (and wait for work) forever. Linux only.
-    if _parallel_write:
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() != _parallel_write:  # the parent died before prctl took effect
-            os._exit(1)
-
-
-os.register_at_fork(after_in_child=_die_with_parent)
-
-
 def indexed_files(ix) -> dict[str, str]:
     """source file → signature of every file in the index (read from columns)."""
     with ix.reader() as r:
@@ -177,17 +160,15 @@ def _write(ix, sources, progress, summary, procs: int):
     roots = [str(Path(p).resolve()) for p in sources]
     # Whoosh's multiprocessing writer: documents are analysed in procs processes, each
     # writing its own segment (a fresh index has nothing to update or delete).
-    parallel = {"procs": procs, "multisegment": True} if procs > 1 and not indexed else {}
-    global _parallel_write
-    _parallel_write = os.getpid() if parallel else 0
+    parallel = procs > 1 and not indexed
     state = Progress(files=len(files))
     report = progress or (lambda _state: None)
+    writer = CountingWriter(ix, procs, limitmb=256) if parallel else ix.writer(limitmb=256)
 
     def tick():
-        state.documents = summary.documents
+        state.documents = writer.analysed.value if parallel else summary.documents
         report(state)
 
-    writer = ix.writer(limitmb=256, **parallel)
     try:
         seen_ids: set[str] = set()
         for state.files_done, (path, doc_id) in enumerate(files):
@@ -214,14 +195,13 @@ def _write(ix, sources, progress, summary, procs: int):
             if _under(key, roots) and not os.path.exists(key):
                 writer.delete_by_term("source", key)
                 summary.deleted += 1
-        writer.commit(optimize=False)
+        state.handed_over = summary.documents
+        commit_reporting(writer, tick)
         state.phase = "done"
         tick()
     except BaseException:
         writer.cancel()
         raise
-    finally:
-        _parallel_write = 0
 
 
 def _index_file(writer, path, doc_id, key, sig, seen_ids, summary, replace: bool, tick) -> bool:
