@@ -107,9 +107,11 @@ def document_fields(doc: Document, source: str, signature: str) -> dict:
     return fields
 
 
-def _signature(path: Path) -> str:
+def _signature(path: Path, doc_id: str) -> str:
+    # The id too: the same file reached through another SOURCE folder gets the id it would get
+    # on a fresh index (sub/a.txt under src, a.txt under src/sub).
     st = path.stat()
-    return f"{SIGNATURE_VERSION}:{st.st_size}:{st.st_mtime_ns}"
+    return f"{SIGNATURE_VERSION}:{st.st_size}:{st.st_mtime_ns}:{doc_id}"
 
 
 def _under(source: str, roots: list[str]) -> bool:
@@ -152,6 +154,29 @@ def indexed_files(ix) -> dict[str, str]:
         return {sources[d]: sigs[d] for d in r.all_doc_ids()}
 
 
+class _Owners:
+    """The file an id already in the index came from, so that another file's id does not
+    silently replace it (two sites' index.html indexed in two runs)."""
+
+    def __init__(self, ix):
+        self.searcher = None if ix.is_empty() else ix.searcher()
+        if self.searcher is not None:
+            self.sources = self.searcher.reader().column_reader("source", translate=True)
+
+    def other(self, doc_id: str, key: str) -> str | None:
+        """The file other than key, still on disk, that doc_id is indexed from; or None."""
+        s = self.searcher
+        if s is None or ("id", doc_id) not in s.reader():  # the common case: a new id
+            return None
+        docnum = s.document_number(id=doc_id)
+        source = self.sources[docnum] if docnum is not None else key
+        return source if source != key and os.path.exists(source) else None
+
+    def close(self):
+        if self.searcher is not None:
+            self.searcher.close()
+
+
 def _write(ix, sources, progress, summary, procs: int):
     """Add, replace and delete documents in one commit."""
     files = walk(sources, summary.skipped)
@@ -169,12 +194,13 @@ def _write(ix, sources, progress, summary, procs: int):
         state.documents = writer.analysed.value if parallel else summary.documents
         report(state)
 
+    owners = _Owners(ix)
     try:
         seen_ids: set[str] = set()
         for state.files_done, (path, doc_id) in enumerate(files):
             key = state.file = str(path)
             try:
-                sig = _signature(path)
+                sig = _signature(path, doc_id)
             except OSError as e:
                 summary.skipped.append((key, e.strerror or str(e)))
                 continue
@@ -182,7 +208,7 @@ def _write(ix, sources, progress, summary, procs: int):
             if old == sig:
                 summary.unchanged += 1
                 continue
-            written = _index_file(writer, path, doc_id, key, sig, seen_ids, summary,
+            written = _index_file(writer, path, doc_id, key, sig, (seen_ids, owners), summary,
                                   replace=old is not None, tick=tick)
             if written:
                 if old is None:
@@ -202,10 +228,16 @@ def _write(ix, sources, progress, summary, procs: int):
     except BaseException:
         writer.cancel()
         raise
+    finally:
+        owners.close()
 
 
-def _index_file(writer, path, doc_id, key, sig, seen_ids, summary, replace: bool, tick) -> bool:
-    """Write one file's documents, calling tick after each; True if any was written."""
+def _index_file(writer, path, doc_id, key, sig, taken, summary, replace: bool, tick) -> bool:
+    """Write one file's documents, calling tick after each; True if any was written.
+
+    taken: (ids written in this run, _Owners of the ids already in the index).
+    """
+    seen_ids, owners = taken
     errors: list[str] = []
     try:
         # Read the whole file first: a file that fails keeps its old documents.
@@ -222,6 +254,11 @@ def _index_file(writer, path, doc_id, key, sig, seen_ids, summary, replace: bool
     for doc in docs:
         if doc.id in seen_ids:
             errors.append(f"duplicate id {doc.id!r}: first one kept")
+            continue
+        other = owners.other(doc.id, key)
+        if other:
+            errors.append(f"duplicate id {doc.id!r}: already indexed from {other}, kept "
+                          "(index a folder that holds both to tell them apart)")
             continue
         seen_ids.add(doc.id)
         writer.update_document(**document_fields(doc, key, sig))

@@ -212,3 +212,31 @@ def test_page_without_a_title_line_gets_a_made_up_title(tmp_path):
         assert eng.search("title:набережна").hits == []
     finally:
         eng.close()
+
+
+def test_same_id_from_another_source_does_not_replace_it(tmp_path):
+    """Two saved sites, each with its index.html at the top, indexed one after the other."""
+    sites, ix = tmp_path / "sites", tmp_path / "ix"
+    for n in (1, 2):
+        (sites / f"site{n}").mkdir(parents=True)
+        (sites / f"site{n}" / "index.html").write_text(page(n), "utf-8")
+    reindex(ix, [sites / "site1"])
+    s = reindex(ix, [sites / "site2"])
+    assert s.added == 0 and len(s.skipped) == 1
+    assert "duplicate id 'index.html': already indexed from" in s.skipped[0][1]
+    assert "site1" in s.skipped[0][1]
+    assert stored(ix)["index.html"]["title"] == "Новина 1"  # the first one is not lost
+    # Indexing the folder that holds both tells them apart, and re-ids the first one.
+    s = reindex(ix, [sites])
+    assert s.skipped == [] and (s.added, s.updated) == (1, 1)
+    assert set(stored(ix)) == {"site1/index.html", "site2/index.html"}
+
+
+def test_a_file_reached_through_another_folder_takes_that_id(tmp_path):
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "a.txt").write_text(f"Заголовок\n\n{UK_TEXT}", "utf-8")
+    reindex(ix, [src])
+    assert set(stored(ix)) == {"sub/a.txt"}
+    s = reindex(ix, [src / "sub"])
+    assert s.updated == 1 and set(stored(ix)) == {"a.txt"}
