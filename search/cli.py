@@ -145,14 +145,18 @@ def cmd_query(args) -> int:
         print(f"error: {e}; run `search reindex` first", file=sys.stderr)
         return 2
     if args.queries:
-        with open(args.queries, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    try:
-                        out = _search(engine, line.strip(), args).to_dict()
-                    except QueryError as e:
-                        out = {"query": line.strip(), "error": str(e), "total": 0, "hits": []}
-                    print(json.dumps(out, ensure_ascii=False))
+        try:
+            with open(args.queries, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except (OSError, UnicodeError) as e:
+            print(f"error: cannot read {args.queries}: {e}", file=sys.stderr)
+            return 2
+        for line in filter(str.strip, lines):
+            try:
+                out = _search(engine, line.strip(), args).to_dict()
+            except QueryError as e:
+                out = {"query": line.strip(), "error": str(e), "total": 0, "hits": []}
+            print(json.dumps(out, ensure_ascii=False))
         return 0
     try:
         res = _search(engine, args.text or "", args)

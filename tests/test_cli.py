@@ -245,3 +245,13 @@ def test_no_progress_when_not_asked(tmp_path):
     write_gz_collection(tmp_path / "all.jsonl.gz", 5)
     out = run("reindex", str(tmp_path / "all.jsonl.gz"), "--index", str(tmp_path / "ix"))
     assert out.returncode == 0 and out.stderr == ""
+
+
+@pytest.mark.parametrize("content", [None, b"\xff\xfe\x00bad"], ids=["missing", "not-utf8"])
+def test_unreadable_queries_file_is_a_clear_error(cli_index, tmp_path, content):
+    qfile = tmp_path / "q.txt"
+    if content is not None:
+        qfile.write_bytes(content)
+    out = run("query", "--queries", str(qfile), "--index", str(cli_index))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"error: cannot read {qfile}" in out.stderr
