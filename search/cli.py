@@ -112,7 +112,7 @@ def _search(engine, text, args):
     langs = (args.lang,) if args.lang else ("uk", "ru")
     return engine.search(text, page=args.page, per_page=args.limit, langs=langs, sort=args.sort,
                          date_from=args.date_from, date_to=args.date_to,
-                         forgiving=not args.exact)
+                         forgiving=not args.exact, sites=tuple(args.source or ()))
 
 
 def _print_results(res) -> None:
@@ -133,7 +133,8 @@ def _print_results(res) -> None:
     if res.hits and res.all_words < res.total:
         print(f"{res.all_words:,} have every word; the rest have some of them")
     for n, hit in enumerate(res.hits, first + 1):
-        print(f"{n}. [{hit.lang}] {hit.title} ({hit.id}, {hit.date or '-'}, score {hit.score})")
+        about = ", ".join(x for x in (hit.source, hit.date or "no date", hit.id) if x)
+        print(f"{n}. [{hit.lang}] {hit.title} ({about}; score {hit.score})")
         print(f"   {plain(hit.snippet)}")
 
 
@@ -231,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only documents dated on or after this day")
     q.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD",
                    help="only documents dated on or before this day")
+    q.add_argument("--source", action="append", metavar="SITE",
+                   help="only documents from this site or publication, as the results name "
+                   "it (repeat for several)")
     q.add_argument("--exact", action="store_true",
                    help="search exactly what was typed: no layout or spelling correction")
     q.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -87,16 +87,20 @@ def test_index_dir_from_environment(cli_index):
 
 @pytest.fixture(scope="module")
 def news_index(tmp_path_factory):
-    """12 dated Ukrainian and 5 Russian news about a budget, one undated."""
+    """12 dated Ukrainian and 5 Russian news about a budget, one dated to the year, one undated."""
     src = tmp_path_factory.mktemp("cli_news")
     rows = [{"id": f"uk-{i}", "title": f"Бюджет міста на {2010 + i} рік",
              "text": f"Міська рада ухвалила бюджет номер {i}. Депутати голосували.",
-             "date": f"{2010 + i}-03-01", "lang": "uk"} for i in range(12)]
+             "date": f"{2010 + i}-03-01", "lang": "uk",
+             "source": ["Вечірній Київ", "Хрещатик"][i % 2]} for i in range(12)]
     rows += [{"id": f"ru-{i}", "title": f"Бюджет города на {2010 + i} год",
               "text": f"Городская дума утвердила бюджет номер {i}. Депутаты голосовали.",
-              "date": f"{2010 + i}-06-01", "lang": "ru"} for i in range(5)]
+              "date": f"{2010 + i}-06-01", "lang": "ru", "source": "Вечерняя Москва"}
+             for i in range(5)]
     rows.append({"id": "uk-undated", "title": "Бюджет без дати",
                  "text": "Бюджет обговорили на сесії ради.", "lang": "uk"})
+    rows.append({"id": "uk-year", "title": "Бюджет на рік", "text": "Бюджет ухвалили.",
+                 "year": "2009", "lang": "uk", "publ_in": "Хрещатик"})
     (src / "news.jsonl").write_text(
         "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     ix = tmp_path_factory.mktemp("cli_news_ix")
@@ -113,12 +117,12 @@ def query_json(ix, *args):
 def test_query_says_what_it_shows(news_index):
     out = run("query", "бюджет", "--index", str(news_index))
     assert out.returncode == 0
-    assert out.stdout.startswith("showing 10 of 18 results (1–10, page 1 of 2;")
+    assert out.stdout.startswith("showing 10 of 19 results (1–10, page 1 of 2;")
     out = run("query", "бюджет", "--index", str(news_index), "--page", "2")
-    assert out.stdout.startswith("showing 8 of 18 results (11–18, page 2 of 2;")
-    assert "\n11. [" in out.stdout and "\n18. [" in out.stdout
+    assert out.stdout.startswith("showing 9 of 19 results (11–19, page 2 of 2;")
+    assert "\n11. [" in out.stdout and "\n19. [" in out.stdout
     out = run("query", "бюджет", "--index", str(news_index), "--page", "3")
-    assert out.returncode == 0 and "no results on page 3: 18 results make 2 pages" in out.stdout
+    assert out.returncode == 0 and "no results on page 3: 19 results make 2 pages" in out.stdout
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("співпарця", "співпраця"),
@@ -136,13 +140,33 @@ def test_query_shows_its_correction(cli_index, typed, meant):
     (["--sort", "date", "--limit", "3", "--from", "2000-01-01"], ["uk-11", "uk-10", "uk-9"]),
     (["--sort", "date", "--lang", "ru", "--limit", "2"], ["ru-4", "ru-3"]),
     (["--from", "2014-06-01", "--to", "2015-03-01"], {"ru-4", "uk-5"}),
-    (["--to", "2010-03-01"], {"uk-0"}),  # the whole last day is in
+    (["--to", "2010-03-01"], {"uk-0", "uk-year"}),  # the whole last day is in
     (["--from", "2021-01-01", "--lang", "uk"], {"uk-11"}),
 ])
 def test_query_sort_and_dates(news_index, args, ids):
     res = query_json(news_index, "бюджет", *args)
     got = [h["id"] for h in res["hits"]]
     assert (got if isinstance(ids, list) else set(got)) == ids
+
+
+def test_sort_by_date_puts_undated_last_and_shows_a_year_as_a_year(news_index):
+    res = query_json(news_index, "бюджет", "--sort", "date", "--page", "2")
+    assert [h["id"] for h in res["hits"]][-2:] == ["uk-year", "uk-undated"]
+    assert [h["date"] for h in res["hits"]][-2:] == ["2009", None]
+    out = run("query", "бюджет", "--index", str(news_index), "--sort", "date", "--page", "2")
+    assert "[uk] Бюджет на рік (Хрещатик, 2009, uk-year; score" in out.stdout
+    assert "[uk] Бюджет без дати (no date, uk-undated; score" in out.stdout
+
+
+@pytest.mark.parametrize(("sources", "count"), [
+    (["Вечірній Київ"], 6), (["Хрещатик"], 7), (["Вечерняя Москва"], 5),
+    (["Вечірній Київ", "Вечерняя Москва"], 11), (["Нема такого"], 0),
+])
+def test_query_source_filter(news_index, sources, count):
+    args = [a for src in sources for a in ("--source", src)]
+    res = query_json(news_index, "бюджет", "--limit", "20", *args)
+    assert res["total"] == count == len(res["hits"])
+    assert {h["source"] for h in res["hits"]} <= set(sources)
 
 
 @pytest.mark.parametrize(("args", "message"), [
