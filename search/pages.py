@@ -87,20 +87,28 @@ def parse_month(text: str) -> datetime | None:
     return None
 
 
+_JOINERS = {"та", "і", "й", "и", "а"}  # "ради та виконкому": words between genitives
+
+
+def _genitives(lang: str, word: str) -> list:
+    return [p for p in analyzer(lang).parse(word.strip(",.").lower()) if "gent" in p.tag]
+
+
 def nominative(phrase: str) -> str:
-    """A name in the genitive ("Запорізької обласної адміністрації") in the nominative.
+    """A name in the genitive ("Запорізької обласної адміністрації") in the nominative, or ""
+    if some word of it cannot be a genitive (then it is a sentence, not a name).
 
     Words up to the first noun are inflected (the name's head and its adjectives); the rest
     ("міста Києва") stays as it is.
     """
     lang = detect_language(phrase)
     words, out, gender = phrase.split(), [], None
+    if not all(w.lower() in _JOINERS or _genitives(lang, w) for w in words):
+        return ""
     for i, word in enumerate(words):
         # The genitive reading, of the gender of the adjectives before it ("ради": рада, not рад).
-        parses = [p for p in analyzer(lang).parse(word.lower()) if "gent" in p.tag]
+        parses = _genitives(lang, word)
         parses = [p for p in parses if gender in p.tag] or parses if gender else parses
-        if not parses:
-            return " ".join(out + words[i:])
         parse = parses[0]
         gender = gender or parse.tag.gender
         form = parse.inflect({"nomn"})
@@ -118,7 +126,8 @@ def page_site(text: str) -> str:
         # One word ("Гаряча лінія міста") is a kind of place, not a site's name.
         if m and len(m.group(1).split()) >= 2:
             name = nominative(m.group(1).strip(" -–—:,"))
-            return name[:1].upper() + name[1:]
+            if name:
+                return name[:1].upper() + name[1:]
     return ""
 
 
