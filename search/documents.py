@@ -175,11 +175,12 @@ def load_jsonl(path: Path, errors: list[str]):
 def load_text(path: Path, doc_id: str) -> Document:
     """A saved page: title, date, site and body found among its navigation."""
     text = _clean(decode(_read(path)))
-    title, date, body = parse_page(text)
+    title, date, body, precision = parse_page(text)
     if not body.strip():
         raise Skip("no text")
     return Document(id=doc_id, title=title or first_sentence(body), body=body, date=date,
-                    site=_site(page_site(text)), made_up_title=not title)
+                    date_precision=precision, site=_site(page_site(text)),
+                    made_up_title=not title)
 
 
 def load_html(path: Path, doc_id: str) -> Document:

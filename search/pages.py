@@ -131,8 +131,16 @@ def page_site(text: str) -> str:
     return ""
 
 
-def _is_date_line(line: str) -> bool:
-    return len(line) <= 40 and parse_date(line) is not None
+def _line_date(line: str) -> tuple[datetime, str] | None:
+    """(date, precision) of a line that is a date ("26 липня 2011 - 10:47") or only a month
+    ("Липень 2011"): precision "" (the day) or "month"; None for any other line."""
+    if len(line) > 40:
+        return None
+    day = parse_date(line)
+    if day:
+        return day, ""
+    month = parse_month(line)
+    return (month, "month") if month else None
 
 
 def first_sentence(text: str, limit: int = TITLE_MAX) -> str:
@@ -148,10 +156,11 @@ def _looks_like_title(line: str) -> bool:
     return len(line) <= TITLE_MAX and not line.rstrip().endswith((".", ":", ";", ","))
 
 
-def parse_page(text: str) -> tuple[str, datetime | None, str]:
-    """(title, date, body) of a page; navigation before and after the article removed.
+def parse_page(text: str) -> tuple[str, datetime | None, str, str]:
+    """(title, date, body, date precision) of a page; navigation before and after it removed.
 
-    The title is "" when the page has none (the caller may show the first sentence instead).
+    The title is "" when the page has none (the caller may show the first sentence instead);
+    the precision is "month" for a date line that names only a month, else "".
     """
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
     lines = [ln for ln in lines if ln and ln != "\u00a0"]
@@ -160,10 +169,10 @@ def parse_page(text: str) -> tuple[str, datetime | None, str]:
             lines = lines[:i]
             break
     lines = [ln for ln in lines if not HEADER_LINES.match(ln)]
-    date, title = None, ""
-    date_at = next((i for i, ln in enumerate(lines[:8]) if _is_date_line(ln)), None)
+    date, precision, title = None, "", ""
+    date_at = next((i for i, ln in enumerate(lines[:8]) if _line_date(ln)), None)
     if date_at is not None:
-        date = parse_date(lines[date_at])
+        date, precision = _line_date(lines[date_at])
         before = [ln for ln in lines[:date_at] if _looks_like_title(ln)]
         title = before[-1] if before else ""
         body_lines = lines[date_at + 1:]
@@ -171,4 +180,4 @@ def parse_page(text: str) -> tuple[str, datetime | None, str]:
         title, body_lines = lines[0], lines[1:]
     else:
         body_lines = lines
-    return title, date, "\n\n".join(body_lines)
+    return title, date, "\n\n".join(body_lines), precision

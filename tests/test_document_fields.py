@@ -240,3 +240,17 @@ def test_a_file_reached_through_another_folder_takes_that_id(tmp_path):
     assert set(stored(ix)) == {"sub/a.txt"}
     s = reindex(ix, [src / "sub"])
     assert s.updated == 1 and set(stored(ix)) == {"a.txt"}
+
+
+@pytest.mark.parametrize(("date_line", "date", "precision"), [
+    ("Березень 2024", datetime(2024, 3, 1), "month"),
+    ("3 квітня 2024", datetime(2024, 4, 3), None),
+])
+def test_page_dated_to_a_month_is_stored_so(tmp_path, date_line, date, precision):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "p.txt").write_text(f"Міст відкрили\n\n{date_line}\n\n{UK_TEXT}", "utf-8")
+    reindex(tmp_path / "ix", [src])
+    doc = stored(tmp_path / "ix")["p.txt"]
+    assert (doc["date"], doc.get("date_precision"), doc["title"]) == (date, precision,
+                                                                       "Міст відкрили")

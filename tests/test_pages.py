@@ -41,9 +41,9 @@ def test_page_with_header_title_date_and_tail():
 
 Інша новина про футбол
 Ще одна новина про погоду"""
-    title, date, body = parse_page(page)
+    title, date, body, precision = parse_page(page)
     assert title == "Міст через річку відкрили після ремонту"
-    assert date == datetime(2024, 4, 3, 12, 0)
+    assert (date, precision) == (datetime(2024, 4, 3, 12, 0), "")
     assert body == "Рух мостом відновили у середу. Ремонт тривав два роки."
 
 
@@ -51,7 +51,7 @@ def test_page_without_title_line_has_no_title():
     # The loader shows the first sentence instead, but it is not the page's title.
     page = ("Погода испортилась. Завтра ожидается дождь.\n\nФотографии\n\nПоделиться:\n\n"
             "ДРУГИЕ НОВОСТИ\nКто-то что-то")
-    title, date, body = parse_page(page)
+    title, date, body, _ = parse_page(page)
     assert title == ""
     assert first_sentence(body) == "Погода испортилась."
     assert date is None
@@ -80,6 +80,16 @@ MONTHS_ONLY = [
 @pytest.mark.parametrize(("text", "expected"), MONTHS_ONLY)
 def test_parse_month(text, expected):
     assert parse_month(text) == expected
+
+
+@pytest.mark.parametrize(("line", "title", "date", "precision"), [
+    ("Липень 2011", "Міст відкрили", datetime(2011, 7, 1), "month"),
+    ("Июль 2011 г.", "Мост открыли", datetime(2011, 7, 1), "month"),
+    ("26 липня 2011 - 10:47", "Міст відкрили", datetime(2011, 7, 26, 10, 47), ""),
+])
+def test_page_dated_to_a_month(line, title, date, precision):
+    body = "Рух мостом відновили у середу. Ремонт тривав два роки."
+    assert parse_page(f"Новини\n\n{title}\n\n{line}\n\n{body}") == (title, date, body, precision)
 
 
 SITES = [
