@@ -204,12 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "record's own id). Unchanged files are skipped, deleted ones removed.")
     r.add_argument("sources", nargs="+", metavar="SOURCE",
                    help="folders (walked recursively) or files")
-    r.add_argument("--index", help=index_help)
+    r.add_argument("--index", metavar="DIR", help=index_help)
     r.add_argument("--full", action="store_true",
                    help="rebuild from scratch beside the live index, then switch to it")
     r.add_argument("--procs", type=_count(1, 64, "--procs"), default=os.cpu_count() or 1,
+                   metavar="N",
                    help="processes analysing documents in a --full run (default: all cores)")
-    r.add_argument("--wait", type=float, default=0.0,
+    r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="seconds to wait for another reindex to finish (default 0)")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show documents indexed so far on stderr (default: on a terminal)")
@@ -220,10 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "title:word, prefix*)")
     q.add_argument("--queries", metavar="FILE",
                    help="file with one query per line (prints JSON lines)")
-    q.add_argument("--index", help=index_help)
-    q.add_argument("--limit", type=_count(1, MAX_LIMIT, "--limit"), default=10,
+    q.add_argument("--index", metavar="DIR", help=index_help)
+    q.add_argument("--limit", type=_count(1, MAX_LIMIT, "--limit"), default=10, metavar="N",
                    help=f"results per page, 1 to {MAX_LIMIT} (default 10)")
-    q.add_argument("--page", type=_count(1, 10_000, "--page"), default=1,
+    q.add_argument("--page", type=_count(1, 10_000, "--page"), default=1, metavar="N",
                    help="which page of results (default 1)")
     q.add_argument("--lang", choices=("uk", "ru"), help="only documents in this language")
     q.add_argument("--sort", choices=SORTS, default="relevance",
