@@ -33,7 +33,7 @@ system-deps:
 index: install
 	@if [ "$$($(PY) -c 'import sys; from search.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \
 	  echo "Index is empty: indexing the bundled sample corpus (samples/)"; \
-	  $(PY) -m search reindex samples --index $(INDEX); \
+	  $(PY) -m search reindex samples --index $(INDEX) --progress; \
 	fi
 
 run: index

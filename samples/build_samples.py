@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TITLE_MAX = 120
 N_NASHIGROSHI = 150
-N_BRUK = 150
+N_BRUK = 300
 BRUK_MAX_CHARS = 10_000  # keep very long features out so the demo stays small
 RU_MIN_SENTENCES = 3
 RU_CHUNK = 8
@@ -73,9 +73,10 @@ def build_nashigroshi(shared: Path) -> list[dict]:
         text = detokenise(d["text"]).strip()
         out.append({
             "id": f"nashigroshi-{d['id']}",
-            "title": cut_title(text),
+            # No title: the source has none, and the search shows the first sentence instead
+            # (without counting it as a title).
             "text": text,
-            "source": "Наші гроші (Nashi Groshi) news via lang-uk/ner-uk, CC BY-NC-SA 4.0",
+            "source": "Наші гроші",  # the publication; credits are in ATTRIBUTION.md
             "lang": "uk",
         })
     return out
@@ -87,17 +88,14 @@ def build_bruk(shared: Path) -> list[dict]:
     docs.sort(key=lambda d: d["id"])
     out = []
     for d in evenly(docs, N_BRUK):
-        where = ", ".join(x for x in (d.get("publ_in", "").strip(), str(d.get("year", ""))) if x)
-        # No "date": BRUK gives only a year, and for some texts it disagrees with the
-        # year in the text's id, so a made-up 1 January date would mislead date sorting.
-        out.append({
-            "id": f"bruk-{d['id']}",
-            "title": d["title"].strip() or cut_title(d["text"]),
-            "text": d["text"].strip(),
-            "source": f"BRUK (Brown Ukrainian corpus), category A (press): {where}; "
-                      "CC BY-NC-SA 4.0",
-            "lang": "uk",
-        })
+        # BRUK gives the year of publication only: "date" is that year, which the index
+        # keeps at year precision (shown as "2016", never as a made-up 1 January).
+        record = {"id": f"bruk-{d['id']}", "title": d["title"].strip(),
+                  "text": d["text"].strip(), "date": str(d["year"]).strip(),
+                  "source": d["publ_in"].strip(), "lang": "uk"}
+        if not record["title"]:
+            del record["title"]  # the search shows the first sentence instead
+        out.append(record)
     return out
 
 
@@ -173,10 +171,10 @@ def ru_record(treebank: str, split: str, name: str, sents: list[dict]) -> dict:
     project = {"gsd": "UD Russian-GSD", "taiga": "UD Russian-Taiga"}[treebank]
     return {
         "id": f"ud-ru-{treebank}-{split}-{slug}",
-        "title": cut_title(clean_ru(sents[0]["text"])),
+        # No title: the search shows the first sentence instead (see build_nashigroshi).
         "text": text,
         "lang": "ru",
-        "source": f"{project} treebank ({split}), Universal Dependencies, CC BY-SA 4.0",
+        "source": project,  # no publication is known; credits are in ATTRIBUTION.md
     }
 
 

@@ -6,14 +6,19 @@ import json
 import os
 import re
 import sys
+import time
+from datetime import date, datetime
+from datetime import time as day_time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from search.engine import Engine
-from search.indexer import reindex
+from search.engine import SORTS, Engine
+from search.indexer import doc_count, reindex
 from search.query import QueryError
 from search.store import IndexBusy
 
 DEFAULT_INDEX = "index"
+MAX_LIMIT = 1000  # results on one page of `search query`
 _MARK = re.compile(r"</?mark>")
 
 
@@ -22,37 +27,115 @@ def plain(snippet_html: str) -> str:
     return html.unescape(_MARK.sub("**", snippet_html))
 
 
+def _version() -> str:
+    try:
+        return version("newsearch")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _n(count: int, unit: str) -> str:
+    """"1 document", "2 documents", "1,396 documents"."""
+    return f"{count:,} {unit}{'' if count == 1 else 's'}"
+
+
 def _index_dir(args) -> Path:
     return Path(args.index or os.environ.get("SEARCH_INDEX_DIR") or DEFAULT_INDEX)
 
 
-def _progress(files):
-    if not sys.stderr.isatty():
-        return files
-    from tqdm import tqdm
+class ProgressLine:
+    """Draws a reindex's progress on stderr: documents written, files read, rate.
 
-    return tqdm(files, unit="file", file=sys.stderr, desc="indexing")
+    On a terminal one line is redrawn in place; otherwise (a log, `make run` piped) a line is
+    written every few seconds, and on the first document, so that a long file is never silent.
+    """
+
+    def __init__(self, stream, tty: bool):
+        self.stream, self.tty = stream, tty
+        self.every = 0.1 if tty else 2.0
+        self.started = time.monotonic()
+        self.last, self.last_phase, self.width = 0.0, "", 0
+
+    def __call__(self, state) -> None:
+        now = time.monotonic()
+        due = now - self.last >= self.every or (state.documents == 1 and not self.last)
+        if not due and state.phase == self.last_phase:
+            return
+        self.last, self.last_phase = now, state.phase
+        rate = state.documents / max(now - self.started, 1e-6)
+        name = Path(state.file).name if state.file else ""
+        if state.phase == "indexing":
+            where = f"file {state.files_done + 1}/{state.files} {name}"
+        elif state.phase == "committing" and state.documents < state.handed_over:
+            where = f"analysing the last {_n(state.handed_over - state.documents, 'document')}"
+        elif state.phase == "committing":
+            where = "writing the index to disk"
+        else:
+            where = f"done, {_n(state.files, 'file')}"
+        line = f"indexing: {_n(state.documents, 'document')} ({rate:,.0f}/s), {where}"
+        if self.tty:
+            pad = max(0, self.width - len(line))
+            self.width = len(line)
+            end = "\n" if state.phase == "done" else ""
+            self.stream.write(f"\r{line}{' ' * pad}{end}")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
 
 
 def cmd_reindex(args) -> int:
+    missing = [s for s in args.sources if not os.path.exists(s)]
+    if missing:
+        # Checked before the index is opened: a typo must not leave an empty index behind.
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    progress = ProgressLine(sys.stderr, sys.stderr.isatty()) if show else None
     try:
-        summary = reindex(_index_dir(args), args.sources, full=args.full, progress=_progress,
+        summary = reindex(_index_dir(args), args.sources, full=args.full, progress=progress,
                           lock_timeout=args.wait, procs=args.procs)
     except IndexBusy as e:
         print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
-    print(f"added {summary.added}, updated {summary.updated}, deleted {summary.deleted}, "
-          f"unchanged {summary.unchanged}, skipped {len(summary.skipped)} "
-          f"({summary.documents} documents in {summary.seconds:.1f} s)")
+    print(f"{_n(summary.documents, 'document')} indexed from "
+          f"{_n(summary.indexed_files, 'file')} in {summary.seconds:.1f} s; the index holds "
+          f"{_n(doc_count(_index_dir(args)), 'document')}")
+    print(f"files: {summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
+          f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped")
     for path, reason in summary.skipped:
         print(f"  skipped {path}: {reason}")
     nothing = summary.indexed_files == 0 and summary.unchanged == 0 and summary.deleted == 0
     return 1 if nothing else 0
 
 
-def _run_query(engine, text, args) -> dict:
+def _search(engine, text, args):
     langs = (args.lang,) if args.lang else ("uk", "ru")
-    return engine.search(text, per_page=args.limit, langs=langs).to_dict()
+    return engine.search(text, page=args.page, per_page=args.limit, langs=langs, sort=args.sort,
+                         date_from=args.date_from, date_to=args.date_to,
+                         forgiving=not args.exact, sites=tuple(args.source or ()))
+
+
+def _print_results(res) -> None:
+    if res.corrected:
+        print(f"showing results for «{res.corrected['query']}»; searched instead of "
+              f"«{res.query}»")
+    elif res.suggestion:
+        print(f"did you mean «{res.suggestion}»?")
+    pages = max(1, -(-res.total // res.per_page))
+    first = (res.page - 1) * res.per_page
+    if res.hits:
+        print(f"showing {len(res.hits)} of {res.total:,} results ({first + 1}–"
+              f"{first + len(res.hits)}, page {res.page} of {pages}; {res.took_ms} ms)")
+    elif res.total:
+        print(f"no results on page {res.page}: {res.total:,} results make {pages} pages")
+    else:
+        print(f"no results ({res.took_ms} ms)")
+    if res.hits and res.all_words < res.total:
+        print(f"{res.all_words:,} have every word; the rest have some of them")
+    for n, hit in enumerate(res.hits, first + 1):
+        about = ", ".join(x for x in (hit.source, hit.date or "no date", hit.id) if x)
+        print(f"{n}. [{hit.lang}] {hit.title} ({about}; score {hit.score})")
+        print(f"   {plain(hit.snippet)}")
 
 
 def cmd_query(args) -> int:
@@ -63,56 +146,114 @@ def cmd_query(args) -> int:
         print(f"error: {e}; run `search reindex` first", file=sys.stderr)
         return 2
     if args.queries:
-        with open(args.queries, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    try:
-                        out = _run_query(engine, line.strip(), args)
-                    except QueryError as e:
-                        out = {"query": line.strip(), "error": str(e), "total": 0, "hits": []}
-                    print(json.dumps(out, ensure_ascii=False))
+        try:
+            with open(args.queries, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except (OSError, UnicodeError) as e:
+            print(f"error: cannot read {args.queries}: {e}", file=sys.stderr)
+            return 2
+        for line in filter(str.strip, lines):
+            try:
+                out = _search(engine, line.strip(), args).to_dict()
+            except QueryError as e:
+                out = {"query": line.strip(), "error": str(e), "total": 0, "hits": []}
+            print(json.dumps(out, ensure_ascii=False))
         return 0
     try:
-        res = _run_query(engine, args.text or "", args)
+        res = _search(engine, args.text or "", args)
     except QueryError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(res, ensure_ascii=False, indent=2))
-        return 0
-    print(f"{res['total']} results ({res['took_ms']} ms)")
-    for n, hit in enumerate(res["hits"], 1):
-        print(f"{n}. [{hit['lang']}] {hit['title']} ({hit['id']}, {hit['date'] or '-'}, "
-              f"score {hit['score']})")
-        print(f"   {plain(hit['snippet'])}")
+        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_results(res)
     return 0
+
+
+def _count(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a whole number, not {text!r}") from None
+        if not low <= n <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, not {n}")
+        return n
+    return parse
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a date is YYYY-MM-DD, not {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="search", description="Ukrainian/Russian news search.")
-    sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("reindex", help="build or update the index from files and folders")
-    r.add_argument("sources", nargs="+", help="folders (walked recursively) or files")
-    r.add_argument("--index", help=f"index folder (default $SEARCH_INDEX_DIR or {DEFAULT_INDEX})")
-    r.add_argument("--full", action="store_true", help="rebuild from scratch")
-    r.add_argument("--procs", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                   help="print the version and exit")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                           help="reindex or query (each has its own --help)")
+    index_help = f"index folder (default $SEARCH_INDEX_DIR or {DEFAULT_INDEX})"
+    r = sub.add_parser("reindex", help="build or update the index from files and folders",
+                       description="Index .txt pages, .jsonl(.gz) collections and .html files. "
+                       "A document's id is its path under the folder given (a .jsonl "
+                       "record's own id). Unchanged files are skipped, deleted ones removed.")
+    r.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="folders (walked recursively) or files")
+    r.add_argument("--index", metavar="DIR", help=index_help)
+    r.add_argument("--full", action="store_true",
+                   help="rebuild from scratch beside the live index, then switch to it")
+    r.add_argument("--procs", type=_count(1, 64, "--procs"), default=os.cpu_count() or 1,
+                   metavar="N",
                    help="processes analysing documents in a --full run (default: all cores)")
-    r.add_argument("--wait", type=float, default=0.0,
+    r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="seconds to wait for another reindex to finish (default 0)")
+    r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show documents indexed so far on stderr (default: on a terminal)")
     r.set_defaults(func=cmd_reindex)
-    q = sub.add_parser("query", help="search the index")
-    q.add_argument("text", nargs="?", help="the query")
-    q.add_argument("--queries", help="file with one query per line (prints JSON lines)")
-    q.add_argument("--index", help=f"index folder (default $SEARCH_INDEX_DIR or {DEFAULT_INDEX})")
-    q.add_argument("--limit", type=int, default=10)
-    q.add_argument("--lang", choices=("uk", "ru"))
-    q.add_argument("--json", action="store_true")
+    q = sub.add_parser("query", help="search the index",
+                       description="Search the index: ranked results with snippets.")
+    q.add_argument("text", nargs="?", help="the query (words, \"a phrase\", -word, OR, "
+                   "title:word, prefix*)")
+    q.add_argument("--queries", metavar="FILE",
+                   help="file with one query per line (prints JSON lines)")
+    q.add_argument("--index", metavar="DIR", help=index_help)
+    q.add_argument("--limit", type=_count(1, MAX_LIMIT, "--limit"), default=10, metavar="N",
+                   help=f"results per page, 1 to {MAX_LIMIT} (default 10)")
+    q.add_argument("--page", type=_count(1, 10_000, "--page"), default=1, metavar="N",
+                   help="which page of results (default 1)")
+    q.add_argument("--lang", choices=("uk", "ru"), help="only documents in this language")
+    q.add_argument("--sort", choices=SORTS, default="relevance",
+                   help="relevance (default) or date (newest first, undated last)")
+    q.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD",
+                   help="only documents dated on or after this day")
+    q.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD",
+                   help="only documents dated on or before this day")
+    q.add_argument("--source", action="append", metavar="SITE",
+                   help="only documents from this site or publication, as the results name "
+                   "it (repeat for several)")
+    q.add_argument("--exact", action="store_true",
+                   help="search exactly what was typed: no layout or spelling correction")
+    q.add_argument("--json", action="store_true", help="print the results as JSON")
+    q.add_argument("--version", action="version", version=f"search {_version()}",
+                   help="print the version and exit")
     q.set_defaults(func=cmd_query)
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "query":
+        if args.date_from and args.date_to and args.date_from > args.date_to:
+            parser.error("--from is after --to")
+        # A day given to --to includes that whole day.
+        args.date_from = args.date_from and datetime.combine(args.date_from, day_time.min)
+        args.date_to = args.date_to and datetime.combine(args.date_to, day_time.max)
     try:
         return args.func(args)
     except BrokenPipeError:

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import charset_normalizer
 
-from search.pages import first_sentence, parse_date, parse_page
+from search.pages import first_sentence, page_site, parse_date, parse_month, parse_page
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -19,6 +20,9 @@ LEGACY_ENCODINGS = ["cp1251", "koi8_r", "koi8_u", "utf_16", "mac_cyrillic", "cp8
 MAX_FILE_BYTES = 16 * 1024 * 1024  # one page or article; collections (.jsonl) are streamed
 MAX_BAD_UTF8 = 0.01  # a UTF-8 file with this share of broken bytes is UTF-8 with damage
 MAX_BODY_CHARS = 2_000_000  # longer bodies are cut: one huge file must not stall indexing
+MAX_SITE_CHARS = 200  # a site or publication name; longer is not a name
+# JSON keys naming the publication, most specific first (bruk's is publ_in).
+SITE_KEYS = ("site", "publication", "publ_in", "source")
 
 
 class Skip(Exception):
@@ -35,6 +39,10 @@ class Document:
     date: datetime | None = None
     url: str = ""
     lang: str = ""
+    site: str = ""  # the publication or site; "" when unknown
+    date_precision: str = ""  # "year" or "month" when the date is known only to that; "" = day
+    # True when the title is the body's first sentence: shown, but not indexed as a title.
+    made_up_title: bool = False
 
 
 def supported(path: Path) -> bool:
@@ -73,18 +81,24 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("", text[:MAX_BODY_CHARS])
 
 
-def _date(value) -> datetime | None:
-    if value is None or value == "":
-        return None
+def _date(value) -> tuple[datetime | None, str]:
+    """(date, precision) of a JSON value: a year alone is precision "year", a month "month"."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None, ""
     if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
         year = int(value)
-        return datetime(year, 1, 1) if 1000 <= year <= 9999 else None
+        return (datetime(year, 1, 1), "year") if 1000 <= year <= 9999 else (None, "")
     if isinstance(value, str):
+        text = value.strip()
         try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None), ""
         except ValueError:
-            return parse_date(value)
-    return None
+            pass
+        month = parse_month(text)
+        if month:
+            return month, "month"
+        return parse_date(text), ""
+    return None, ""
 
 
 def _str(record: dict, key: str) -> str:
@@ -92,8 +106,21 @@ def _str(record: dict, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _site(value: str) -> str:
+    return " ".join(value.split())[:MAX_SITE_CHARS]
+
+
+def url_host(url: str) -> str:
+    """The host of a URL without "www.", or "" if it has none."""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
 def from_record(record: dict) -> Document:
-    """A Document from one JSON object (id, text or body, optional title, date, url, lang)."""
+    """A Document from one JSON object (id, text or body, optional title, date, url, lang, site)."""
     if not isinstance(record, dict):
         raise Skip("not a JSON object")
     doc_id = record.get("id")
@@ -108,12 +135,20 @@ def from_record(record: dict) -> Document:
     body = _clean(body)
     if not body.strip():
         raise Skip(f"{doc_id}: no text")
-    title = _clean(_str(record, "title")) or first_sentence(body)
+    title = _clean(_str(record, "title"))
     lang = _str(record, "lang").lower()
+    date, precision = _date(record.get("date"))
+    if date is None:
+        date, precision = _date(record.get("year"))
+        if date is not None and isinstance(record.get("month"), int | str):
+            month, _ = _date(f"{date.year}-{str(record['month']).strip():0>2}")
+            date, precision = (month, "month") if month else (date, precision)
     return Document(
-        id=doc_id.strip(), title=title, body=body,
-        date=_date(record.get("date") or record.get("year")),
-        url=_str(record, "url"), lang=lang if lang in ("uk", "ru") else "",
+        id=doc_id.strip(), title=title or first_sentence(body), body=body,
+        date=date, date_precision=precision, url=_str(record, "url"),
+        lang=lang if lang in ("uk", "ru") else "",
+        site=_site(next((_str(record, k) for k in SITE_KEYS if _str(record, k)), "")),
+        made_up_title=not title,
     )
 
 
@@ -137,16 +172,19 @@ def load_jsonl(path: Path, errors: list[str]):
                 errors.append(f"line {n}: {e}")
 
 
-def load_text(path: Path) -> Document:
-    """A saved page: title, date and body found among its navigation."""
-    title, date, body = parse_page(_clean(decode(_read(path))))
+def load_text(path: Path, doc_id: str) -> Document:
+    """A saved page: title, date, site and body found among its navigation."""
+    text = _clean(decode(_read(path)))
+    title, date, body, precision = parse_page(text)
     if not body.strip():
         raise Skip("no text")
-    return Document(id=path.stem, title=title, body=body, date=date)
+    return Document(id=doc_id, title=title or first_sentence(body), body=body, date=date,
+                    date_precision=precision, site=_site(page_site(text)),
+                    made_up_title=not title)
 
 
-def load_html(path: Path) -> Document:
-    """An HTML page: main text, title and date extracted by trafilatura."""
+def load_html(path: Path, doc_id: str) -> Document:
+    """An HTML page: main text, title, date and site extracted by trafilatura."""
     import trafilatura  # slow to import; only HTML needs it
 
     html = decode(_read(path))
@@ -154,17 +192,24 @@ def load_html(path: Path) -> Document:
     text = _clean((result.text or "") if result else "")
     if not text.strip():
         raise Skip("no main text found in HTML")
-    title = _clean(result.title or "") or first_sentence(text)
-    return Document(id=path.stem, title=title, body=text, date=_date(result.date),
-                    url=result.url or "")
+    title = _clean(result.title or "")
+    url = result.url or ""
+    date, precision = _date(result.date)
+    return Document(id=doc_id, title=title or first_sentence(text), body=text, date=date,
+                    date_precision=precision, url=url, made_up_title=not title,
+                    site=_site(result.sitename or result.hostname or url_host(url) or ""))
 
 
-def load(path: Path, errors: list[str]):
-    """All documents in one file; raises Skip if the file as a whole cannot be read."""
+def load(path: Path, errors: list[str], doc_id: str | None = None):
+    """All documents in one file; raises Skip if the file as a whole cannot be read.
+
+    doc_id names the document of a one-document file (.txt, .html): by default the file's
+    name. A collection's (.jsonl) documents carry their own ids.
+    """
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
         yield from load_jsonl(path, errors)
     elif name.endswith(HTML_SUFFIXES):
-        yield load_html(path)
+        yield load_html(path, doc_id or path.name)
     else:
-        yield load_text(path)
+        yield load_text(path, doc_id or path.name)

@@ -3,6 +3,8 @@
 import re
 from datetime import datetime
 
+from search.morph import analyzer, detect_language
+
 # Lines from which the rest of a page is navigation: related headlines, share buttons.
 TAIL_MARKERS = re.compile(
     r"^(читайте також|читайте также|читайте еще|інші новини|другие новости|останні новини|"
@@ -39,6 +41,17 @@ _DATE_FORMS = [
     (re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?"), ("y", "m", "d", "H", "M")),
 ]
 TITLE_MAX = 160
+_MONTH_YEAR = [
+    re.compile(r"^([а-яіїєґё]+)\s+(\d{4})(?:\s*(?:р\.|року|г\.|года))?$", re.I),  # липень 2011
+    re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{1,2})\.(\d{4})$"),  # 2011-07, 07.2011
+]
+# Site chrome that names the site: "Гаряча лінія <of the site>", "Офіційний сайт <of the site>".
+_SITE_LINES = re.compile(
+    r"^(?:гаряча (?:телефонна )?лінія|горячая (?:телефонная )?линия|офіційний (?:веб-)?сайт|"
+    r"официальный (?:веб-)?сайт|офіційний портал|официальный портал)\s+"
+    r"([^\d+()]{4,120}?)\s*(?:[+(]?\d[\d\s()+-]*)?$",
+    re.IGNORECASE,
+)
 
 
 def parse_date(text: str) -> datetime | None:
@@ -57,8 +70,77 @@ def parse_date(text: str) -> datetime | None:
     return None
 
 
-def _is_date_line(line: str) -> bool:
-    return len(line) <= 40 and parse_date(line) is not None
+def parse_month(text: str) -> datetime | None:
+    """The first day of a month given without a day ("липень 2011", "2011-07"), or None."""
+    text = text.strip()
+    for rx in _MONTH_YEAR:
+        m = rx.match(text)
+        if not m:
+            continue
+        a, b = m.groups()
+        if a.isdigit():
+            year, month = (int(a), int(b)) if len(a) == 4 else (int(b), int(a))
+        else:
+            year, month = int(b), MONTHS.get(a.lower(), 0)
+        if 1 <= month <= 12 and 1000 <= year <= 9999:
+            return datetime(year, month, 1)
+    return None
+
+
+_JOINERS = {"та", "і", "й", "и", "а"}  # "ради та виконкому": words between genitives
+
+
+def _genitives(lang: str, word: str) -> list:
+    return [p for p in analyzer(lang).parse(word.strip(",.").lower()) if "gent" in p.tag]
+
+
+def nominative(phrase: str) -> str:
+    """A name in the genitive ("Запорізької обласної адміністрації") in the nominative, or ""
+    if some word of it cannot be a genitive (then it is a sentence, not a name).
+
+    Words up to the first noun are inflected (the name's head and its adjectives); the rest
+    ("міста Києва") stays as it is.
+    """
+    lang = detect_language(phrase)
+    words, out, gender = phrase.split(), [], None
+    if not all(w.lower() in _JOINERS or _genitives(lang, w) for w in words):
+        return ""
+    for i, word in enumerate(words):
+        # The genitive reading, of the gender of the adjectives before it ("ради": рада, not рад).
+        parses = _genitives(lang, word)
+        parses = [p for p in parses if gender in p.tag] or parses if gender else parses
+        parse = parses[0]
+        gender = gender or parse.tag.gender
+        form = parse.inflect({"nomn"})
+        new = form.word if form else word.lower()
+        out.append(new[:1].upper() + new[1:] if word[:1].isupper() else new)
+        if "NOUN" in parse.tag:
+            return " ".join(out + words[i + 1:])
+    return " ".join(out)
+
+
+def page_site(text: str) -> str:
+    """The site a saved page names in its header ("Гаряча лінія …", "Офіційний сайт …"), or ""."""
+    for line in text.replace("\r\n", "\n").split("\n")[:12]:
+        m = _SITE_LINES.match(line.strip())
+        # One word ("Гаряча лінія міста") is a kind of place, not a site's name.
+        if m and len(m.group(1).split()) >= 2:
+            name = nominative(m.group(1).strip(" -–—:,"))
+            if name:
+                return name[:1].upper() + name[1:]
+    return ""
+
+
+def _line_date(line: str) -> tuple[datetime, str] | None:
+    """(date, precision) of a line that is a date ("26 липня 2011 - 10:47") or only a month
+    ("Липень 2011"): precision "" (the day) or "month"; None for any other line."""
+    if len(line) > 40:
+        return None
+    day = parse_date(line)
+    if day:
+        return day, ""
+    month = parse_month(line)
+    return (month, "month") if month else None
 
 
 def first_sentence(text: str, limit: int = TITLE_MAX) -> str:
@@ -74,8 +156,12 @@ def _looks_like_title(line: str) -> bool:
     return len(line) <= TITLE_MAX and not line.rstrip().endswith((".", ":", ";", ","))
 
 
-def parse_page(text: str) -> tuple[str, datetime | None, str]:
-    """(title, date, body) of a page; navigation before and after the article removed."""
+def parse_page(text: str) -> tuple[str, datetime | None, str, str]:
+    """(title, date, body, date precision) of a page; navigation before and after it removed.
+
+    The title is "" when the page has none (the caller may show the first sentence instead);
+    the precision is "month" for a date line that names only a month, else "".
+    """
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
     lines = [ln for ln in lines if ln and ln != "\u00a0"]
     for i, line in enumerate(lines):
@@ -83,10 +169,10 @@ def parse_page(text: str) -> tuple[str, datetime | None, str]:
             lines = lines[:i]
             break
     lines = [ln for ln in lines if not HEADER_LINES.match(ln)]
-    date, title = None, ""
-    date_at = next((i for i, ln in enumerate(lines[:8]) if _is_date_line(ln)), None)
+    date, precision, title = None, "", ""
+    date_at = next((i for i, ln in enumerate(lines[:8]) if _line_date(ln)), None)
     if date_at is not None:
-        date = parse_date(lines[date_at])
+        date, precision = _line_date(lines[date_at])
         before = [ln for ln in lines[:date_at] if _looks_like_title(ln)]
         title = before[-1] if before else ""
         body_lines = lines[date_at + 1:]
@@ -94,7 +180,4 @@ def parse_page(text: str) -> tuple[str, datetime | None, str]:
         title, body_lines = lines[0], lines[1:]
     else:
         body_lines = lines
-    body = "\n\n".join(body_lines)
-    if not title:
-        title = first_sentence(body)
-    return title, date, body
+    return title, date, "\n\n".join(body_lines), precision

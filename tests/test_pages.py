@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from search.pages import first_sentence, parse_date, parse_page
+from search.pages import first_sentence, page_site, parse_date, parse_month, parse_page
 
 DATES = [
     ("26 липня 2011 - 10:47", datetime(2011, 7, 26, 10, 47)),
@@ -41,17 +41,19 @@ def test_page_with_header_title_date_and_tail():
 
 Інша новина про футбол
 Ще одна новина про погоду"""
-    title, date, body = parse_page(page)
+    title, date, body, precision = parse_page(page)
     assert title == "Міст через річку відкрили після ремонту"
-    assert date == datetime(2024, 4, 3, 12, 0)
+    assert (date, precision) == (datetime(2024, 4, 3, 12, 0), "")
     assert body == "Рух мостом відновили у середу. Ремонт тривав два роки."
 
 
-def test_page_without_title_line_gets_first_sentence():
+def test_page_without_title_line_has_no_title():
+    # The loader shows the first sentence instead, but it is not the page's title.
     page = ("Погода испортилась. Завтра ожидается дождь.\n\nФотографии\n\nПоделиться:\n\n"
             "ДРУГИЕ НОВОСТИ\nКто-то что-то")
-    title, date, body = parse_page(page)
-    assert title == "Погода испортилась."
+    title, date, body, _ = parse_page(page)
+    assert title == ""
+    assert first_sentence(body) == "Погода испортилась."
     assert date is None
     assert body == "Погода испортилась. Завтра ожидается дождь."
 
@@ -60,3 +62,57 @@ def test_first_sentence_is_cut_at_a_word():
     text = "слово " * 100
     out = first_sentence(text, limit=50)
     assert len(out) <= 51 and out.endswith("…") and "  " not in out
+
+
+MONTHS_ONLY = [
+    ("липень 2011", datetime(2011, 7, 1)),
+    ("грудня 2019 року", datetime(2019, 12, 1)),
+    ("июль 2020 г.", datetime(2020, 7, 1)),
+    ("Январь 2015", datetime(2015, 1, 1)),
+    ("2011-07", datetime(2011, 7, 1)),
+    ("07.2011", datetime(2011, 7, 1)),
+    ("2011-13", None),
+    ("26 липня 2011", None),  # a whole date is not a month
+    ("чогось 2011", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MONTHS_ONLY)
+def test_parse_month(text, expected):
+    assert parse_month(text) == expected
+
+
+@pytest.mark.parametrize(("line", "title", "date", "precision"), [
+    ("Липень 2011", "Міст відкрили", datetime(2011, 7, 1), "month"),
+    ("Июль 2011 г.", "Мост открыли", datetime(2011, 7, 1), "month"),
+    ("26 липня 2011 - 10:47", "Міст відкрили", datetime(2011, 7, 26, 10, 47), ""),
+])
+def test_page_dated_to_a_month(line, title, date, precision):
+    body = "Рух мостом відновили у середу. Ремонт тривав два роки."
+    assert parse_page(f"Новини\n\n{title}\n\n{line}\n\n{body}") == (title, date, body, precision)
+
+
+SITES = [
+    ("Гаряча телефонна лінія Запорізької обласної державної адміністрації+38 0800 503 508",
+     "Запорізька обласна державна адміністрація"),
+    ("Офіційний сайт Харківської міської ради", "Харківська міська рада"),
+    ("Горячая линия Волгоградской областной думы 8-800-100-00-00",
+     "Волгоградская областная дума"),
+    ("Официальный сайт администрации города Волгограда", "Администрация города Волгограда"),
+    ("Офіційний сайт Харківської міської ради та виконавчого комітету",
+     "Харківська міська рада та виконавчого комітету"),
+    ("Гаряча лінія міста 15-80", ""),  # a kind of place, not a name
+    ("Офіційний сайт міста запрацював у новому форматі", ""),  # a headline, not a name
+    ("Официальный сайт мэрии закрыли на ремонт", ""),
+    ("Новини", ""),
+]
+
+
+@pytest.mark.parametrize(("header", "site"), SITES)
+def test_page_site_from_its_header(header, site):
+    assert page_site(f"{header}\n\nЗаголовок\n\nТекст новини про місто.") == site
+
+
+def test_page_site_only_in_the_header():
+    lines = ["Заголовок", "", *["Речення тексту новини."] * 20, "Офіційний сайт міської ради"]
+    assert page_site("\n".join(lines)) == ""

@@ -36,7 +36,7 @@ def test_incremental_add_change_delete(tmp_path):
     (src / "sub" / "b.txt").write_text(f"Туризм на побережье\n\n{RU_TEXT}", encoding="utf-8")
     s = reindex(ix, [src])
     assert (s.added, s.updated, s.deleted, s.unchanged, s.skipped) == (2, 0, 0, 0, [])
-    assert ids(ix, "туризм") == {"a", "b"}
+    assert ids(ix, "туризм") == {"a.txt", "sub/b.txt"}
 
     s = reindex(ix, [src])
     assert (s.added, s.updated, s.deleted, s.unchanged) == (0, 0, 0, 2)
@@ -48,8 +48,8 @@ def test_incremental_add_change_delete(tmp_path):
     s = reindex(ix, [src])
     assert (s.added, s.updated, s.deleted, s.unchanged) == (1, 1, 1, 0)
     assert ids(ix, "туризм") == set()
-    assert ids(ix, "сесія") == {"a"}
-    assert ids(ix, "маршрут") == {"c"}
+    assert ids(ix, "сесія") == {"a.txt"}
+    assert ids(ix, "маршрут") == {"c.txt"}
     eng = Engine(ix)
     assert eng.doc_count() == 2
     eng.close()
@@ -62,7 +62,7 @@ def test_other_sources_are_not_deleted(tmp_path):
     (two / "b.txt").write_text(f"Заголовок\n\n{RU_TEXT}", "utf-8")
     reindex(ix, [one])
     s = reindex(ix, [two])
-    assert s.deleted == 0 and ids(ix, "туризм") == {"a", "b"}
+    assert s.deleted == 0 and ids(ix, "туризм") == {"a.txt", "b.txt"}
 
 
 def test_full_rebuild_replaces_everything(tmp_path):
@@ -73,7 +73,7 @@ def test_full_rebuild_replaces_everything(tmp_path):
     (src / "a.txt").unlink()
     (src / "b.txt").write_text(f"Заголовок\n\n{RU_TEXT}", "utf-8")
     s = reindex(ix, [src], full=True)
-    assert s.added == 1 and ids(ix, "туризм") == {"b"}
+    assert s.added == 1 and ids(ix, "туризм") == {"b.txt"}
 
 
 @pytest.mark.parametrize("encoding", ["cp1251", "koi8_r", "utf-16", "utf-8-sig"])
@@ -86,8 +86,8 @@ def test_legacy_encodings_are_decoded(tmp_path, encoding):
     (src / "page.txt").write_bytes(text.encode(encoding))
     s = reindex(ix, [src])
     assert s.skipped == [] and s.documents == 1
-    assert ids(ix, "море") == {"page"}
-    assert ids(ix, "туризм") == {"page"}
+    assert ids(ix, "море") == {"page.txt"}
+    assert ids(ix, "туризм") == {"page.txt"}
 
 
 @pytest.mark.parametrize(("name", "content", "reason"), [
@@ -147,7 +147,7 @@ def test_html_page(tmp_path):
     (src / "page.html").write_text(html, "utf-8")
     s = reindex(ix, [src])
     assert s.documents == 1, s.skipped
-    assert ids(ix, "туризм") == {"page"}
+    assert ids(ix, "туризм") == {"page.html"}
     assert ids(ix, "хокей") == set()  # navigation is not the main text
 
 
@@ -158,8 +158,8 @@ def test_sample_pages_title_date_and_boilerplate(tmp_path):
         shutil.copy(f, src)
     reindex(ix, [src])
     eng = Engine(ix)
-    uk = eng.document("000_1d556e5db49b27e5")
-    ru = eng.document("002_0a39e1a05f8c3216")
+    uk = eng.document("000_1d556e5db49b27e5.txt")
+    ru = eng.document("002_0a39e1a05f8c3216.txt")
     eng.close()
     assert uk["title"] == "Держслужбовці Запоріжжя та Донецька обмінялися досвідом"
     assert (uk["date"].year, uk["date"].month, uk["date"].day, uk["date"].hour) == (2011, 7, 26, 10)

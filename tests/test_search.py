@@ -4,8 +4,8 @@ import pytest
 
 from search.query import QueryError, parse_query
 
-UK_PAGE = "000_1d556e5db49b27e5"
-RU_PAGE = "002_0a39e1a05f8c3216"
+UK_PAGE = "000_1d556e5db49b27e5.txt"
+RU_PAGE = "002_0a39e1a05f8c3216.txt"
 
 FINDS = [
     # (query, id that must be the top hit)
