@@ -188,7 +188,8 @@ def _write(ix, sources, progress, summary, procs: int):
     parallel = procs > 1 and not indexed
     state = Progress(files=len(files))
     report = progress or (lambda _state: None)
-    writer = CountingWriter(ix, procs, limitmb=256) if parallel else ix.writer(limitmb=256)
+    writer = (CountingWriter(ix, procs, limitmb=256, codec=store.codec()) if parallel
+              else ix.writer(limitmb=256))
 
     def tick():
         state.documents = writer.analysed.value if parallel else summary.documents

@@ -102,10 +102,15 @@ class Index(whoosh_index.FileIndex):
     """A Whoosh index whose writers also write each new segment's postings as arrays."""
 
     def writer(self, procs=1, **kwargs):
-        from search.engine.sidecar import ArraysCodec  # the engine imports this module
-
-        kwargs.setdefault("codec", ArraysCodec())
+        kwargs.setdefault("codec", codec())
         return super().writer(procs, **kwargs)
+
+
+def codec():
+    """The codec every writer of ours uses: Whoosh's, plus postings arrays per segment."""
+    from search.engine.sidecar import ArraysCodec  # the engine imports this module
+
+    return ArraysCodec()
 
 
 def open_dir(path) -> Index:
