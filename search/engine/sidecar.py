@@ -99,8 +99,9 @@ class Sidecar:
         meta = pickle.loads(bytes(buf[head:head + size]))  # noqa: S301 (our own index files)
         base = head + size + (-(head + size) % 8)
         self.terms = meta["terms"]
-        self.columns = {name: buf[base + off:].view(np.uint8)[:count * np.dtype(dt).itemsize]
-                        .view(np.dtype(dt)) for name, (off, dt, count) in meta["layout"].items()}
+        # Plain arrays over the mapping (a memmap's own slicing is Python code, per slice).
+        self.columns = {name: np.frombuffer(buf, np.dtype(dt), count, base + off)
+                        for name, (off, dt, count) in meta["layout"].items()}
         self.nbytes = len(pickle.dumps(self.terms)) // 2  # the term table's rough memory
 
     def postings(self, field: str, term: str) -> Postings | None:

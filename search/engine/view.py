@@ -77,23 +77,22 @@ class IndexView:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         return np.concatenate(ids), np.concatenate(weights)
 
-    def idf(self, term: Term) -> float:
-        """Whoosh's idf: over every segment, deleted documents included."""
-        n = self.searcher.doc_frequency(term.field, term.text)
-        return math.log(self.searcher.doc_count_all() / (n + 1)) + 1
-
     def avg_length(self, field: str) -> float:
-        return self.searcher.avg_field_length(field) or 1
+        if ("avg", field) not in self._whole:
+            self._whole["avg", field] = self.searcher.avg_field_length(field) or 1
+        return self._whole["avg", field]
 
     def bm25(self, term: Term, k1: float, b: float) -> tuple[np.ndarray, np.ndarray]:
         """(documents, BM25 score times the term's boost), as Whoosh's BM25F scorer gives it."""
         ids, w = self.postings(term)
         if not len(ids):
             return ids, np.zeros(0)
+        # Whoosh's idf: a term's postings in every segment, deleted documents included.
+        idf = math.log(self.size / (len(ids) + 1)) + 1
         fl = self.lengths(term.field)[ids].astype(np.float64)
         w = w.astype(np.float64)
         norm = k1 * ((1 - b) + b * fl / self.avg_length(term.field))
-        return ids, self.idf(term) * (w * (k1 + 1)) / (w + norm) * term.boost
+        return ids, idf * (w * (k1 + 1)) / (w + norm) * term.boost
 
     def positions(self, term: Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence of term in the given sorted documents."""
