@@ -9,7 +9,8 @@ from search.text import HOMOGLYPHS, MAX_WORD, WORD_RE, normalize
 
 SNIPPET_CHARS = 260
 SCAN_CHARS = 200_000  # beyond this a match is not looked for: snippets must stay fast
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+# A sentence ends at . ! ? … followed by space, or at a line break (the punctuation stays).
+_SENTENCE_END = re.compile(r"[.!?…]\s+|\n+")
 _SPACES = re.compile(r"\s+")
 HEAD = 2  # letters of a query term that a candidate word must start with
 # How else a term's letter may be written in a text: terms are folded (ё→е, ґ→г) and Cyrillic.
@@ -76,32 +77,54 @@ def mark(text: str, spans, start: int = 0, end: int | None = None) -> str:
     return "".join(out)
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    bounds, pos = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.start() > pos:
-            bounds.append((pos, m.start()))
-        pos = m.end()
-    if pos < len(text):
-        bounds.append((pos, len(text)))
-    return bounds
+REACH = 400  # characters looked at around a match for its sentence's ends
+
+
+def _sentence_at(text: str, pos: int) -> tuple[int, int]:
+    """[start, end) of the sentence around pos, looking at most REACH characters each way."""
+    lo = max(0, pos - REACH)
+    start = lo
+    for m in _SENTENCE_END.finditer(text, lo, pos):
+        start = m.end()
+    if start == lo and lo > 0:  # no sentence start within reach: start at a space
+        start = text.find(" ", lo, pos) + 1 or lo
+    m = _SENTENCE_END.search(text, pos, min(len(text), pos + REACH))
+    if m:
+        end = m.start() + (text[m.start()] != "\n")  # the full stop stays with its sentence
+    else:
+        end = min(len(text), pos + REACH)
+        end = text.rfind(" ", pos, end) if end < len(text) and text.rfind(" ", pos, end) > pos \
+            else end
+    return start, end
+
+
+MAX_SPANS = 64  # matches considered for the best sentence (the earliest ones)
 
 
 def _window(text: str, spans, size: int) -> tuple[int, int]:
-    """Sentence-aligned [start, end) of about size characters holding the most matches."""
-    sentences = _sentences(text[:SCAN_CHARS])
-    if not sentences:
+    """Sentence-aligned [start, end) of about size characters holding the most matches.
+
+    Sentences are found around the matches only, not over the whole text: a long article's
+    snippet costs what its first matches cost.
+    """
+    if not text.strip():
         return 0, 0
-    words = [{text[s:e].lower() for s, e in spans if a <= s < b} for a, b in sentences]
+    found: dict[tuple[int, int], set[str]] = {}
+    for s, e in spans[:MAX_SPANS]:
+        bounds = next((b for b in found if b[0] <= s < b[1]), None) or _sentence_at(text, s)
+        found.setdefault(bounds, set()).add(text[s:e].lower())
+    if not found:
+        found[_sentence_at(text, 0)] = set()
     # Distinct words first (a sentence with both query words beats one word twice).
-    best = max(range(len(sentences)), key=lambda i: (len(words[i]), -i))
-    a, b = sentences[best]
-    nxt, prev = best + 1, best - 1
-    while b - a < size * 0.7 and (nxt < len(sentences) or prev >= 0):
-        if nxt < len(sentences) and sentences[nxt][1] - a <= size:
-            b, nxt = sentences[nxt][1], nxt + 1
-        elif prev >= 0 and b - sentences[prev][0] <= size:
-            a, prev = sentences[prev][0], prev - 1
+    a, b = max(found, key=lambda bounds: (len(found[bounds]), -bounds[0]))
+    first_a, first_b = a, b
+    while b - a < size * 0.7:
+        if b < len(text) and (nxt := _sentence_at(text, _skip_space(text, b)))[1] - a <= size \
+                and nxt[1] > b:
+            b = nxt[1]
+        elif a > 0 and b - (prev := _sentence_at(text, max(0, _back_space(text, a) - 1)))[0] \
+                <= size and prev[0] < a:
+            a = prev[0]
         else:
             break
     if b - a > size:
@@ -109,11 +132,23 @@ def _window(text: str, spans, size: int) -> tuple[int, int]:
         first = next((s for s, _ in spans if a <= s < b), a)
         a = max(a, first - size // 3)
         b = min(b, a + size)
-        if a > sentences[best][0]:
+        if a > first_a:
             a = text.find(" ", a, first) + 1 or a
-        if b < sentences[best][1]:
+        if b < first_b:
             b = text.rfind(" ", first, b) if text.rfind(" ", first, b) > first else b
     return a, b
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return min(pos, len(text) - 1)
+
+
+def _back_space(text: str, pos: int) -> int:
+    while pos > 0 and text[pos - 1].isspace():
+        pos -= 1
+    return pos
 
 
 def snippet(text: str, lang: str, terms: set[str], prefixes=(), size: int = SNIPPET_CHARS) -> str:
