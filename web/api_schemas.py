@@ -85,7 +85,8 @@ SCHEMAS = {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0},
             "total_exact": {"type": "boolean",
-                            "description": "Whether total is an exact count."},
+                            "description": "Whether total is an exact count (always true: "
+                                           "every match is counted)."},
             "all_words": {"type": "integer", "minimum": 0,
                           "description": "Documents with every word of the query. Fewer than "
                                          "total when the results were filled up with documents "
