@@ -16,6 +16,14 @@ def _union(view, terms: list[Term], policy):
         return np.zeros(0, np.int64), np.zeros(0)
     if len(parts) == 1:
         return parts[0]
+    if sum(len(p[0]) for p in parts) > view.size // 128:
+        # Many postings: one pass over a dense array beats sorting them.
+        score, has = np.zeros(view.size), np.zeros(view.size, bool)
+        for ids, s in parts:
+            score[ids] += s
+            has[ids] = True
+        docs = np.flatnonzero(has)
+        return docs, score[docs]
     docs, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
     return docs, np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]))
 
@@ -39,7 +47,9 @@ def _starts(view, steps: list[list[Term]], docs: np.ndarray) -> list[np.ndarray]
         parts = [view.positions(t, docs) for t in alts]
         d = np.concatenate([p[0] for p in parts])
         pos = np.concatenate([p[1] for p in parts]).astype(np.int64) + (_ROOM - i)
-        keys.append(np.unique((d << _SHIFT) + pos))
+        k = (d << _SHIFT) + pos
+        # One term's keys come sorted and distinct (documents, then positions, ascending).
+        keys.append(k if len(parts) == 1 else np.unique(k))
     return keys
 
 
@@ -63,10 +73,12 @@ def phrase_docs(view, phrase: tuple[Step, ...], policy, allowed: np.ndarray):
     is checked, so a phrase's total is exact. The score is its words' BM25 in that field."""
     for steps in _by_field(phrase).values():
         unions = [_union(view, alts, policy) for alts in steps]
-        cand = unions[0][0]
-        for docs, _ in unions[1:]:
-            cand = np.intersect1d(cand, docs, assume_unique=True)
-        cand = cand[allowed[cand]]
+        rarest = min(unions, key=lambda u: len(u[0]))[0]
+        keep = allowed[rarest]
+        for docs, _ in unions:  # the rarest word's documents that have every other word
+            at = np.minimum(np.searchsorted(docs, rarest), max(len(docs) - 1, 0))
+            keep &= docs[at] == rarest if len(docs) else False
+        cand = rarest[keep]
         hit = in_sequence(view, steps, cand) if len(cand) else cand
         if len(hit):
             yield hit, sum(s[np.searchsorted(docs, hit)] for docs, s in unions)

@@ -43,8 +43,8 @@ def add_clause(view: IndexView, clause: Clause, policy: Policy, allowed: np.ndar
     if not touched:
         return
     docs = touched[0] if len(touched) == 1 else np.concatenate(touched)
-    if len(touched) > 1 and len(docs) > view.size // 16:
-        has = np.zeros(view.size, bool)  # a frequent word: a pass over a mask beats a sort
+    if len(touched) > 1 and len(docs) > view.size // 128:
+        has = np.zeros(view.size, bool)  # a pass over a mask beats sorting this many
         for t in touched:
             has[t] = True
         count += has
