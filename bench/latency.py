@@ -134,6 +134,8 @@ def measure(ours_path: Path, fts_path: Path, queries: list[dict], warm: list[str
             times[q["kind"]][name].append((time.perf_counter() - t) * 1000)
     out = {"start_ms": round(start_ms, 1), "rss_mb": rss_mb(),
            "array_cache_mb": round(eng.arrays.bytes / 2**20, 1), "kinds": {}}
+    times["all"] = {name: [t for kind in QUERY_KINDS for t in times[kind][name]]
+                    for name in ("ours", "fts5")}
     for kind, per in times.items():
         if per["ours"]:
             out["kinds"][kind] = {name: {"n": len(v), "p50": pct(sorted(v), 50),
