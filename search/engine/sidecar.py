@@ -70,7 +70,8 @@ class ArraysFieldWriter(W3FieldWriter):
                                              vstart)
         columns = {"ids": np.frombuffer(self._ids, np.uint32), "weights":
                    np.frombuffer(self._weights, np.float32), "positions": positions,
-                   "starts": starts}
+                   # 4 bytes a posting, not 8, while a segment has under 4G positions
+                   "starts": starts.astype(np.uint32) if starts[-1] < 2**32 else starts}
         _write(self._segment.create_file(self._storage, EXT), self._terms, columns)
         self._values = bytearray()
 
@@ -111,7 +112,7 @@ class Sidecar:
             return None
         a, b = span
         c = self.columns
-        starts = c["starts"][a:b + 1]
+        starts = c["starts"][a:b + 1].astype(np.int64)
         return (c["ids"][a:b].astype(np.int32), c["weights"][a:b],
                 c["positions"][starts[0]:starts[-1]], starts - starts[0])
 
