@@ -24,6 +24,29 @@ def index_records(records: list[dict], src: Path, index_dir: Path) -> Path:
     return index_dir
 
 
+def fresh_index(root: Path):
+    """An empty current generation under root, opened for writing segments by hand."""
+    from search import store
+
+    store.switch(root, store.new_generation(root))
+    return store.open_current(root)
+
+
+def add_segment(ix, docs, delete=(), **writer_args) -> None:
+    """Commit docs ((id, lang, body) or Documents) as one new segment, deleting ids."""
+    from search.documents import Document
+    from search.indexer import document_fields
+
+    w = ix.writer(**writer_args)
+    for doc in docs:
+        if not isinstance(doc, Document):
+            doc = Document(id=doc[0], title="", body=doc[2], lang=doc[1])
+        w.add_document(**document_fields(doc, "src", "sig"))
+    for doc_id in delete:
+        w.delete_by_term("id", doc_id)
+    w.commit(merge=False)
+
+
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
     """An index of the two sample pages plus the small fixture collections (read-only)."""

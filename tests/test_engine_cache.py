@@ -1,26 +1,12 @@
 """The array cache: a commit loads only new segments, deletions are masked, memory is bounded."""
 
-from search import store
-from search.documents import Document
 from search.engine import Engine
-from search.indexer import document_fields
-
-
-def _add(ix, docs, delete=(), **kwargs):
-    w = ix.writer(**kwargs)
-    for doc_id, lang, body in docs:
-        w.add_document(**document_fields(Document(id=doc_id, title="", body=body, lang=lang),
-                                         "src", "sig"))
-    for doc_id in delete:
-        w.delete_by_term("id", doc_id)
-    w.commit(merge=False)
+from tests.conftest import add_segment, fresh_index
 
 
 def _index(tmp_path):
     root = tmp_path / "ix"
-    path = store.new_generation(root)
-    store.switch(root, path)
-    return root, store.open_current(root)
+    return root, fresh_index(root)
 
 
 def _segment_keys(eng) -> set:
@@ -30,13 +16,13 @@ def _segment_keys(eng) -> set:
 
 def test_a_commit_loads_only_its_new_segment(tmp_path):
     root, ix = _index(tmp_path)
-    _add(ix, [(f"a{i}", "uk", f"Море і туризм {i}.") for i in range(20)])
+    add_segment(ix, [(f"a{i}", "uk", f"Море і туризм {i}.") for i in range(20)])
     eng = Engine(root, cache_size=0)
     assert eng.search("море туризм").total == 20
     first = _segment_keys(eng)
     opened = dict(eng.arrays._sidecars)
     loaded, items = eng.arrays.misses, len(eng.arrays._items)
-    _add(ix, [("b1", "uk", "Море взимку туризм."), ("b2", "ru", "Море зимой.")])
+    add_segment(ix, [("b1", "uk", "Море взимку туризм."), ("b2", "ru", "Море зимой.")])
     res = eng.search("море туризм")
     assert res.total == 21 and res.all_words == 21
     # Every array read is a new one (nothing of the old segment was read again), and the new
@@ -50,11 +36,11 @@ def test_a_commit_loads_only_its_new_segment(tmp_path):
 
 def test_deleted_documents_are_masked_without_reloading_postings(tmp_path):
     root, ix = _index(tmp_path)
-    _add(ix, [(f"a{i}", "uk", f"Співпраця регіонів {i}.") for i in range(10)])
+    add_segment(ix, [(f"a{i}", "uk", f"Співпраця регіонів {i}.") for i in range(10)])
     eng = Engine(root, cache_size=0)
     assert eng.search("співпраця").total == 10
     opened = dict(eng.arrays._sidecars)
-    _add(ix, [], delete=["a3", "a7"])
+    add_segment(ix, [], delete=["a3", "a7"])
     res = eng.search("співпраця", per_page=20)
     assert res.total == 8 and {"a3", "a7"}.isdisjoint(h.id for h in res.hits)
     assert eng.arrays._sidecars == opened  # the same postings arrays, a new live mask
@@ -67,7 +53,7 @@ def test_the_cache_stays_within_its_byte_bound(tmp_path):
 
     root, ix = _index(tmp_path)
     words = ["море", "сонце", "пляж", "туризм", "гори", "ліс", "річка", "місто", "село", "поле"]
-    _add(ix, [(f"d{i}", "uk", " ".join(w for j, w in enumerate(words) if (i >> (j % 5)) & 1
+    add_segment(ix, [(f"d{i}", "uk", " ".join(w for j, w in enumerate(words) if (i >> (j % 5)) & 1
                                        or j == i % 10)) for i in range(64)],
          codec=W3Codec())  # no sidecar: postings are read from Whoosh's blocks into the cache
     eng = Engine(root, cache_size=0, array_bytes=4096)

@@ -4,10 +4,10 @@ from datetime import datetime
 
 import pytest
 
-from search import store
 from search.documents import Document
 from search.engine import Engine
 from search.indexer import document_fields
+from tests.conftest import fresh_index
 
 # (id, lang, site, date, precision, body): "вибори"/"выборы" in every one
 DOCS = [
@@ -24,9 +24,7 @@ DOCS = [
 @pytest.fixture(scope="module")
 def eng(tmp_path_factory):
     root = tmp_path_factory.mktemp("filters")
-    path = store.new_generation(root)
-    store.switch(root, path)
-    ix = store.open_current(root)
+    ix = fresh_index(root)
     for half in (DOCS[:4], DOCS[4:]):  # two segments
         w = ix.writer()
         for doc_id, lang, site, date, precision, body in half:

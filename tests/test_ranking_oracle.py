@@ -5,15 +5,14 @@ import random
 import pytest
 from whoosh import query as wq
 
-from search import store
 from search.documents import Document
 from search.engine import Engine
 from search.engine.filters import Filters
 from search.engine.policy import DEFAULT, Policy
 from search.engine.ranking import rank
-from search.indexer import document_fields
 from search.plan import clause_query
 from search.query import parse_query
+from tests.conftest import add_segment, fresh_index
 
 UK = ["уряд", "уряду", "урядом", "лікарня", "лікарні", "лікарнями", "бюджет", "бюджету", "школа",
       "школи", "школу", "співпраця", "співпраці", "регіонів", "регіон", "війни", "війна", "місто",
@@ -37,21 +36,14 @@ def _doc(rng, i) -> Document:
 def oracle_index(tmp_path_factory):
     """Four segments (no merging), deletions in two of them, uk and ru, titles and bodies."""
     root = tmp_path_factory.mktemp("oracle")
-    path = store.new_generation(root)
-    store.switch(root, path)
-    ix = store.open_current(root)
+    ix = fresh_index(root)
     rng = random.Random(3)
     n = 0
     for batch in range(4):
-        w = ix.writer()
-        for _ in range(60):
-            doc = _doc(rng, n)
-            w.add_document(**document_fields(doc, f"src{batch}", "sig"))
-            n += 1
-        if batch in (1, 3):
-            for victim in rng.sample(range(n - 60), 9):
-                w.delete_by_term("id", f"d{victim}")
-        w.commit(merge=False)
+        docs = [_doc(rng, i) for i in range(n, n + 60)]
+        n += 60
+        victims = rng.sample(range(n - 60), 9) if batch in (1, 3) else []
+        add_segment(ix, docs, delete=[f"d{v}" for v in victims])
     assert len(ix.searcher().leaf_searchers()) == 4
     return root
 

@@ -73,17 +73,12 @@ def test_sidecar_equals_whoosh_blocks_after_writes_and_merges(tmp_path, procs):
 def test_an_index_written_without_sidecars_is_read_from_blocks(tmp_path):
     from whoosh.codec.whoosh3 import W3Codec
 
-    from search.documents import Document
-    from search.indexer import document_fields
+    from tests.conftest import add_segment, fresh_index
 
     root = tmp_path / "ix"
-    store.switch(root, store.new_generation(root))
-    ix = store.open_current(root)
-    w = ix.writer(codec=W3Codec())  # as every index before this change was written
-    for i, (lang, text) in enumerate(TEXTS):
-        w.add_document(**document_fields(Document(id=str(i), title="", body=text, lang=lang),
-                                         "src", "sig"))
-    w.commit()
+    # As every index before the arrays existed was written: Whoosh's own codec.
+    add_segment(fresh_index(root), [(str(i), lang, text) for i, (lang, text) in enumerate(TEXTS)],
+                codec=W3Codec())
     eng = Engine(root, cache_size=0)
     assert eng.search('"союз машиностроителей"').total == 2  # both ru texts
     assert [k for k in eng.arrays._items if k[0] == "post"]
