@@ -43,6 +43,7 @@ def documents(shared: str, n: int) -> tuple[list[Document], int]:
 
 def build(shared: str, n: int, work: Path, procs: int) -> tuple[Path, Path, int]:
     """Our index and an FTS5 database of the same n documents (reused when present)."""
+    from bench.engines import Fts5 as Fts5Index
     from bench.engines import Ours
 
     ours, fts = work / "latency" / f"ours-{n}", work / "latency" / f"fts5-{n}.db"
@@ -54,13 +55,7 @@ def build(shared: str, n: int, work: Path, procs: int) -> tuple[Path, Path, int]
         meta.write_text(json.dumps({"rounds": rounds, "build_s": time.perf_counter() - t0,
                                     "procs": procs}))
     if not fts.exists():
-        db = sqlite3.connect(fts)
-        db.execute("CREATE VIRTUAL TABLE d USING fts5(id UNINDEXED, lang UNINDEXED, title, body,"
-                   " tokenize='unicode61')")
-        db.executemany("INSERT INTO d VALUES (?, ?, ?, ?)",
-                       ((d.id, d.lang, d.title, d.body) for d in docs))
-        db.commit()
-        db.close()
+        Fts5Index().build(docs, fts)  # the relevance baseline's own table
     if not meta.exists():
         meta.write_text(json.dumps({"rounds": rounds}))
     return ours, fts, json.loads(meta.read_text())["rounds"]
