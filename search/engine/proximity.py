@@ -8,35 +8,33 @@ _SHIFT = 23  # (document << _SHIFT) + position: positions stay below 2**23 (MAX_
 _ROOM = 64  # added to position - step so that it never goes below 0 (MAX_QUERY_WORDS)
 
 
-def _union(view, terms: list[Term], policy):
-    """(sorted documents, summed BM25 of the terms present) over a set of alternatives."""
-    parts = [view.bm25(t, policy.k1, policy.b) for t in terms]
-    parts = [p for p in parts if len(p[0])]
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros(0)
-    if len(parts) == 1:
-        return parts[0]
-    if sum(len(p[0]) for p in parts) > view.size // 128:
-        # Many postings: one pass over a dense array beats sorting them.
-        score, has = np.zeros(view.size), np.zeros(view.size, bool)
-        for ids, s in parts:
-            score[ids] += s
-            has[ids] = True
-        docs = np.flatnonzero(has)
-        return docs, score[docs]
-    docs, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
-    return docs, np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]))
-
-
-def term_scores_at(view, terms: list[Term], docs: np.ndarray, policy) -> np.ndarray:
-    """Summed unboosted BM25 of terms at each of docs (0 where absent)."""
+def term_scores_at(view, terms: list[Term], docs: np.ndarray, policy,
+                   boosted: bool = False) -> np.ndarray:
+    """Summed BM25 (unboosted unless asked) of terms at each of sorted docs (0 where absent):
+    computed for those documents only."""
     out = np.zeros(len(docs))
     for t in terms:
-        ids, s = view.bm25(Term(t.field, t.text), policy.k1, policy.b)
-        if len(ids):
-            at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-            out += np.where(ids[at] == docs, s[at], 0.0)
+        ids, w = view.postings(t)
+        if not len(ids) or not len(docs):
+            continue
+        at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+        have = ids[at] == docs
+        out[have] += view.bm25_of(t if boosted else Term(t.field, t.text), len(ids),
+                                  docs[have], w[at[have]], policy.k1, policy.b)
     return out
+
+
+def _docs_with_any(view, terms: list[Term]) -> np.ndarray:
+    """Sorted documents that have any of the terms."""
+    parts = [ids for ids in (view.postings(t)[0] for t in terms) if len(ids)]
+    if len(parts) <= 1:
+        return parts[0] if parts else np.zeros(0, np.int64)
+    if sum(map(len, parts)) > view.size // 128:
+        has = np.zeros(view.size, bool)
+        for ids in parts:
+            has[ids] = True
+        return np.flatnonzero(has)
+    return np.unique(np.concatenate(parts))
 
 
 def _starts(view, steps: list[list[Term]], docs: np.ndarray) -> list[np.ndarray]:
@@ -72,16 +70,19 @@ def phrase_docs(view, phrase: tuple[Step, ...], policy, allowed: np.ndarray):
     """(documents, score) per field where the phrase stands: every document with all its words
     is checked, so a phrase's total is exact. The score is its words' BM25 in that field."""
     for steps in _by_field(phrase).values():
-        unions = [_union(view, alts, policy) for alts in steps]
-        rarest = min(unions, key=lambda u: len(u[0]))[0]
+        have = [_docs_with_any(view, alts) for alts in steps]
+        rarest = min(have, key=len)
         keep = allowed[rarest]
-        for docs, _ in unions:  # the rarest word's documents that have every other word
-            at = np.minimum(np.searchsorted(docs, rarest), max(len(docs) - 1, 0))
-            keep &= docs[at] == rarest if len(docs) else False
+        for docs in have:  # the rarest word's documents that have every other word
+            if not len(docs):
+                keep[:] = False
+                break
+            keep &= docs[np.minimum(np.searchsorted(docs, rarest), len(docs) - 1)] == rarest
         cand = rarest[keep]
         hit = in_sequence(view, steps, cand) if len(cand) else cand
-        if len(hit):
-            yield hit, sum(s[np.searchsorted(docs, hit)] for docs, s in unions)
+        if len(hit):  # scored for these documents only
+            yield hit, sum(term_scores_at(view, alts, hit, policy, boosted=True)
+                           for alts in steps)
 
 
 def bonus(view, content: list[Clause], cands: np.ndarray, policy) -> np.ndarray | None:

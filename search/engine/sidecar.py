@@ -68,7 +68,7 @@ class ArraysFieldWriter(W3FieldWriter):
         vstart = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)[:-1]])[:len(sizes)]
         positions, starts = decode_positions(np.frombuffer(self._values, np.uint8),
                                              vstart)
-        columns = {"ids": np.frombuffer(self._ids, np.uint32), "weights":
+        columns = {"ids": np.frombuffer(self._ids, np.uint32).view(np.int32), "weights":
                    np.frombuffer(self._weights, np.float32), "positions": positions,
                    # 4 bytes a posting, not 8, while a segment has under 4G positions
                    "starts": starts.astype(np.uint32) if starts[-1] < 2**32 else starts}
@@ -112,9 +112,10 @@ class Sidecar:
             return None
         a, b = span
         c = self.columns
-        starts = c["starts"][a:b + 1].astype(np.int64)
-        return (c["ids"][a:b].astype(np.int32), c["weights"][a:b],
-                c["positions"][starts[0]:starts[-1]], starts - starts[0])
+        # Views, no copies: ids are below 2**31 (a segment's documents), and the starts index
+        # the segment's whole positions array.
+        return (c["ids"][a:b].view(np.int32), c["weights"][a:b], c["positions"],
+                c["starts"][a:b + 1])
 
 
 def open_sidecar(reader) -> Sidecar | None:

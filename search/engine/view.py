@@ -87,12 +87,17 @@ class IndexView:
         ids, w = self.postings(term)
         if not len(ids):
             return ids, np.zeros(0)
+        return ids, self.bm25_of(term, len(ids), ids, w, k1, b)
+
+    def bm25_of(self, term: Term, df: int, docs: np.ndarray, w: np.ndarray, k1: float,
+                b: float) -> np.ndarray:
+        """BM25 times boost of a term with df postings, in docs where it weighs w."""
         # Whoosh's idf: a term's postings in every segment, deleted documents included.
-        idf = math.log(self.size / (len(ids) + 1)) + 1
-        fl = self.lengths(term.field)[ids].astype(np.float64)
+        idf = math.log(self.size / (df + 1)) + 1
+        fl = self.lengths(term.field)[docs].astype(np.float64)
         w = w.astype(np.float64)
         norm = k1 * ((1 - b) + b * fl / self.avg_length(term.field))
-        return ids, idf * (w * (k1 + 1)) / (w + norm) * term.boost
+        return idf * (w * (k1 + 1)) / (w + norm) * term.boost
 
     def positions(self, term: Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence of term in the given sorted documents."""
@@ -108,8 +113,9 @@ class IndexView:
             at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
             found = ids[at] == local
             at, have = at[found], local[found]
-            counts = starts[at + 1] - starts[at]
-            first = np.repeat(starts[at] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+            begin = starts[at].astype(np.int64)
+            counts = starts[at + 1].astype(np.int64) - begin
+            first = np.repeat(begin - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
             out_docs.append(np.repeat(have + offset, counts))
             out_pos.append(positions[first + np.arange(int(counts.sum()))])
         if not out_docs:
