@@ -2,6 +2,7 @@
 
 import search.morph
 from search.engine import Engine
+from search.engine.arrays import ArrayCache
 from web import create_app
 
 # Load the morphology dictionaries before gunicorn forks, so workers share the memory.
@@ -9,8 +10,10 @@ search.morph.warm()
 
 app = create_app()
 
-# Build the index's spelling and completion tables in the master too: workers inherit them.
-_engine = Engine(app.config["SEARCH_INDEX_DIR"])
+# Build the index's spelling and completion tables and map its arrays in the master: the
+# workers inherit them instead of each reading them on its first queries.
+app.extensions["search_arrays"] = ArrayCache(app.config["SEARCH_ARRAY_CACHE_MB"] * 2**20)
+_engine = Engine(app.config["SEARCH_INDEX_DIR"], arrays=app.extensions["search_arrays"])
 try:
     _engine.warm()
 except (FileNotFoundError, OSError):

@@ -80,3 +80,21 @@ def test_array_cache_size_comes_from_the_environment(monkeypatch, news_index):
     app = create_app({"SEARCH_INDEX_DIR": str(news_index), "TESTING": True})
     with app.app_context():
         assert get_engine()._engine.arrays.max_bytes == 3 * 2**20
+
+
+def test_the_gunicorn_master_maps_the_arrays_its_workers_inherit(monkeypatch, news_index):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(news_index))
+    sys.modules.pop("wsgi", None)
+    wsgi = importlib.import_module("wsgi")
+    try:
+        shared = wsgi.app.extensions["search_arrays"]
+        assert shared._sidecars and all(shared._sidecars.values())  # every segment mapped
+        with wsgi.app.app_context():
+            from web.index import get_engine
+
+            assert get_engine()._engine.arrays is shared
+    finally:
+        sys.modules.pop("wsgi", None)

@@ -18,6 +18,7 @@ from search.engine.results import Hit, Results, shown_date
 from search.engine.view import IndexView
 from search.morph import LANGS
 from search.query import Parsed, parse_query
+from search.schema import KINDS
 from search.snippets import highlight, snippet
 from search.suggest import complete
 
@@ -37,10 +38,11 @@ class Engine:
     """An open index with a reused searcher that follows commits and full-reindex switches."""
 
     def __init__(self, index_dir, cache_size: int = CACHE_SIZE, array_bytes: int = CACHE_BYTES,
-                 policy: Policy = DEFAULT):
+                 policy: Policy = DEFAULT, arrays: ArrayCache | None = None):
         self.index_dir = Path(index_dir)
         self.policy = policy
-        self.arrays = ArrayCache(array_bytes)  # postings arrays, shared by every generation
+        # Arrays of every generation's segments; a gunicorn master fills one for its workers.
+        self.arrays = arrays if arrays is not None else ArrayCache(array_bytes)
         self._path = None  # the generation folder the searcher reads
         self._searcher = None
         self._view: IndexView | None = None
@@ -76,10 +78,9 @@ class Engine:
             self._view = None
 
     def warm(self) -> None:
-        """Build the spelling and completion tables and the per-document arrays now."""
+        """Build the spelling and completion tables and map the index's arrays now."""
         complete(self.searcher().reader(), "а")
-        view = self.view()
-        view.live(), view.dates(), view.codes("lang"), view.codes("site")
+        self.view().warm([f"{kind}_{lang}" for kind in KINDS for lang in LANGS])
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()

@@ -54,6 +54,14 @@ class IndexView:
         return self._joined(("codes", column),
                             lambda r: arrays.read_codes(r, column, vocab), np.int32)
 
+    def warm(self, fields) -> None:
+        """Read now what every query needs: masks, columns, lengths and the segments' arrays."""
+        self.live(), self.dates(), self.codes("lang"), self.codes("site")
+        for field in fields:
+            self.lengths(field)
+        for reader, _ in self.leaves:
+            self.cache.sidecar(self._seg(reader), lambda r=reader: open_sidecar(r))
+
     def _segment_postings(self, reader, term: Term) -> arrays.Postings:
         seg = self._seg(reader)
         sidecar = self.cache.sidecar(seg, lambda: open_sidecar(reader))
