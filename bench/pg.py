@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.engines import boolean_words, plain_words
+from bench.engines import BUILD_VERSION, MODES, plain_words
 
 PORT = 54329
 USER = "bench"
@@ -105,15 +105,29 @@ class Postgres:
     """PostgreSQL tsvector (title weight A, body B), websearch_to_tsquery, ts_rank_cd."""
 
     name = "postgres"
+    modes = MODES
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
         self.conn = None
         self.table = None
 
+    def cache_key(self) -> str:
+        return f"{self.name}:{BUILD_VERSION}:{self.cluster.data}"
+
+    def reuse(self, path) -> bool:
+        """Search the table already loaded for path; False if there is none."""
+        self.build(None, path)
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (self.table,))
+            return cur.fetchone()[0]
+
     def build(self, docs, path):
+        """Load docs into a table named for path; with docs None, use the table already there."""
         self.table = "t_" + "".join(c if c.isalnum() else "_" for c in Path(path).name)
         self.conn = self.conn or self.cluster.connect()
+        if docs is None:
+            return
         t = self.table
         with self.conn.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {t}, {t}_raw")
@@ -137,11 +151,12 @@ class Postgres:
             cur.execute("SELECT pg_total_relation_size(%s)", (self.table,))
             return cur.fetchone()[0]
 
-    def search(self, text, lang, k=10):
+    def search(self, text, lang, k=10, mode="and"):
         words = plain_words(text)
         if not words:
             return []
-        joiner = " " if boolean_words(words) == "and" else " or "
+        # websearch_to_tsquery: words side by side are all required; "or" between them, any.
+        joiner = " " if mode == "and" else " or "
         q = joiner.join(w.replace('"', "").lstrip("-") for w in words)
         with self.conn.cursor() as cur:
             cur.execute(

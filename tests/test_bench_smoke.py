@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import metrics, querysets, relevance, speed  # noqa: E402
-from bench.engines import Fts5, Ours, WhooshBaseline  # noqa: E402
+from bench.engines import Fts5, Ours, Tantivy, WhooshBaseline  # noqa: E402
 from search.documents import Document  # noqa: E402
 
 RU = [
@@ -71,7 +71,7 @@ def shared(tmp_path_factory) -> Path:
         for i, c, t, body in UK))
     for name in ("uk_nashigroshi_docs", "uk_uagec_docs"):
         _gz(corpora / f"{name}.jsonl.gz", json.dumps(
-            {"id": "x1", "text": "Гроші люблять рахунок, а бюджет любить прозорість."},
+            {"id": f"{name}-1", "text": "Гроші люблять рахунок, а бюджет любить прозорість."},
             ensure_ascii=False) + "\n")
     from bench.corpora import UD_FILES
 
@@ -89,17 +89,64 @@ def test_metrics():
     assert metrics.summarize([(["a"], {"a"}), ([], {"b"})])["MRR@10"] == 0.5
 
 
-@pytest.mark.parametrize("make", [Ours, WhooshBaseline, Fts5])
+@pytest.mark.parametrize("make", [Ours, WhooshBaseline, Fts5, Tantivy])
 def test_engine_finds_the_document(tmp_path, make):
     docs = [Document(id=i, title=t, body=b, lang="ru") for i, t, b, _ in RU]
     engine = make()
     engine.build(docs, tmp_path / "ix")
     try:
-        assert engine.search("нефть ОПЕК", "ru")[:1] == ["rt-3"]
-        expected = ["rt-2"] if make is Ours else []  # lemmas: хоккеем → хоккей
-        assert engine.search("хоккеем", "ru")[:1] == expected
+        for mode in engine.modes:
+            assert engine.search("нефть ОПЕК", "ru", mode=mode)[:1] == ["rt-3"]
+            stems = make in (Ours, Tantivy)  # lemmas: хоккеем → хоккей
+            assert engine.search("хоккеем", "ru", mode=mode)[:1] == (["rt-2"] if stems else [])
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("make", [WhooshBaseline, Fts5, Tantivy])
+@pytest.mark.parametrize(("query", "lang", "docs", "every", "any_"), [
+    ("нефть матч", "ru", [(i, t, b) for i, t, b, _ in RU], [], ["rt-2", "rt-3"]),
+    ("табори дороги", "uk", [(i, t, b) for i, _, t, b in UK], [], ["A_1", "A_2"]),
+    ("області дороги", "uk", [(i, t, b) for i, _, t, b in UK], ["A_2"], ["A_2"]),
+])
+def test_baseline_modes(tmp_path, make, query, lang, docs, every, any_):
+    """'and' requires every word, 'or' ranks documents with any of them."""
+    engine = make()
+    engine.build([Document(id=i, title=t, body=b, lang=lang) for i, t, b in docs], tmp_path / "x")
+    try:
+        assert engine.modes == ("and", "or")
+        assert engine.search(query, lang, mode="and") == every
+        assert sorted(engine.search(query, lang, mode="or")) == any_
+    finally:
+        engine.close()
+
+
+def test_index_is_reused_only_for_the_same_set_and_code(tmp_path):
+    docs = [Document(id=i, title=t, body=b, lang="ru") for i, t, b, _ in RU]
+    loads = []
+
+    def load():
+        loads.append(1)
+        return docs
+
+    path = tmp_path / "fts"
+    for digest, reused in (("a", False), ("a", True), ("b", False)):
+        engine = Fts5()
+        assert relevance.prepare(engine, path, digest, load)[1] is reused
+        assert engine.search("ОПЕК", "ru") == ["rt-3"]
+        engine.close()
+    assert len(loads) == 2
+    path.unlink()  # the index is gone: the stamp alone does not make it reusable
+    assert relevance.prepare(Fts5(), path, "b", load)[1] is False
+    assert relevance.prepare(Fts5(), path, "b", load, rebuild=True)[1] is False
+
+
+def test_halves_are_fixed_and_even():
+    ids = [f"titleless/ru#{i}" for i in range(300)]
+    halves = [querysets.half(q) for q in ids]
+    assert halves == [querysets.half(q) for q in ids]
+    assert set(halves) == {"tune", "test"}
+    assert 120 <= halves.count("test") <= 180
 
 
 def test_query_sets_are_frozen(shared, tmp_path):
@@ -112,13 +159,41 @@ def test_query_sets_are_frozen(shared, tmp_path):
     assert again == queries[:1] and digest2 != digest  # read back, never rebuilt
 
 
+def test_titleless_sets(shared, tmp_path):
+    ids, queries, _ = querysets.frozen("titleless/uk", shared, tmp_path, "quick")
+    # every bruk text plus the title-less corpora; only press (cat A) headlines are queries
+    assert sorted(ids) == sorted(["A_1", "A_2", "B_3", "uk_nashigroshi_docs-1",
+                                  "uk_uagec_docs-1"])
+    assert sorted(q["query"] for q in queries) == ["Мовні табори для школярів",
+                                                   "Ремонт доріг у Київській області"]
+    assert all(q["relevant"] == [{"Мовні табори для школярів": "A_1"}.get(q["query"], "A_2")]
+               for q in queries)
+    docs = querysets.documents("titleless/uk", shared, ids)
+    plain = querysets.baseline_documents("titleless/uk", docs)
+    assert [d.id for d in plain] == ids and all(d.title == "" for d in plain)
+    assert [d.body for d in plain] == [d.body for d in docs]
+    assert "табори" not in " ".join(d.title + d.body for d in docs if d.id == "A_1")
+    tag = querysets.documents("tag/ru", shared, ["rt-1"])
+    assert querysets.baseline_documents("tag/ru", tag)[0].title.startswith("Минюст")
+
+
 def test_relevance_end_to_end(shared, tmp_path):
-    results = relevance.main(["--shared", str(shared), "--quick", "--no-json",
-                              "--engines", "ours,sqlite-fts5", "--work", str(tmp_path)])
+    argv = ["--shared", str(shared), "--quick", "--no-json", "--engines", "ours,sqlite-fts5",
+            "--work", str(tmp_path)]
+    results = relevance.main(argv)
     assert set(results) == set(querysets.SETS)
-    ki = results["known-item/ru"]["engines"]["ours"]
-    assert 0.0 <= ki["MRR@10"] <= 1.0
-    assert (tmp_path / "querysets-quick" / "known-item-ru.jsonl").exists()
+    ki = results["titleless/ru"]["engines"]
+    assert 0.0 <= ki["ours"]["MRR@10"] <= 1.0 and ki["ours"]["best_mode"] == "product"
+    fts = ki["sqlite-fts5"]
+    assert set(fts["modes"]) == {"and", "or"} and fts["best_mode"] in fts["modes"]
+    assert fts["MRR@10"] == fts["modes"][fts["best_mode"]]["test"]["MRR@10"]
+    assert fts["modes"]["or"]["all"]["n"] == results["titleless/ru"]["queries"]
+    assert not fts["cached"] and (tmp_path / "querysets-quick" / "titleless-ru.jsonl").exists()
+    again = relevance.main(argv)  # second run: same sets, indexes reused, same figures
+    assert again["titleless/ru"]["engines"]["sqlite-fts5"]["cached"]
+    assert again["titleless/ru"]["engines"]["sqlite-fts5"]["modes"] == fts["modes"]
+    text = relevance.render(results, ["ours", "sqlite-fts5"])
+    assert "titleless/uk" in text and "target" in text
 
 
 def test_speed_helpers(shared):
