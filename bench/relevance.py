@@ -84,6 +84,7 @@ def main(argv=None):
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--rebuild", action="store_true", help="rebuild indexes even if cached")
     ap.add_argument("--no-json", action="store_true", help="do not write bench/results/*.json")
+    ap.add_argument("--out-name", default="relevance", help="results file: <name>-<date>.json")
     args = ap.parse_args(argv)
     commit = git_commit()  # the code this run imported, not whatever is checked out at the end
     size = "quick" if args.quick else "full"
@@ -142,7 +143,7 @@ def main(argv=None):
     print(text)
     print(f"\n{time.perf_counter() - started:.0f} s", file=sys.stderr)
     if not args.no_json:
-        path = write_json("relevance-quick" if args.quick else "relevance",
+        path = write_json(args.out_name + ("-quick" if args.quick else ""),
                           {"size": size, "k": 10, "sets": results, "table": text},
                           commit=commit)
         print(f"\nwrote {path}", file=sys.stderr)
