@@ -13,6 +13,7 @@ from whoosh.scoring import BM25F
 
 from search.analysis import language_analyzer
 from search.engine import Engine
+from search.engine.policy import DEFAULT, Policy
 from search.indexer import document_fields, open_index
 from search.morph import lemmas
 from search.query import QueryError
@@ -60,8 +61,9 @@ class Ours:
     name = "ours"
     modes = ("product",)
 
-    def __init__(self, procs: int = 1):
+    def __init__(self, procs: int = 1, policy: Policy = DEFAULT):
         self.procs = procs
+        self.policy = policy  # the ranking policy's values: tuned by bench/relevance.py --grid
         self.engine = None
 
     def cache_key(self) -> str:
@@ -83,11 +85,12 @@ class Ours:
 
     def open(self, path):
         self.path = Path(path)
-        self.engine = Engine(self.path)
+        self.engine = Engine(self.path, cache_size=0, policy=self.policy)
 
     def search(self, text, lang, k=10, mode="product"):
         if self.engine is None:
             self.open(self.path)
+        self.engine.policy = self.policy
         try:
             return [h.id for h in self.engine.search(text, per_page=k, langs=(lang,)).hits]
         except QueryError:

@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -13,15 +14,48 @@ from bench import querysets  # noqa: E402
 from bench.engines import Fts5, Ours, Tantivy, WhooshBaseline, snowball_lang  # noqa: E402
 from bench.metrics import summarize  # noqa: E402
 from bench.pg import Cluster, Postgres  # noqa: E402
-from bench.report import WORK, git_commit, table, write_json  # noqa: E402
+from bench.report import RESULTS, WORK, git_commit, table, today, write_json  # noqa: E402
+from search import query as query_module  # noqa: E402
+from search.engine.policy import DEFAULT, Policy  # noqa: E402
 
 ENGINES = ("ours", "whoosh-std", "whoosh-stem", "sqlite-fts5", "postgres", "tantivy-lemmas")
 METRICS = ("MRR@10", "R@10", "nDCG@10")
 TUNE, TEST = querysets.HALVES
+# Query-side weights that live in search/query.py, not in the Policy: settable the same way.
+QUERY_KNOBS = {k: getattr(query_module, k) for k in ("READING_BOOST", "VARIANT_BOOST")}
+
+
+def parse_values(spec: str) -> dict:
+    """'k1=1.5,pair_weight=1' as typed values of Policy fields (or of QUERY_KNOBS)."""
+    types = {f: type(getattr(DEFAULT, f)) for f in Policy.__dataclass_fields__}
+    types.update({k: float for k in QUERY_KNOBS})
+    out = {}
+    for item in filter(None, spec.split(",")):
+        key, _, value = item.partition("=")
+        if key.strip() not in types:
+            raise SystemExit(f"unknown policy knob {key!r}: one of {', '.join(types)}")
+        out[key.strip()] = types[key.strip()](value)
+    return out
+
+
+def grid(spec: str) -> list[dict]:
+    """'k1=1.2|1.5;b=0.5|0.75' as every combination of the values."""
+    combos = [{}]
+    for item in filter(None, spec.split(";")):
+        key, _, values = item.partition("=")
+        combos = [{**c, **parse_values(f"{key}={v}")} for c in combos for v in values.split("|")]
+    return combos
+
+
+def use_policy(values: dict) -> Policy:
+    """The Policy with these values; query-side knobs are set on search.query (else reset)."""
+    for k, default in QUERY_KNOBS.items():
+        setattr(query_module, k, values.get(k, default))
+    return replace(DEFAULT, **{k: v for k, v in values.items() if k not in QUERY_KNOBS})
 
 
 def make_engine(name, cluster):
-    return {"ours": Ours, "whoosh-std": WhooshBaseline,
+    return {"ours": Ours, "ours-notitle": Ours, "whoosh-std": WhooshBaseline,
             "whoosh-stem": lambda: WhooshBaseline(stem=True), "sqlite-fts5": Fts5,
             "tantivy-lemmas": Tantivy, "postgres": lambda: Postgres(cluster)}[name]()
 
@@ -85,6 +119,10 @@ def main(argv=None):
     ap.add_argument("--rebuild", action="store_true", help="rebuild indexes even if cached")
     ap.add_argument("--no-json", action="store_true", help="do not write bench/results/*.json")
     ap.add_argument("--out-name", default="relevance", help="results file: <name>-<date>.json")
+    ap.add_argument("--policy", default="", help="ours with these values, e.g. k1=1.5,b=0.6"
+                    f" (Policy fields, {', '.join(QUERY_KNOBS)})")
+    ap.add_argument("--grid", default="", help="ours alone on the tuning halves, every "
+                    "combination of e.g. 'pair_weight=0|1|2;coord_power=0|1' on top of --policy")
     args = ap.parse_args(argv)
     commit = git_commit()  # the code this run imported, not whatever is checked out at the end
     size = "quick" if args.quick else "full"
@@ -102,6 +140,10 @@ def main(argv=None):
         pg_error = cluster.start()
         if pg_error:
             print(f"postgres: n/a ({pg_error})", file=sys.stderr)
+    base = parse_values(args.policy)
+    if args.grid:
+        return tune(args, frozen, work / "relevance" / size, base, grid(args.grid), commit)
+    policy = use_policy(base)
     results, started = {}, time.perf_counter()
     try:
         for name in sets:
@@ -122,6 +164,8 @@ def main(argv=None):
                     results[name]["engines"][ename] = {"n/a": pg_error}
                     continue
                 engine = make_engine(ename, cluster)
+                if ename.startswith("ours"):
+                    engine.policy = policy
                 path = work / "relevance" / size / ename / name.replace("/", "-")
                 t_index, cached = prepare(engine, path, digest,
                                           lambda e=ename: load(e == "ours"), args.rebuild)
@@ -144,10 +188,44 @@ def main(argv=None):
     print(f"\n{time.perf_counter() - started:.0f} s", file=sys.stderr)
     if not args.no_json:
         path = write_json(args.out_name + ("-quick" if args.quick else ""),
-                          {"size": size, "k": 10, "sets": results, "table": text},
+                          {"size": size, "k": 10, "policy": base, "sets": results,
+                           "table": text},
                           commit=commit)
         print(f"\nwrote {path}", file=sys.stderr)
     return results
+
+
+def tune(args, frozen, folder, base, combos, commit) -> list[dict]:
+    """Ours under every combination, on the tuning halves only; logged to a results file."""
+    engines, rows, log = {}, [], []
+    for name, (ids, _, digest) in frozen.items():
+        engines[name] = engine = Ours()
+        prepare(engine, folder / "ours" / name.replace("/", "-"), digest,
+                lambda n=name, i=ids: querysets.documents(n, args.shared, i), args.rebuild)
+    for values in combos:
+        values = {**base, **values}
+        entry = {"policy": values, "tune": {}}
+        for name, (_, queries, _) in frozen.items():
+            engines[name].policy = use_policy(values)
+            runs = run_queries(engines[name], [q for q in queries
+                                               if querysets.half(q["qid"]) == TUNE], "product")
+            entry["tune"][name] = by_half(runs)[TUNE]
+        mean = sum(m["MRR@10"] for m in entry["tune"].values()) / len(frozen)
+        log.append({**entry, "mean_MRR@10": round(mean, 4)})
+        rows.append([",".join(f"{k}={v}" for k, v in values.items()) or "default"]
+                    + [entry["tune"][n]["MRR@10"] for n in frozen] + [mean])
+        print(" ".join(str(c) for c in rows[-1]), file=sys.stderr)
+    use_policy({})
+    for engine in engines.values():
+        engine.close()
+    print(table(["policy (tuning halves, MRR@10)", *frozen, "mean"], rows))
+    if not args.no_json:  # one log a day: every grid tried is kept
+        old = RESULTS / f"{args.out_name}-grid-{today()}.json"
+        before = json.loads(old.read_text())["runs"] if old.exists() else []
+        path = write_json(f"{args.out_name}-grid", {"runs": before + [
+            {"grid": args.grid, "base": base, "commit": commit, "results": log}]}, commit=commit)
+        print(f"\nwrote {path}", file=sys.stderr)
+    return log
 
 
 def note(ename, lang) -> str | None:

@@ -141,6 +141,50 @@ def test_index_is_reused_only_for_the_same_set_and_code(tmp_path):
     assert relevance.prepare(Fts5(), path, "b", load, rebuild=True)[1] is False
 
 
+@pytest.mark.parametrize(("lang", "docs", "query", "both", "some"), [
+    ("ru", [(i, t, b) for i, t, b, _ in RU], "нефть матч", [], ["rt-2", "rt-3"]),
+    ("ru", [(i, t, b) for i, t, b, _ in RU], "нефть ОПЕК", ["rt-3"], ["rt-3"]),
+    ("uk", [(i, t, b) for i, _, t, b in UK], "табори дороги", [], ["A_1", "A_2"]),
+])
+def test_ours_searches_under_the_policy_given(tmp_path, lang, docs, query, both, some):
+    """The policy reaches the engine: every word required, or documents with some words too."""
+    engine = Ours()
+    engine.build([Document(id=i, title=t, body=b, lang=lang) for i, t, b in docs], tmp_path / "x")
+    try:
+        engine.policy = relevance.use_policy({"all_first_upto": 0, "min_share": 1.0})
+        assert engine.search(query, lang) == both
+        engine.policy = relevance.use_policy({})
+        assert sorted(engine.search(query, lang)) == some
+    finally:
+        engine.close()
+
+
+def test_policy_values_and_grids():
+    assert relevance.parse_values("k1=1.5,sequence_upto=3") == {"k1": 1.5, "sequence_upto": 3}
+    assert relevance.grid("k1=1.2|1.5;pair_weight=0|1") == [
+        {"k1": 1.2, "pair_weight": 0.0}, {"k1": 1.2, "pair_weight": 1.0},
+        {"k1": 1.5, "pair_weight": 0.0}, {"k1": 1.5, "pair_weight": 1.0}]
+    with pytest.raises(SystemExit, match="unknown policy knob 'k9'"):
+        relevance.parse_values("k9=1")
+    from search import query
+
+    default = query.READING_BOOST
+    assert relevance.use_policy({"READING_BOOST": 0.3, "b": 0.5}).b == 0.5
+    assert query.READING_BOOST == 0.3
+    assert relevance.use_policy({}) == relevance.DEFAULT and query.READING_BOOST == default
+
+
+def test_grid_runs_ours_on_the_tuning_halves(shared, tmp_path):
+    log = relevance.main(["--shared", str(shared), "--quick", "--no-json", "--work",
+                          str(tmp_path), "--sets", "known-item/uk,lemma/uk",
+                          "--policy", "b=0.6", "--grid", "pair_weight=0|1"])
+    assert [e["policy"] for e in log] == [{"b": 0.6, "pair_weight": 0.0},
+                                          {"b": 0.6, "pair_weight": 1.0}]
+    for entry in log:
+        assert set(entry["tune"]) == {"known-item/uk", "lemma/uk"}
+        assert all(0 <= m["MRR@10"] <= 1 and m["n"] >= 0 for m in entry["tune"].values())
+
+
 def test_halves_are_fixed_and_even():
     ids = [f"titleless/ru#{i}" for i in range(300)]
     halves = [querysets.half(q) for q in ids]
