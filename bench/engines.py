@@ -4,6 +4,7 @@ import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -55,8 +56,16 @@ def dir_size(path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+class RankOnly(Engine):
+    """The product's Engine.search, hits without snippets: they are display, not ranking."""
+
+    @staticmethod
+    def _hit(s, docnum, score, parsed):
+        return SimpleNamespace(id=s.stored_fields(docnum)["id"], score=score)
+
+
 class Ours:
-    """The product: its schema, document_fields, and Engine.search (with snippets)."""
+    """The product: its schema, document_fields, and Engine.search."""
 
     name = "ours"
     modes = ("product",)
@@ -85,7 +94,7 @@ class Ours:
 
     def open(self, path):
         self.path = Path(path)
-        self.engine = Engine(self.path, cache_size=0, policy=self.policy)
+        self.engine = RankOnly(self.path, cache_size=0, policy=self.policy)
 
     def search(self, text, lang, k=10, mode="product"):
         if self.engine is None:

@@ -200,8 +200,11 @@ def tune(args, frozen, folder, base, combos, commit) -> list[dict]:
     engines, rows, log = {}, [], []
     for name, (ids, _, digest) in frozen.items():
         engines[name] = engine = Ours()
-        prepare(engine, folder / "ours" / name.replace("/", "-"), digest,
-                lambda n=name, i=ids: querysets.documents(n, args.shared, i), args.rebuild)
+        # Indexed as ours-notitle: text alone where the record has no title, as the product
+        # does once a made-up title is no longer indexed as a title (issue 10, item 2).
+        prepare(engine, folder / "ours-notitle" / name.replace("/", "-"), digest,
+                lambda n=name, i=ids: querysets.baseline_documents(
+                    n, querysets.documents(n, args.shared, i)), args.rebuild)
     for values in combos:
         values = {**base, **values}
         entry = {"policy": values, "tune": {}}
