@@ -1,8 +1,10 @@
 """A throwaway PostgreSQL cluster under bench/work/pg and a full-text search engine on it."""
 
 import glob
+import hashlib
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import tempfile
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from bench.engines import BUILD_VERSION, MODES, plain_words
 
-PORT = 54329
+PORT = 54329  # tried first; another free loopback port if something else has it
 USER = "bench"
 CONFIGS = {"ru": "russian", "uk": "simple"}  # PostgreSQL has no Ukrainian configuration
 
@@ -39,6 +41,18 @@ def _others_can_enter(path: Path) -> bool:
     return True
 
 
+def free_port() -> int:
+    """PORT if nothing listens on it, else a port the system picks."""
+    for port in (PORT, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError("no free loopback port")
+
+
 class Cluster:
     """initdb + pg_ctl start on a loopback port, as a non-root user."""
 
@@ -47,10 +61,13 @@ class Cluster:
         if os.geteuid() == 0 and not _others_can_enter(self.root.parent):
             # The postgres user cannot reach a folder under a private one (a CI clone in a
             # mode-700 temp dir): keep the cluster in a place it can.
-            self.root = Path(tempfile.gettempdir()) / "newsearch-bench-pg"
+            # One per checkout: two checkouts' runs must not share (or stop) one cluster.
+            tag = hashlib.sha256(str(self.root).encode()).hexdigest()[:8]
+            self.root = Path(tempfile.gettempdir()) / f"newsearch-bench-pg-{tag}"
         self.data = self.root / "data"
         self.bin = None
         self.started = False
+        self.port = PORT
 
     def _run(self, *args):
         cmd = [str(self.bin / args[0]), *map(str, args[1:])]
@@ -74,8 +91,10 @@ class Cluster:
                 return f"initdb failed: {r.stderr.strip()[-400:]}"
         if self._run("pg_ctl", "-D", self.data, "status").returncode == 0:
             self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")  # a killed run's
+        self.port = free_port()
         r = self._run("pg_ctl", "-D", self.data, "-l", self.root / "log", "-w", "-t", "60",
-                      "-o", f"-p {PORT} -k {self.root} -c listen_addresses=127.0.0.1", "start")
+                      "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1",
+                      "start")
         if r.returncode:
             log = (self.root / "log").read_text(errors="replace")[-400:] \
                 if (self.root / "log").exists() else ""
@@ -88,11 +107,11 @@ class Cluster:
 
         for _ in range(20):
             try:
-                return psycopg.connect(host="127.0.0.1", port=PORT, user=USER,
+                return psycopg.connect(host="127.0.0.1", port=self.port, user=USER,
                                        dbname="postgres", autocommit=True)
             except psycopg.OperationalError:
                 time.sleep(0.5)
-        return psycopg.connect(host="127.0.0.1", port=PORT, user=USER, dbname="postgres",
+        return psycopg.connect(host="127.0.0.1", port=self.port, user=USER, dbname="postgres",
                                autocommit=True)
 
     def stop(self):

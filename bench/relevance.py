@@ -134,15 +134,15 @@ def main(argv=None):
     # Freeze every query set before any engine runs.
     frozen = {name: querysets.frozen(name, args.shared, qdir, size) for name in sets}
 
+    base = parse_values(args.policy)
+    if args.grid:
+        return tune(args, frozen, work / "relevance" / size, base, grid(args.grid), commit)
     cluster, pg_error = None, None
     if "postgres" in engines:
         cluster = Cluster(work / "pg")
         pg_error = cluster.start()
         if pg_error:
             print(f"postgres: n/a ({pg_error})", file=sys.stderr)
-    base = parse_values(args.policy)
-    if args.grid:
-        return tune(args, frozen, work / "relevance" / size, base, grid(args.grid), commit)
     policy = use_policy(base)
     results, started = {}, time.perf_counter()
     try:

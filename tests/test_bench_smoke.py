@@ -250,3 +250,20 @@ def test_speed_helpers(shared):
          "docs_s": 4 / s, "tokens_s": 40 / s, "rss_mb": 100.0, "bytes": 2**20}
         for e, s in (("ours", 2.0), ("whoosh-std", 1.0))], "latency": []})
     assert "2.000" in text
+
+
+def test_postgres_port_taken_elsewhere_is_avoided(monkeypatch):
+    """Another checkout's cluster on the usual port must not stop this run's baseline."""
+    import socket
+
+    from bench import pg
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        monkeypatch.setattr(pg, "PORT", held.getsockname()[1])
+        port = pg.free_port()
+        assert port != pg.PORT
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))  # really free
+    assert pg.free_port() == pg.PORT  # released: the usual port again
