@@ -18,7 +18,9 @@ from bench.report import RESULTS, WORK, git_commit, table, today, write_json  # 
 from search import query as query_module  # noqa: E402
 from search.engine.policy import DEFAULT, Policy  # noqa: E402
 
-ENGINES = ("ours", "whoosh-std", "whoosh-stem", "sqlite-fts5", "postgres", "tantivy-lemmas")
+# ours-notitle: the product indexing text alone, as it will once a made-up title is display only.
+ENGINES = ("ours", "ours-notitle", "whoosh-std", "whoosh-stem", "sqlite-fts5", "postgres",
+           "tantivy-lemmas")
 METRICS = ("MRR@10", "R@10", "nDCG@10")
 TUNE, TEST = querysets.HALVES
 # Query-side weights that live in search/query.py, not in the Policy: settable the same way.
@@ -248,22 +250,25 @@ def save_runs(path: Path, runs: list[dict]):
 
 def render(results, engines) -> str:
     """The test-half tables: every engine in its best mode, then each mode's MRR@10, then gaps."""
-    baselines = [e for e in engines if e != "ours"]
+    baselines = [e for e in engines if not e.startswith("ours")]
+    ours_cols = [e for e in engines if e.startswith("ours")]
     main_rows, mode_rows, gap_rows = [], [], []
     for name, res in results.items():
         cells = {e: res["engines"].get(e, {}) for e in engines}
         main_rows.append([name, res["docs"], res["test_queries"]] + [
-            " / ".join(f"{r[m]:.3f}" for m in METRICS) + ("" if e == "ours" else
+            " / ".join(f"{r[m]:.3f}" for m in METRICS) + ("" if e in ours_cols else
                                                           f" {r['best_mode']}")
             if METRICS[0] in r else "n/a" for e, r in cells.items()])
         mode_rows.append([name] + [
             " / ".join(f"{r['modes'][m][TEST]['MRR@10']:.3f}" for m in r["modes"])
             if "modes" in r else "n/a" for e, r in cells.items() if e in baselines])
         ranked = [(r["MRR@10"], e) for e, r in cells.items() if e in baselines and "modes" in r]
-        if "modes" in cells.get("ours", {}) and ranked:
+        for e in ours_cols:
+            if "modes" not in cells[e] or not ranked:
+                continue
             best, who = max(ranked)
-            ours = cells["ours"]["MRR@10"]
-            gap_rows.append([name, f"{ours:.3f}", f"{best:.3f} {who} {cells[who]['best_mode']}",
+            ours = cells[e]["MRR@10"]
+            gap_rows.append([name, e, f"{ours:.3f}", f"{best:.3f} {who} {cells[who]['best_mode']}",
                              f"{ours - best:+.3f}", "yes" if ours >= best + 0.03 else "no"])
     return ("Test halves. Cells: MRR@10 / Recall@10 / nDCG@10 and, for a baseline, the mode chosen"
             " on the tuning half\n(and = every word required, or = any word, BM25 ranks)\n"
@@ -271,7 +276,7 @@ def render(results, engines) -> str:
             + "\n\nMRR@10 of every baseline mode (test half): and / or\n"
             + table(["set"] + baselines, mode_rows)
             + "\n\nOurs vs the best baseline in its best mode (MRR@10, test half; target +0.03)\n"
-            + table(["set", "ours", "best baseline", "gap", "target met"], gap_rows))
+            + table(["set", "engine", "MRR@10", "best baseline", "gap", "target met"], gap_rows))
 
 
 if __name__ == "__main__":
