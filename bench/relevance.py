@@ -4,7 +4,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -208,7 +208,8 @@ def tune(args, frozen, folder, base, combos, commit) -> list[dict]:
                     n, querysets.documents(n, args.shared, i)), args.rebuild)
     for values in combos:
         values = {**base, **values}
-        entry = {"policy": values, "tune": {}}
+        entry = {"policy": values, "effective": {**asdict(use_policy(values)), **{
+            k: getattr(query_module, k) for k in QUERY_KNOBS}}, "tune": {}}
         for name, (_, queries, _) in frozen.items():
             engines[name].policy = use_policy(values)
             runs = run_queries(engines[name], [q for q in queries

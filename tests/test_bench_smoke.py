@@ -181,6 +181,8 @@ def test_grid_runs_ours_on_the_tuning_halves(shared, tmp_path):
     assert [e["policy"] for e in log] == [{"b": 0.6, "pair_weight": 0.0},
                                           {"b": 0.6, "pair_weight": 1.0}]
     for entry in log:
+        assert entry["effective"]["b"] == 0.6 and entry["effective"]["k1"] == relevance.DEFAULT.k1
+        assert entry["effective"]["READING_BOOST"] == relevance.QUERY_KNOBS["READING_BOOST"]
         assert set(entry["tune"]) == {"known-item/uk", "lemma/uk"}
         assert all(0 <= m["MRR@10"] <= 1 and m["n"] >= 0 for m in entry["tune"].values())
 
