@@ -143,7 +143,9 @@ class Postgres:
 
     def build(self, docs, path):
         """Load docs into a table named for path; with docs None, use the table already there."""
-        self.table = "t_" + "".join(c if c.isalnum() else "_" for c in Path(path).name)
+        # Named for the size folder too: the quick and the full sets share one cluster.
+        name = f"{Path(path).parent.parent.name}_{Path(path).name}"
+        self.table = "t_" + "".join(c if c.isalnum() else "_" for c in name)
         self.conn = self.conn or self.cluster.connect()
         if docs is None:
             return
@@ -175,12 +177,13 @@ class Postgres:
         if not words:
             return []
         # websearch_to_tsquery: words side by side are all required; "or" between them, any.
+        # Ties are broken by id: the scan order of equal ranks differs from run to run.
         joiner = " " if mode == "and" else " or "
         q = joiner.join(w.replace('"', "").lstrip("-") for w in words)
         with self.conn.cursor() as cur:
             cur.execute(
                 f"SELECT id FROM {self.table}, websearch_to_tsquery(%s::regconfig, %s) q "
-                "WHERE tsv @@ q AND lang = %s ORDER BY ts_rank_cd(tsv, q) DESC LIMIT %s",
+                "WHERE tsv @@ q AND lang = %s ORDER BY ts_rank_cd(tsv, q) DESC, id LIMIT %s",
                 (CONFIGS[lang], q, lang, k))
             return [r[0] for r in cur.fetchall()]
 
