@@ -1,22 +1,23 @@
 """The engines compared: ours and the baselines, each able to index documents and rank ids."""
 
-import math
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.scoring import BM25F
-from whoosh.searching import Searcher
 
 from search.analysis import language_analyzer
 from search.engine import Engine
+from search.engine.policy import DEFAULT, Policy
 from search.indexer import document_fields, open_index
 from search.morph import lemmas
-from search.query import QueryError, parse_query
+from search.query import QueryError
 from search.schema import TITLE_BOOST
 from search.text import tokenize
 
@@ -26,12 +27,18 @@ except ImportError:  # the bench extra is not installed
     Stemmer = None
 
 
-AND_MAX_WORDS = 4  # baselines: all words required up to this many, any word for longer queries
+MODES = ("and", "or")  # a baseline's two usual modes: every word required, or any word
+BUILD_VERSION = "2"  # bump when a baseline indexes differently: cached indexes are rebuilt
 
 
-def boolean_words(words: list[str]) -> str:
-    """'and' for short queries, 'or' for long ones: the policy our query parser uses."""
-    return "and" if len(words) <= AND_MAX_WORDS else "or"
+def search_fingerprint() -> str:
+    """Hash of the product's code and data that indexing depends on (not the ranking policy)."""
+    root = Path(__file__).resolve().parents[1] / "search"
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".txt", ".tsv") and p.name != "policy.py":
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _fresh(path) -> Path:
@@ -49,15 +56,32 @@ def dir_size(path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+class RankOnly(Engine):
+    """The product's Engine.search, hits without snippets: they are display, not ranking."""
+
+    @staticmethod
+    def _hit(s, docnum, score, parsed):
+        return SimpleNamespace(id=s.stored_fields(docnum)["id"], score=score)
+
+
 class Ours:
-    """The product: its schema, document_fields, and Engine.search (with snippets)."""
+    """The product: its schema, document_fields, and Engine.search."""
 
     name = "ours"
+    modes = ("product",)
 
-    def __init__(self, procs: int = 1, weighting=None):
+    def __init__(self, procs: int = 1, policy: Policy = DEFAULT):
         self.procs = procs
-        self.weighting = weighting  # experiments only: replaces the product's BM25F()
+        self.policy = policy  # the ranking policy's values: tuned by bench/relevance.py --grid
         self.engine = None
+
+    def cache_key(self) -> str:
+        return "ours:" + search_fingerprint()
+
+    def reuse(self, path) -> bool:
+        """Search the index already at path; False if there is none."""
+        self.path = Path(path)
+        return self.path.exists()
 
     def build(self, docs, path):
         self.path = _fresh(path)
@@ -70,16 +94,12 @@ class Ours:
 
     def open(self, path):
         self.path = Path(path)
-        self.engine = Engine(self.path)
-        self.engine.searcher()
-        if self.weighting is not None:  # same reader, another scoring function
-            old = self.engine._searcher
-            self.engine._searcher = Searcher(old.reader(), weighting=self.weighting,
-                                             fromindex=old._ix)
+        self.engine = RankOnly(self.path, cache_size=0, policy=self.policy)
 
-    def search(self, text, lang, k=10):
+    def search(self, text, lang, k=10, mode="product"):
         if self.engine is None:
             self.open(self.path)
+        self.engine.policy = self.policy
         try:
             return [h.id for h in self.engine.search(text, per_page=k, langs=(lang,)).hits]
         except QueryError:
@@ -89,54 +109,6 @@ class Ours:
         if self.engine is not None:
             self.engine.close()
             self.engine = None
-
-
-class OursOrFallback(Ours):
-    """Experiment, not the product: ours, with the top k filled up by OR-ed matches."""
-
-    name = "ours+or-fill"
-
-    def search(self, text, lang, k=10):
-        ranked = super().search(text, lang, k)
-        if len(ranked) >= k:
-            return ranked
-        s = self.engine.searcher()
-        try:  # any word: each item of the query parsed on its own, OR-ed
-            parsed = parse_query(text, langs=(lang,), reader=s.reader())
-            q = wq.Or([parse_query(w, langs=(lang,), reader=s.reader()).query
-                       for w in parsed.words])
-        except QueryError:
-            return ranked
-        more = s.search(q, limit=k * 2, filter=wq.Term("lang", lang))
-        for hit in more:
-            if hit["id"] not in ranked:
-                ranked.append(hit["id"])
-        return ranked[:k]
-
-
-class IdfBM25F(BM25F):
-    """BM25F with another idf: 'lucene' log(1+(N-n+.5)/(n+.5)) or 'fts5' (floored at 1e-6)."""
-
-    def __init__(self, kind="lucene", **kwargs):
-        super().__init__(**kwargs)
-        self.kind = kind
-
-    def idf(self, searcher, fieldname, text):
-        parent = searcher.get_parent()
-        n, dc = parent.doc_frequency(fieldname, text), parent.doc_count_all()
-        if self.kind == "fts5":
-            return max(math.log((dc - n + 0.5) / (n + 0.5)), 1e-6)
-        return math.log(1 + (dc - n + 0.5) / (n + 0.5))
-
-
-def ours_variant(name: str) -> Ours:
-    """An experiment on top of the product: 'ours+or-fill', 'ours+idf-fts5', combinations."""
-    parts = name.split("+")[1:]
-    kind = next((p[4:] for p in parts if p.startswith("idf-")), None)
-    engine = (OursOrFallback if "or-fill" in parts else Ours)(
-        weighting=IdfBM25F(kind) if kind else None)
-    engine.name = name
-    return engine
 
 
 class PyStemFilter(Filter):
@@ -175,6 +147,16 @@ class WhooshBaseline:
         self.name = "whoosh-stem" if stem else "whoosh-std"
         self.searcher = None
 
+    modes = MODES
+
+    def cache_key(self) -> str:
+        return f"{self.name}:{BUILD_VERSION}"
+
+    def reuse(self, path) -> bool:
+        """Search the index already at path; False if there is none."""
+        self.path = Path(path)
+        return self.path.exists()
+
     def analyzer(self, lang):
         algo = snowball_lang(lang) if self.stem else None
         if algo:
@@ -198,7 +180,7 @@ class WhooshBaseline:
                                    f"body_{doc.lang}": doc.body})
         writer.commit()
 
-    def search(self, text, lang, k=10):
+    def search(self, text, lang, k=10, mode="and"):
         if self.searcher is None:
             self.searcher = whoosh_index.open_dir(self.path).searcher(weighting=BM25F())
         analyzer = self.searcher.schema[f"body_{lang}"].analyzer
@@ -207,7 +189,7 @@ class WhooshBaseline:
             return []
         clauses = [wq.Or([wq.Term(f"title_{lang}", w), wq.Term(f"body_{lang}", w)])
                    for w in words]
-        q = wq.And(clauses) if boolean_words(words) == "and" else wq.Or(clauses)
+        q = wq.And(clauses) if mode == "and" else wq.Or(clauses)
         return [hit["id"] for hit in self.searcher.search(q, limit=k)]
 
     def close(self):
@@ -225,6 +207,16 @@ class Fts5:
     """SQLite FTS5, unicode61 tokenizer, bm25 with the same title weight."""
 
     name = "sqlite-fts5"
+    modes = MODES
+    db = None
+
+    def cache_key(self) -> str:
+        return f"{self.name}:{BUILD_VERSION}"
+
+    def reuse(self, path) -> bool:
+        """Search the index already at path; False if there is none."""
+        self.path = Path(path)
+        return self.path.exists()
 
     def build(self, docs, path):
         path = Path(path)
@@ -240,14 +232,14 @@ class Fts5:
         db.close()
         self.db = None
 
-    def search(self, text, lang, k=10):
+    def search(self, text, lang, k=10, mode="and"):
         if self.db is None:
             self.db = sqlite3.connect(self.path)
         words = [w.replace('"', "") for w in plain_words(text)]
         words = [w for w in words if w]
         if not words:
             return []
-        match = f" {boolean_words(words).upper()} ".join(f'"{w}"' for w in words)
+        match = f" {mode.upper()} ".join(f'"{w}"' for w in words)
         rows = self.db.execute(
             f"SELECT id FROM d WHERE d MATCH ? AND lang = ? ORDER BY bm25(d, 0, 0, {TITLE_BOOST},"
             " 1.0) LIMIT ?", (match, lang, k))
@@ -268,6 +260,16 @@ class Tantivy:
         self.name = "tantivy-lemmas" if pre_analysed else "tantivy-default"
         self.tokenizer = "ws" if pre_analysed else "default"
         self.index = None
+
+    modes = MODES
+
+    def cache_key(self) -> str:  # pre-analysed by our analyzer: rebuilt when that changes
+        return f"{self.name}:{BUILD_VERSION}:{search_fingerprint() if self.pre_analysed else ''}"
+
+    def reuse(self, path) -> bool:
+        """Search the index already at path; False if there is none."""
+        self.path = Path(path)
+        return self.path.exists()
 
     def schema(self):
         import tantivy
@@ -305,7 +307,7 @@ class Tantivy:
         writer.wait_merging_threads()
         self.index.reload()
 
-    def search(self, text, lang, k=10):
+    def search(self, text, lang, k=10, mode="and"):
         import tantivy
 
         if self.index is None:
@@ -324,7 +326,7 @@ class Tantivy:
                 alts.append((tantivy.Occur.Should, tantivy.Query.boost_query(
                     tantivy.Query.term_query(schema, "body", term), weight)))
             clauses.append(tantivy.Query.boolean_query(alts))
-        occur = tantivy.Occur.Must if boolean_words(words) == "and" else tantivy.Occur.Should
+        occur = tantivy.Occur.Must if mode == "and" else tantivy.Occur.Should
         q = tantivy.Query.boolean_query([(occur, c) for c in clauses])
         searcher = self.index.searcher()
         hits = searcher.search(q, k).hits

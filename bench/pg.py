@@ -1,17 +1,19 @@
 """A throwaway PostgreSQL cluster under bench/work/pg and a full-text search engine on it."""
 
 import glob
+import hashlib
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.engines import boolean_words, plain_words
+from bench.engines import BUILD_VERSION, MODES, plain_words
 
-PORT = 54329
+PORT = 54329  # tried first; another free loopback port if something else has it
 USER = "bench"
 CONFIGS = {"ru": "russian", "uk": "simple"}  # PostgreSQL has no Ukrainian configuration
 
@@ -39,6 +41,18 @@ def _others_can_enter(path: Path) -> bool:
     return True
 
 
+def free_port() -> int:
+    """PORT if nothing listens on it, else a port the system picks."""
+    for port in (PORT, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise OSError("no free loopback port")
+
+
 class Cluster:
     """initdb + pg_ctl start on a loopback port, as a non-root user."""
 
@@ -47,10 +61,13 @@ class Cluster:
         if os.geteuid() == 0 and not _others_can_enter(self.root.parent):
             # The postgres user cannot reach a folder under a private one (a CI clone in a
             # mode-700 temp dir): keep the cluster in a place it can.
-            self.root = Path(tempfile.gettempdir()) / "newsearch-bench-pg"
+            # One per checkout: two checkouts' runs must not share (or stop) one cluster.
+            tag = hashlib.sha256(str(self.root).encode()).hexdigest()[:8]
+            self.root = Path(tempfile.gettempdir()) / f"newsearch-bench-pg-{tag}"
         self.data = self.root / "data"
         self.bin = None
         self.started = False
+        self.port = PORT
 
     def _run(self, *args):
         cmd = [str(self.bin / args[0]), *map(str, args[1:])]
@@ -74,8 +91,10 @@ class Cluster:
                 return f"initdb failed: {r.stderr.strip()[-400:]}"
         if self._run("pg_ctl", "-D", self.data, "status").returncode == 0:
             self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")  # a killed run's
+        self.port = free_port()
         r = self._run("pg_ctl", "-D", self.data, "-l", self.root / "log", "-w", "-t", "60",
-                      "-o", f"-p {PORT} -k {self.root} -c listen_addresses=127.0.0.1", "start")
+                      "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1",
+                      "start")
         if r.returncode:
             log = (self.root / "log").read_text(errors="replace")[-400:] \
                 if (self.root / "log").exists() else ""
@@ -88,11 +107,11 @@ class Cluster:
 
         for _ in range(20):
             try:
-                return psycopg.connect(host="127.0.0.1", port=PORT, user=USER,
+                return psycopg.connect(host="127.0.0.1", port=self.port, user=USER,
                                        dbname="postgres", autocommit=True)
             except psycopg.OperationalError:
                 time.sleep(0.5)
-        return psycopg.connect(host="127.0.0.1", port=PORT, user=USER, dbname="postgres",
+        return psycopg.connect(host="127.0.0.1", port=self.port, user=USER, dbname="postgres",
                                autocommit=True)
 
     def stop(self):
@@ -105,15 +124,31 @@ class Postgres:
     """PostgreSQL tsvector (title weight A, body B), websearch_to_tsquery, ts_rank_cd."""
 
     name = "postgres"
+    modes = MODES
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
         self.conn = None
         self.table = None
 
+    def cache_key(self) -> str:
+        return f"{self.name}:{BUILD_VERSION}:{self.cluster.data}"
+
+    def reuse(self, path) -> bool:
+        """Search the table already loaded for path; False if there is none."""
+        self.build(None, path)
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (self.table,))
+            return cur.fetchone()[0]
+
     def build(self, docs, path):
-        self.table = "t_" + "".join(c if c.isalnum() else "_" for c in Path(path).name)
+        """Load docs into a table named for path; with docs None, use the table already there."""
+        # Named for the size folder too: the quick and the full sets share one cluster.
+        name = f"{Path(path).parent.parent.name}_{Path(path).name}"
+        self.table = "t_" + "".join(c if c.isalnum() else "_" for c in name)
         self.conn = self.conn or self.cluster.connect()
+        if docs is None:
+            return
         t = self.table
         with self.conn.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {t}, {t}_raw")
@@ -137,16 +172,18 @@ class Postgres:
             cur.execute("SELECT pg_total_relation_size(%s)", (self.table,))
             return cur.fetchone()[0]
 
-    def search(self, text, lang, k=10):
+    def search(self, text, lang, k=10, mode="and"):
         words = plain_words(text)
         if not words:
             return []
-        joiner = " " if boolean_words(words) == "and" else " or "
+        # websearch_to_tsquery: words side by side are all required; "or" between them, any.
+        # Ties are broken by id: the scan order of equal ranks differs from run to run.
+        joiner = " " if mode == "and" else " or "
         q = joiner.join(w.replace('"', "").lstrip("-") for w in words)
         with self.conn.cursor() as cur:
             cur.execute(
                 f"SELECT id FROM {self.table}, websearch_to_tsquery(%s::regconfig, %s) q "
-                "WHERE tsv @@ q AND lang = %s ORDER BY ts_rank_cd(tsv, q) DESC LIMIT %s",
+                "WHERE tsv @@ q AND lang = %s ORDER BY ts_rank_cd(tsv, q) DESC, id LIMIT %s",
                 (CONFIGS[lang], q, lang, k))
             return [r[0] for r in cur.fetchall()]
 

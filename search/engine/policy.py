@@ -15,7 +15,7 @@ class Policy:
     b: float = 0.75
     # Queries of up to this many content words rank the documents that have every word first
     # (tiers); longer ones rank every document that has enough of the words by score alone.
-    all_first_upto: int = 4
+    all_first_upto: int = 2
     # With tiers on: when fewer than this many documents have every word of a 2+ word query,
     # those with some of the words follow them (a headline's words are rarely all in its
     # article); otherwise only documents with every word are results.
