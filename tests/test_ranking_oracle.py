@@ -1,9 +1,11 @@
 """Whoosh is the oracle: our array ranking gives Whoosh's exhaustive scores, in the same order."""
 
 import random
+from collections import Counter
 
 import pytest
 from whoosh import query as wq
+from whoosh.scoring import BM25F
 
 from search.documents import Document
 from search.engine import Engine
@@ -60,13 +62,18 @@ def _whoosh_order(s, plan, policy) -> list[tuple[int, float]]:
         q = wq.AndNot(q, excluded) if excluded is not None else q
         return {hit.docnum: hit.score for hit in s.search(q, limit=None)}
 
-    def add(total, q, weight=1.0):
+    bonus: dict[int, float] = {}
+
+    def add(total, q, weight=1.0, side_by_side=True):
         for d, v in scored(q).items():
             if d in total:
                 total[d] += weight * v
+                if side_by_side:
+                    bonus[d] = bonus.get(d, 0.0) + weight * v
 
     score = scored(wq.Or(queries) if n > 1 else queries[0])  # every word's BM25F, summed
-    full = set(scored(wq.And(queries))) if n > 1 else set(score)
+    count = Counter(d for q in queries for d in scored(q))  # how many of the words each has
+    full = {d for d, c in count.items() if c == n}
     shared = set.intersection(*({t.field for t in c.terms} for c in content))
     words = all(c.is_word for c in content)
     steps = lambda f, cs: [wq.Or([wq.Term(f, t.text) for t in c.terms if t.field == f])  # noqa: E731
@@ -79,10 +86,16 @@ def _whoosh_order(s, plan, policy) -> list[tuple[int, float]]:
         for f in sorted(both):
             add(score, wq.Sequence(steps(f, [a, b])), policy.pair_weight)
     if policy.stop_weight and extra:
-        add(score, wq.Or([clause_query(c) for c in extra]), policy.stop_weight)
+        add(score, wq.Or([clause_query(c) for c in extra]), policy.stop_weight,
+            side_by_side=False)
+    if policy.coord_power:  # before the side-by-side bonuses, as the engine applies it
+        for d, v in score.items():
+            score[d] = v * (count[d] / n) ** policy.coord_power - bonus.get(d, 0.0) * (
+                (count[d] / n) ** policy.coord_power - 1)
     key = lambda p: (-p[1], p[0])  # noqa: E731
     if n == 1 or n > policy.all_first_upto:
-        return sorted(score.items(), key=key)
+        need = max(1, int(policy.min_share * n))
+        return sorted(((d, v) for d, v in score.items() if count[d] >= need), key=key)
     order = sorted(((d, v) for d, v in score.items() if d in full), key=key)
     if len(full) < policy.fill_below:
         order += sorted(((d, v) for d, v in score.items() if d not in full), key=key)
@@ -104,9 +117,13 @@ QUERIES = [
 
 # Pairs side by side, function words scored, a softer whole-sequence bonus.
 PROXIMITY = Policy(pair_weight=1.5, stop_weight=0.3, sequence_weight=0.5)
+# Other BM25 parameters, a coordination factor, tiers for 1-4 words, half the words required.
+TUNED = Policy(k1=2.0, b=0.6, coord_power=0.25, all_first_upto=4, min_share=0.5,
+               stop_weight=0.2)
 
 
-@pytest.mark.parametrize("policy", [DEFAULT, PROXIMITY], ids=["default", "proximity"])
+@pytest.mark.parametrize("policy", [DEFAULT, PROXIMITY, TUNED],
+                         ids=["default", "proximity", "tuned"])
 @pytest.mark.parametrize("text", QUERIES)
 def test_scores_and_order_equal_whoosh_exhaustive_scoring(oracle_index, text, policy):
     eng = Engine(oracle_index, cache_size=0)
@@ -114,7 +131,10 @@ def test_scores_and_order_equal_whoosh_exhaustive_scoring(oracle_index, text, po
     view = eng.view(s)
     plan = parse_query(text, reader=s.reader()).plan
     ranked = rank(view, plan, Filters().mask(view), 0, 1000, policy=policy)
-    expected = _whoosh_order(s, plan, policy)
+    # Whoosh's own BM25F with the policy's parameters, over the same segments.
+    oracle = eng.searcher()._ix.searcher(weighting=BM25F(B=policy.b, K1=policy.k1))
+    expected = _whoosh_order(oracle, plan, policy)
+    oracle.close()
     assert ranked.total == len(expected) > 0
     ours = list(zip(ranked.docs.tolist(), ranked.scores.tolist(), strict=True))
     assert [d for d, _ in ours] == [d for d, _ in expected]
