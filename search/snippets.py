@@ -98,7 +98,7 @@ def _sentence_at(text: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
-MAX_SPANS = 64  # matches considered for the best sentence (the earliest ones)
+MAX_SPANS = 16  # matches considered for the best sentence (the earliest ones)
 
 
 def _window(text: str, spans, size: int) -> tuple[int, int]:
