@@ -1,0 +1,64 @@
+"""One SphinxQL connection to a head: queries with their totals, retried when a shard is lost."""
+
+import time
+
+import pymysql
+
+from search.cluster.nodes import ClusterError
+from search.cluster.store import connect
+
+RETRIES = 2  # a query that lost a shard is asked again; searchd then picks a live mirror
+
+
+class Client:
+    """A lazily opened connection; every query says whether a shard went unanswered."""
+
+    def __init__(self, addr, url: str):
+        self.addr, self.url = addr, url
+        self._conn = None
+
+    def query(self, sql: str, args=None) -> tuple[list, dict, bool]:
+        """(rows, SHOW META, partial): partial when a shard had no live mirror even after
+        RETRIES more tries (searchd then answers from the other shards with a warning)."""
+        for attempt in range(RETRIES + 1):
+            got = self._once(sql, args)
+            if got is not None:
+                rows, meta, warnings = got
+                if not any("agent" in str(w[-1]) for w in warnings):
+                    return rows, meta, False
+            if attempt < RETRIES:
+                time.sleep(0.02 * (attempt + 1))
+        if got is None:
+            raise ClusterError(f"no shard of the cluster at {self.url} answers")
+        return rows, meta, True
+
+    def _once(self, sql, args):
+        for attempt in (0, 1):
+            try:
+                if self._conn is None:
+                    self._conn = connect(self.addr)
+                with self._conn.cursor() as cur:
+                    cur.execute(sql, args)
+                    rows = cur.fetchall()
+                    cur.execute("SHOW WARNINGS")
+                    warnings = cur.fetchall()
+                    cur.execute("SHOW META")
+                    meta = dict(cur.fetchall())
+                return rows, meta, warnings
+            except pymysql.OperationalError as e:
+                self.close()  # a dropped connection (a restarted head): one new try
+                if attempt:
+                    raise ClusterError(f"the cluster at {self.url} does not answer: {e}") from e
+            except pymysql.ProgrammingError as e:
+                if "agent" not in str(e):
+                    raise ClusterError(f"the cluster at {self.url}: {e}") from e
+                return None  # every agent of the query failed: the caller tries again
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except pymysql.Error:
+                pass
+            self._conn = None
