@@ -7,7 +7,10 @@ import pymysql
 from search.cluster.nodes import ClusterError
 from search.cluster.store import connect
 
-RETRIES = 2  # a query that lost a shard is asked again; searchd then picks a live mirror
+# A query that lost a shard is asked again (searchd's round robin then picks another mirror),
+# waiting 20, 40, ... 320 ms between tries: a mirror restarting to load a new IDF file refuses
+# connections for a few milliseconds.
+RETRIES = 5
 
 
 class Client:
@@ -27,7 +30,7 @@ class Client:
                 if not any("agent" in str(w[-1]) for w in warnings):
                     return rows, meta, False
             if attempt < RETRIES:
-                time.sleep(0.02 * (attempt + 1))
+                time.sleep(0.02 * 2 ** attempt)
         if got is None:
             raise ClusterError(f"no shard of the cluster at {self.url} answers")
         return rows, meta, True

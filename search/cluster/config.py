@@ -81,7 +81,7 @@ searchd
     workers = threads
     max_matches = 100000
     max_packet_size = 32M
-    read_timeout = 5
+    read_timeout = 2
     client_timeout = 60
     max_children = 64
     seamless_rotate = 1
@@ -91,7 +91,8 @@ searchd
     # A prefix expands to this many terms, as in the embedded engine (MAX_PREFIX_TERMS).
     expansion_limit = 24
     agent_retry_delay = 50
-    ha_period_karma = 10
+    ha_period_karma = 1  # seconds a mirror's errors are remembered
+    ha_ping_interval = 100
     unlink_old = 1
 }}
 """])
@@ -121,7 +122,7 @@ def _dist_index(name: str, layout: Layout, gen: str) -> str:
         addrs = "|".join(f"{h}:{api}" for h, _, api in mirrors)
         lines.append(f"    agent = {addrs}:{shard_index(i, gen)}")
     lines += [
-        "    ha_strategy = nodeads",
+        "    ha_strategy = noerrors",
         "    agent_connect_timeout = 300",
         "    agent_query_timeout = 5000",
     ]

@@ -17,6 +17,7 @@ from search.documents import Document, Skip, load
 from search.indexer import Summary, _signature, _under, walk
 from search.morph import LANGS
 
+KARMA_WAIT = 2.5  # seconds: over two of the head's ha_period_karma (config.py)
 BATCH_BYTES = 4 * 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
 _INSERT = f"REPLACE INTO {{}} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
 
@@ -220,5 +221,10 @@ def refresh_idf(layout, freq: Counter, total: int) -> None:
             docs[key.split(":", 1)[1]] += n  # a document has one language: counts add up
     idf.build(layout.idf, docs, total)
     for j in range(max(len(m) for m in layout.shards)):
+        if j:
+            # The head leaves a mirror with recent errors out (ha_strategy = noerrors) until
+            # its karma period has passed: the restarted ones must be trusted again before
+            # the others go down.
+            time.sleep(KARMA_WAIT)
         restart_nodes(layout, [f"shard{i}m{j}" for i, m in enumerate(layout.shards)
                                if j < len(m)])

@@ -14,8 +14,9 @@ LAYOUT_FILE = "cluster.json"
 START_TIMEOUT = 30.0
 
 
-class ClusterError(RuntimeError):
-    """The cluster could not be started, reached or written to."""
+class ClusterError(ConnectionError):
+    """The cluster could not be started, reached or written to (an OSError: the web answers
+    503, as for a missing index)."""
 
 
 def searchd_binary() -> str:
@@ -89,6 +90,7 @@ def restart_nodes(layout: Layout, names) -> None:
 
 
 def _start_nodes(binary: str, layout: Layout, only: set | None = None) -> None:
+    procs = []
     for node in node_configs(layout):
         if only and node.name not in only:
             continue
@@ -96,10 +98,14 @@ def _start_nodes(binary: str, layout: Layout, only: set | None = None) -> None:
         (node.folder / "binlog").mkdir(exist_ok=True)
         conf = node.folder / "sphinx.conf"
         conf.write_text(node.text(), encoding="utf-8")
-        res = subprocess.run([binary, "--config", str(conf)], capture_output=True, text=True,
-                             timeout=60, check=False)
-        if res.returncode != 0:
-            raise ClusterError(f"searchd {node.name} did not start: {res.stdout[-800:]}")
+        # searchd forks its daemon and exits once that listens: start them all, then wait.
+        procs.append((node.name, subprocess.Popen([binary, "--config", str(conf)],
+                                                  stdout=subprocess.PIPE,
+                                                  stderr=subprocess.STDOUT, text=True)))
+    for name, proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        if proc.returncode != 0:
+            raise ClusterError(f"searchd {name} did not start: {out[-800:]}")
     deadline = time.monotonic() + START_TIMEOUT
     for name, addr in layout.nodes():
         if only and name not in only:
@@ -108,6 +114,14 @@ def _start_nodes(binary: str, layout: Layout, only: set | None = None) -> None:
             if time.monotonic() > deadline:
                 raise ClusterError(f"searchd at {addr[0]}:{addr[1]} does not answer")
             time.sleep(0.05)
+
+
+def running(root) -> bool:
+    """True if a cluster was started under root and its head answers."""
+    try:
+        return _answers(load_layout(root).head)
+    except (OSError, ValueError, KeyError):
+        return False
 
 
 def load_layout(root) -> Layout:
@@ -144,15 +158,12 @@ def _wait_gone(pid: int, timeout: float = 20.0) -> bool:
 
 
 def stop(root) -> int:
-    """Stop every searchd of the cluster under root; the number stopped."""
-    stopped = 0
-    for name, _ in load_layout(root).nodes():
-        pid = node_pid(root, name)
-        if pid is None:
-            continue
+    """Stop every searchd of the cluster under root (all at once); the number stopped."""
+    pids = [p for p in (node_pid(root, name) for name, _ in load_layout(root).nodes()) if p]
+    for pid in pids:
         os.kill(pid, signal.SIGTERM)  # searchd saves its RT indexes and exits
+    for pid in pids:
         if not _wait_gone(pid):
             os.kill(pid, signal.SIGKILL)
             _wait_gone(pid)
-        stopped += 1
-    return stopped
+    return len(pids)
