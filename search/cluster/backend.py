@@ -21,6 +21,7 @@ FILL_BELOW = 10  # as the embedded policy: fewer all-words results than this are
 ALL_FIRST_UPTO = 4  # up to this many content words, documents with all of them rank first
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
 MAX_SOURCES = 50
+META_SECONDS = 1.0
 _COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
          "date_precision")
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
@@ -62,13 +63,18 @@ class ClusterEngine:
         self._lock = threading.Lock()
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
+        self._meta_at = 0.0
 
     def close(self) -> None:
         self.client.close()
 
-    def meta(self) -> dict:
-        rows, _, _ = self.client.query("SELECT id, value FROM meta LIMIT 10")
-        self._meta = read_meta(_Rows(rows))
+    def meta(self, fresh: bool = True) -> dict:
+        """The head's meta row (live generation, layout); reused for META_SECONDS unless
+        fresh (a search may read the old generation that long after a switch: it is kept)."""
+        now = time.monotonic()
+        if fresh or self._meta is None or now - self._meta_at > META_SECONDS:
+            rows, _, _ = self.client.query("SELECT id, value FROM meta LIMIT 10", meta=False)
+            self._meta, self._meta_at = read_meta(_Rows(rows)), now
         return self._meta
 
     def searcher(self):
@@ -120,7 +126,7 @@ class ClusterEngine:
         """Ranked results for a user query, as Engine.search() gives them."""
         started = time.perf_counter()
         with self._lock:
-            meta = self.meta()
+            meta = self.meta(fresh=False)
             self.partial = False
             filters = Filters(tuple(langs), date_from, date_to, tuple(sites))
             res = self._search(meta["live"], text, page, per_page, sort, filters, forgiving)
@@ -150,8 +156,8 @@ class ClusterEngine:
                               took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
                               all_words=run.all_words, partial=self.partial, **extra)
 
-    def _q(self, sql: str, args=None) -> tuple[list, dict]:
-        rows, meta, partial = self.client.query(sql, args)
+    def _q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
+        rows, meta, partial = self.client.query(sql, args, meta)
         self.partial = self.partial or partial
         return rows, meta
 
@@ -220,7 +226,8 @@ class ClusterEngine:
         def grouped(select, more, group, order, limit=1000):
             where = " WHERE " + " AND ".join(conds + more) if conds + more else ""
             rows, _ = self._q(f"SELECT {select}, COUNT(*) AS c FROM {dist_index(gen)}{where} "
-                              f"GROUP BY {group} ORDER BY {order} LIMIT {limit}", args)
+                              f"GROUP BY {group} ORDER BY {order} LIMIT {limit}", args,
+                              meta=False)
             return rows
 
         as_list = lambda pairs: [{"value": str(v), "count": int(c)} for v, c in pairs]  # noqa: E731

@@ -20,11 +20,11 @@ class Client:
         self.addr, self.url = addr, url
         self._conn = None
 
-    def query(self, sql: str, args=None) -> tuple[list, dict, bool]:
-        """(rows, SHOW META, partial): partial when a shard had no live mirror even after
+    def query(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict, bool]:
+        """(rows, SHOW META or {}, partial): partial when a shard had no live mirror even after
         RETRIES more tries (searchd then answers from the other shards with a warning)."""
         for attempt in range(RETRIES + 1):
-            got = self._once(sql, args)
+            got = self._once(sql, args, meta)
             if got is not None:
                 rows, meta, warnings = got
                 if not any("agent" in str(w[-1]) for w in warnings):
@@ -35,18 +35,20 @@ class Client:
             raise ClusterError(f"no shard of the cluster at {self.url} answers")
         return rows, meta, True
 
-    def _once(self, sql, args):
+    def _once(self, sql, args, with_meta=True):
         for attempt in (0, 1):
             try:
                 if self._conn is None:
                     self._conn = connect(self.addr)
                 with self._conn.cursor() as cur:
                     cur.execute(sql, args)
-                    rows = cur.fetchall()
-                    cur.execute("SHOW WARNINGS")
-                    warnings = cur.fetchall()
-                    cur.execute("SHOW META")
-                    meta = dict(cur.fetchall())
+                    rows, warnings, meta = cur.fetchall(), (), {}
+                    if cur.warning_count:  # a lost agent is a warning, not an error
+                        cur.execute("SHOW WARNINGS")
+                        warnings = cur.fetchall()
+                    if with_meta:
+                        cur.execute("SHOW META")
+                        meta = dict(cur.fetchall())
                 return rows, meta, warnings
             except pymysql.OperationalError as e:
                 self.close()  # a dropped connection (a restarted head): one new try

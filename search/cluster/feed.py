@@ -4,6 +4,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -11,43 +12,55 @@ from search import store as local_store
 from search.cluster import idf
 from search.cluster.config import GENERATIONS, dist_index, shard_index
 from search.cluster.nodes import restart_nodes
-from search.cluster.rows import COLUMNS, make_row, shard_of, source_hash, values
+from search.cluster.rows import COLUMNS, make_row, shard_of, source_hash, values_sql
 from search.cluster.store import connect, parse_url, read_meta, switch
 from search.documents import Document, Skip, load
 from search.indexer import Summary, _signature, _under, walk
 from search.morph import LANGS
 
 KARMA_WAIT = 2.5  # seconds: over two of the head's ha_period_karma (config.py)
-BATCH_BYTES = 4 * 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
-_INSERT = f"REPLACE INTO {{}} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+BATCH_BYTES = 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
+MAX_PENDING = 16  # statements sent ahead of their answers, over all mirrors
 
 
 class ShardWriter:
-    """Buffered REPLACE and DELETE into one generation of every shard, on every mirror."""
+    """Buffered REPLACE and DELETE into one generation of every shard, on every mirror.
+
+    Each mirror's connection has its own sending thread (statements stay in order per
+    connection): the mirrors index in parallel while the next rows are being analysed.
+    """
 
     def __init__(self, layout, gen: str):
         self.layout, self.gen = layout, gen
         self.conns = [[connect(m) for m in mirrors] for mirrors in layout.shards]
-        self.rows: list[list[tuple]] = [[] for _ in layout.shards]
+        self.senders = [[ThreadPoolExecutor(1) for _ in mirrors] for mirrors in layout.shards]
+        self.pending: list = []
+        self.rows: list[list[str]] = [[] for _ in layout.shards]
         self.size = [0] * len(layout.shards)
 
-    def _all(self, shard: int, sql: str, args=None, many=False):
-        for conn in self.conns[shard]:
-            with conn.cursor() as cur:
-                (cur.executemany if many else cur.execute)(sql, args)
+    def _all(self, shard: int, sql: str) -> None:
+        for conn, sender in zip(self.conns[shard], self.senders[shard], strict=True):
+            self.pending.append(sender.submit(_execute, conn, sql))
+        while len(self.pending) > MAX_PENDING:
+            self.pending.pop(0).result()  # raises what the statement raised
 
-    def add(self, row: dict) -> None:
-        s = shard_of(row["id"], len(self.conns))
-        self.rows[s].append(values(row))
-        self.size[s] += len(row["body"]) * 3 + 512
+    def add(self, rid: int, values: str) -> None:
+        s = shard_of(rid, len(self.conns))
+        self.rows[s].append(values)
+        self.size[s] += len(values)
         if self.size[s] > BATCH_BYTES:
             self.flush(s)
 
     def flush(self, shard: int | None = None) -> None:
         for s in range(len(self.conns)) if shard is None else [shard]:
             if self.rows[s]:
-                self._all(s, _INSERT.format(shard_index(s, self.gen)), self.rows[s], many=True)
+                self._all(s, f"REPLACE INTO {shard_index(s, self.gen)} ({', '.join(COLUMNS)}) "
+                             f"VALUES {','.join(self.rows[s])}")
             self.rows[s], self.size[s] = [], 0
+
+    def wait(self) -> None:
+        while self.pending:
+            self.pending.pop(0).result()
 
     def delete(self, ids: list[int]) -> None:
         by_shard: dict[int, list[int]] = {}
@@ -63,9 +76,18 @@ class ShardWriter:
             self._all(s, f"TRUNCATE RTINDEX {shard_index(s, self.gen)}")
 
     def close(self) -> None:
-        for conns in self.conns:
-            for c in conns:
-                c.close()
+        try:
+            self.wait()
+        finally:
+            for senders, conns in zip(self.senders, self.conns, strict=True):
+                for sender, conn in zip(senders, conns, strict=True):
+                    sender.shutdown()
+                    conn.close()
+
+
+def _execute(conn, sql: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sql)
 
 
 def _analyse(job):
@@ -78,7 +100,13 @@ def _analyse(job):
         return key, sig, None, [str(e)]
     except (OSError, EOFError, UnicodeError, ValueError) as e:
         return key, sig, None, [f"unreadable: {e}"]
-    return key, sig, [make_row(d, key, sig) for d in docs], errors
+    return key, sig, [_prepared(d, key, sig) for d in docs], errors
+
+
+def _prepared(doc, key: str, sig: str) -> tuple[str, int, str, set[str]]:
+    """(document id, row id, VALUES text, terms) of one document."""
+    row, terms = make_row(doc, key, sig)
+    return row["doc_id"], row["id"], values_sql(row), terms
 
 
 def _indexed(cur, gen: str) -> dict[str, str]:
@@ -179,12 +207,12 @@ def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summar
         return 0
     change = _drop(cur, writer, gen, key, freq) if key in indexed else 0
     written = 0
-    for row, terms in rows:
-        if row["doc_id"] in seen:
-            errors.append(f"duplicate id {row['doc_id']!r}: first one kept")
+    for doc_id, rid, values, terms in rows:
+        if doc_id in seen:
+            errors.append(f"duplicate id {doc_id!r}: first one kept")
             continue
-        seen.add(row["doc_id"])
-        writer.add(row)
+        seen.add(doc_id)
+        writer.add(rid, values)
         freq.update(terms)
         written += 1
     for err in errors[:5]:
@@ -204,6 +232,7 @@ def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summar
 
 def _drop(cur, writer, gen, key, freq) -> int:
     """Delete a file's documents from the cluster and the tally; how many there were."""
+    writer.wait()  # rows of this file sent earlier in this run are in before they are read
     old = _old_rows(cur, gen, key)
     for _, doc_id, title, body, lang in old:
         _, terms = make_row(Document(doc_id, title, body, lang=LANGS[lang]), key, "")

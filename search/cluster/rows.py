@@ -1,14 +1,17 @@
 """A document as a row of a shard: lemma text for matching, the original text as attributes."""
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
 
-from search.analysis import language_analyzer
+from pymysql.converters import escape_string as _escape
+
 from search.cluster.config import FIELDS
 from search.indexer import document_fields
-from search.morph import LANGS
+from search.morph import LANGS, lemmas
 from search.schema import KINDS
+from search.text import tokenize
 
 # Characters a lemma may keep as they are: what config.CHARSET calls word characters.
 _PLAIN = re.compile(r"^[0-9a-z_\u00df-\u024f\u0370-\u03ff\u0400-\u052f'\-]+$")
@@ -36,6 +39,10 @@ def lemma_of(tok: str) -> str | None:
     return tok.translate(_BACK)
 
 
+def escape_string(text: str) -> str:
+    return "'" + _escape(text) + "'"
+
+
 def row_id(doc_id: str) -> int:
     """A stable positive 63-bit id for a document id (which also picks its shard)."""
     n = int.from_bytes(hashlib.blake2b(doc_id.encode(), digest_size=8).digest(), "big") >> 1
@@ -56,19 +63,23 @@ def lemma_fields(text: str, lang: str) -> tuple[list[str], list[str]]:
     Both fields keep one token per word position, so a phrase matches in either: in the
     first when every word's first reading fits, in the second when the second (or only)
     reading does (pymorphy3's first Ukrainian reading is often wrong: війни -> війнути). A
-    word's third and later readings follow the aligned part of the second field.
+    word's third and later readings follow the aligned part of the second field. The words
+    and readings are those of the index's analysis chain (analysis.language_analyzer:
+    tokenize, then lemmas), taken word by word with a cache.
     """
-    words: list[list[str]] = []
-    last = -1
-    for t in language_analyzer(lang)(text, positions=True):
-        if t.pos != last:
-            words.append([])
-            last = t.pos
-        words[-1].append(token(t.text))
-    first = [w[0] for w in words]
-    second = [w[1] if len(w) > 1 else w[0] for w in words]
-    second += [r for w in words for r in w[2:]]
-    return first, second
+    first, second, rest = [], [], []
+    for word, _, _ in tokenize(text):
+        a, b, more = _readings(word, lang)
+        first.append(a)
+        second.append(b)
+        rest.extend(more)
+    return first, second + rest
+
+
+@functools.lru_cache(maxsize=500_000)
+def _readings(word: str, lang: str) -> tuple[str, str, tuple[str, ...]]:
+    found = [token(t) for t in lemmas(word, lang)] or [token(word)]
+    return found[0], found[1] if len(found) > 1 else found[0], tuple(found[2:])
 
 
 def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
@@ -97,8 +108,10 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
     return row, terms
 
 
-def values(row: dict) -> tuple:
-    return tuple(row[c] for c in COLUMNS)
+def values_sql(row: dict) -> str:
+    """The row as a SQL VALUES tuple, escaped once (it goes to every mirror as it is)."""
+    return "(" + ",".join(str(v) if isinstance(v, int) else escape_string(v)
+                          for v in (row[c] for c in COLUMNS)) + ")"
 
 
 def date_of(ts: int, has_date: int, precision: str) -> tuple[datetime | None, str | None]:

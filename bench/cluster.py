@@ -1,0 +1,200 @@
+"""The SphinxQL cluster against the embedded engine, in one run, on the same documents.
+
+    python bench/cluster.py --shared ../shared                  # 200k paragraphs, 100 q/kind
+    python bench/cluster.py --shared ../shared --quick          # 5k paragraphs, 20 q/kind
+
+Indexing docs/s (our analysis included, 2 processes, both engines), query latency p50/p95 by
+kind (the frozen queries of bench/speed.py, interleaved query by query, a page of 10 with
+snippets), MRR@10 on the relevance sets (bench/relevance.py), and whether the 2-shard cluster
+ranks the relevance queries' top 10 exactly as a 1-shard cluster does (global IDF).
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import querysets  # noqa: E402
+from bench.engines import Ours  # noqa: E402
+from bench.relevance import evaluate  # noqa: E402
+from bench.report import WORK, git_commit, table, write_json  # noqa: E402
+from bench.speed import QUERY_KINDS, WARM_UP, latency_queries, paragraphs, pct, run_child  # noqa: E402
+from search.cluster import nodes  # noqa: E402
+from search.cluster.backend import ClusterEngine  # noqa: E402
+from search.cluster.bulk import load_documents  # noqa: E402
+from search.query import QueryError  # noqa: E402
+
+
+class Cluster:
+    """bench/relevance.py's engine interface over a running cluster (rebuilt per set)."""
+
+    def __init__(self, url: str, procs: int = 2):
+        self.url, self.procs = url, procs
+        self.engine = ClusterEngine(url)
+
+    def build(self, docs, path):
+        self.stats = load_documents(self.url, docs, procs=self.procs)
+
+    def search(self, text, lang, k=10):
+        try:
+            return [h.id for h in self.engine.search(text, per_page=k, langs=(lang,)).hits]
+        except QueryError:
+            return []
+
+    def close(self):
+        pass
+
+
+def start(root: Path, shards: int, mirrors: int) -> str:
+    if (root / nodes.LAYOUT_FILE).exists():
+        nodes.stop(root)
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)
+    layout = nodes.start(nodes.local_layout(root, shards, mirrors))
+    return f"sphinxql://{layout.head[0]}:{layout.head[1]}"
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def latency(cluster: ClusterEngine, ours, queries: list[dict]) -> dict:
+    """p50/p95 ms per kind for both engines, the two asked the same query one after the other."""
+    for q in WARM_UP:
+        cluster.search(q), ours.search(q)
+    out = {}
+    for kind in QUERY_KINDS:
+        times = {"cluster": [], "ours": []}
+        same = 0
+        for q in [q for q in queries if q["kind"] == kind]:
+            try:
+                tc, rc = timed(cluster.search, q["query"])
+                to, ro = timed(ours.search, q["query"])
+            except QueryError:
+                continue
+            times["cluster"].append(tc)
+            times["ours"].append(to)
+            same += rc.total == ro.total
+        out[kind] = {e: {"n": len(t), "p50": pct(sorted(t), 50), "p95": pct(sorted(t), 95)}
+                     for e, t in times.items()}
+        out[kind]["same_total"] = same
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--shared", default="../shared")
+    ap.add_argument("--docs", type=int, default=200_000)
+    ap.add_argument("--queries", type=int, default=100, help="latency queries per kind")
+    ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--skip-relevance", action="store_true")
+    ap.add_argument("--work", default=str(WORK))
+    ap.add_argument("--no-json", action="store_true")
+    args = ap.parse_args(argv)
+    commit = git_commit()
+    args.shared = str(Path(args.shared).resolve())
+    if args.quick:
+        args.docs, args.queries = min(args.docs, 5000), min(args.queries, 20)
+    work = Path(args.work) / "cluster"
+    result = {"docs": args.docs, "procs": args.procs}
+
+    # Indexing: the cluster in this process, the embedded engine in a child (bench/speed.py).
+    docs = paragraphs(args.shared, args.docs)
+    url = start(work / "c2x2", 2, 2)
+    stats = load_documents(url, docs, procs=args.procs)
+    result["cluster_index"] = {**stats, "docs_s": stats["docs"] / stats["seconds"],
+                               "feed_docs_s": stats["docs"] / stats["feed_seconds"]}
+    print(f"cluster: {result['cluster_index']}", file=sys.stderr)
+    del docs
+    ours_path = work / f"ours-para-{args.docs}"
+    built = run_child("_build", "--dataset", f"para-{args.docs}", "--engine", "ours", "--procs",
+                      args.procs, "--path", ours_path, "--shared", args.shared)
+    result["ours_index"] = {**built, "docs_s": built["docs"] / built["seconds"]}
+    print(f"ours: {result['ours_index']['docs_s']:.0f} docs/s", file=sys.stderr)
+
+    # Latency, interleaved.
+    from search.engine import Engine
+
+    qfile = latency_queries(args.shared, Path(args.work) / "querysets" /
+                            f"speed-{'quick' if args.quick else 'full'}.jsonl", args.queries)
+    queries = [json.loads(x) for x in qfile.read_text("utf-8").splitlines()]
+    queries = [q for kind in QUERY_KINDS for q in [q for q in queries
+                                                   if q["kind"] == kind][:args.queries]]
+    cluster, ours = ClusterEngine(url), Engine(ours_path, cache_size=0)
+    result["latency_ms"] = latency(cluster, ours, queries)
+    print(f"latency: {result['latency_ms']}", file=sys.stderr)
+    ours.close()
+
+    if not args.skip_relevance:
+        result["relevance"] = relevance(args, work, url)
+    nodes.stop(work / "c2x2")
+    text = render(result)
+    print(text)
+    if not args.no_json:
+        path = write_json("cluster-quick" if args.quick else "cluster",
+                          {**result, "table": text}, commit=commit)
+        print(f"\nwrote {path}", file=sys.stderr)
+    return result
+
+
+def relevance(args, work: Path, url: str) -> dict:
+    """MRR@10 per set for the cluster and ours, and top-10 agreement with a 1-shard cluster."""
+    size = "quick" if args.quick else "full"
+    qdir = Path(args.work) / ("querysets-quick" if args.quick else "querysets")
+    one_url = start(work / "c1x1", 1, 1)
+    out = {}
+    try:
+        for name in querysets.SETS:
+            ids, queries, _ = querysets.frozen(name, args.shared, qdir, size)
+            docs = querysets.documents(name, args.shared, ids)
+            row = {"docs": len(docs), "queries": len(queries)}
+            two, one = Cluster(url, args.procs), Cluster(one_url, args.procs)
+            metrics, runs, *_ = evaluate(two, docs, queries, None)
+            row["cluster"] = metrics
+            _, runs_one, *_ = evaluate(one, docs, queries, None)
+            row["same_top10_as_1_shard"] = sum(
+                a["ranked"] == b["ranked"] for a, b in zip(runs, runs_one, strict=True))
+            row["ours"] = evaluate(Ours(), docs, queries, work / "rel" / name.replace("/", "-"))[0]
+            out[name] = row
+            print(f"{name}: cluster MRR {row['cluster']['MRR@10']:.3f}, ours "
+                  f"{row['ours']['MRR@10']:.3f}, same top 10 as 1 shard "
+                  f"{row['same_top10_as_1_shard']}/{len(queries)}", file=sys.stderr)
+    finally:
+        nodes.stop(work / "c1x1")
+    return out
+
+
+def render(r) -> str:
+    ci, oi = r["cluster_index"], r["ours_index"]
+    parts = [table(["engine", "docs", "wall s", "docs/s"], [
+        ["cluster 2x2", ci["docs"], round(ci["seconds"], 1), round(ci["docs_s"])],
+        ["  of which feeding", ci["docs"], round(ci["feed_seconds"], 1), round(ci["feed_docs_s"])],
+        ["ours (Whoosh)", oi["docs"], round(oi["seconds"], 1), round(oi["docs_s"])],
+    ])]
+    lat = r["latency_ms"]
+    parts.append(table(["kind", "cluster p50", "cluster p95", "ours p50", "ours p95",
+                        "same total"],
+                       [[k, v["cluster"]["p50"], v["cluster"]["p95"], v["ours"]["p50"],
+                         v["ours"]["p95"], f"{v['same_total']}/{v['cluster']['n']}"]
+                        for k, v in lat.items()]))
+    if "relevance" in r:
+        parts.append(table(["set", "docs", "queries", "cluster MRR@10", "ours MRR@10",
+                            "diff", "same top 10, 1 shard"],
+                           [[n, v["docs"], v["queries"], round(v["cluster"]["MRR@10"], 3),
+                             round(v["ours"]["MRR@10"], 3),
+                             round(v["cluster"]["MRR@10"] - v["ours"]["MRR@10"], 3),
+                             f"{v['same_top10_as_1_shard']}/{v['queries']}"]
+                            for n, v in r["relevance"].items()]))
+    return "\n\n".join(parts)
+
+
+if __name__ == "__main__":
+    main()
