@@ -13,12 +13,17 @@ from search.cluster.store import parse_url, read_meta
 from search.cluster.vocab import VocabReader, tally_path
 from search.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.engine import Hit, Results
+from search.engine.policy import DEFAULT
 from search.morph import LANGS
 from search.query import parse_query
 from search.snippets import highlight, snippet
 
-FILL_BELOW = 10  # as the embedded policy: fewer all-words results than this are filled up
-ALL_FIRST_UPTO = 4  # up to this many content words, documents with all of them rank first
+# As the embedded policy: up to ALL_FIRST_UPTO content words, documents with all of them rank
+# first, and fewer than FILL_BELOW of those are followed by documents with some of the words.
+# (Its min_share, coord_power, stop_weight and bonuses are not translated: at their defaults
+# they do nothing but the side-by-side bonus, which tf*idf ranking here does without.)
+FILL_BELOW = DEFAULT.fill_below
+ALL_FIRST_UPTO = DEFAULT.all_first_upto
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
 MAX_SOURCES = 50
 META_SECONDS = 1.0
