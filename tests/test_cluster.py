@@ -86,6 +86,8 @@ SAME = [
     ("бюджет OR школа -ганок", {}),
     ("співпраця у", {}),  # a function word beside a word is not required
     ("cgsdghfwz", {"forgiving": False}),
+    ("бюджет OR сталь OR ёлка OR війна", {"date_from": datetime(2024, 1, 1),
+                                          "date_to": datetime(2024, 12, 31)}),  # months too
 ]
 
 
@@ -96,6 +98,11 @@ def test_cluster_totals_and_hits_match_the_embedded_engine(engine, cluster_engin
     assert (ours.total, ours.all_words) == (theirs.total, theirs.all_words)
     assert {h.id for h in ours.hits} == {h.id for h in theirs.hits}
     assert not ours.partial
+    assert ours.facets["year"] == theirs.facets["year"]
+    assert ours.facets["month"] == theirs.facets["month"]
+    assert ours.facets["source"] == theirs.facets["source"]
+    as_set = lambda res: {(f["value"], f["count"]) for f in res.facets["lang"]}  # noqa: E731
+    assert as_set(ours) == as_set(theirs)
 
 
 def test_cluster_sorts_by_date_newest_first(engine, cluster_engine):

@@ -225,6 +225,8 @@ class ClusterEngine:
 
     def _facets(self, gen, run, filters) -> dict:
         """Counts of every result by language, year, month (within one year) and source."""
+        if not run.total:  # (run.match None with no results: nothing matched, not everything)
+            return {"lang": [], "year": [], "month": [], "source": []}
         conds = (["MATCH(%s)"] if run.match else []) + run.where
         args = (run.match,) if run.match else None
 
