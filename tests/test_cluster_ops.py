@@ -161,7 +161,10 @@ def test_web_api_and_cli_on_the_cluster_backend(fed, capsys, engines):
     assert client.get("/api/search?q=бюджет&sort=date&per_page=3").get_json()["hits"][0][
         "date"] == "2020-01-24"
     assert client.get("/healthz").get_json()["doc_count"] == len(RECORDS)
-    assert client.get("/api/suggest?q=бюдж").status_code == 200
+    assert "бюджет" in client.get("/api/suggest?q=бюдж").get_json()["suggestions"]
+    doc = client.get("/doc/uk-awards?q=нагорода")
+    assert doc.status_code == 200 and "<mark>нагород</mark>" in doc.get_data(as_text=True)
+    assert client.get("/doc/no-such-id").status_code == 404
     assert cli(["query", "--backend", url, "--json", "машиностроитель"]) == 0
     assert json.loads(capsys.readouterr().out)["hits"][0]["id"] == "ru-union"
     assert cli(["reindex", "--backend", url, str(src)]) == 0
