@@ -11,6 +11,7 @@ ranks the relevance queries' top 10 exactly as a 1-shard cluster does (global ID
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -49,11 +50,18 @@ class Cluster:
         pass
 
 
+def reused(root: Path, n: int) -> str | None:
+    """The URL of the cluster running under root if it holds n documents."""
+    if not nodes.running(root):
+        return None
+    layout = nodes.load_layout(root)
+    url = f"sphinxql://{layout.head[0]}:{layout.head[1]}"
+    return url if ClusterEngine(url).doc_count() == n else None
+
+
 def start(root: Path, shards: int, mirrors: int) -> str:
     if (root / nodes.LAYOUT_FILE).exists():
         nodes.stop(root)
-    import shutil
-
     shutil.rmtree(root, ignore_errors=True)
     layout = nodes.start(nodes.local_layout(root, shards, mirrors))
     return f"sphinxql://{layout.head[0]}:{layout.head[1]}"
@@ -96,6 +104,9 @@ def main(argv=None):
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-relevance", action="store_true")
+    ap.add_argument("--reuse-cluster", action="store_true",
+                    help="keep the running 2x2 cluster if it holds --docs documents (its load "
+                         "figures are read from the file its load wrote)")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
     args = ap.parse_args(argv)
@@ -107,14 +118,22 @@ def main(argv=None):
     result = {"docs": args.docs, "procs": args.procs}
 
     # Indexing: the cluster in this process, the embedded engine in a child (bench/speed.py).
-    docs = paragraphs(args.shared, args.docs)
-    url = start(work / "c2x2", 2, 2)
-    stats = load_documents(url, docs, procs=args.procs)
-    result["cluster_index"] = {**stats, "docs_s": stats["docs"] / stats["seconds"],
-                               "feed_docs_s": stats["docs"] / stats["feed_seconds"]}
+    loaded = work / f"c2x2-load-{args.docs}.json"
+    url = reused(work / "c2x2", args.docs) if args.reuse_cluster and loaded.exists() else None
+    if url:
+        result["cluster_index"] = {**json.loads(loaded.read_text()), "reused": True}
+    else:
+        docs = paragraphs(args.shared, args.docs)
+        url = start(work / "c2x2", 2, 2)
+        stats = load_documents(url, docs, procs=args.procs)
+        result["cluster_index"] = {**stats, "docs_s": stats["docs"] / stats["seconds"],
+                                   "feed_docs_s": stats["docs"] / stats["feed_seconds"],
+                                   "commit": commit}
+        loaded.write_text(json.dumps(result["cluster_index"]))
+        del docs
     print(f"cluster: {result['cluster_index']}", file=sys.stderr)
-    del docs
     ours_path = work / f"ours-para-{args.docs}"
+    shutil.rmtree(ours_path, ignore_errors=True)  # a build killed half-way leaves it behind
     built = run_child("_build", "--dataset", f"para-{args.docs}", "--engine", "ours", "--procs",
                       args.procs, "--path", ours_path, "--shared", args.shared)
     result["ours_index"] = {**built, "docs_s": built["docs"] / built["seconds"]}
@@ -133,9 +152,11 @@ def main(argv=None):
     print(f"latency: {result['latency_ms']}", file=sys.stderr)
     ours.close()
 
-    if not args.skip_relevance:
-        result["relevance"] = relevance(args, work, url)
-    nodes.stop(work / "c2x2")
+    try:
+        if not args.skip_relevance:
+            result["relevance"] = relevance(args, work, url)
+    finally:
+        nodes.stop(work / "c2x2")
     text = render(result)
     print(text)
     if not args.no_json:
