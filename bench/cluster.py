@@ -104,6 +104,8 @@ def main(argv=None):
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-relevance", action="store_true")
+    ap.add_argument("--only-relevance", action="store_true",
+                    help="MRR@10 and the 1-shard agreement only (no indexing or latency)")
     ap.add_argument("--reuse-cluster", action="store_true",
                     help="keep the running 2x2 cluster if it holds --docs documents (its load "
                          "figures are read from the file its load wrote)")
@@ -116,6 +118,17 @@ def main(argv=None):
         args.docs, args.queries = min(args.docs, 5000), min(args.queries, 20)
     work = Path(args.work) / "cluster"
     result = {"docs": args.docs, "procs": args.procs}
+    if args.only_relevance:
+        url = start(work / "c2x2", 2, 2)
+        try:
+            result["relevance"] = relevance(args, work, url)
+        finally:
+            nodes.stop(work / "c2x2")
+        text = render(result)
+        print(text)
+        if not args.no_json:
+            write_json("cluster-relevance", {**result, "table": text}, commit=commit)
+        return result
 
     # Indexing: the cluster in this process, the embedded engine in a child (bench/speed.py).
     loaded = work / f"c2x2-load-{args.docs}.json"
@@ -194,6 +207,19 @@ def relevance(args, work: Path, url: str) -> dict:
 
 
 def render(r) -> str:
+    parts = index_tables(r) if "cluster_index" in r else []
+    if "relevance" in r:
+        parts.append(table(["set", "docs", "queries", "cluster MRR@10", "ours MRR@10",
+                            "diff", "same top 10, 1 shard"],
+                           [[n, v["docs"], v["queries"], round(v["cluster"]["MRR@10"], 3),
+                             round(v["ours"]["MRR@10"], 3),
+                             round(v["cluster"]["MRR@10"] - v["ours"]["MRR@10"], 3),
+                             f"{v['same_top10_as_1_shard']}/{v['queries']}"]
+                            for n, v in r["relevance"].items()]))
+    return "\n\n".join(parts)
+
+
+def index_tables(r) -> list[str]:
     ci, oi = r["cluster_index"], r["ours_index"]
     parts = [table(["engine", "docs", "wall s", "docs/s"], [
         ["cluster 2x2", ci["docs"], round(ci["seconds"], 1), round(ci["docs_s"])],
@@ -206,15 +232,7 @@ def render(r) -> str:
                        [[k, v["cluster"]["p50"], v["cluster"]["p95"], v["ours"]["p50"],
                          v["ours"]["p95"], f"{v['same_total']}/{v['cluster']['n']}"]
                         for k, v in lat.items()]))
-    if "relevance" in r:
-        parts.append(table(["set", "docs", "queries", "cluster MRR@10", "ours MRR@10",
-                            "diff", "same top 10, 1 shard"],
-                           [[n, v["docs"], v["queries"], round(v["cluster"]["MRR@10"], 3),
-                             round(v["ours"]["MRR@10"], 3),
-                             round(v["cluster"]["MRR@10"] - v["ours"]["MRR@10"], 3),
-                             f"{v['same_top10_as_1_shard']}/{v['queries']}"]
-                            for n, v in r["relevance"].items()]))
-    return "\n\n".join(parts)
+    return parts
 
 
 if __name__ == "__main__":

@@ -230,24 +230,26 @@ class ClusterEngine:
         conds = (["MATCH(%s)"] if run.match else []) + run.where
         args = (run.match,) if run.match else None
 
+        statements = []
+
         def grouped(select, more, group, order, limit=1000):
             where = " WHERE " + " AND ".join(conds + more) if conds + more else ""
-            rows, _ = self._q(f"SELECT {select}, COUNT(*) AS c FROM {dist_index(gen)}{where} "
-                              f"GROUP BY {group} ORDER BY {order} LIMIT {limit}", args,
-                              meta=False)
-            return rows
+            statements.append((f"SELECT {select}, COUNT(*) AS c FROM {dist_index(gen)}{where} "
+                               f"GROUP BY {group} ORDER BY {order} LIMIT {limit}", args))
 
         as_list = lambda pairs: [{"value": str(v), "count": int(c)} for v, c in pairs]  # noqa: E731
-        langs = grouped("lang", [], "lang", "c DESC")
-        years = grouped("year", ["has_date = 1"], "year", "year DESC")
-        months = []
-        if filters.date_from and filters.date_to and \
-                filters.date_from.year == filters.date_to.year:
-            months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in grouped(
-                "month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
-                "month ASC")]
-        sites = grouped("site", [f"site_hash != {source_hash('')}"], "site_hash",
-                        "c DESC", MAX_SOURCES)
+        grouped("lang", [], "lang", "c DESC")
+        grouped("year", ["has_date = 1"], "year", "year DESC")
+        grouped("site", [f"site_hash != {source_hash('')}"], "site_hash", "c DESC", MAX_SOURCES)
+        one_year = filters.date_from and filters.date_to and \
+            filters.date_from.year == filters.date_to.year
+        if one_year:
+            grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
+                    "month ASC")
+        found, partial = self.client.batch(statements)
+        self.partial = self.partial or partial
+        langs, years, sites = found[:3]
+        months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []
         return {"lang": as_list((_LANG_NAMES[g], c) for g, c in langs),
                 "year": as_list(years), "month": as_list(months),
                 "source": as_list(sorted(sites, key=lambda p: (-p[1], p[0])))}

@@ -35,6 +35,27 @@ class Client:
             raise ClusterError(f"no shard of the cluster at {self.url} answers")
         return rows, meta, True
 
+    def batch(self, statements: list[tuple[str, tuple | None]]) -> tuple[list[list], bool]:
+        """Rows of each SELECT, sent as one multi-statement (searchd matches the shared MATCH
+        once for all of them), and partial. A batch that drew a warning is asked again one
+        statement at a time, each with query()'s retries."""
+        try:
+            if self._conn is None:
+                self._conn = connect(self.addr)
+            with self._conn.cursor() as cur:
+                sql = ";\n".join(cur.mogrify(q, a) for q, a in statements)
+                cur.execute(sql)
+                out, warned = [list(cur.fetchall())], cur.warning_count
+                while cur.nextset():
+                    out.append(list(cur.fetchall()))
+                    warned = warned or cur.warning_count
+            if not warned and len(out) == len(statements):
+                return out, False
+        except pymysql.Error:
+            self.close()  # whatever went wrong, the statements one by one say it clearly
+        singles = [self.query(q, a, meta=False) for q, a in statements]
+        return [list(rows) for rows, _, _ in singles], any(p for _, _, p in singles)
+
     def _once(self, sql, args, with_meta=True):
         for attempt in (0, 1):
             try:

@@ -4,6 +4,7 @@ import time
 from urllib.parse import urlsplit
 
 import pymysql
+from pymysql.constants import CLIENT
 
 from search.cluster.config import GENERATIONS, META, Layout
 from search.cluster.nodes import ClusterError
@@ -24,7 +25,8 @@ def connect(addr, timeout: float = 5.0):
     host, port = addr[:2]
     try:
         return pymysql.connect(host=host, port=port, autocommit=True, charset="utf8",
-                               connect_timeout=timeout, read_timeout=60, write_timeout=60)
+                               connect_timeout=timeout, read_timeout=60, write_timeout=60,
+                               client_flag=CLIENT.MULTI_STATEMENTS)
     except pymysql.MySQLError as e:
         raise ClusterError(f"cannot reach searchd at {host}:{port}: {e}") from e
 

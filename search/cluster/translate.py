@@ -10,13 +10,13 @@ MAX_PHRASES = 32  # a phrase's reading combinations searched per field; more are
 # Field weights as the embedded engine's: a title word weighs 2.5 times a body word, and the
 # second field (other readings, aligned) half of its first.
 WEIGHTS = {"title": 5, "body": 2, "title_x": 2, "body_x": 1}
-# Per field, weighted by field: the shard-free (global) IDF of each query word found there, plus
-# half its term frequency times IDF. On the quick relevance sets (bench/cluster.py) this came
-# within 0.013 MRR@10 of the embedded engine on every set; searchd's default proximity_bm25 was
-# 0.14-0.17 below it on known-item (0.746/0.620 vs 0.884/0.787), tf*idf alone 0.046 below on
-# known-item/ru; the IDF sum alone lost tag/ru recall (R@10 0.678 -> 0.605); bm25a/bm25f come
-# out as 0 on searchd 2.2.11.
-RANKER = "expr('sum((sum_idf+0.5*tf_idf)*user_weight)*1000')"
+# Per field, weighted by field: the shard-free (global) IDF of each query word found there plus
+# a tenth of its term frequency times IDF; then searchd's document BM25 estimate (0-999) breaks
+# ties. Chosen on the full relevance sets of bench/cluster.py (no held-out half): MRR@10
+# known-item/ru 0.829, tag/ru 0.803, known-item/uk 0.728 (embedded engine 0.823/0.822/0.724);
+# searchd's default proximity_bm25 and tf*idf alone were 0.05-0.13 lower on known-item, the
+# IDF sum alone 0.10 lower on tag/ru; bm25a()/bm25f() are constant on RT indexes of 2.2.11.
+RANKER = "expr('sum((sum_idf+0.1*tf_idf)*user_weight)*1000+bm25')"
 
 
 def _boosted(tok: str, boost: float) -> str:
