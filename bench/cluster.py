@@ -111,6 +111,7 @@ def main(argv=None):
                          "figures are read from the file its load wrote)")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
+    ap.add_argument("--out-name", default="cluster", help="results file name before the date")
     args = ap.parse_args(argv)
     commit = git_commit()
     args.shared = str(Path(args.shared).resolve())
@@ -173,7 +174,7 @@ def main(argv=None):
     text = render(result)
     print(text)
     if not args.no_json:
-        path = write_json("cluster-quick" if args.quick else "cluster",
+        path = write_json(f"{args.out_name}-quick" if args.quick else args.out_name,
                           {**result, "table": text}, commit=commit)
         print(f"\nwrote {path}", file=sys.stderr)
     return result
