@@ -163,12 +163,12 @@ def test_web_api_and_cli_on_the_cluster_backend(fed, capsys, engines):
     assert client.get("/healthz").get_json()["doc_count"] == len(RECORDS)
     assert "бюджет" in client.get("/api/suggest?q=бюдж").get_json()["suggestions"]
     doc = client.get("/doc/uk-awards?q=нагорода")
-    assert doc.status_code == 200 and "<mark>нагород</mark>" in doc.get_data(as_text=True)
+    assert doc.status_code == 200 and "нагород</mark>" in doc.get_data(as_text=True)
     assert client.get("/doc/no-such-id").status_code == 404
     assert cli(["query", "--backend", url, "--json", "машиностроитель"]) == 0
     assert json.loads(capsys.readouterr().out)["hits"][0]["id"] == "ru-union"
     assert cli(["reindex", "--backend", url, str(src)]) == 0
-    assert "unchanged 2" in capsys.readouterr().out
+    assert "2 unchanged" in capsys.readouterr().out
     down = create_app({"SEARCH_BACKEND": "sphinxql://127.0.0.1:9", "TESTING": True})
     resp = down.test_client().get("/api/search?q=x")
     assert resp.status_code == 503 and resp.get_json()["error"]["code"]

@@ -92,10 +92,10 @@ def _execute(conn, sql: str) -> None:
 
 def _analyse(job):
     """Rows of one file's documents (runs in a worker process): (key, sig, rows, errors)."""
-    path, key, sig = job
+    path, key, sig, doc_id = job
     errors: list[str] = []
     try:
-        docs = list(load(Path(path), errors))
+        docs = list(load(Path(path), errors, doc_id))
     except Skip as e:
         return key, sig, None, [str(e)]
     except (OSError, EOFError, UnicodeError, ValueError) as e:
@@ -126,7 +126,7 @@ def _lock_dir(url: str) -> Path:
     return Path(tempfile.gettempdir()) / f"newsearch-cluster-{url.split('//')[-1]}"
 
 
-def reindex(url: str, sources, full: bool = False, progress=None, lock_timeout: float = 0.0,
+def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
             procs: int = 1) -> Summary:
     """Index the files under sources into the cluster whose head is url; a Summary.
 
@@ -144,7 +144,7 @@ def reindex(url: str, sources, full: bool = False, progress=None, lock_timeout: 
                 live = meta["live"]
                 gen = GENERATIONS[1 - GENERATIONS.index(live)] if full else live
                 indexed = {} if full else _indexed(cur, live)
-                _feed(cur, meta["layout"], gen, indexed, sources, progress, summary,
+                _feed(cur, meta["layout"], gen, indexed, sources, summary,
                       procs if full else 1, full)
                 if full:
                     switch(cur, gen)
@@ -154,7 +154,7 @@ def reindex(url: str, sources, full: bool = False, progress=None, lock_timeout: 
     return summary
 
 
-def _feed(cur, layout, gen, indexed, sources, progress, summary, procs, full):
+def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
     files = walk(sources, summary.skipped)
     tally_path = Path(layout.root) / f"tally-{gen}.tsv" if layout.root else None
     freq, total = (Counter(), 0) if full or not tally_path else idf.load_tally(tally_path)
@@ -163,23 +163,23 @@ def _feed(cur, layout, gen, indexed, sources, progress, summary, procs, full):
         if full:
             writer.truncate()
         jobs = []
-        for path in files:
+        for path, doc_id in files:
             key = str(path)
             try:
-                sig = _signature(path)
+                sig = _signature(path, doc_id)
             except OSError as e:
                 summary.skipped.append((key, e.strerror or str(e)))
                 continue
             if indexed.get(key) == sig:
                 summary.unchanged += 1
                 continue
-            jobs.append((key, key, sig))
+            jobs.append((key, key, sig, doc_id))
         seen: set[str] = set()
         ctx = get_context("fork")
         pool = ctx.Pool(procs) if procs > 1 and len(jobs) > 1 else None
         try:
             done = pool.imap(_analyse, jobs) if pool else map(_analyse, jobs)
-            for key, _, rows, errors in progress(done) if progress else done:
+            for key, _, rows, errors in done:
                 total += _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq,
                                      summary)
         finally:
@@ -187,7 +187,7 @@ def _feed(cur, layout, gen, indexed, sources, progress, summary, procs, full):
                 pool.close()
                 pool.join()
         roots = [str(Path(p).resolve()) for p in sources]
-        for key in indexed.keys() - {str(p) for p in files}:
+        for key in indexed.keys() - {str(p) for p, _ in files}:
             if _under(key, roots) and not os.path.exists(key):
                 total -= _drop(cur, writer, gen, key, freq)
                 summary.deleted += 1

@@ -89,7 +89,8 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
     row = dict.fromkeys(FIELDS, "")
     terms: set[str] = set()
     for kind in KINDS:
-        first, extra = lemma_fields(f[kind], lang)
+        # The fields document_fields indexes (a made-up title is shown, not indexed).
+        first, extra = lemma_fields(f.get(f"{kind}_{lang}") or "", lang)
         row[f"{kind}_{lang}"] = " ".join(first)
         row[f"{kind}_{lang}_x"] = " ".join(extra)
         terms.update(f"{lang}:{t}" for t in first)

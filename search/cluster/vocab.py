@@ -74,6 +74,12 @@ class VocabReader:
                 break
             yield term
 
+    def frequency(self, name, term) -> int:
+        # No postings or stored texts here: completions cannot check how the texts capitalise
+        # a word, so they are shown as the lemma is written (the embedded engine may show
+        # "Київ" where this shows "київ").
+        return 0
+
     def generation(self) -> int:
         return self.key
 
