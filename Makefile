@@ -8,6 +8,7 @@ PORT ?= 8000
 SHARED ?= ../shared
 
 .PHONY: install install-bench system-deps run index test lint eval bench load clean
+.PHONY: cluster cluster-stop bench-cluster
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ system-deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium npm >/dev/null; }
 	@test -f $(AXE) || { mkdir -p $(VENV)/node && \
 	  npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1; }
+	@command -v searchd >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq sphinxsearch >/dev/null; }
 
 index: install
 	@if [ "$$($(PY) -c 'import sys; from search.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \
@@ -55,6 +59,20 @@ bench: install-bench
 # Load test: gunicorn over $(INDEX), 8/32/64 clients for 60 s each, loopback only.
 load: index
 	$(PY) bench/load.py --index $(INDEX) --clients 8,32,64 --seconds 60
+
+# A local SphinxQL cluster (Debian's sphinxsearch): a head on $(CLUSTER_PORT), 2 shards with a
+# mirror each on the next ports, fed with samples/ when empty. Serve from it with
+# SEARCH_BACKEND=sphinxql://127.0.0.1:$(CLUSTER_PORT) make run
+CLUSTER_DIR ?= cluster-data
+CLUSTER_PORT ?= 9306
+cluster: install system-deps
+	$(PY) -m search.cluster start samples --dir $(CLUSTER_DIR) --port $(CLUSTER_PORT)
+
+cluster-stop: install
+	$(PY) -m search.cluster stop --dir $(CLUSTER_DIR)
+
+bench-cluster: install-bench system-deps
+	$(PY) bench/cluster.py --shared $(SHARED)
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -83,12 +83,45 @@ class ProgressLine:
         self.stream.flush()
 
 
+def _backend(args) -> str:
+    backend = args.backend or os.environ.get("SEARCH_BACKEND") or "whoosh"
+    if backend != "whoosh" and not backend.startswith("sphinxql://"):
+        raise SystemExit(f"error: --backend must be whoosh or sphinxql://host:port: {backend}")
+    return backend
+
+
+def _cluster_reindex(url: str, args) -> int:
+    """`search reindex --backend sphinxql://...`: the same run into a SphinxQL cluster."""
+    from search.cluster.feed import reindex as cluster_reindex
+
+    try:
+        summary = cluster_reindex(url, args.sources, full=args.full, lock_timeout=args.wait,
+                                  procs=args.procs)
+    except ConnectionError as e:  # the cluster does not answer
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except IndexBusy as e:
+        print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
+        return 3
+    print(f"{_n(summary.documents, 'document')} indexed from "
+          f"{_n(summary.indexed_files, 'file')} in {summary.seconds:.1f} s into {url}")
+    print(f"files: {summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
+          f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped")
+    for path, reason in summary.skipped:
+        print(f"  skipped {path}: {reason}")
+    nothing = summary.indexed_files == 0 and summary.unchanged == 0 and summary.deleted == 0
+    return 1 if nothing else 0
+
+
 def cmd_reindex(args) -> int:
     missing = [s for s in args.sources if not os.path.exists(s)]
     if missing:
         # Checked before the index is opened: a typo must not leave an empty index behind.
         print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
+    backend = _backend(args)
+    if backend != "whoosh":
+        return _cluster_reindex(backend, args)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = ProgressLine(sys.stderr, sys.stderr.isatty()) if show else None
     try:
@@ -139,10 +172,16 @@ def _print_results(res) -> None:
 
 
 def cmd_query(args) -> int:
-    engine = Engine(_index_dir(args))
+    backend = _backend(args)
+    if backend == "whoosh":
+        engine = Engine(_index_dir(args))
+    else:
+        from search.cluster.backend import ClusterEngine
+
+        engine = ClusterEngine(backend)
     try:
         engine.searcher()
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ConnectionError) as e:
         print(f"error: {e}; run `search reindex` first", file=sys.stderr)
         return 2
     if args.queries:
@@ -214,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for another reindex to finish (default 0)")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show documents indexed so far on stderr (default: on a terminal)")
+    r.add_argument("--backend", help="whoosh or sphinxql://host:port, a cluster head "
+                   "(default $SEARCH_BACKEND or whoosh)")
     r.set_defaults(func=cmd_reindex)
     q = sub.add_parser("query", help="search the index",
                        description="Search the index: ranked results with snippets.")
@@ -241,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print the results as JSON")
     q.add_argument("--version", action="version", version=f"search {_version()}",
                    help="print the version and exit")
+    q.add_argument("--backend", help="whoosh or sphinxql://host:port, a cluster head "
+                   "(default $SEARCH_BACKEND or whoosh)")
     q.set_defaults(func=cmd_query)
     return p
 

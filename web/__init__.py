@@ -19,9 +19,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     # SEARCH_CORS_ORIGINS: web origins that may read the API from a browser ("*": any).
     # SEARCH_ARRAY_CACHE_MB: postings arrays read from segments without a sidecar, per worker.
+    # SEARCH_BACKEND: whoosh (the index in SEARCH_INDEX_DIR) or sphinxql://host:port (a cluster).
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
-                            SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256)
-    for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS"):
+                            SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256,
+                            SEARCH_BACKEND="whoosh")
+    for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND"):
         if name in os.environ:
             app.config[name] = os.environ[name]
     for name in ("SEARCH_CACHE_SIZE", "SEARCH_ARRAY_CACHE_MB"):  # results kept; 0: none
@@ -29,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config[name] = int(os.environ[name])
     if test_config:
         app.config.from_mapping(test_config)
+    backend = app.config["SEARCH_BACKEND"]
+    if backend != "whoosh" and not backend.startswith("sphinxql://"):
+        raise ValueError(f"SEARCH_BACKEND must be whoosh or sphinxql://host:port, not {backend!r}")
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses
 
     from web import api, cors, errors, pages

@@ -108,6 +108,10 @@ SCHEMAS = {
             },
             "suggestion": {"type": ["string", "null"],
                            "description": "A 'did you mean' query, offered but not searched."},
+            "partial": {"type": "boolean",
+                        "description": "Only with a cluster backend (SEARCH_BACKEND "
+                                       "sphinxql://): true when a shard did not answer and the "
+                                       "results are incomplete."},
         },
     },
     "Suggestions": {

@@ -20,11 +20,17 @@ def _engine() -> Engine:
     if "search_engine" not in ext:
         with _lock:
             config = current_app.config
-            # Arrays the gunicorn master mapped before forking (wsgi.py) are shared, not re-read.
-            ext.setdefault("search_engine", Engine(
-                config["SEARCH_INDEX_DIR"], config["SEARCH_CACHE_SIZE"],
-                array_bytes=config["SEARCH_ARRAY_CACHE_MB"] * 2**20,
-                arrays=ext.get("search_arrays")))
+            if config.get("SEARCH_BACKEND", "whoosh").startswith("sphinxql://"):
+                from search.cluster.backend import ClusterEngine
+
+                ext.setdefault("search_engine", ClusterEngine(config["SEARCH_BACKEND"]))
+            else:
+                # Arrays the gunicorn master mapped before forking (wsgi.py) are shared, not
+                # re-read.
+                ext.setdefault("search_engine", Engine(
+                    config["SEARCH_INDEX_DIR"], config["SEARCH_CACHE_SIZE"],
+                    array_bytes=config["SEARCH_ARRAY_CACHE_MB"] * 2**20,
+                    arrays=ext.get("search_arrays")))
     return ext["search_engine"]
 
 

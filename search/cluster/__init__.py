@@ -1,0 +1,1 @@
+"""The SphinxQL cluster backend: config, searchd processes, feeding and search over a head node."""

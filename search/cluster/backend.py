@@ -1,0 +1,285 @@
+"""ClusterEngine: Engine.search() over a SphinxQL head node, returning the same Results."""
+
+import threading
+import time
+from dataclasses import dataclass, fields
+
+from search.cluster import translate
+from search.cluster.client import Client
+from search.cluster.config import FIELDS, dist_index
+from search.cluster.nodes import ClusterError
+from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
+from search.cluster.store import parse_url, read_meta
+from search.cluster.vocab import VocabReader, tally_path
+from search.correct import FEW_RESULTS, layout_fix, spelling_fix
+from search.engine import Hit, Results
+from search.engine.policy import DEFAULT
+from search.morph import LANGS
+from search.query import parse_query
+from search.snippets import highlight, snippet
+
+# As the embedded policy: up to ALL_FIRST_UPTO content words, documents with all of them rank
+# first, and fewer than FILL_BELOW of those are followed by documents with some of the words.
+# (Its min_share, coord_power, stop_weight and bonuses are not translated: at their defaults
+# they do nothing but the side-by-side bonus, which tf*idf ranking here does without.)
+FILL_BELOW = DEFAULT.fill_below
+ALL_FIRST_UPTO = DEFAULT.all_first_upto
+MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
+MAX_SOURCES = 50
+META_SECONDS = 1.0
+_COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
+         "date_precision")
+_LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
+_HIT_FIELDS = {f.name for f in fields(Hit)}
+_RESULT_FIELDS = {f.name for f in fields(Results)}
+
+
+@dataclass
+class ClusterResults(Results):
+    """Results, plus whether a shard had no live mirror (then they are incomplete)."""
+
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class Filters:
+    langs: tuple = LANGS
+    date_from: object = None
+    date_to: object = None
+    sites: tuple = ()
+
+
+class _Searcher:
+    """What web/index.py asks of a searcher: a reader (the vocabulary, for completions)."""
+
+    def __init__(self, engine):
+        self._engine = engine
+
+    def reader(self):
+        return self._engine.vocabulary()
+
+
+class ClusterEngine:
+    """The search backend `sphinxql://host:port`: the head of a sharded SphinxQL cluster."""
+
+    def __init__(self, url: str, cache_size: int = 0):
+        self.url = url
+        self.client = Client(parse_url(url), url)
+        self._lock = threading.Lock()
+        self._vocab: tuple = (None, None)
+        self._meta: dict | None = None
+        self._meta_at = 0.0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def meta(self, fresh: bool = True) -> dict:
+        """The head's meta row (live generation, layout); reused for META_SECONDS unless
+        fresh (a search may read the old generation that long after a switch: it is kept)."""
+        now = time.monotonic()
+        if fresh or self._meta is None or now - self._meta_at > META_SECONDS:
+            rows, _, _ = self.client.query("SELECT id, value FROM meta LIMIT 10", meta=False)
+            self._meta, self._meta_at = read_meta(_Rows(rows)), now
+        return self._meta
+
+    def searcher(self):
+        self.meta()  # raises ClusterError when the head does not answer
+        return _Searcher(self)
+
+    def vocabulary(self) -> VocabReader:
+        """The live generation's vocabulary (empty when its tally is not on this machine)."""
+        meta = self._meta or self.meta()
+        path = tally_path(meta["layout"], meta["live"])
+        key = (path, path.stat().st_mtime_ns if path else 0)
+        if self._vocab[0] != key:
+            self._vocab = (key, VocabReader.load(path) if path else VocabReader({}, 0, 0))
+        return self._vocab[1]
+
+    def warm(self) -> None:
+        self.meta()
+
+    def doc_count(self) -> int:
+        meta = self.meta()
+        _, info, _ = self.client.query(f"SELECT id FROM {dist_index(meta['live'])} LIMIT 1")
+        return int(info.get("total_found", 0))
+
+    def generation(self) -> int:
+        """A number that changes with every full rebuild's switch."""
+        return self.meta()["switched"]
+
+    def document(self, doc_id: str) -> dict | None:
+        """Stored fields of one document, or None."""
+        meta = self.meta()
+        rows, _, _ = self.client.query(
+            f"SELECT {_COLS}, source FROM {dist_index(meta['live'])} WHERE id = "
+            f"{row_id(doc_id)} LIMIT 1")
+        if not rows:
+            return None
+        r = rows[0]
+        date, _ = date_of(r[9], r[8], r[10])
+        out = {"id": r[2], "title": r[3], "body": r[4], "url": r[5], "site": r[6],
+               "lang": _LANG_NAMES[r[7]], "source": r[11]}
+        if date:
+            out["date"] = date
+        if r[10]:
+            out["date_precision"] = r[10]
+        return out
+
+    def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
+               sort: str = "relevance", date_from=None, date_to=None, forgiving: bool = True,
+               sites=()) -> ClusterResults:
+        """Ranked results for a user query, as Engine.search() gives them."""
+        started = time.perf_counter()
+        with self._lock:
+            meta = self.meta(fresh=False)
+            self.partial = False
+            filters = Filters(tuple(langs), date_from, date_to, tuple(sites))
+            res = self._search(meta["live"], text, page, per_page, sort, filters, forgiving)
+        res.took_ms = round((time.perf_counter() - started) * 1000, 1)
+        return res
+
+    def _search(self, gen, text, page, per_page, sort, filters, forgiving) -> ClusterResults:
+        reader = self.vocabulary()
+        corrected, suggestion = None, None
+        fixed = layout_fix(text, reader, filters.langs) if forgiving and reader.docs else None
+        if fixed:
+            corrected = {"query": fixed, "reason": "layout"}
+        parsed, run = self._run(gen, fixed or text, page, per_page, sort, filters, reader)
+        if forgiving and not fixed and reader.docs and run.all_words < FEW_RESULTS:
+            better = spelling_fix(text, reader, filters.langs)
+            again = (self._run(gen, better, page, per_page, sort, filters, reader)
+                     if better and run.all_words == 0 else None)
+            if again is not None and (again[1].all_words or not run.total):
+                (parsed, run), corrected = again, {"query": better, "reason": "spelling"}
+            elif better:
+                suggestion = better
+        hits = [self._hit(r, parsed) for r in run.rows]
+        extra = {}
+        if "facets" in _RESULT_FIELDS:
+            extra["facets"] = self._facets(gen, run, filters)
+        return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
+                              took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
+                              all_words=run.all_words, partial=self.partial, **extra)
+
+    def _q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
+        rows, meta, partial = self.client.query(sql, args, meta)
+        self.partial = self.partial or partial
+        return rows, meta
+
+    def _select(self, gen, match, where, sort, offset, limit) -> tuple[list, int]:
+        """(rows, total found) of one page of a MATCH (None: every document) and filters."""
+        conds = (["MATCH(%s)"] if match else []) + where
+        sql = (f"SELECT {_COLS} FROM {dist_index(gen)}"
+               + (" WHERE " + " AND ".join(conds) if conds else "")
+               + f" {translate.order(sort)} LIMIT {offset}, {max(limit, 1)} OPTION "
+               f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
+               f"max_matches={max(1000, offset + limit)}")
+        rows, meta = self._q(sql, (match,) if match else None)
+        return (list(rows) if limit else []), int(meta.get("total_found", 0))
+
+    def _run(self, gen, text, page, per_page, sort, filters, reader):
+        """(parsed, _Run) of one query text: the page's rows, totals and the matching MATCH."""
+        parsed = parse_query(text, langs=filters.langs, reader=reader)
+        plan = parsed.plan
+        content = plan.content()
+        n, start, want = len(content), (page - 1) * per_page, page * per_page
+        where = translate.where(filters)
+        if n == 0:  # only exclusions: everything but their matches
+            excluded = translate.excluded_match(plan)
+            if excluded:
+                ids, _ = self._q(f"SELECT id FROM {dist_index(gen)} WHERE MATCH(%s) LIMIT "
+                                 f"{MAX_EXCLUDED_ONLY} OPTION max_matches={MAX_EXCLUDED_ONLY}",
+                                 (excluded,))
+                if ids:
+                    where = [*where, f"id NOT IN ({', '.join(str(r[0]) for r in ids)})"]
+            rows, total = self._select(gen, None, where, sort, start, per_page)
+            return parsed, _Run(rows, total, total, None, where)
+        every = translate.combine(content, plan.excluded, every=True)
+        some = translate.combine(content, plan.excluded, every=False)
+        full = self._select(gen, every, where, sort, start, per_page) if every else ([], 0)
+        if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
+            rows, total = self._select(gen, some, where, sort, start, per_page)
+            return parsed, _Run(rows, total, full[1], some, where)
+        if n < 2 or full[1] >= FILL_BELOW or some is None:
+            return parsed, _Run(full[0], full[1], full[1], every, where)
+        # Too few documents have every word: those with some follow them (by date: mixed).
+        if sort == "date":
+            rows, total = self._select(gen, some, where, sort, start, per_page)
+            return parsed, _Run(rows, total, full[1], some, where)
+        first = self._select(gen, every, where, sort, 0, FILL_BELOW)[0] if every else []
+        rest, total = self._select(gen, some, where, sort, 0, want + len(first))
+        seen = {r[0] for r in first}
+        rows = (first + [r for r in rest if r[0] not in seen])[start:want]
+        return parsed, _Run(rows, total, full[1], some, where)
+
+    def _hit(self, r, parsed) -> Hit:
+        _, score, doc_id, title, body, url, site, lang_code, has_date, ts, precision = r
+        lang = _LANG_NAMES[lang_code]
+        terms = parsed.terms.get(lang, set())
+        new = "source" in _HIT_FIELDS  # the numpy engine's Hit (url None when empty, source)
+        extra = {"source": site or None} if new else {}
+        return Hit(id=doc_id, title=title, url=(url or None) if new else url,
+                   date=date_of(ts, has_date, precision)[1], lang=lang, score=float(score),
+                   snippet=snippet(body, lang, terms, parsed.prefixes),
+                   title_html=highlight(title, lang, terms, parsed.prefixes), **extra)
+
+    def _facets(self, gen, run, filters) -> dict:
+        """Counts of every result by language, year, month (within one year) and source."""
+        if not run.total:  # (run.match None with no results: nothing matched, not everything)
+            return {"lang": [], "year": [], "month": [], "source": []}
+        conds = (["MATCH(%s)"] if run.match else []) + run.where
+        args = (run.match,) if run.match else None
+
+        statements = []
+
+        def grouped(select, more, group, order, limit=1000):
+            where = " WHERE " + " AND ".join(conds + more) if conds + more else ""
+            statements.append((f"SELECT {select}, COUNT(*) AS c FROM {dist_index(gen)}{where} "
+                               f"GROUP BY {group} ORDER BY {order} LIMIT {limit}", args))
+
+        as_list = lambda pairs: [{"value": str(v), "count": int(c)} for v, c in pairs]  # noqa: E731
+        grouped("lang", [], "lang", "c DESC")
+        grouped("year", ["has_date = 1"], "year", "year DESC")
+        grouped("site", [f"site_hash != {source_hash('')}"], "site_hash", "c DESC", MAX_SOURCES)
+        one_year = filters.date_from and filters.date_to and \
+            filters.date_from.year == filters.date_to.year
+        if one_year:
+            grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
+                    "month ASC")
+        found, partial = self.client.batch(statements)
+        self.partial = self.partial or partial
+        langs, years, sites = found[:3]
+        months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []
+        return {"lang": as_list((_LANG_NAMES[g], c) for g, c in langs),
+                "year": as_list(years), "month": as_list(months),
+                "source": as_list(sorted(sites, key=lambda p: (-p[1], p[0])))}
+
+
+@dataclass
+class _Run:
+    rows: list
+    total: int
+    all_words: int
+    match: str | None  # the MATCH whose documents are the results (None: every document)
+    where: list
+
+
+class _Rows:
+    """A cursor's face over rows already read (for store.read_meta)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def execute(self, *_):
+        pass
+
+    def fetchall(self):
+        return self.rows
+
+
+def check(url: str) -> None:
+    """Raise ClusterError unless url is a cluster head that answers."""
+    ClusterEngine(url).meta()
+
+
+__all__ = ["ClusterEngine", "ClusterError", "ClusterResults", "check"]

@@ -1,0 +1,90 @@
+"""One SphinxQL connection to a head: queries with their totals, retried when a shard is lost."""
+
+import time
+
+import pymysql
+
+from search.cluster.nodes import ClusterError
+from search.cluster.store import connect
+
+# A query that lost a shard is asked again (searchd's round robin then picks another mirror),
+# waiting 20, 40, ... 320 ms between tries: a mirror restarting to load a new IDF file refuses
+# connections for a few milliseconds.
+RETRIES = 5
+
+
+class Client:
+    """A lazily opened connection; every query says whether a shard went unanswered."""
+
+    def __init__(self, addr, url: str):
+        self.addr, self.url = addr, url
+        self._conn = None
+
+    def query(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict, bool]:
+        """(rows, SHOW META or {}, partial): partial when a shard had no live mirror even after
+        RETRIES more tries (searchd then answers from the other shards with a warning)."""
+        for attempt in range(RETRIES + 1):
+            got = self._once(sql, args, meta)
+            if got is not None:
+                rows, meta, warnings = got
+                if not any("agent" in str(w[-1]) for w in warnings):
+                    return rows, meta, False
+            if attempt < RETRIES:
+                time.sleep(0.02 * 2 ** attempt)
+        if got is None:
+            raise ClusterError(f"no shard of the cluster at {self.url} answers")
+        return rows, meta, True
+
+    def batch(self, statements: list[tuple[str, tuple | None]]) -> tuple[list[list], bool]:
+        """Rows of each SELECT, sent as one multi-statement (searchd matches the shared MATCH
+        once for all of them), and partial. A batch that drew a warning is asked again one
+        statement at a time, each with query()'s retries."""
+        try:
+            if self._conn is None:
+                self._conn = connect(self.addr)
+            with self._conn.cursor() as cur:
+                sql = ";\n".join(cur.mogrify(q, a) for q, a in statements)
+                cur.execute(sql)
+                out, warned = [list(cur.fetchall())], cur.warning_count
+                while cur.nextset():
+                    out.append(list(cur.fetchall()))
+                    warned = warned or cur.warning_count
+            if not warned and len(out) == len(statements):
+                return out, False
+        except pymysql.Error:
+            self.close()  # whatever went wrong, the statements one by one say it clearly
+        singles = [self.query(q, a, meta=False) for q, a in statements]
+        return [list(rows) for rows, _, _ in singles], any(p for _, _, p in singles)
+
+    def _once(self, sql, args, with_meta=True):
+        for attempt in (0, 1):
+            try:
+                if self._conn is None:
+                    self._conn = connect(self.addr)
+                with self._conn.cursor() as cur:
+                    cur.execute(sql, args)
+                    rows, warnings, meta = cur.fetchall(), (), {}
+                    if cur.warning_count:  # a lost agent is a warning, not an error
+                        cur.execute("SHOW WARNINGS")
+                        warnings = cur.fetchall()
+                    if with_meta:
+                        cur.execute("SHOW META")
+                        meta = dict(cur.fetchall())
+                return rows, meta, warnings
+            except pymysql.OperationalError as e:
+                self.close()  # a dropped connection (a restarted head): one new try
+                if attempt:
+                    raise ClusterError(f"the cluster at {self.url} does not answer: {e}") from e
+            except pymysql.ProgrammingError as e:
+                if "agent" not in str(e):
+                    raise ClusterError(f"the cluster at {self.url}: {e}") from e
+                return None  # every agent of the query failed: the caller tries again
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except pymysql.Error:
+                pass
+            self._conn = None

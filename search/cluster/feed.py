@@ -1,0 +1,259 @@
+"""Reindex into a cluster: documents analysed here, sent to their shard's every mirror."""
+
+import os
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from search import store as local_store
+from search.cluster import idf
+from search.cluster.config import GENERATIONS, dist_index, shard_index
+from search.cluster.nodes import restart_nodes
+from search.cluster.rows import COLUMNS, make_row, shard_of, source_hash, values_sql
+from search.cluster.store import connect, parse_url, read_meta, switch
+from search.documents import Document, Skip, load
+from search.indexer import Summary, _signature, _under, walk
+from search.morph import LANGS
+
+KARMA_WAIT = 2.5  # seconds: over two of the head's ha_period_karma (config.py)
+BATCH_BYTES = 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
+MAX_PENDING = 16  # statements sent ahead of their answers, over all mirrors
+
+
+class ShardWriter:
+    """Buffered REPLACE and DELETE into one generation of every shard, on every mirror.
+
+    Each mirror's connection has its own sending thread (statements stay in order per
+    connection): the mirrors index in parallel while the next rows are being analysed.
+    """
+
+    def __init__(self, layout, gen: str):
+        self.layout, self.gen = layout, gen
+        self.conns = [[connect(m) for m in mirrors] for mirrors in layout.shards]
+        self.senders = [[ThreadPoolExecutor(1) for _ in mirrors] for mirrors in layout.shards]
+        self.pending: list = []
+        self.rows: list[list[str]] = [[] for _ in layout.shards]
+        self.size = [0] * len(layout.shards)
+
+    def _all(self, shard: int, sql: str) -> None:
+        for conn, sender in zip(self.conns[shard], self.senders[shard], strict=True):
+            self.pending.append(sender.submit(_execute, conn, sql))
+        while len(self.pending) > MAX_PENDING:
+            self.pending.pop(0).result()  # raises what the statement raised
+
+    def add(self, rid: int, values: str) -> None:
+        s = shard_of(rid, len(self.conns))
+        self.rows[s].append(values)
+        self.size[s] += len(values)
+        if self.size[s] > BATCH_BYTES:
+            self.flush(s)
+
+    def flush(self, shard: int | None = None) -> None:
+        for s in range(len(self.conns)) if shard is None else [shard]:
+            if self.rows[s]:
+                self._all(s, f"REPLACE INTO {shard_index(s, self.gen)} ({', '.join(COLUMNS)}) "
+                             f"VALUES {','.join(self.rows[s])}")
+            self.rows[s], self.size[s] = [], 0
+
+    def wait(self) -> None:
+        while self.pending:
+            self.pending.pop(0).result()
+
+    def delete(self, ids: list[int]) -> None:
+        by_shard: dict[int, list[int]] = {}
+        for rid in ids:
+            by_shard.setdefault(shard_of(rid, len(self.conns)), []).append(rid)
+        for s, group in by_shard.items():
+            for i in range(0, len(group), 1000):
+                part = ",".join(str(int(r)) for r in group[i:i + 1000])
+                self._all(s, f"DELETE FROM {shard_index(s, self.gen)} WHERE id IN ({part})")
+
+    def truncate(self) -> None:
+        for s in range(len(self.conns)):
+            self._all(s, f"TRUNCATE RTINDEX {shard_index(s, self.gen)}")
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            for senders, conns in zip(self.senders, self.conns, strict=True):
+                for sender, conn in zip(senders, conns, strict=True):
+                    sender.shutdown()
+                    conn.close()
+
+
+def _execute(conn, sql: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sql)
+
+
+def _analyse(job):
+    """Rows of one file's documents (runs in a worker process): (key, sig, rows, errors)."""
+    path, key, sig, doc_id = job
+    errors: list[str] = []
+    try:
+        docs = list(load(Path(path), errors, doc_id))
+    except Skip as e:
+        return key, sig, None, [str(e)]
+    except (OSError, EOFError, UnicodeError, ValueError) as e:
+        return key, sig, None, [f"unreadable: {e}"]
+    return key, sig, [_prepared(d, key, sig) for d in docs], errors
+
+
+def _prepared(doc, key: str, sig: str) -> tuple[str, int, str, set[str]]:
+    """(document id, row id, VALUES text, terms) of one document."""
+    row, terms = make_row(doc, key, sig)
+    return row["doc_id"], row["id"], values_sql(row), terms
+
+
+def _indexed(cur, gen: str) -> dict[str, str]:
+    """source → signature of every file in a generation."""
+    cur.execute(f"SELECT source, signature FROM {dist_index(gen)} GROUP BY source_hash "
+                "LIMIT 1000000 OPTION max_matches=1000000")
+    return dict(cur.fetchall())
+
+
+def _old_rows(cur, gen: str, key: str) -> list[tuple]:
+    cur.execute(f"SELECT id, doc_id, title, body, lang FROM {dist_index(gen)} WHERE "
+                f"source_hash = {source_hash(key)} LIMIT 1000000 OPTION max_matches=1000000")
+    return cur.fetchall()
+
+
+def _lock_dir(url: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"newsearch-cluster-{url.split('//')[-1]}"
+
+
+def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
+            procs: int = 1) -> Summary:
+    """Index the files under sources into the cluster whose head is url; a Summary.
+
+    Incremental: changed files' documents are replaced, removed files' documents deleted, in
+    the live generation. Full: the other generation is emptied and filled, then the head's
+    meta switches searches to it (no downtime: the old one serves until then).
+    """
+    started = time.monotonic()
+    summary = Summary()
+    with local_store.lock(_lock_dir(url), timeout=lock_timeout):
+        head = connect(parse_url(url))
+        try:
+            with head.cursor() as cur:
+                meta = read_meta(cur)
+                live = meta["live"]
+                gen = GENERATIONS[1 - GENERATIONS.index(live)] if full else live
+                indexed = {} if full else _indexed(cur, live)
+                _feed(cur, meta["layout"], gen, indexed, sources, summary,
+                      procs if full else 1, full)
+                if full:
+                    switch(cur, gen)
+        finally:
+            head.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
+    files = walk(sources, summary.skipped)
+    tally_path = Path(layout.root) / f"tally-{gen}.tsv" if layout.root else None
+    freq, total = (Counter(), 0) if full or not tally_path else idf.load_tally(tally_path)
+    writer = ShardWriter(layout, gen)
+    try:
+        if full:
+            writer.truncate()
+        jobs = []
+        for path, doc_id in files:
+            key = str(path)
+            try:
+                sig = _signature(path, doc_id)
+            except OSError as e:
+                summary.skipped.append((key, e.strerror or str(e)))
+                continue
+            if indexed.get(key) == sig:
+                summary.unchanged += 1
+                continue
+            jobs.append((key, key, sig, doc_id))
+        seen: set[str] = set()
+        ctx = get_context("fork")
+        pool = ctx.Pool(procs) if procs > 1 and len(jobs) > 1 else None
+        try:
+            done = pool.imap(_analyse, jobs) if pool else map(_analyse, jobs)
+            for key, _, rows, errors in done:
+                total += _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq,
+                                     summary)
+        finally:
+            if pool:
+                pool.close()
+                pool.join()
+        roots = [str(Path(p).resolve()) for p in sources]
+        for key in indexed.keys() - {str(p) for p, _ in files}:
+            if _under(key, roots) and not os.path.exists(key):
+                total -= _drop(cur, writer, gen, key, freq)
+                summary.deleted += 1
+        writer.flush()
+    finally:
+        writer.close()
+    changed = summary.indexed_files or summary.deleted
+    if changed and tally_path and Path(layout.root).is_dir():
+        idf.save_tally(tally_path, freq, total)
+        refresh_idf(layout, freq, total)
+
+
+def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summary) -> int:
+    """Write one file's rows (replacing its old ones); the change in the document count."""
+    if rows is None:
+        summary.skipped.append((key, errors[0]))
+        return 0
+    change = _drop(cur, writer, gen, key, freq) if key in indexed else 0
+    written = 0
+    for doc_id, rid, values, terms in rows:
+        if doc_id in seen:
+            errors.append(f"duplicate id {doc_id!r}: first one kept")
+            continue
+        seen.add(doc_id)
+        writer.add(rid, values)
+        freq.update(terms)
+        written += 1
+    for err in errors[:5]:
+        summary.skipped.append((key, err))
+    if len(errors) > 5:
+        summary.skipped.append((key, f"... and {len(errors) - 5} more bad records"))
+    if written:
+        summary.documents += written
+        if key in indexed:
+            summary.updated += 1
+        else:
+            summary.added += 1
+    elif not errors:
+        summary.skipped.append((key, "no documents"))
+    return written - change
+
+
+def _drop(cur, writer, gen, key, freq) -> int:
+    """Delete a file's documents from the cluster and the tally; how many there were."""
+    writer.wait()  # rows of this file sent earlier in this run are in before they are read
+    old = _old_rows(cur, gen, key)
+    for _, doc_id, title, body, lang in old:
+        _, terms = make_row(Document(doc_id, title, body, lang=LANGS[lang]), key, "")
+        freq.subtract(terms)
+    writer.delete([r[0] for r in old])
+    return len(old)
+
+
+def refresh_idf(layout, freq: Counter, total: int) -> None:
+    """Rebuild the global IDF file and restart the mirrors to load it (searchd reads it at
+    start): the first mirror of every shard, then the second, so each shard keeps serving."""
+    docs: Counter = Counter()
+    for key, n in freq.items():
+        if n > 0:
+            docs[key.split(":", 1)[1]] += n  # a document has one language: counts add up
+    idf.build(layout.idf, docs, total)
+    for j in range(max(len(m) for m in layout.shards)):
+        if j:
+            # The head leaves a mirror with recent errors out (ha_strategy = noerrors) until
+            # its karma period has passed: the restarted ones must be trusted again before
+            # the others go down.
+            time.sleep(KARMA_WAIT)
+        restart_nodes(layout, [f"shard{i}m{j}" for i, m in enumerate(layout.shards)
+                               if j < len(m)])

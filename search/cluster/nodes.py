@@ -1,0 +1,169 @@
+"""Local searchd processes of a cluster: write configs, start, wait until they answer, stop."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from search.cluster.config import Layout, node_configs
+
+LAYOUT_FILE = "cluster.json"
+START_TIMEOUT = 30.0
+
+
+class ClusterError(ConnectionError):
+    """The cluster could not be started, reached or written to (an OSError: the web answers
+    503, as for a missing index)."""
+
+
+def searchd_binary() -> str:
+    found = shutil.which("searchd")
+    if not found:
+        raise ClusterError("searchd is not installed: `make system-deps` installs Debian's "
+                           "sphinxsearch")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def local_layout(root, shards: int = 2, mirrors: int = 2, base_port: int = 0) -> Layout:
+    """A loopback layout: base_port for the head and the next ports for the shards' mirrors
+    (free ports picked at random when base_port is 0)."""
+    root = Path(root).resolve()
+    count = 1 + shards * mirrors
+    ports = ([base_port + i for i in range(2 * count)] if base_port
+             else [free_port() for _ in range(2 * count)])
+    addrs = [("127.0.0.1", ports[2 * i], ports[2 * i + 1]) for i in range(count)]
+    return Layout(head=addrs[0],
+                  shards=[addrs[1 + s * mirrors:1 + (s + 1) * mirrors] for s in range(shards)],
+                  root=str(root), idf=str(root / "global.idf"))
+
+
+def _answers(addr, timeout=0.5) -> bool:
+    try:
+        with socket.create_connection(addr[:2], timeout=timeout) as s:
+            s.settimeout(timeout)
+            return bool(s.recv(1))  # a MySQL server speaks first: its handshake
+    except OSError:
+        return False
+
+
+def start(layout: Layout) -> Layout:
+    """Write every node's config and start its searchd; return once all of them answer."""
+    from search.cluster.idf import write_empty
+
+    root = Path(layout.root)
+    root.mkdir(parents=True, exist_ok=True)
+    if layout.idf and not Path(layout.idf).exists():
+        write_empty(layout.idf)  # searchd refuses to start on a missing global_idf file
+    binary = searchd_binary()
+    (root / LAYOUT_FILE).write_text(layout.to_json(), encoding="utf-8")
+    try:
+        _start_nodes(binary, layout)
+    except BaseException:
+        stop(root)  # no half-started cluster left behind
+        raise
+    from search.cluster.store import init_meta
+
+    init_meta(layout)
+    return layout
+
+
+def restart_nodes(layout: Layout, names) -> None:
+    """Stop some nodes and start them again from their configs; return once they answer."""
+    root = Path(layout.root)
+    pids = [p for p in (node_pid(root, n) for n in names) if p]
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    for pid in pids:
+        if not _wait_gone(pid):
+            os.kill(pid, signal.SIGKILL)
+            _wait_gone(pid)
+    _start_nodes(searchd_binary(), layout, only=set(names))
+
+
+def _start_nodes(binary: str, layout: Layout, only: set | None = None) -> None:
+    procs = []
+    for node in node_configs(layout):
+        if only and node.name not in only:
+            continue
+        (node.folder / "data").mkdir(parents=True, exist_ok=True)
+        (node.folder / "binlog").mkdir(exist_ok=True)
+        conf = node.folder / "sphinx.conf"
+        conf.write_text(node.text(), encoding="utf-8")
+        # searchd forks its daemon and exits once that listens: start them all, then wait.
+        procs.append((node.name, subprocess.Popen([binary, "--config", str(conf)],
+                                                  stdout=subprocess.PIPE,
+                                                  stderr=subprocess.STDOUT, text=True)))
+    for name, proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        if proc.returncode != 0:
+            raise ClusterError(f"searchd {name} did not start: {out[-800:]}")
+    deadline = time.monotonic() + START_TIMEOUT
+    for name, addr in layout.nodes():
+        if only and name not in only:
+            continue
+        while not _answers(addr):
+            if time.monotonic() > deadline:
+                raise ClusterError(f"searchd at {addr[0]}:{addr[1]} does not answer")
+            time.sleep(0.05)
+
+
+def running(root) -> bool:
+    """True if a cluster was started under root and its head answers."""
+    try:
+        return _answers(load_layout(root).head)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def load_layout(root) -> Layout:
+    return Layout.from_json((Path(root) / LAYOUT_FILE).read_text(encoding="utf-8"))
+
+
+def node_pid(root, name: str) -> int | None:
+    """The pid of a node's searchd (from its pid file), or None if it is not running."""
+    try:
+        pid = int((Path(root) / name / "searchd.pid").read_text().split()[0])
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def kill_node(root, name: str) -> None:
+    """Kill one node at once (SIGKILL), as a crashed machine would go."""
+    pid = node_pid(root, name)
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+        _wait_gone(pid)
+
+
+def _wait_gone(pid: int, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop(root) -> int:
+    """Stop every searchd of the cluster under root (all at once); the number stopped."""
+    pids = [p for p in (node_pid(root, name) for name, _ in load_layout(root).nodes()) if p]
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)  # searchd saves its RT indexes and exits
+    for pid in pids:
+        if not _wait_gone(pid):
+            os.kill(pid, signal.SIGKILL)
+            _wait_gone(pid)
+    return len(pids)

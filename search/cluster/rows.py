@@ -1,0 +1,125 @@
+"""A document as a row of a shard: lemma text for matching, the original text as attributes."""
+
+import functools
+import hashlib
+import re
+from datetime import UTC, datetime
+
+from pymysql.converters import escape_string as _escape
+
+from search.cluster.config import FIELDS
+from search.indexer import document_fields
+from search.morph import LANGS, lemmas
+from search.schema import KINDS
+from search.text import tokenize
+
+# Characters a lemma may keep as they are: what config.CHARSET calls word characters.
+_PLAIN = re.compile(r"^[0-9a-z_\u00df-\u024f\u0370-\u03ff\u0400-\u052f'\-]+$")
+_STAND_IN = str.maketrans({"'": "\u02bc", "-": "\u2010"})
+_BACK = str.maketrans({"\u02bc": "'", "\u2010": "-"})
+LANG_CODES = {lang: i for i, lang in enumerate(LANGS)}
+COLUMNS = ("id", *FIELDS, "doc_id", "title", "body", "url", "site", "source", "signature",
+           "date_precision", "lang", "has_date", "year", "month", "date_ts", "source_hash",
+           "site_hash")
+
+
+def token(lemma: str) -> str:
+    """A lemma as one searchd word: apostrophe and hyphen by word-character stand-ins, and a
+    lemma in another script (CJK, Arabic, ...) by a hash of it, the same in documents and
+    queries."""
+    if _PLAIN.match(lemma):
+        return lemma.translate(_STAND_IN)
+    return "q" + hashlib.blake2b(lemma.encode(), digest_size=8).hexdigest()
+
+
+def lemma_of(tok: str) -> str | None:
+    """The lemma a token stands for (None for a hashed one)."""
+    if tok.startswith("q") and len(tok) == 17 and not _PLAIN.match(tok.translate(_BACK)[1:]):
+        return None
+    return tok.translate(_BACK)
+
+
+def escape_string(text: str) -> str:
+    return "'" + _escape(text) + "'"
+
+
+def row_id(doc_id: str) -> int:
+    """A stable positive 63-bit id for a document id (which also picks its shard)."""
+    n = int.from_bytes(hashlib.blake2b(doc_id.encode(), digest_size=8).digest(), "big") >> 1
+    return n or 1
+
+
+def source_hash(source: str) -> int:
+    return int.from_bytes(hashlib.blake2b(source.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def shard_of(rid: int, shards: int) -> int:
+    return rid % shards
+
+
+def lemma_fields(text: str, lang: str) -> tuple[list[str], list[str]]:
+    """(first reading of each word; second reading of each word, then the rest) as tokens.
+
+    Both fields keep one token per word position, so a phrase matches in either: in the
+    first when every word's first reading fits, in the second when the second (or only)
+    reading does (pymorphy3's first Ukrainian reading is often wrong: війни -> війнути). A
+    word's third and later readings follow the aligned part of the second field. The words
+    and readings are those of the index's analysis chain (analysis.language_analyzer:
+    tokenize, then lemmas), taken word by word with a cache.
+    """
+    first, second, rest = [], [], []
+    for word, _, _ in tokenize(text):
+        a, b, more = _readings(word, lang)
+        first.append(a)
+        second.append(b)
+        rest.extend(more)
+    return first, second + rest
+
+
+@functools.lru_cache(maxsize=500_000)
+def _readings(word: str, lang: str) -> tuple[str, str, tuple[str, ...]]:
+    found = [token(t) for t in lemmas(word, lang)] or [token(word)]
+    return found[0], found[1] if len(found) > 1 else found[0], tuple(found[2:])
+
+
+def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
+    """(row, the set of `lang:token` it holds) of one document."""
+    f = document_fields(doc, source, signature)
+    lang = f["lang"]
+    row = dict.fromkeys(FIELDS, "")
+    terms: set[str] = set()
+    for kind in KINDS:
+        # The fields document_fields indexes (a made-up title is shown, not indexed).
+        first, extra = lemma_fields(f.get(f"{kind}_{lang}") or "", lang)
+        row[f"{kind}_{lang}"] = " ".join(first)
+        row[f"{kind}_{lang}_x"] = " ".join(extra)
+        terms.update(f"{lang}:{t}" for t in first)
+        terms.update(f"{lang}:{t}" for t in extra)
+    date = f.get("date")
+    if date is not None and date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    row.update(
+        id=row_id(doc.id), doc_id=doc.id, title=doc.title, body=doc.body, url=doc.url or "",
+        site=f.get("site") or "", source=source, signature=signature,
+        date_precision=f.get("date_precision") or "", lang=LANG_CODES[lang],
+        has_date=int(date is not None), date_ts=int(date.timestamp()) if date else 0,
+        year=date.year if date else 0, month=date.year * 100 + date.month if date else 0,
+        source_hash=source_hash(source), site_hash=source_hash(f.get("site") or ""),
+    )
+    return row, terms
+
+
+def values_sql(row: dict) -> str:
+    """The row as a SQL VALUES tuple, escaped once (it goes to every mirror as it is)."""
+    return "(" + ",".join(str(v) if isinstance(v, int) else escape_string(v)
+                          for v in (row[c] for c in COLUMNS)) + ")"
+
+
+def date_of(ts: int, has_date: int, precision: str) -> tuple[datetime | None, str | None]:
+    """(datetime, shown date) of a row's date attributes."""
+    if not has_date:
+        return None, None
+    d = datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
+    shown = {"year": d.strftime("%Y"), "month": d.strftime("%Y-%m")}.get(precision,
+                                                                          d.date().isoformat())
+    return d, shown
