@@ -156,6 +156,8 @@ def main(argv=None):
     ap.add_argument("--cold", action="store_true",
                     help="no warm-up: the first 100 queries (all kinds, mixed) of a fresh engine")
     ap.add_argument("--procs", type=int, default=2, help="writer processes for the builds")
+    ap.add_argument("--preload", action="store_true",
+                    help="read both engines' files once first, so neither starts from disk")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
     ap.add_argument("--measure", help=argparse.SUPPRESS)  # child: a job file from _in_child
@@ -167,7 +169,7 @@ def main(argv=None):
     work = Path(args.work)
     queries = [json.loads(line) for line in latency_queries(
         args.shared, work / "querysets" / "speed-full.jsonl", 100).read_text("utf-8").splitlines()]
-    rows, result = [], {"cold": args.cold, "sizes": []}
+    rows, result = [], {"cold": args.cold, "preload": args.preload, "sizes": []}
     for n in [int(x) for x in args.sizes.split(",")]:
         ours, fts, rounds = build(args.shared, n, work, args.procs)
         if args.cold:
@@ -176,6 +178,12 @@ def main(argv=None):
             timed = queries
             warm = warm_up_queries(args.shared, {q["query"] for q in queries},
                                    work / "querysets" / "latency-warm-up.json")
+        if args.preload:
+            for f in [fts, *Path(ours).resolve().rglob("*")]:
+                if f.is_file():
+                    with open(f, "rb") as fh:
+                        while fh.read(1 << 24):
+                            pass
         r = _in_child(ours, fts, timed, warm)
         result["sizes"].append({"docs": n, "corpus_rounds": rounds, **r})
         for kind, per in r["kinds"].items():
@@ -187,12 +195,14 @@ def main(argv=None):
               file=sys.stderr)
     text = ("Query latency, ms, " + ("cold: the first 100 queries of a new engine" if args.cold
                                       else f"warm: after {WARM} other queries")
+            + (", files read into the page cache first" if args.preload else "")
             + "; ours and FTS5 interleaved query by query, both with snippets\n"
             + table(["docs", "kind", "n", "ours p50", "ours p95", "fts5 p50", "fts5 p95",
                      "p95 ours/fts5", "RSS MiB", "private MiB", "cached arrays MiB"], rows))
     print(text)
     if not args.no_json:
-        write_json("latency-cold" if args.cold else "latency", {**result, "tables": text},
+        name = "latency-cold" if args.cold else "latency"
+        write_json(name + ("-preloaded" if args.preload else ""), {**result, "tables": text},
                    commit=git_commit())
 
 
