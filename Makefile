@@ -18,8 +18,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-install-bench: install
+# The baselines' libraries (tantivy, PyStemmer, psycopg): the tests run the bench harnesses too.
+$(VENV)/.installed-bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	touch $@
+
+install-bench: $(VENV)/.installed-bench
 
 # Debian's headless Chromium for the browser test (needs root or sudo; skipped if present),
 # and axe-core from npm for its accessibility check (into the git-ignored .venv/node).
@@ -43,7 +47,7 @@ index: install
 run: index
 	SEARCH_INDEX_DIR=$(INDEX) $(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
-test: install system-deps
+test: install-bench system-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
