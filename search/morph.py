@@ -38,10 +38,12 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     if _DIGIT.search(word):
         # Numbers are not lemmatised, the letters beside them are: "формулы-1" → "формула-1".
         # A number of two or more digits is a term of its own ("1220-го" → "1220"); "1" is not.
+        # So is the word beside a number: "Берлинале-2015" is found by "Берлинале".
         parts = word.split("-")
         lemma = "-".join(p if not p or _DIGIT.search(p) else lemmas(p, lang)[0] for p in parts)
         numbers = [p for p in parts if _DIGIT.search(p) and len(p) >= 2 and p != word]
-        return tuple(dict.fromkeys([lemma, word, *numbers]))
+        words = [lemmas(p, lang)[0] for p in parts if len(p) >= 3 and not _DIGIT.search(p)]
+        return tuple(dict.fromkeys([lemma, word, *numbers, *words]))
     try:
         parses = analyzer(lang).parse(word)
     except ValueError:

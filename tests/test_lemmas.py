@@ -103,3 +103,23 @@ def test_analyzer_pickle_round_trip():
 def test_words_with_numbers(word, lang, first, absent):
     terms = lemmas(word, lang)
     assert terms[0] == first and absent not in terms
+
+
+@pytest.mark.parametrize(("word", "lang", "alone"), [
+    ("берлинале-2015", "ru", "берлинал"),  # the festival's name is found by itself
+    ("формулы-1", "ru", "формула"),
+    ("євро-2012", "uk", "євро"),
+    ("covid-19", "uk", "covid"),
+])
+def test_the_word_beside_a_number_is_a_term_too(word, lang, alone):
+    assert alone in lemmas(word, lang) and alone in lemmas(word.split("-")[0], lang)
+    assert "го" not in lemmas("1220-го", "uk")  # not a two-letter ending
+
+
+@pytest.mark.parametrize("query", ["после отставки", "після відставки", "между странами",
+                                   "через місто"])
+def test_prepositions_are_function_words(query):
+    from search.query import parse_query
+
+    clauses = parse_query(query).plan.clauses
+    assert [c.stop for c in clauses] == [True, False]
