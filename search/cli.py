@@ -103,14 +103,7 @@ def _cluster_reindex(url: str, args) -> int:
     except IndexBusy as e:
         print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
-    print(f"{_n(summary.documents, 'document')} indexed from "
-          f"{_n(summary.indexed_files, 'file')} in {summary.seconds:.1f} s into {url}")
-    print(f"files: {summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
-          f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped")
-    for path, reason in summary.skipped:
-        print(f"  skipped {path}: {reason}")
-    nothing = summary.indexed_files == 0 and summary.unchanged == 0 and summary.deleted == 0
-    return 1 if nothing else 0
+    return _report(summary, f" into {url}")
 
 
 def cmd_reindex(args) -> int:
@@ -130,9 +123,13 @@ def cmd_reindex(args) -> int:
     except IndexBusy as e:
         print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
+    return _report(summary, f"; the index holds {_n(doc_count(_index_dir(args)), 'document')}")
+
+
+def _report(summary, where: str) -> int:
+    """Print a reindex summary (where follows its time); exit code 1 if nothing was indexed."""
     print(f"{_n(summary.documents, 'document')} indexed from "
-          f"{_n(summary.indexed_files, 'file')} in {summary.seconds:.1f} s; the index holds "
-          f"{_n(doc_count(_index_dir(args)), 'document')}")
+          f"{_n(summary.indexed_files, 'file')} in {summary.seconds:.1f} s{where}")
     print(f"files: {summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
           f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped")
     for path, reason in summary.skipped:
