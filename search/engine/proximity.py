@@ -24,19 +24,6 @@ def term_scores_at(view, terms: list[Term], docs: np.ndarray, policy,
     return out
 
 
-def _docs_with_any(view, terms: list[Term]) -> np.ndarray:
-    """Sorted documents that have any of the terms."""
-    parts = [ids for ids in (view.postings(t)[0] for t in terms) if len(ids)]
-    if len(parts) <= 1:
-        return parts[0] if parts else np.zeros(0, np.int64)
-    if sum(map(len, parts)) > view.size // 128:
-        has = np.zeros(view.size, bool)
-        for ids in parts:
-            has[ids] = True
-        return np.flatnonzero(has)
-    return np.unique(np.concatenate(parts))
-
-
 def _starts(view, steps: list[list[Term]], docs: np.ndarray) -> list[np.ndarray]:
     """Per step i, the keys (document, position - i) of its words: where a sequence of steps
     stands side by side, their keys are equal."""
@@ -70,7 +57,7 @@ def phrase_docs(view, phrase: tuple[Step, ...], policy, allowed: np.ndarray):
     """(documents, score) per field where the phrase stands: every document with all its words
     is checked, so a phrase's total is exact. The score is its words' BM25 in that field."""
     for steps in _by_field(phrase).values():
-        have = [_docs_with_any(view, alts) for alts in steps]
+        have = [view.union([view.postings(t)[0] for t in alts]) for alts in steps]
         rarest = min(have, key=len)
         keep = allowed[rarest]
         for docs in have:  # the rarest word's documents that have every other word

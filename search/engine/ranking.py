@@ -40,16 +40,7 @@ def add_clause(view: IndexView, clause: Clause, policy: Policy, allowed: np.ndar
         if score is not None:
             score[docs] += weight * s if weight != 1.0 else s
         touched.append(docs)
-    if not touched:
-        return
-    docs = touched[0] if len(touched) == 1 else np.concatenate(touched)
-    if len(touched) > 1 and len(docs) > view.size // 128:
-        has = np.zeros(view.size, bool)  # a pass over a mask beats sorting this many
-        for t in touched:
-            has[t] = True
-        count += has
-    else:
-        count[np.unique(docs) if len(touched) > 1 else docs] += 1
+    count[view.union(touched)] += 1  # once per document, whichever of its terms it has
 
 
 def _top(key: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:

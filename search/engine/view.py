@@ -85,6 +85,18 @@ class IndexView:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         return np.concatenate(ids), np.concatenate(weights)
 
+    def union(self, parts: list[np.ndarray]) -> np.ndarray:
+        """Sorted distinct documents of several posting lists."""
+        parts = [p for p in parts if len(p)]
+        if len(parts) <= 1:
+            return parts[0] if parts else np.zeros(0, np.int64)
+        if sum(map(len, parts)) > self.size // 128:
+            has = np.zeros(self.size, bool)  # many postings: a pass over a mask beats a sort
+            for p in parts:
+                has[p] = True
+            return np.flatnonzero(has)
+        return np.unique(np.concatenate(parts))
+
     def avg_length(self, field: str) -> float:
         if ("avg", field) not in self._whole:
             self._whole["avg", field] = self.searcher.avg_field_length(field) or 1
