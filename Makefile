@@ -29,17 +29,12 @@ install-bench: $(VENV)/.installed-bench
 # and axe-core from npm for its accessibility check (into the git-ignored .venv/node).
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium npm >/dev/null; }
+	@bash deploy/system-deps.sh
 	@test -f $(AXE) || { mkdir -p $(VENV)/node && \
 	  npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1; }
-	@command -v searchd >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq sphinxsearch >/dev/null; }
 
 index: install
-	@if [ "$$($(PY) -c 'import sys; from search.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \
+	@if [ "$$($(PY) -c 'import sys; from search.ingest.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \
 	  echo "Index is empty: indexing the bundled sample corpus (samples/)"; \
 	  $(PY) -m search reindex samples --index $(INDEX) --progress; \
 	fi

@@ -27,7 +27,7 @@ from bench.speed import QUERY_KINDS, WARM_UP, latency_queries, paragraphs, pct, 
 from search.cluster import nodes  # noqa: E402
 from search.cluster.backend import ClusterEngine  # noqa: E402
 from search.cluster.bulk import load_documents  # noqa: E402
-from search.query import QueryError  # noqa: E402
+from search.query.parse import QueryError  # noqa: E402
 
 
 class Cluster:

@@ -15,9 +15,9 @@ from whoosh.scoring import BM25F
 from search.analysis import language_analyzer
 from search.engine import Engine
 from search.engine.policy import DEFAULT, Policy
-from search.indexer import document_fields, open_index
+from search.ingest.indexer import document_fields, open_index
 from search.morph import lemmas
-from search.query import QueryError
+from search.query.parse import QueryError
 from search.schema import TITLE_BOOST
 from search.text import tokenize
 

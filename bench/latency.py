@@ -23,7 +23,7 @@ if __package__ in (None, ""):
 
 from bench.report import WORK, git_commit, table, write_json  # noqa: E402
 from bench.speed import QUERY_KINDS, latency_queries, paragraphs, pct  # noqa: E402
-from search.documents import Document  # noqa: E402
+from search.ingest.documents import Document  # noqa: E402
 from search.schema import TITLE_BOOST  # noqa: E402
 from search.text import tokenize  # noqa: E402
 

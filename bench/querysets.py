@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench.corpora import UK_DOC_FILES, ru_articles, ud_sentences, uk_docs
-from search.documents import Document, from_record
+from search.ingest.documents import Document, from_record
 
 SETS = ("known-item/ru", "known-item/uk", "titleless/ru", "titleless/uk", "tag/ru", "lemma/ru",
         "lemma/uk")

@@ -15,13 +15,13 @@ from bench.engines import Fts5, Ours, Tantivy, WhooshBaseline, snowball_lang  # 
 from bench.metrics import summarize  # noqa: E402
 from bench.pg import Cluster, Postgres  # noqa: E402
 from bench.report import RESULTS, WORK, git_commit, table, today, write_json  # noqa: E402
-from search import query as query_module  # noqa: E402
 from search.engine.policy import DEFAULT, Policy  # noqa: E402
+from search.query import parse as query_module  # noqa: E402
 
 ENGINES = ("ours", "whoosh-std", "whoosh-stem", "sqlite-fts5", "postgres", "tantivy-lemmas")
 METRICS = ("MRR@10", "R@10", "nDCG@10")
 TUNE, TEST = querysets.HALVES
-# Query-side weights that live in search/query.py, not in the Policy: settable the same way.
+# Query-side weights that live in search/query/parse.py, not in the Policy: settable the same way.
 QUERY_KNOBS = {k: getattr(query_module, k) for k in ("READING_BOOST", "VARIANT_BOOST")}
 
 
@@ -48,7 +48,7 @@ def grid(spec: str) -> list[dict]:
 
 
 def use_policy(values: dict) -> Policy:
-    """The Policy with these values; query-side knobs are set on search.query (else reset)."""
+    """The Policy with these values; query-side knobs are set on search.query.parse (else reset)."""
     for k, default in QUERY_KNOBS.items():
         setattr(query_module, k, values.get(k, default))
     return replace(DEFAULT, **{k: v for k, v in values.items() if k not in QUERY_KNOBS})

@@ -23,11 +23,11 @@ from whoosh.codec.whoosh3 import W3Codec  # noqa: E402
 from bench.engines import dir_size  # noqa: E402
 from bench.report import WORK, table, write_json  # noqa: E402
 from bench.speed import latency_queries, paragraphs  # noqa: E402
-from search import store  # noqa: E402
 from search.engine import arrays  # noqa: E402
 from search.engine.sidecar import open_sidecar  # noqa: E402
-from search.indexer import document_fields  # noqa: E402
-from search.query import parse_query  # noqa: E402
+from search.ingest import store  # noqa: E402
+from search.ingest.indexer import document_fields  # noqa: E402
+from search.query.parse import parse_query  # noqa: E402
 
 
 def cpu() -> float:

@@ -16,7 +16,7 @@ if __package__ in (None, ""):
 from bench.corpora import ru_articles, uk_docs  # noqa: E402
 from bench.engines import Fts5, Ours, Tantivy, WhooshBaseline, dir_size  # noqa: E402
 from bench.report import ROOT, WORK, git_commit, table, write_json  # noqa: E402
-from search.documents import Document, from_record  # noqa: E402
+from search.ingest.documents import Document, from_record  # noqa: E402
 from search.text import tokenize  # noqa: E402
 
 WINDOW = 45  # words per paragraph-sized document for the latency corpus

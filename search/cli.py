@@ -13,9 +13,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from search.engine import SORTS, Engine
-from search.indexer import doc_count, reindex
-from search.query import QueryError
-from search.store import IndexBusy
+from search.ingest.indexer import doc_count, reindex
+from search.ingest.store import IndexBusy
+from search.query.parse import QueryError
 
 DEFAULT_INDEX = "index"
 MAX_LIMIT = 1000  # results on one page of `search query`

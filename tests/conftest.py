@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search.engine import Engine
-from search.indexer import reindex
+from search.ingest.indexer import reindex
 from tests.web_helpers import build_index, write_news
 from web import create_app
 
@@ -26,7 +26,7 @@ def index_records(records: list[dict], src: Path, index_dir: Path) -> Path:
 
 def fresh_index(root: Path):
     """An empty current generation under root, opened for writing segments by hand."""
-    from search import store
+    from search.ingest import store
 
     store.switch(root, store.new_generation(root))
     return store.open_current(root)
@@ -34,8 +34,8 @@ def fresh_index(root: Path):
 
 def add_segment(ix, docs, delete=(), **writer_args) -> None:
     """Commit docs ((id, lang, body) or Documents) as one new segment, deleting ids."""
-    from search.documents import Document
-    from search.indexer import document_fields
+    from search.ingest.documents import Document
+    from search.ingest.indexer import document_fields
 
     w = ix.writer(**writer_args)
     for doc in docs:

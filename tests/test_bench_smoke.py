@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import metrics, querysets, relevance, speed  # noqa: E402
 from bench.engines import Fts5, Ours, Tantivy, WhooshBaseline  # noqa: E402
-from search.documents import Document  # noqa: E402
+from search.ingest.documents import Document  # noqa: E402
 
 RU = [
     ("rt-1", "Минюст США потребовал от RT зарегистрироваться",
@@ -166,7 +166,7 @@ def test_policy_values_and_grids():
         {"k1": 1.5, "pair_weight": 0.0}, {"k1": 1.5, "pair_weight": 1.0}]
     with pytest.raises(SystemExit, match="unknown policy knob 'k9'"):
         relevance.parse_values("k9=1")
-    from search import query
+    from search.query import parse as query
 
     default = query.READING_BOOST
     assert relevance.use_policy({"READING_BOOST": 0.3, "b": 0.5}).b == 0.5

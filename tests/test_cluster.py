@@ -9,7 +9,7 @@ import pytest
 from search.cluster import nodes
 from search.cluster.backend import ClusterEngine
 from search.cluster.feed import reindex
-from search.query import QueryError
+from search.query.parse import QueryError
 from tests.conftest import FIXTURES, SAMPLE_PAGES
 from tests.test_search import FINDS, FORGIVING, NOT_FINDS, RU_PAGE, UK_PAGE
 

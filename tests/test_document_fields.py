@@ -6,10 +6,10 @@ from datetime import datetime
 import pytest
 from whoosh import index as whoosh_index
 
-from search import store
-from search.documents import Document
 from search.engine import Engine
-from search.indexer import document_fields, reindex
+from search.ingest import store
+from search.ingest.documents import Document
+from search.ingest.indexer import document_fields, reindex
 
 UK_TEXT = "Міська рада ухвалила бюджет на ремонт мостів і доріг у наступному році."
 RU_TEXT = "Городская дума утвердила бюджет на ремонт мостов и дорог в следующем году."

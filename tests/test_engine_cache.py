@@ -69,7 +69,7 @@ def test_a_running_engine_sees_a_replaced_document_only_as_it_is_now(tmp_path):
     import json
     import os
 
-    from search.indexer import reindex
+    from search.ingest.indexer import reindex
 
     src = tmp_path / "src"
     src.mkdir()

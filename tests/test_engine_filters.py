@@ -4,9 +4,9 @@ from datetime import datetime
 
 import pytest
 
-from search.documents import Document
 from search.engine import Engine
-from search.indexer import document_fields
+from search.ingest.documents import Document
+from search.ingest.indexer import document_fields
 from tests.conftest import fresh_index
 
 # (id, lang, site, date, precision, body): "вибори"/"выборы" in every one

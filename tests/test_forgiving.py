@@ -5,12 +5,12 @@ import json
 import pytest
 from whoosh import query as wq
 
-from search.indexer import open_index, reindex
-from search.layout import convert, correct_layout, detect_layout
+from search.ingest.indexer import open_index, reindex
 from search.morph import lemmas
-from search.spelling import distance, index_known, suggest_word, vocabulary
-from search.suggest import complete, complete_title
-from search.variants import PLACES, from_latin, to_latin, variants
+from search.query.layout import convert, correct_layout, detect_layout
+from search.query.spelling import distance, index_known, suggest_word, vocabulary
+from search.query.suggest import complete, complete_title
+from search.query.variants import PLACES, from_latin, to_latin, variants
 from tests.conftest import index_records
 
 DOCS = [

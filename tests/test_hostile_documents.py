@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search.engine import Engine
-from search.indexer import reindex
+from search.ingest.indexer import reindex
 
 GOOD = "Обласна рада ухвалила програму розвитку туризму на узбережжі Азовського моря."
 

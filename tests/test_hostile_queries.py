@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.query import QueryError, parse_query
+from search.query.parse import QueryError, parse_query
 from web import create_app
 
 # Text built from the characters that matter: query syntax, Cyrillic, Latin, marks, controls.

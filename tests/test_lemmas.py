@@ -119,7 +119,7 @@ def test_the_word_beside_a_number_is_a_term_too(word, lang, alone):
 @pytest.mark.parametrize("query", ["после отставки", "після відставки", "между странами",
                                    "через місто"])
 def test_prepositions_are_function_words(query):
-    from search.query import parse_query
+    from search.query.parse import parse_query
 
     clauses = parse_query(query).plan.clauses
     assert [c.stop for c in clauses] == [True, False]

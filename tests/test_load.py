@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from bench.load import _gunicorn_master, _pids, rss_mib, run_level
-from search.indexer import reindex
+from search.ingest.indexer import reindex
 from tests.conftest import ROOT
 from tests.servers import gunicorn
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from search.pages import first_sentence, page_site, parse_date, parse_month, parse_page
+from search.ingest.pages import first_sentence, page_site, parse_date, parse_month, parse_page
 
 DATES = [
     ("26 липня 2011 - 10:47", datetime(2011, 7, 26, 10, 47)),

@@ -7,13 +7,13 @@ import pytest
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from search.documents import Document
 from search.engine import Engine
 from search.engine.filters import Filters
 from search.engine.policy import DEFAULT, Policy
 from search.engine.ranking import rank
-from search.plan import clause_query
-from search.query import parse_query
+from search.ingest.documents import Document
+from search.query.parse import parse_query
+from search.query.plan import clause_query
 from tests.conftest import add_segment, fresh_index
 
 UK = ["уряд", "уряду", "урядом", "лікарня", "лікарні", "лікарнями", "бюджет", "бюджету", "школа",

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from search.documents import Skip, decode
 from search.engine import Engine
-from search.indexer import reindex
+from search.ingest.documents import Skip, decode
+from search.ingest.indexer import reindex
 from tests.conftest import SAMPLE_PAGES
 
 UK_TEXT = "Обласна рада ухвалила програму розвитку туризму на узбережжі Азовського моря."

@@ -11,9 +11,9 @@ import time
 import pytest
 import requests
 
-from search import store
 from search.engine import Engine
-from search.indexer import reindex
+from search.ingest import store
+from search.ingest.indexer import reindex
 from tests.servers import gunicorn
 
 DOCS = 1500
@@ -61,7 +61,7 @@ def test_second_reindex_refuses_cleanly_then_waits(tmp_path):
 
 def test_lock_of_a_killed_process_is_released(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from search import store\n"
+                               "import sys, time; from search.ingest import store\n"
                                f"with store.lock({str(tmp_path)!r}):\n"
                                "    print('locked', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True)

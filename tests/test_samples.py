@@ -3,7 +3,7 @@
 from collections import Counter
 from pathlib import Path
 
-from search.documents import load, supported
+from search.ingest.documents import load, supported
 from search.morph import detect_language
 from tests.conftest import ROOT
 

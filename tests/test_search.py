@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.query import QueryError, parse_query
+from search.query.parse import QueryError, parse_query
 
 UK_PAGE = "000_1d556e5db49b27e5.txt"
 RU_PAGE = "002_0a39e1a05f8c3216.txt"
@@ -202,7 +202,7 @@ def test_results_are_cached_until_the_index_changes(tmp_path):
     import json
 
     from search.engine import Engine
-    from search.indexer import reindex
+    from search.ingest.indexer import reindex
 
     src = tmp_path / "src"
     src.mkdir()
@@ -313,9 +313,9 @@ def test_words_side_by_side_rank_first(tmp_path, with_bonus):
 
 
 def test_a_switch_during_a_search_does_not_close_its_searcher(tmp_path, monkeypatch):
-    from search import store
     from search.engine import Engine
-    from search.indexer import reindex
+    from search.ingest import store
+    from search.ingest.indexer import reindex
     from tests.conftest import index_records
 
     (tmp_path / "src").mkdir()

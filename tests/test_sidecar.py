@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from search import store
 from search.engine import Engine, arrays
 from search.engine.sidecar import open_sidecar
-from search.indexer import reindex
+from search.ingest import store
+from search.ingest.indexer import reindex
 
 TEXTS = [
     ("uk", "Співпраця регіонів: держслужбовці Запоріжжя обмінялися досвідом. Співпраця триває."),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.query import parse_query
+from search.query.parse import parse_query
 from search.snippets import SNIPPET_CHARS, highlight, snippet
 
 

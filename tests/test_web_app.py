@@ -5,7 +5,7 @@ import runpy
 from pathlib import Path
 
 import search.morph
-from search.indexer import reindex
+from search.ingest.indexer import reindex
 from tests.web_helpers import WORD, build_index, html, write_news
 from web import create_app
 

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from search.documents import Document
-from search.indexer import document_fields, open_index
+from search.ingest.documents import Document
+from search.ingest.indexer import document_fields, open_index
 from tests.web_helpers import html
 from web import create_app
 

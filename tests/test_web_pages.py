@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 import web.searching
-from search.indexer import reindex
+from search.ingest.indexer import reindex
 from tests.web_helpers import WORD, html
 from web import create_app
 

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from search.indexer import reindex
+from search.ingest.indexer import reindex
 
 WORD = "вибори"
 

@@ -2,9 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from search.correct import layout_fix, spelling_fix
 from search.engine.results import shown_date
-from search.query import QueryError, parse_query
+from search.query.correct import layout_fix, spelling_fix
+from search.query.parse import QueryError, parse_query
 from search.snippets import highlight
 from web.index import get_engine
 from web.searching import MAX_QUERY_CHARS

@@ -5,7 +5,7 @@ import logging
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from search.query import QueryError
+from search.query.parse import QueryError
 from web.index import IndexUnavailable
 from web.pages import render_error
 from web.searching import ParamError

@@ -6,7 +6,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
-from search.query import QueryError
+from search.query.parse import QueryError
 from web import document as documents
 from web.document import FIRST_MATCH, web_url
 from web.hits import facets, hit_dict

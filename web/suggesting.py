@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from search.suggest import complete, complete_title
+from search.query.suggest import complete, complete_title
 from web.index import get_engine
 from web.searching import ParamError, _int
 

@@ -11,11 +11,11 @@ from search.cluster.nodes import ClusterError
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
 from search.cluster.store import parse_url, read_meta
 from search.cluster.vocab import VocabReader, tally_path
-from search.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.engine import Hit, Results
 from search.engine.policy import DEFAULT
 from search.morph import LANGS
-from search.query import parse_query
+from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
+from search.query.parse import parse_query
 from search.snippets import highlight, snippet
 
 # As the embedded policy: up to ALL_FIRST_UPTO content words, documents with all of them rank

@@ -5,11 +5,11 @@ from collections import Counter
 from multiprocessing import get_context
 from pathlib import Path
 
-from search import store as local_store
 from search.cluster import idf
 from search.cluster.config import GENERATIONS
 from search.cluster.feed import ShardWriter, _lock_dir, _prepared, refresh_idf
 from search.cluster.store import connect, parse_url, read_meta, switch
+from search.ingest import store as local_store
 
 CHUNK = 500  # documents per task sent to an analysing process
 

@@ -8,14 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from search import store as local_store
 from search.cluster import idf
 from search.cluster.config import GENERATIONS, dist_index, shard_index
 from search.cluster.nodes import restart_nodes
 from search.cluster.rows import COLUMNS, make_row, shard_of, source_hash, values_sql
 from search.cluster.store import connect, parse_url, read_meta, switch
-from search.documents import Document, Skip, load
-from search.indexer import Summary, _signature, _under, walk
+from search.ingest import store as local_store
+from search.ingest.documents import Document, Skip, load
+from search.ingest.indexer import Summary, _signature, _under, walk
 from search.morph import LANGS
 
 KARMA_WAIT = 2.5  # seconds: over two of the head's ha_period_karma (config.py)

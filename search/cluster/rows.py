@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pymysql.converters import escape_string as _escape
 
 from search.cluster.config import FIELDS
-from search.indexer import document_fields
+from search.ingest.indexer import document_fields
 from search.morph import LANGS, lemmas
 from search.schema import KINDS
 from search.text import tokenize

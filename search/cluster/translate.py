@@ -4,7 +4,7 @@ import itertools
 from datetime import UTC
 
 from search.cluster.rows import LANG_CODES, source_hash, token
-from search.plan import Clause, Plan
+from search.query.plan import Clause, Plan
 
 MAX_PHRASES = 32  # a phrase's reading combinations searched per field; more are left out
 # Field weights as the embedded engine's: a title word weighs 2.5 times a body word, and the

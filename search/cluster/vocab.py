@@ -25,7 +25,7 @@ class _Info:
 
 
 class VocabReader:
-    """Enough of a Whoosh reader for search.correct, search.spelling and search.suggest."""
+    """Enough of a Whoosh reader for the query package's correct, spelling and suggest."""
 
     def __init__(self, terms: dict[str, dict[str, int]], docs: int, key: int):
         self.terms = terms  # lang → term → documents

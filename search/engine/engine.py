@@ -8,19 +8,19 @@ from pathlib import Path
 
 from whoosh.scoring import BM25F
 
-from search import store
-from search.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.engine.arrays import CACHE_BYTES, ArrayCache
 from search.engine.filters import Filters, facets
 from search.engine.policy import DEFAULT, Policy
 from search.engine.ranking import Ranked, rank
 from search.engine.results import Hit, Results, shown_date
 from search.engine.view import IndexView
+from search.ingest import store
 from search.morph import LANGS
-from search.query import Parsed, parse_query
+from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
+from search.query.parse import Parsed, parse_query
+from search.query.suggest import complete
 from search.schema import KINDS
 from search.snippets import highlight, snippet
-from search.suggest import complete
 
 SORTS = ("relevance", "date")
 CACHE_SIZE = 512  # results kept per process, per index generation

@@ -1,7 +1,7 @@
 """The ranking policy as data: what a document needs to match, and how its score is made.
 
 The query-side weights of a word's extra readings and of place-name variants are READING_BOOST
-and VARIANT_BOOST in search/query.py.
+and VARIANT_BOOST in search/query/parse.py.
 """
 
 from dataclasses import dataclass

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from search.plan import Clause, Step, Term
+from search.query.plan import Clause, Step, Term
 
 _SHIFT = 23  # (document << _SHIFT) + position: positions stay below 2**23 (MAX_BODY_CHARS)
 _ROOM = 64  # added to position - step so that it never goes below 0 (MAX_QUERY_WORDS)

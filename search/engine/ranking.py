@@ -8,7 +8,7 @@ from search.engine.arrays import NO_DATE
 from search.engine.policy import DEFAULT, Policy
 from search.engine.proximity import bonus, phrase_docs
 from search.engine.view import IndexView
-from search.plan import Clause, Plan
+from search.query.plan import Clause, Plan
 
 _TIER = 1e6  # added to the score of a document with every word: above any BM25F score
 

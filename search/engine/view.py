@@ -7,7 +7,7 @@ import numpy as np
 from search.engine import arrays
 from search.engine.arrays import ArrayCache
 from search.engine.sidecar import open_sidecar
-from search.plan import Term
+from search.query.plan import Term
 
 
 class IndexView:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from search import store
-from search.documents import Document, Skip, load, supported
+from search.ingest import store
+from search.ingest.documents import Document, Skip, load, supported
+from search.ingest.parallel import CountingWriter, commit_reporting
 from search.morph import detect_language
-from search.parallel import CountingWriter, commit_reporting
 
 # Part of every file's signature: an index built by an older version (documents named by the
 # file's stem, no site or date precision) sees every file as changed and re-reads it.

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from search.layout import latin_words
 from search.morph import is_known, lemmas
+from search.query.layout import latin_words
 from search.text import fold, is_cyrillic, normalize
 
-PLACES = Path(__file__).resolve().parent / "data" / "places.tsv"
+PLACES = Path(__file__).resolve().parent.parent / "data" / "places.tsv"
 ADJECTIVE_KINDS = {"oblast"}  # their words are adjectives: the index term is the masculine lemma
 
 # Official Ukrainian romanisation (CMU No. 55, 27.01.2010); word-initial forms apart.

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import charset_normalizer
 
-from search.pages import first_sentence, page_site, parse_date, parse_month, parse_page
+from search.ingest.pages import first_sentence, page_site, parse_date, parse_month, parse_page
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")

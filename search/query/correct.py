@@ -2,10 +2,10 @@
 
 import re
 
-from search.layout import correct_layout
 from search.morph import lemmas
+from search.query.layout import correct_layout
+from search.query.spelling import suggest_word
 from search.schema import KINDS
-from search.spelling import suggest_word
 from search.text import WORD_RE, fold, normalize
 
 FEW_RESULTS = 3  # below this many results a spelling suggestion is offered

@@ -25,7 +25,7 @@ TABLES = {
 }
 LANGS = tuple(LAYOUTS)
 MIN_LETTERS = 3  # shorter strings turn into some real word by chance too often
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(__file__).resolve().parent.parent / "data"
 _LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 _HAS_DIGIT = re.compile(r"\d")
 _TRAILING = ",.;:!?"  # punctuation at the end of a word is punctuation, not б/ю/ж

@@ -16,12 +16,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from search.layout import convert
 from search.morph import LANGS, analyzer, is_known, lemmas, own_language
-from search.query import STOP_WORDS
-from search.spelling import vocabulary
+from search.query.layout import convert
+from search.query.parse import STOP_WORDS
+from search.query.spelling import vocabulary
+from search.query.variants import ADJECTIVE_KINDS, PLACES, terms_of
 from search.text import WORD_RE, fold, is_cyrillic, normalize
-from search.variants import ADJECTIVE_KINDS, PLACES, terms_of
 
 TOP = 20  # completions kept per short prefix; callers ask for fewer
 SHORT_PREFIX = 3  # prefixes up to this long are precomputed

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from search.morph import LANGS, lemmas, own_language
-from search.plan import Clause, Plan, Step, Term, all_words_query
+from search.query.plan import Clause, Plan, Step, Term, all_words_query
+from search.query.variants import variants
 from search.schema import KINDS
 from search.text import tokenize
-from search.variants import variants
 
 MAX_QUERY_WORDS = 64  # more words add cost, not precision
 MAX_PREFIX_TERMS = 24  # a prefix expands to this many of its most frequent terms per language

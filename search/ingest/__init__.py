@@ -1,0 +1,1 @@
+"""The write path: reading documents, analysing them and committing them to the index."""

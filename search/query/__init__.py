@@ -1,0 +1,1 @@
+"""The read path before execution: parsing, planning, forgiving and completing queries."""
