@@ -2,24 +2,38 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-INDEX ?= index
+# Settings: the environment first (SEARCH_INDEX_DIR, SEARCH_BIND, as the app and gunicorn read
+# them), then these variables as defaults; `make run PORT=8001 INDEX=big` overrides both.
+INDEX ?= $(or $(SEARCH_INDEX_DIR),index)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+ifeq ($(origin HOST)$(origin PORT),filefile)
+BIND := $(or $(SEARCH_BIND),$(HOST):$(PORT))
+else
+BIND := $(HOST):$(PORT)
+endif
 SHARED ?= ../shared
 
-.PHONY: install install-bench system-deps run index test lint eval bench load clean
+.PHONY: install install-test install-bench system-deps run index test lint eval bench load clean
 .PHONY: cluster cluster-stop bench-cluster
 
+# What serving needs only; the test tools and the baselines' libraries come with `make test`.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
 install: $(VENV)/.installed
 
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install-test: $(VENV)/.installed-test
+
 # The baselines' libraries (tantivy, PyStemmer, psycopg): the tests run the bench harnesses too.
-$(VENV)/.installed-bench: $(VENV)/.installed
+$(VENV)/.installed-bench: $(VENV)/.installed-test
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
 
@@ -27,7 +41,7 @@ install-bench: $(VENV)/.installed-bench
 
 # Debian's headless Chromium for the browser test (needs root or sudo; skipped if present),
 # and axe-core from npm for its accessibility check (into the git-ignored .venv/node).
-AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+AXE ?= $(VENV)/node/node_modules/axe-core/axe.min.js
 system-deps:
 	@bash deploy/system-deps.sh
 	@test -f $(AXE) || { mkdir -p $(VENV)/node && \
@@ -40,13 +54,13 @@ index: install
 	fi
 
 run: index
-	SEARCH_INDEX_DIR=$(INDEX) $(VENV)/bin/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+	SEARCH_INDEX_DIR=$(INDEX) SEARCH_BIND=$(BIND) $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install-bench system-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-lint: install
+lint: install-test
 	$(VENV)/bin/ruff check .
 
 eval: install-bench
@@ -56,7 +70,7 @@ bench: install-bench
 	$(PY) bench/speed.py --shared $(SHARED)
 
 # Load test: gunicorn over $(INDEX), 8/32/64 clients for 60 s each, loopback only.
-load: index
+load: index install-test
 	$(PY) bench/load.py --index $(INDEX) --clients 8,32,64 --seconds 60
 
 # A local SphinxQL cluster (Debian's sphinxsearch): a head on $(CLUSTER_PORT), 2 shards with a
