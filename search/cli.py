@@ -12,7 +12,7 @@ from datetime import time as day_time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from search.engine import SORTS, Engine
+from search.engine import MAX_PAGE, SORTS, Engine
 from search.ingest.indexer import doc_count, reindex
 from search.ingest.store import IndexBusy
 from search.query.parse import QueryError
@@ -262,8 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--index", metavar="DIR", help=index_help)
     q.add_argument("--limit", type=_count(1, MAX_LIMIT, "--limit"), default=10, metavar="N",
                    help=f"results per page, 1 to {MAX_LIMIT} (default 10)")
-    q.add_argument("--page", type=_count(1, 10_000, "--page"), default=1, metavar="N",
-                   help="which page of results (default 1)")
+    q.add_argument("--page", type=_count(1, MAX_PAGE, "--page"), default=1, metavar="N",
+                   help=f"which page of results, 1 to {MAX_PAGE} (default 1)")
     q.add_argument("--lang", choices=("uk", "ru"), help="only documents in this language")
     q.add_argument("--sort", choices=SORTS, default="relevance",
                    help="relevance (default) or date (newest first, undated last)")

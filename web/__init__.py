@@ -1,6 +1,7 @@
 """Flask web front end: search page and JSON API."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
 
@@ -14,6 +15,26 @@ SECURITY_HEADERS = {
 }
 
 
+def public_url(value: str) -> str:
+    """SEARCH_PUBLIC_URL without its trailing slash, or ValueError if it is not an http(s) URL."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"SEARCH_PUBLIC_URL must be http(s)://host[:port][/path], not {value!r}")
+    return value
+
+
+def local_location(location: str, public: str) -> str:
+    """A redirect target on this site: under the public URL, or a path (never the Host header)."""
+    parts = urlsplit(location)
+    if not parts.netloc and not parts.scheme:
+        return location
+    path = urlunsplit(("", "", "/" + parts.path.lstrip("/"), parts.query, parts.fragment))
+    return public + path
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then test_config."""
     app = Flask(__name__)
@@ -22,8 +43,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # SEARCH_BACKEND: whoosh (the index in SEARCH_INDEX_DIR) or sphinxql://host:port (a cluster).
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
                             SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256,
-                            SEARCH_BACKEND="whoosh")
-    for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND"):
+                            SEARCH_BACKEND="whoosh", SEARCH_PUBLIC_URL="")
+    # SEARCH_PUBLIC_URL: the site's address as its users see it (https://news.example.org), for
+    # absolute links; without it links are relative, never built from the Host header.
+    for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND", "SEARCH_PUBLIC_URL"):
         if name in os.environ:
             app.config[name] = os.environ[name]
     for name in ("SEARCH_CACHE_SIZE", "SEARCH_ARRAY_CACHE_MB"):  # results kept; 0: none
@@ -34,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     backend = app.config["SEARCH_BACKEND"]
     if backend != "whoosh" and not backend.startswith("sphinxql://"):
         raise ValueError(f"SEARCH_BACKEND must be whoosh or sphinxql://host:port, not {backend!r}")
+    app.config["SEARCH_PUBLIC_URL"] = public_url(app.config["SEARCH_PUBLIC_URL"])
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses
 
     from web import api, cors, errors, pages
@@ -47,6 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     def security_headers(resp):
         for name, value in SECURITY_HEADERS.items():
             resp.headers.setdefault(name, value)
+        if resp.location:  # routing's redirects are built from the Host header
+            resp.location = local_location(resp.location, app.config["SEARCH_PUBLIC_URL"])
         return resp
 
     return app

@@ -44,13 +44,21 @@ def _json_args():
     if request.args:
         raise ParamError(next(iter(request.args)),
                          "POST /api/search takes its parameters in the JSON body only")
+    return args_from_json(json_body())
+
+
+def json_body():
+    """The request's JSON body, or ParamError invalid_json (wrong type, bad or too deep JSON)."""
     if not request.is_json:
-        raise ParamError("body", "the body must be JSON (Content-Type: application/json)")
+        raise ParamError("body", "the body must be JSON (Content-Type: application/json)",
+                         "invalid_json")
     try:
-        body = json.loads(request.get_data(as_text=True) or "null")
+        return json.loads(request.get_data(as_text=True) or "null")
     except ValueError as e:
         raise ParamError("body", f"the body is not valid JSON: {e}", "invalid_json") from None
-    return args_from_json(body)
+    except RecursionError:
+        raise ParamError("body", "the body's JSON is nested too deeply",
+                         "invalid_json") from None
 
 
 @bp.route("/api/search", methods=["GET", "POST"])

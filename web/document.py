@@ -1,8 +1,7 @@
 """One stored document for the page and the API: its fields, with the query's words marked."""
 
-from urllib.parse import urlsplit
-
 from search.engine.results import shown_date
+from search.ingest.documents import web_url as http_url
 from search.query.correct import layout_fix, spelling_fix
 from search.query.parse import QueryError, parse_query
 from search.snippets import highlight
@@ -13,8 +12,9 @@ FIRST_MATCH = "first-match"  # the id of the first marked word in the body, for 
 
 
 def web_url(url) -> str | None:
-    """The URL if it is a web link (javascript:, files and the like are never linked)."""
-    return url if url and urlsplit(url).scheme in ("http", "https") else None
+    """The URL if it is a web link (an index written before ingest checked them may hold
+    javascript: and the like: those are never returned nor linked)."""
+    return http_url(url or "") or None
 
 
 def _marked(stored: dict, text: str) -> tuple[str, str]:
@@ -51,7 +51,7 @@ def load(doc_id: str, q: str = "") -> dict | None:
         return None
     title_html, body_html = _highlighted(stored, q[:MAX_QUERY_CHARS])
     return {
-        "id": stored["id"], "title": stored["title"], "url": stored.get("url") or None,
+        "id": stored["id"], "title": stored["title"], "url": web_url(stored.get("url")),
         "date": shown_date(stored), "lang": stored["lang"],
         "source": stored.get("site") or None, "body": stored["body"],
         "title_html": title_html,

@@ -4,7 +4,17 @@ import calendar
 import math
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.datastructures import MultiDict
 
 from search.query.parse import QueryError
 from web import document as documents
@@ -42,11 +52,20 @@ def search_state(args=None) -> list[tuple[str, str]]:
     return [(k, v) for k, v in args.items(multi=True) if k in STATE_ARGS and v != ""]
 
 
+def doc_path(doc_id: str) -> str:
+    """The path of our copy of a document: /doc/<id, path-quoted>, or /doc?id= for an id that a
+    browser would change as a path (".." and "." segments, empty ones, a leading slash)."""
+    segments = doc_id.split("/")
+    if any(s in ("", ".", "..") for s in segments):
+        return f"{url_for('pages.document_by_id')}?{urlencode({'id': doc_id})}"
+    return url_for("pages.home") + "doc/" + quote(doc_id, safe="/")
+
+
 def doc_url(doc_id: str) -> str:
     """Our copy of a document, keeping the search it was opened from."""
-    base = url_for("pages.document", doc_id=doc_id)
-    state = search_state()
-    return f"{base}?{urlencode(state)}" if state else base
+    base = doc_path(doc_id)
+    state = urlencode(search_state())
+    return f"{base}{'&' if '?' in base else '?'}{state}" if state else base
 
 
 def back_url() -> str:
@@ -61,7 +80,9 @@ def back_url() -> str:
 def same_page(**changes) -> str:
     """This path with some query arguments replaced, or removed when the value is None (never
     url_for: args could set _scheme)."""
-    args = request.args.copy()
+    # Only the arguments a search is made of: anything else a visitor added is not copied into
+    # every facet and page link.
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in STATE_ARGS])
     for k, v in changes.items():
         args.pop(k, None)
         if v is not None:
@@ -149,6 +170,15 @@ def facet_active(name: str, value: str) -> bool:
     return all(request.args.get(k) == v for k, v in _facet_args(name, value).items())
 
 
+@bp.get("/doc")
+def document_by_id():
+    """The same page for any id, given as ?id= (the link for ids a path cannot carry)."""
+    doc_id = request.args.get("id", "")
+    if not doc_id:
+        abort(404)
+    return document(doc_id)
+
+
 @bp.get("/doc/<path:doc_id>")
 def document(doc_id):
     q = request.args.get("q", "")
@@ -162,10 +192,12 @@ def document(doc_id):
 @bp.get("/opensearch.xml")
 def opensearch():
     ui = ui_lang()
+    # Absolute only from SEARCH_PUBLIC_URL: the Host header is the client's to choose.
+    base = current_app.config["SEARCH_PUBLIC_URL"]
     xml = render_template("opensearch.xml", t=STRINGS[ui],
-                          search_url=url_for("pages.results", _external=True),
-                          suggest_url=url_for("api.opensearch_suggestions", _external=True),
-                          home_url=url_for("pages.home", _external=True))
+                          search_url=base + url_for("pages.results"),
+                          suggest_url=base + url_for("api.opensearch_suggestions"),
+                          home_url=base + url_for("pages.home"))
     resp = make_response(xml)
     resp.mimetype = "application/opensearchdescription+xml"
     return resp

@@ -5,14 +5,13 @@ from datetime import date, datetime, time
 
 from werkzeug.datastructures import MultiDict
 
-from search.engine import SORTS, Results
+from search.engine import MAX_PAGE, SORTS, Results
 from search.morph import LANGS
 from web.index import get_engine
 
 MAX_QUERY_CHARS = 500
 MAX_SOURCES = 20  # source filters per request
 MAX_SOURCE_CHARS = 200
-MAX_PAGE = 1000  # deeper pages cost a lot and nobody reads them
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 

@@ -2,6 +2,10 @@
 
 from dataclasses import asdict, dataclass, field
 
+# The deepest page any client (CLI, page, API) may ask for: deeper pages cost a lot and nobody
+# reads them.
+MAX_PAGE = 1000
+
 
 @dataclass
 class Hit:

@@ -110,6 +110,17 @@ def _site(value: str) -> str:
     return " ".join(value.split())[:MAX_SITE_CHARS]
 
 
+def web_url(url: str) -> str:
+    """The URL if it is an http(s) link with a host, else "" (javascript:, file: and the like
+    are never kept nor linked)."""
+    url = url.strip() if isinstance(url, str) else ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
 def url_host(url: str) -> str:
     """The host of a URL without "www.", or "" if it has none."""
     try:
@@ -145,7 +156,7 @@ def from_record(record: dict) -> Document:
             date, precision = (month, "month") if month else (date, precision)
     return Document(
         id=doc_id.strip(), title=title or first_sentence(body), body=body,
-        date=date, date_precision=precision, url=_str(record, "url"),
+        date=date, date_precision=precision, url=web_url(_str(record, "url")),
         lang=lang if lang in ("uk", "ru") else "",
         site=_site(next((_str(record, k) for k in SITE_KEYS if _str(record, k)), "")),
         made_up_title=not title,
@@ -193,7 +204,7 @@ def load_html(path: Path, doc_id: str) -> Document:
     if not text.strip():
         raise Skip("no main text found in HTML")
     title = _clean(result.title or "")
-    url = result.url or ""
+    url = web_url(result.url or "")
     date, precision = _date(result.date)
     return Document(id=doc_id, title=title or first_sentence(text), body=text, date=date,
                     date_precision=precision, url=url, made_up_title=not title,
