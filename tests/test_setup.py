@@ -142,3 +142,15 @@ def test_make_run_serves_the_index_and_address_from_the_environment(tmp_path):
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
+
+
+@pytest.mark.skipif(MAKE is None, reason="make is not installed")
+def test_make_run_installs_runtime_dependencies_only(tmp_path):
+    venv = tmp_path / "venv"  # not there yet: make would create and fill it
+    run = subprocess.run([MAKE, "-n", "-C", str(ROOT), "run", f"VENV={venv}"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    installs = [line for line in run.splitlines() if "pip install" in line and "-e" in line]
+    assert installs and all(line.rstrip().endswith("-e .") for line in installs), installs
+    test = subprocess.run([MAKE, "-n", "-C", str(ROOT), "test", f"VENV={venv}"],
+                          capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "-e '.[test]'" in test and "-e '.[test,bench]'" in test
