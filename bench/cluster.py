@@ -24,7 +24,7 @@ from bench.engines import Ours  # noqa: E402
 from bench.relevance import evaluate  # noqa: E402
 from bench.report import WORK, git_commit, table, write_json  # noqa: E402
 from bench.speed import QUERY_KINDS, WARM_UP, latency_queries, paragraphs, pct, run_child  # noqa: E402
-from search.cluster import nodes  # noqa: E402
+from search.cluster import nodes, ops  # noqa: E402
 from search.cluster.backend import ClusterEngine  # noqa: E402
 from search.cluster.bulk import load_documents  # noqa: E402
 from search.query.parse import QueryError  # noqa: E402
@@ -63,7 +63,7 @@ def start(root: Path, shards: int, mirrors: int) -> str:
     if (root / nodes.LAYOUT_FILE).exists():
         nodes.stop(root)
     shutil.rmtree(root, ignore_errors=True)
-    layout = nodes.start(nodes.local_layout(root, shards, mirrors))
+    layout = ops.create(nodes.local_layout(root, shards, mirrors))
     return f"sphinxql://{layout.head[0]}:{layout.head[1]}"
 
 

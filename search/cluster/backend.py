@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from search.cluster import translate
 from search.cluster.client import Client
 from search.cluster.config import FIELDS, dist_index
-from search.cluster.nodes import ClusterError
+from search.cluster.errors import ClusterError
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
 from search.cluster.store import parse_url, read_meta
 from search.cluster.vocab import VocabReader, tally_path

@@ -4,7 +4,7 @@ import time
 
 import pymysql
 
-from search.cluster.nodes import ClusterError
+from search.cluster.errors import ClusterError
 from search.cluster.store import connect
 
 # A query that lost a shard is asked again (searchd's round robin then picks another mirror),

@@ -8,11 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from search.cluster import idf
+import pymysql
+
+from search.cluster import catchup, idf, journal, nodes, runs
 from search.cluster.config import GENERATIONS, dist_index, shard_index
-from search.cluster.nodes import restart_nodes
+from search.cluster.errors import ClusterError
 from search.cluster.rows import COLUMNS, make_row, shard_of, source_hash, values_sql
-from search.cluster.store import connect, parse_url, read_meta, switch
+from search.cluster.store import connect, connect_head, read_meta, switch
 from search.ingest import store as local_store
 from search.ingest.documents import Document, Skip, load
 from search.ingest.indexer import Summary, _signature, _under, walk
@@ -24,35 +26,86 @@ MAX_PENDING = 16  # statements sent ahead of their answers, over all mirrors
 
 
 class ShardWriter:
-    """Buffered REPLACE and DELETE into one generation of every shard, on every mirror.
+    """Buffered REPLACE and DELETE into one generation of every shard, on every live mirror.
 
-    Each mirror's connection has its own sending thread (statements stay in order per
-    connection): the mirrors index in parallel while the next rows are being analysed.
+    Each statement goes into its shard's journal (fsync'd) first. Each mirror's connection
+    has its own sending thread (statements stay in order per connection): the mirrors index
+    in parallel while the next rows are being analysed. A mirror that is down, or fails
+    mid-run, is skipped for the rest of the run (`lost`): its journal catches it up later.
     """
 
     def __init__(self, layout, gen: str):
+        if not layout.root:
+            raise ClusterError("the cluster layout has no folder for its write journals")
         self.layout, self.gen = layout, gen
-        self.conns = [[connect(m) for m in mirrors] for mirrors in layout.shards]
-        self.senders = [[ThreadPoolExecutor(1) for _ in mirrors] for mirrors in layout.shards]
+        self.n = layout.count(gen)
+        self.journals = [journal.Journal(layout.root, s) for s in range(self.n)]
+        self.names = [[f"shard{s}m{j}" for j in range(len(layout.shards[s]))]
+                      for s in range(self.n)]
+        self.lost: set[str] = set()
+        for s in range(self.n):
+            for name, addr in zip(self.names[s], layout.shards[s], strict=True):
+                if catchup.lag(layout, s, name, self.journals[s].last):
+                    try:  # a mirror that came back: caught up before new statements
+                        catchup.replay(layout, s, name, addr)
+                    except ClusterError:
+                        self.lost.add(name)
+        self.conns = [[self._connect(name, m) for name, m in zip(self.names[s],
+                                                                 layout.shards[s],
+                                                                 strict=True)]
+                      for s in range(self.n)]
+        for s in range(self.n):
+            self._check(s)
+        self.senders = [[ThreadPoolExecutor(1) for _ in self.names[s]] for s in range(self.n)]
         self.pending: list = []
-        self.rows: list[list[str]] = [[] for _ in layout.shards]
-        self.size = [0] * len(layout.shards)
+        self.rows: list[list[str]] = [[] for _ in range(self.n)]
+        self.size = [0] * self.n
+
+    def _connect(self, name, addr):
+        if name in self.lost:
+            return None
+        try:
+            return connect(addr, timeout=2.0)
+        except ClusterError:
+            self.lost.add(name)
+            return None
+
+    def _check(self, shard: int) -> None:
+        if all(name in self.lost for name in self.names[shard]):
+            raise ClusterError(f"shard {shard} has no live mirror: its writes so far are in "
+                               "its journal; start a mirror (`python -m search.cluster start` "
+                               "or `repair`), then run again")
 
     def _all(self, shard: int, sql: str) -> None:
-        for conn, sender in zip(self.conns[shard], self.senders[shard], strict=True):
-            self.pending.append(sender.submit(_execute, conn, sql))
+        seq = self.journals[shard].append(sql)
+        for j, sender in enumerate(self.senders[shard]):
+            if self.names[shard][j] not in self.lost:
+                self.pending.append(sender.submit(self._apply, shard, j, seq, sql))
         while len(self.pending) > MAX_PENDING:
             self.pending.pop(0).result()  # raises what the statement raised
 
+    def _apply(self, shard: int, j: int, seq: int, sql: str) -> None:
+        name = self.names[shard][j]
+        if name in self.lost:
+            return
+        try:
+            _execute(self.conns[shard][j], sql)
+        except (pymysql.OperationalError, pymysql.InterfaceError):
+            self.lost.add(name)  # dead mid-run: the journal has what it missed
+            _close(self.conns[shard][j])
+            self._check(shard)
+            return
+        journal.set_applied(self.layout.root, name, seq)
+
     def add(self, rid: int, values: str) -> None:
-        s = shard_of(rid, len(self.conns))
+        s = shard_of(rid, self.n)
         self.rows[s].append(values)
         self.size[s] += len(values)
         if self.size[s] > BATCH_BYTES:
             self.flush(s)
 
     def flush(self, shard: int | None = None) -> None:
-        for s in range(len(self.conns)) if shard is None else [shard]:
+        for s in range(self.n) if shard is None else [shard]:
             if self.rows[s]:
                 self._all(s, f"REPLACE INTO {shard_index(s, self.gen)} ({', '.join(COLUMNS)}) "
                              f"VALUES {','.join(self.rows[s])}")
@@ -65,15 +118,19 @@ class ShardWriter:
     def delete(self, ids: list[int]) -> None:
         by_shard: dict[int, list[int]] = {}
         for rid in ids:
-            by_shard.setdefault(shard_of(rid, len(self.conns)), []).append(rid)
+            by_shard.setdefault(shard_of(rid, self.n), []).append(rid)
         for s, group in by_shard.items():
             for i in range(0, len(group), 1000):
                 part = ",".join(str(int(r)) for r in group[i:i + 1000])
                 self._all(s, f"DELETE FROM {shard_index(s, self.gen)} WHERE id IN ({part})")
 
     def truncate(self) -> None:
-        for s in range(len(self.conns)):
+        for s in range(self.n):
             self._all(s, f"TRUNCATE RTINDEX {shard_index(s, self.gen)}")
+
+    def seqs(self) -> list[int]:
+        """The last journal sequence of every shard."""
+        return [jr.last for jr in self.journals]
 
     def close(self) -> None:
         try:
@@ -82,7 +139,17 @@ class ShardWriter:
             for senders, conns in zip(self.senders, self.conns, strict=True):
                 for sender, conn in zip(senders, conns, strict=True):
                     sender.shutdown()
-                    conn.close()
+                    _close(conn)
+            for s, jr in enumerate(self.journals):
+                jr.compact(min(journal.applied(self.layout.root, n) for n in self.names[s]))
+
+
+def _close(conn) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except pymysql.Error:
+            pass
 
 
 def _execute(conn, sql: str) -> None:
@@ -137,24 +204,31 @@ def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
     started = time.monotonic()
     summary = Summary()
     with local_store.lock(_lock_dir(url), timeout=lock_timeout):
-        head = connect(parse_url(url))
+        head = connect_head(url)
         try:
             with head.cursor() as cur:
                 meta = read_meta(cur)
-                live = meta["live"]
+                live, layout = meta["live"], meta["layout"]
                 gen = GENERATIONS[1 - GENERATIONS.index(live)] if full else live
                 indexed = {} if full else _indexed(cur, live)
-                _feed(cur, meta["layout"], gen, indexed, sources, summary,
-                      procs if full else 1, full)
+                run = runs.Run(layout, gen)
+                if not full:
+                    for key in run.unfinished():
+                        if key in indexed:
+                            indexed[key] = ""  # a crashed run's file: written again
+                lost = _feed(cur, layout, gen, indexed, sources, summary,
+                             procs if full else 1, full, run)
                 if full:
-                    switch(cur, gen)
+                    switch(cur, gen, layout)
         finally:
             head.close()
     summary.seconds = time.monotonic() - started
+    summary.lagging = sorted(lost)  # mirrors that missed writes: `repair` catches them up
     return summary
 
 
-def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
+def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run) -> set[str]:
+    """Write the changed files; the mirrors that missed some of it."""
     files = walk(sources, summary.skipped)
     tally_path = Path(layout.root) / f"tally-{gen}.tsv" if layout.root else None
     freq, total = (Counter(), 0) if full or not tally_path else idf.load_tally(tally_path)
@@ -174,6 +248,10 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
                 summary.unchanged += 1
                 continue
             jobs.append((key, key, sig, doc_id))
+        roots = [str(Path(p).resolve()) for p in sources]
+        gone = [key for key in indexed.keys() - {str(p) for p, _ in files}
+                if _under(key, roots) and not os.path.exists(key)]
+        run.begin([j[0] for j in jobs] + gone)
         seen: set[str] = set()
         ctx = get_context("fork")
         pool = ctx.Pool(procs) if procs > 1 and len(jobs) > 1 else None
@@ -186,18 +264,20 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
             if pool:
                 pool.close()
                 pool.join()
-        roots = [str(Path(p).resolve()) for p in sources]
-        for key in indexed.keys() - {str(p) for p, _ in files}:
-            if _under(key, roots) and not os.path.exists(key):
-                total -= _drop(cur, writer, gen, key, freq)
-                summary.deleted += 1
+        for key in gone:
+            total -= _drop(cur, writer, gen, key, freq)
+            summary.deleted += 1
         writer.flush()
+        writer.wait()
+        run.written(writer.seqs())
     finally:
         writer.close()
+    run.settle()
     changed = summary.indexed_files or summary.deleted
     if changed and tally_path and Path(layout.root).is_dir():
         idf.save_tally(tally_path, freq, total)
         refresh_idf(layout, freq, total)
+    return writer.lost
 
 
 def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summary) -> int:
@@ -243,7 +323,8 @@ def _drop(cur, writer, gen, key, freq) -> int:
 
 def refresh_idf(layout, freq: Counter, total: int) -> None:
     """Rebuild the global IDF file and restart the mirrors to load it (searchd reads it at
-    start): the first mirror of every shard, then the second, so each shard keeps serving."""
+    start): the first mirror of every shard, then the second, so each shard keeps serving.
+    A dead mirror is left down (it loads the file when it is started and caught up)."""
     docs: Counter = Counter()
     for key, n in freq.items():
         if n > 0:
@@ -255,5 +336,5 @@ def refresh_idf(layout, freq: Counter, total: int) -> None:
             # its karma period has passed: the restarted ones must be trusted again before
             # the others go down.
             time.sleep(KARMA_WAIT)
-        restart_nodes(layout, [f"shard{i}m{j}" for i, m in enumerate(layout.shards)
-                               if j < len(m)])
+        names = [f"shard{i}m{j}" for i, m in enumerate(layout.shards) if j < len(m)]
+        nodes.restart_nodes(layout, [n for n in names if nodes.node_pid(layout.root, n)])
