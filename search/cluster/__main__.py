@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("out")
     r = sub.add_parser("restore", help="unpack a snapshot as the (stopped) cluster")
     r.add_argument("archive")
-    for c in (s, *sub.choices.values()):
+    for c in sub.choices.values():
         c.add_argument("--dir", default="cluster-data", help="configs, data, journals and logs")
     return p
 

@@ -5,11 +5,12 @@ import time
 from dataclasses import dataclass, fields
 
 from search.cluster import translate
-from search.cluster.client import Client
+from search.cluster.client import RETRIES, Client
 from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
+from search.cluster.nodes import answers
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
-from search.cluster.store import parse_url, read_meta
+from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
 from search.engine.policy import DEFAULT
@@ -27,6 +28,7 @@ ALL_FIRST_UPTO = DEFAULT.all_first_upto
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
 MAX_SOURCES = 50
 META_SECONDS = 1.0
+PROBE_SECONDS = 1.0  # how often a shard seen down is probed again, in the background
 _COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
          "date_precision")
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
@@ -64,14 +66,52 @@ class ClusterEngine:
 
     def __init__(self, url: str, cache_size: int = 0):
         self.url = url
-        self.client = Client(parse_url(url), url)
+        self.client = Client(parse_urls(url), url)
         self._lock = threading.Lock()
+        self.degraded = False  # a shard was seen without a live mirror: no retries meanwhile
+        self._probe: threading.Thread | None = None
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
         self._meta_at = 0.0
 
     def close(self) -> None:
+        self.degraded = False  # ends the probe thread
         self.client.close()
+
+    def lost_shards(self) -> list[str]:
+        """Shards of the live generation no mirror of which answers on the port the heads
+        query, as `shard N (host:port, ...)`."""
+        meta = self._meta or self.meta()
+        layout = meta["layout"]
+        out = []
+        for i, mirrors in enumerate(layout.shards[:layout.count(meta["live"])]):
+            if not any(answers((h, api), 0.3) for h, _, api in mirrors):
+                out.append(f"shard {i} ({', '.join(f'{h}:{api}' for h, _, api in mirrors)})")
+        return out
+
+    def health_problem(self) -> str | None:
+        """Why the cluster cannot answer in full (None when it can)."""
+        lost = self.lost_shards()
+        if lost:
+            return "no live mirror of " + "; ".join(lost) + ": results would be partial"
+        return None
+
+    def _mark_degraded(self) -> None:
+        """A shard went unanswered: stop retrying, and probe it in the background."""
+        self.degraded = True
+        if self._probe is None or not self._probe.is_alive():
+            self._probe = threading.Thread(target=self._probing, daemon=True,
+                                           name="cluster-probe")
+            self._probe.start()
+
+    def _probing(self) -> None:
+        while self.degraded:
+            time.sleep(PROBE_SECONDS)
+            try:
+                if not self.lost_shards():
+                    self.degraded = False
+            except (OSError, ValueError, KeyError):
+                continue
 
     def meta(self, fresh: bool = True) -> dict:
         """The head's meta row (live generation, layout); reused for META_SECONDS unless
@@ -162,7 +202,10 @@ class ClusterEngine:
                               all_words=run.all_words, partial=self.partial, **extra)
 
     def _q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
-        rows, meta, partial = self.client.query(sql, args, meta)
+        rows, meta, partial = self.client.query(sql, args, meta,
+                                                retries=0 if self.degraded else RETRIES)
+        if partial:
+            self._mark_degraded()
         self.partial = self.partial or partial
         return rows, meta
 
@@ -246,7 +289,7 @@ class ClusterEngine:
         if one_year:
             grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
                     "month ASC")
-        found, partial = self.client.batch(statements)
+        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES)
         self.partial = self.partial or partial
         langs, years, sites = found[:3]
         months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []

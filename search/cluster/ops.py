@@ -97,7 +97,7 @@ def resize(layout: Layout, gen: str, shards: int) -> list[str]:
 def _count(addr, index: str) -> int | None:
     try:
         with connect(addr, 1.0) as conn, conn.cursor() as cur:
-            cur.execute(f"SELECT id FROM {index} LIMIT 0")
+            cur.execute(f"SELECT id FROM {index} LIMIT 1")
             cur.execute("SHOW META")
             return int(dict(cur.fetchall()).get("total_found", 0))
     except (ClusterError, ValueError):
