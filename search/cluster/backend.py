@@ -96,6 +96,16 @@ class ClusterEngine:
             return "no live mirror of " + "; ".join(lost) + ": results would be partial"
         return None
 
+    def _shard_lost(self) -> bool:
+        """Whether a shard has no mirror up (then it is marked down: no retries)."""
+        try:
+            lost = bool(self.lost_shards())
+        except (OSError, ValueError, KeyError):
+            return False
+        if lost:
+            self._mark_degraded()
+        return lost
+
     def _mark_degraded(self) -> None:
         """A shard went unanswered: stop retrying, and probe it in the background."""
         self.degraded = True
@@ -202,7 +212,7 @@ class ClusterEngine:
                               all_words=run.all_words, partial=self.partial, **extra)
 
     def _q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
-        rows, meta, partial = self.client.query(sql, args, meta,
+        rows, meta, partial = self.client.query(sql, args, meta, lost=self._shard_lost,
                                                 retries=0 if self.degraded else RETRIES)
         if partial:
             self._mark_degraded()
@@ -289,7 +299,8 @@ class ClusterEngine:
         if one_year:
             grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
                     "month ASC")
-        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES)
+        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
+                                           lost=self._shard_lost)
         self.partial = self.partial or partial
         langs, years, sites = found[:3]
         months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []

@@ -8,9 +8,10 @@ from search.cluster.errors import ClusterError
 from search.cluster.store import connect
 
 # A query that lost a shard is asked again (searchd's round robin then picks another mirror),
-# waiting 20 then 40 ms: a mirror restarting to load a new IDF file refuses connections for a
-# few milliseconds. A shard known to be down (ClusterEngine's probe) is not retried at all.
-RETRIES = 2
+# waiting 20, 40, ... 320 ms between tries: a mirror restarting to load a new IDF file refuses
+# connections for a few milliseconds. A shard whose every mirror is down (the caller's `lost`
+# check) is not retried at all.
+RETRIES = 5
 CONNECT_TIMEOUT = 2.0
 
 
@@ -36,10 +37,11 @@ class Client:
                 errors.append(str(e))
         raise ClusterError("; ".join(errors))
 
-    def query(self, sql: str, args=None, meta: bool = True,
-              retries: int = RETRIES) -> tuple[list, dict, bool]:
+    def query(self, sql: str, args=None, meta: bool = True, retries: int = RETRIES,
+              lost=None) -> tuple[list, dict, bool]:
         """(rows, SHOW META or {}, partial): partial when a shard had no live mirror even after
-        `retries` more tries (searchd then answers from the other shards with a warning)."""
+        `retries` more tries, or at once when lost() says a shard is down (searchd then
+        answers from the other shards with a warning)."""
         got = None
         for attempt in range(retries + 1):
             got = self._once(sql, args, meta)
@@ -47,14 +49,16 @@ class Client:
                 rows, meta, warnings = got
                 if not any("agent" in str(w[-1]) for w in warnings):
                     return rows, meta, False
+            if lost is not None and lost():
+                break
             if attempt < retries:
                 time.sleep(0.02 * 2 ** attempt)
         if got is None:
             raise ClusterError(f"no shard of the cluster at {self.url} answers")
         return rows, meta, True
 
-    def batch(self, statements: list[tuple[str, tuple | None]],
-              retries: int = RETRIES) -> tuple[list[list], bool]:
+    def batch(self, statements: list[tuple[str, tuple | None]], retries: int = RETRIES,
+              lost=None) -> tuple[list[list], bool]:
         """Rows of each SELECT, sent as one multi-statement (searchd matches the shared MATCH
         once for all of them), and partial. A batch that drew a warning is asked again one
         statement at a time, each with query()'s retries."""
@@ -72,7 +76,8 @@ class Client:
                 return out, False
         except (pymysql.Error, ClusterError):
             self.close()  # whatever went wrong, the statements one by one say it clearly
-        singles = [self.query(q, a, meta=False, retries=retries) for q, a in statements]
+        singles = [self.query(q, a, meta=False, retries=retries, lost=lost)
+                   for q, a in statements]
         return [list(rows) for rows, _, _ in singles], any(p for _, _, p in singles)
 
     def _once(self, sql, args, with_meta=True):
