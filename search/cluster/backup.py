@@ -35,7 +35,7 @@ def snapshot(root, out, lock_timeout: float = 60.0) -> int:
     root = Path(root).resolve()
     layout = nodes.load_layout(root)
     n = 0
-    with local_store.lock(_lock_dir(url_of(layout).split(",")[0]), timeout=lock_timeout):
+    with local_store.lock(_lock_dir(url_of(layout)), timeout=lock_timeout):
         _flush(layout)
         with tarfile.open(out, "w:gz") as tar:
             for path in sorted(root.rglob("*")):

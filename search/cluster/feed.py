@@ -14,7 +14,7 @@ from search.cluster import catchup, idf, journal, nodes, runs
 from search.cluster.config import GENERATIONS, dist_index, shard_index
 from search.cluster.errors import ClusterError
 from search.cluster.rows import COLUMNS, make_row, shard_of, source_hash, values_sql
-from search.cluster.store import connect, connect_head, read_meta, switch
+from search.cluster.store import connect, connect_head, parse_urls, read_meta, switch
 from search.ingest import store as local_store
 from search.ingest.documents import Document, Skip, load
 from search.ingest.indexer import Summary, _signature, _under, walk
@@ -190,7 +190,9 @@ def _old_rows(cur, gen: str, key: str) -> list[tuple]:
 
 
 def _lock_dir(url: str) -> Path:
-    return Path(tempfile.gettempdir()) / f"newsearch-cluster-{url.split('//')[-1]}"
+    """The feeders' lock on this machine, named for the cluster's first head."""
+    host, port = parse_urls(url)[0]
+    return Path(tempfile.gettempdir()) / f"newsearch-cluster-{host}:{port}"
 
 
 def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
