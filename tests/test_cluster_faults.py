@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from search.cluster import feed, journal, nodes, ops, runs
+from search.cluster import feed, journal, nodes, ops, runs, writer
 from search.cluster.__main__ import main as cluster_cli
 from search.cluster.backend import ClusterEngine
 from search.cluster.backup import restore
@@ -97,7 +97,7 @@ def test_a_mirror_dead_before_a_write_is_skipped_then_caught_up(cl, capsys):
 
 def test_a_mirror_killed_during_a_write_is_caught_up_by_repair(cl, monkeypatch, capsys):
     root, url, src = cl["root"], cl["url"], cl["src"]
-    monkeypatch.setattr(feed, "BATCH_BYTES", 3000)  # many statements: time to kill one
+    monkeypatch.setattr(writer, "BATCH_BYTES", 3000)  # many statements: time to kill one
     write(src / "c.jsonl", news("c", 600))
     start = journal.applied(root, "shard1m1")
     killed = threading.Event()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from search.cluster import idf
 from search.cluster.config import GENERATIONS
-from search.cluster.feed import ShardWriter, _lock_dir, _prepared, refresh_idf
+from search.cluster.feed import _lock_dir, _prepared, refresh_idf
 from search.cluster.store import connect_head, read_meta, switch
+from search.cluster.writer import ShardWriter
 from search.ingest import store as local_store
 
 CHUNK = 500  # documents per task sent to an analysing process
