@@ -8,7 +8,7 @@ from search.cluster import translate
 from search.cluster.client import RETRIES, Client
 from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
-from search.cluster.nodes import answers
+from search.cluster.health import Health
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
 from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
@@ -28,7 +28,6 @@ ALL_FIRST_UPTO = DEFAULT.all_first_upto
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
 MAX_SOURCES = 50
 META_SECONDS = 1.0
-PROBE_SECONDS = 1.0  # how often a shard seen down is probed again, in the background
 _COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
          "date_precision")
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
@@ -68,60 +67,29 @@ class ClusterEngine:
         self.url = url
         self.client = Client(parse_urls(url), url)
         self._lock = threading.Lock()
-        self.degraded = False  # a shard was seen without a live mirror: no retries meanwhile
-        self._probe: threading.Thread | None = None
+        self.health = Health()
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
         self._meta_at = 0.0
 
     def close(self) -> None:
-        self.degraded = False  # ends the probe thread
+        self.health.stop()
         self.client.close()
 
     def lost_shards(self) -> list[str]:
-        """Shards of the live generation no mirror of which answers on the port the heads
-        query, as `shard N (host:port, ...)`."""
-        meta = self._meta or self.meta()
-        layout = meta["layout"]
-        out = []
-        for i, mirrors in enumerate(layout.shards[:layout.count(meta["live"])]):
-            if not any(answers((h, api), 0.3) for h, _, api in mirrors):
-                out.append(f"shard {i} ({', '.join(f'{h}:{api}' for h, _, api in mirrors)})")
-        return out
+        """Shards of the live generation without a mirror that answers the heads."""
+        return self.health.lost_shards(self._meta or self.meta())
 
     def health_problem(self) -> str | None:
         """Why the cluster cannot answer in full (None when it can)."""
-        lost = self.lost_shards()
-        if lost:
-            return "no live mirror of " + "; ".join(lost) + ": results would be partial"
-        return None
+        return self.health.problem(self._meta or self.meta())
+
+    @property
+    def degraded(self) -> bool:
+        return self.health.degraded
 
     def _shard_lost(self) -> bool:
-        """Whether a shard has no mirror up (then it is marked down: no retries)."""
-        try:
-            lost = bool(self.lost_shards())
-        except (OSError, ValueError, KeyError):
-            return False
-        if lost:
-            self._mark_degraded()
-        return lost
-
-    def _mark_degraded(self) -> None:
-        """A shard went unanswered: stop retrying, and probe it in the background."""
-        self.degraded = True
-        if self._probe is None or not self._probe.is_alive():
-            self._probe = threading.Thread(target=self._probing, daemon=True,
-                                           name="cluster-probe")
-            self._probe.start()
-
-    def _probing(self) -> None:
-        while self.degraded:
-            time.sleep(PROBE_SECONDS)
-            try:
-                if not self.lost_shards():
-                    self.degraded = False
-            except (OSError, ValueError, KeyError):
-                continue
+        return self.health.shard_lost(self._meta)
 
     def meta(self, fresh: bool = True) -> dict:
         """The head's meta row (live generation, layout); reused for META_SECONDS unless
@@ -215,7 +183,7 @@ class ClusterEngine:
         rows, meta, partial = self.client.query(sql, args, meta, lost=self._shard_lost,
                                                 retries=0 if self.degraded else RETRIES)
         if partial:
-            self._mark_degraded()
+            self.health.mark_degraded(self._meta)
         self.partial = self.partial or partial
         return rows, meta
 
