@@ -48,7 +48,9 @@ system-deps:
 	  npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4.14.1; }
 
 index: install
-	@if [ "$$($(PY) -c 'import sys; from search.ingest.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \
+	@case "$$SEARCH_BACKEND" in sphinxql://*) \
+	  echo "SEARCH_BACKEND is a cluster: nothing is indexed into it here"; exit 0;; esac; \
+	if [ "$$($(PY) -c 'import sys; from search.ingest.indexer import doc_count; print(doc_count(sys.argv[1]))' $(INDEX))" = 0 ]; then \
 	  echo "Index is empty: indexing the bundled sample corpus (samples/)"; \
 	  $(PY) -m search reindex samples --index $(INDEX) --progress; \
 	fi

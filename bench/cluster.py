@@ -21,10 +21,11 @@ if __package__ in (None, ""):
 
 from bench import querysets  # noqa: E402
 from bench.engines import Ours  # noqa: E402
-from bench.relevance import evaluate  # noqa: E402
+from bench.metrics import summarize  # noqa: E402
+from bench.relevance import run_queries  # noqa: E402
 from bench.report import WORK, git_commit, table, write_json  # noqa: E402
 from bench.speed import QUERY_KINDS, WARM_UP, latency_queries, paragraphs, pct, run_child  # noqa: E402
-from search.cluster import nodes  # noqa: E402
+from search.cluster import nodes, ops  # noqa: E402
 from search.cluster.backend import ClusterEngine  # noqa: E402
 from search.cluster.bulk import load_documents  # noqa: E402
 from search.query.parse import QueryError  # noqa: E402
@@ -40,7 +41,7 @@ class Cluster:
     def build(self, docs, path):
         self.stats = load_documents(self.url, docs, procs=self.procs)
 
-    def search(self, text, lang, k=10):
+    def search(self, text, lang, k=10, mode=None):
         try:
             return [h.id for h in self.engine.search(text, per_page=k, langs=(lang,)).hits]
         except QueryError:
@@ -63,7 +64,7 @@ def start(root: Path, shards: int, mirrors: int) -> str:
     if (root / nodes.LAYOUT_FILE).exists():
         nodes.stop(root)
     shutil.rmtree(root, ignore_errors=True)
-    layout = nodes.start(nodes.local_layout(root, shards, mirrors))
+    layout = ops.create(nodes.local_layout(root, shards, mirrors))
     return f"sphinxql://{layout.head[0]}:{layout.head[1]}"
 
 
@@ -180,6 +181,13 @@ def main(argv=None):
     return result
 
 
+def evaluate(engine, docs, queries, path) -> tuple[dict, list[dict]]:
+    """(metrics over every query, the runs) of an engine built from docs."""
+    engine.build(docs, path)
+    runs = run_queries(engine, queries, "product")
+    return summarize([(r["ranked"], set(r["relevant"])) for r in runs], 10), runs
+
+
 def relevance(args, work: Path, url: str) -> dict:
     """MRR@10 per set for the cluster and ours, and top-10 agreement with a 1-shard cluster."""
     size = "quick" if args.quick else "full"
@@ -192,16 +200,22 @@ def relevance(args, work: Path, url: str) -> dict:
             docs = querysets.documents(name, args.shared, ids)
             row = {"docs": len(docs), "queries": len(queries)}
             two, one = Cluster(url, args.procs), Cluster(one_url, args.procs)
-            metrics, runs, *_ = evaluate(two, docs, queries, None)
+            metrics, runs = evaluate(two, docs, queries, None)
             row["cluster"] = metrics
-            _, runs_one, *_ = evaluate(one, docs, queries, None)
+            _, runs_one = evaluate(one, docs, queries, None)
             row["same_top10_as_1_shard"] = sum(
                 a["ranked"] == b["ranked"] for a, b in zip(runs, runs_one, strict=True))
-            row["ours"] = evaluate(Ours(), docs, queries, work / "rel" / name.replace("/", "-"))[0]
+            row["ours"], runs_ours = evaluate(Ours(), docs, queries,
+                                              work / "rel" / name.replace("/", "-"))
+            # Top-10 overlap with the embedded engine: documents both put in their first 10.
+            common = [len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
+                      for a, b in zip(runs, runs_ours, strict=True)]
+            row["overlap_top10"] = sum(common) / max(1, len(common))
             out[name] = row
             print(f"{name}: cluster MRR {row['cluster']['MRR@10']:.3f}, ours "
-                  f"{row['ours']['MRR@10']:.3f}, same top 10 as 1 shard "
-                  f"{row['same_top10_as_1_shard']}/{len(queries)}", file=sys.stderr)
+                  f"{row['ours']['MRR@10']:.3f}, top-10 overlap {row['overlap_top10']:.1f}/10, "
+                  f"same top 10 as 1 shard {row['same_top10_as_1_shard']}/{len(queries)}",
+                  file=sys.stderr)
     finally:
         nodes.stop(work / "c1x1")
     return out
@@ -211,10 +225,11 @@ def render(r) -> str:
     parts = index_tables(r) if "cluster_index" in r else []
     if "relevance" in r:
         parts.append(table(["set", "docs", "queries", "cluster MRR@10", "ours MRR@10",
-                            "diff", "same top 10, 1 shard"],
+                            "diff", "top-10 overlap", "same top 10, 1 shard"],
                            [[n, v["docs"], v["queries"], round(v["cluster"]["MRR@10"], 3),
                              round(v["ours"]["MRR@10"], 3),
                              round(v["cluster"]["MRR@10"] - v["ours"]["MRR@10"], 3),
+                             round(v.get("overlap_top10", 0), 1),
                              f"{v['same_top10_as_1_shard']}/{v['queries']}"]
                             for n, v in r["relevance"].items()]))
     return "\n\n".join(parts)

@@ -103,6 +103,10 @@ def _cluster_reindex(url: str, args) -> int:
     except IndexBusy as e:
         print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
+    lagging = getattr(summary, "lagging", [])
+    if lagging:  # written to the journal: `python -m search.cluster repair` catches them up
+        print(f"warning: mirrors that missed this run: {', '.join(lagging)} "
+              "(`python -m search.cluster repair` catches them up)", file=sys.stderr)
     return _report(summary, f" into {url}")
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from search.cluster import nodes
+from search.cluster import nodes, ops
 from search.cluster.backend import ClusterEngine
 from search.cluster.feed import reindex
 from search.query.parse import QueryError
@@ -22,7 +22,7 @@ def local_cluster(root, shards: int = 2, mirrors: int = 2):
     after."""
     for attempt in range(3):
         try:
-            layout = nodes.start(nodes.local_layout(root, shards, mirrors))
+            layout = ops.create(nodes.local_layout(root, shards, mirrors))
             break
         except nodes.ClusterError:
             # A free port found by binding to port 0 can be taken by another process before

@@ -57,6 +57,8 @@ def _guarded(fn, *args, **kwargs):
     with _lock:
         try:
             return fn(*args, **kwargs)
+        except ConnectionError as e:  # a cluster backend that does not answer: say why
+            raise IndexUnavailable(str(e)) from e
         except (OSError, EmptyIndexError) as e:
             raise IndexUnavailable(
                 "the search index has not been built yet; run `search reindex`"
@@ -80,8 +82,13 @@ def health() -> tuple[dict, int]:
     """Health report and HTTP status: 200 if the index is readable, else 503."""
     try:
         engine = get_engine()
-        return {"status": "ok", "index_readable": True, "doc_count": engine.doc_count(),
-                "generation": engine.generation()}, 200
+        body = {"status": "ok", "index_readable": True, "doc_count": engine.doc_count(),
+                "generation": engine.generation()}
+        problem = getattr(_engine(), "health_problem", None)  # a cluster: every shard answers?
+        reason = _guarded(problem) if problem else None
+        if reason:
+            return {**body, "status": "degraded", "message": reason}, 503
+        return body, 200
     except IndexUnavailable as e:
         return {"status": "unavailable", "index_readable": False, "doc_count": 0,
                 "generation": None, "message": str(e)}, 503

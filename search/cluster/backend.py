@@ -5,11 +5,12 @@ import time
 from dataclasses import dataclass, fields
 
 from search.cluster import translate
-from search.cluster.client import Client
+from search.cluster.client import RETRIES, Client
 from search.cluster.config import FIELDS, dist_index
-from search.cluster.nodes import ClusterError
+from search.cluster.errors import ClusterError
+from search.cluster.health import Health
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
-from search.cluster.store import parse_url, read_meta
+from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
 from search.engine.policy import DEFAULT
@@ -64,14 +65,31 @@ class ClusterEngine:
 
     def __init__(self, url: str, cache_size: int = 0):
         self.url = url
-        self.client = Client(parse_url(url), url)
+        self.client = Client(parse_urls(url), url)
         self._lock = threading.Lock()
+        self.health = Health()
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
         self._meta_at = 0.0
 
     def close(self) -> None:
+        self.health.stop()
         self.client.close()
+
+    def lost_shards(self) -> list[str]:
+        """Shards of the live generation without a mirror that answers the heads."""
+        return self.health.lost_shards(self._meta or self.meta())
+
+    def health_problem(self) -> str | None:
+        """Why the cluster cannot answer in full (None when it can)."""
+        return self.health.problem(self._meta or self.meta())
+
+    @property
+    def degraded(self) -> bool:
+        return self.health.degraded
+
+    def _shard_lost(self) -> bool:
+        return self.health.shard_lost(self._meta)
 
     def meta(self, fresh: bool = True) -> dict:
         """The head's meta row (live generation, layout); reused for META_SECONDS unless
@@ -162,7 +180,10 @@ class ClusterEngine:
                               all_words=run.all_words, partial=self.partial, **extra)
 
     def _q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
-        rows, meta, partial = self.client.query(sql, args, meta)
+        rows, meta, partial = self.client.query(sql, args, meta, lost=self._shard_lost,
+                                                retries=0 if self.degraded else RETRIES)
+        if partial:
+            self.health.mark_degraded(self._meta)
         self.partial = self.partial or partial
         return rows, meta
 
@@ -246,7 +267,8 @@ class ClusterEngine:
         if one_year:
             grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
                     "month ASC")
-        found, partial = self.client.batch(statements)
+        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
+                                           lost=self._shard_lost)
         self.partial = self.partial or partial
         langs, years, sites = found[:3]
         months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from search.cluster import idf
 from search.cluster.config import GENERATIONS
-from search.cluster.feed import ShardWriter, _lock_dir, _prepared, refresh_idf
-from search.cluster.store import connect, parse_url, read_meta, switch
+from search.cluster.feed import _lock_dir, _prepared, refresh_idf
+from search.cluster.store import connect_head, read_meta, switch
+from search.cluster.writer import ShardWriter
 from search.ingest import store as local_store
 
 CHUNK = 500  # documents per task sent to an analysing process
@@ -32,7 +33,7 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk") -> dict
     """
     started = time.monotonic()
     with local_store.lock(_lock_dir(url)):
-        head = connect(parse_url(url))
+        head = connect_head(url)
         try:
             with head.cursor() as cur:
                 meta = read_meta(cur)
@@ -57,7 +58,7 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk") -> dict
                 if layout.root and Path(layout.root).is_dir():
                     idf.save_tally(Path(layout.root) / f"tally-{gen}.tsv", freq, n)
                     refresh_idf(layout, freq, n)
-                switch(cur, gen)
+                switch(cur, gen, layout)
         finally:
             head.close()
     done = time.monotonic()

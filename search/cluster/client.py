@@ -1,47 +1,70 @@
-"""One SphinxQL connection to a head: queries with their totals, retried when a shard is lost."""
+"""One SphinxQL connection to a head (failing over between heads): queries with their totals."""
 
 import time
 
 import pymysql
 
-from search.cluster.nodes import ClusterError
+from search.cluster.errors import ClusterError
 from search.cluster.store import connect
 
 # A query that lost a shard is asked again (searchd's round robin then picks another mirror),
 # waiting 20, 40, ... 320 ms between tries: a mirror restarting to load a new IDF file refuses
-# connections for a few milliseconds.
+# connections for a few milliseconds. A shard whose every mirror is down (the caller's `lost`
+# check) is not retried at all.
 RETRIES = 5
+CONNECT_TIMEOUT = 2.0
 
 
 class Client:
-    """A lazily opened connection; every query says whether a shard went unanswered."""
+    """A lazily opened connection to the first head that answers (addrs in order, starting
+    from the last one that did); every query says whether a shard went unanswered."""
 
-    def __init__(self, addr, url: str):
-        self.addr, self.url = addr, url
+    def __init__(self, addrs, url: str):
+        self.addrs = [addrs] if isinstance(addrs[0], str) else list(addrs)
+        self.url = url
+        self._at = 0
         self._conn = None
 
-    def query(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict, bool]:
+    def _connect(self):
+        errors = []
+        for k in range(len(self.addrs)):
+            at = (self._at + k) % len(self.addrs)
+            try:
+                self._conn = connect(self.addrs[at], CONNECT_TIMEOUT)
+                self._at = at
+                return self._conn
+            except ClusterError as e:
+                errors.append(str(e))
+        raise ClusterError("; ".join(errors))
+
+    def query(self, sql: str, args=None, meta: bool = True, retries: int = RETRIES,
+              lost=None) -> tuple[list, dict, bool]:
         """(rows, SHOW META or {}, partial): partial when a shard had no live mirror even after
-        RETRIES more tries (searchd then answers from the other shards with a warning)."""
-        for attempt in range(RETRIES + 1):
+        `retries` more tries, or at once when lost() says a shard is down (searchd then
+        answers from the other shards with a warning)."""
+        got = None
+        for attempt in range(retries + 1):
             got = self._once(sql, args, meta)
             if got is not None:
                 rows, meta, warnings = got
                 if not any("agent" in str(w[-1]) for w in warnings):
                     return rows, meta, False
-            if attempt < RETRIES:
+            if lost is not None and lost():
+                break
+            if attempt < retries:
                 time.sleep(0.02 * 2 ** attempt)
         if got is None:
             raise ClusterError(f"no shard of the cluster at {self.url} answers")
         return rows, meta, True
 
-    def batch(self, statements: list[tuple[str, tuple | None]]) -> tuple[list[list], bool]:
+    def batch(self, statements: list[tuple[str, tuple | None]], retries: int = RETRIES,
+              lost=None) -> tuple[list[list], bool]:
         """Rows of each SELECT, sent as one multi-statement (searchd matches the shared MATCH
         once for all of them), and partial. A batch that drew a warning is asked again one
         statement at a time, each with query()'s retries."""
         try:
             if self._conn is None:
-                self._conn = connect(self.addr)
+                self._connect()
             with self._conn.cursor() as cur:
                 sql = ";\n".join(cur.mogrify(q, a) for q, a in statements)
                 cur.execute(sql)
@@ -51,16 +74,17 @@ class Client:
                     warned = warned or cur.warning_count
             if not warned and len(out) == len(statements):
                 return out, False
-        except pymysql.Error:
+        except (pymysql.Error, ClusterError):
             self.close()  # whatever went wrong, the statements one by one say it clearly
-        singles = [self.query(q, a, meta=False) for q, a in statements]
+        singles = [self.query(q, a, meta=False, retries=retries, lost=lost)
+                   for q, a in statements]
         return [list(rows) for rows, _, _ in singles], any(p for _, _, p in singles)
 
     def _once(self, sql, args, with_meta=True):
         for attempt in (0, 1):
             try:
                 if self._conn is None:
-                    self._conn = connect(self.addr)
+                    self._connect()
                 with self._conn.cursor() as cur:
                     cur.execute(sql, args)
                     rows, warnings, meta = cur.fetchall(), (), {}
@@ -73,6 +97,8 @@ class Client:
                 return rows, meta, warnings
             except pymysql.OperationalError as e:
                 self.close()  # a dropped connection (a restarted head): one new try
+                self._at = (self._at + 1) % len(self.addrs) if attempt == 0 and len(
+                    self.addrs) > 1 else self._at
                 if attempt:
                     raise ClusterError(f"the cluster at {self.url} does not answer: {e}") from e
             except pymysql.ProgrammingError as e:

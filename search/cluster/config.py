@@ -31,6 +31,10 @@ class Layout:
     shards: list[list[tuple[str, int, int]]]
     root: str = ""  # the local folder holding configs, data, logs and the IDF file
     idf: str = ""  # the global IDF file every shard reads
+    # Shards each generation is split into (the first n of `shards`); absent: all of them.
+    counts: dict = field(default_factory=dict)
+    # Further heads (the same indexes, the same agents): the web and CLI fail over to them.
+    more_heads: list = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -39,11 +43,21 @@ class Layout:
     def from_json(cls, text: str) -> "Layout":
         d = json.loads(text)
         return cls(head=tuple(d["head"]), shards=[[tuple(m) for m in s] for s in d["shards"]],
-                   root=d.get("root", ""), idf=d.get("idf", ""))
+                   root=d.get("root", ""), idf=d.get("idf", ""), counts=d.get("counts") or {},
+                   more_heads=[tuple(h) for h in d.get("more_heads") or []])
+
+    def count(self, gen: str) -> int:
+        """How many shards generation gen is split into."""
+        return int(self.counts.get(gen, len(self.shards)))
+
+    def heads(self) -> list[tuple[str, tuple[str, int, int]]]:
+        """(name, address) of every head: `head`, then `head1`, ..."""
+        return [("head", self.head)] + [(f"head{i + 1}", tuple(h))
+                                        for i, h in enumerate(self.more_heads)]
 
     def nodes(self) -> list[tuple[str, tuple[str, int, int]]]:
-        """(name, address) of every node: the head, then each shard's mirrors."""
-        out = [("head", self.head)]
+        """(name, address) of every node: the heads, then each shard's mirrors."""
+        out = self.heads()
         for i, mirrors in enumerate(self.shards):
             out += [(f"shard{i}m{j}", addr) for j, addr in enumerate(mirrors)]
         return out
@@ -66,14 +80,16 @@ class NodeConfig:
     folder: Path
     indexes: list[str] = field(default_factory=list)
 
-    def text(self) -> str:
+    def text(self, hidden: bool = False) -> str:
+        """The config; hidden: without the API port the heads query, so that a mirror being
+        caught up takes writes over SphinxQL while no search reads it."""
         host, port, api = self.listen
         d = self.folder
+        api_line = "" if hidden else f"\n    listen = {host}:{api}"
         return "\n".join([*self.indexes, f"""
 searchd
 {{
-    listen = {host}:{port}:mysql41
-    listen = {host}:{api}
+    listen = {host}:{port}:mysql41{api_line}
     log = {d}/searchd.log
     query_log = {d}/query.log
     pid_file = {d}/searchd.pid
@@ -118,7 +134,7 @@ def _rt_index(name: str, path: Path, idf: str) -> str:
 
 def _dist_index(name: str, layout: Layout, gen: str) -> str:
     lines = [f"index {name}", "{", "    type = distributed"]
-    for i, mirrors in enumerate(layout.shards):
+    for i, mirrors in enumerate(layout.shards[:layout.count(gen)]):
         addrs = "|".join(f"{h}:{api}" for h, _, api in mirrors)
         lines.append(f"    agent = {addrs}:{shard_index(i, gen)}")
     lines += [
@@ -141,7 +157,7 @@ def node_configs(layout: Layout) -> list[NodeConfig]:
     for name, addr in layout.nodes():
         folder = root / name
         node = NodeConfig(name, addr, folder)
-        if name == "head":
+        if name.startswith("head"):
             node.indexes = [_dist_index(dist_index(g), layout, g) for g in GENERATIONS]
             node.indexes.append(_meta_index(folder / "data" / META))
         else:

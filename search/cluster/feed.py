@@ -4,90 +4,20 @@ import os
 import tempfile
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from search.cluster import idf
-from search.cluster.config import GENERATIONS, dist_index, shard_index
-from search.cluster.nodes import restart_nodes
-from search.cluster.rows import COLUMNS, make_row, shard_of, source_hash, values_sql
-from search.cluster.store import connect, parse_url, read_meta, switch
+from search.cluster import idf, nodes, runs
+from search.cluster.config import GENERATIONS, dist_index
+from search.cluster.rows import make_row, source_hash, values_sql
+from search.cluster.store import connect_head, parse_urls, read_meta, switch
+from search.cluster.writer import ShardWriter
 from search.ingest import store as local_store
 from search.ingest.documents import Document, Skip, load
 from search.ingest.indexer import Summary, _signature, _under, walk
 from search.morph import LANGS
 
 KARMA_WAIT = 2.5  # seconds: over two of the head's ha_period_karma (config.py)
-BATCH_BYTES = 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
-MAX_PENDING = 16  # statements sent ahead of their answers, over all mirrors
-
-
-class ShardWriter:
-    """Buffered REPLACE and DELETE into one generation of every shard, on every mirror.
-
-    Each mirror's connection has its own sending thread (statements stay in order per
-    connection): the mirrors index in parallel while the next rows are being analysed.
-    """
-
-    def __init__(self, layout, gen: str):
-        self.layout, self.gen = layout, gen
-        self.conns = [[connect(m) for m in mirrors] for mirrors in layout.shards]
-        self.senders = [[ThreadPoolExecutor(1) for _ in mirrors] for mirrors in layout.shards]
-        self.pending: list = []
-        self.rows: list[list[str]] = [[] for _ in layout.shards]
-        self.size = [0] * len(layout.shards)
-
-    def _all(self, shard: int, sql: str) -> None:
-        for conn, sender in zip(self.conns[shard], self.senders[shard], strict=True):
-            self.pending.append(sender.submit(_execute, conn, sql))
-        while len(self.pending) > MAX_PENDING:
-            self.pending.pop(0).result()  # raises what the statement raised
-
-    def add(self, rid: int, values: str) -> None:
-        s = shard_of(rid, len(self.conns))
-        self.rows[s].append(values)
-        self.size[s] += len(values)
-        if self.size[s] > BATCH_BYTES:
-            self.flush(s)
-
-    def flush(self, shard: int | None = None) -> None:
-        for s in range(len(self.conns)) if shard is None else [shard]:
-            if self.rows[s]:
-                self._all(s, f"REPLACE INTO {shard_index(s, self.gen)} ({', '.join(COLUMNS)}) "
-                             f"VALUES {','.join(self.rows[s])}")
-            self.rows[s], self.size[s] = [], 0
-
-    def wait(self) -> None:
-        while self.pending:
-            self.pending.pop(0).result()
-
-    def delete(self, ids: list[int]) -> None:
-        by_shard: dict[int, list[int]] = {}
-        for rid in ids:
-            by_shard.setdefault(shard_of(rid, len(self.conns)), []).append(rid)
-        for s, group in by_shard.items():
-            for i in range(0, len(group), 1000):
-                part = ",".join(str(int(r)) for r in group[i:i + 1000])
-                self._all(s, f"DELETE FROM {shard_index(s, self.gen)} WHERE id IN ({part})")
-
-    def truncate(self) -> None:
-        for s in range(len(self.conns)):
-            self._all(s, f"TRUNCATE RTINDEX {shard_index(s, self.gen)}")
-
-    def close(self) -> None:
-        try:
-            self.wait()
-        finally:
-            for senders, conns in zip(self.senders, self.conns, strict=True):
-                for sender, conn in zip(senders, conns, strict=True):
-                    sender.shutdown()
-                    conn.close()
-
-
-def _execute(conn, sql: str) -> None:
-    with conn.cursor() as cur:
-        cur.execute(sql)
 
 
 def _analyse(job):
@@ -123,7 +53,9 @@ def _old_rows(cur, gen: str, key: str) -> list[tuple]:
 
 
 def _lock_dir(url: str) -> Path:
-    return Path(tempfile.gettempdir()) / f"newsearch-cluster-{url.split('//')[-1]}"
+    """The feeders' lock on this machine, named for the cluster's first head."""
+    host, port = parse_urls(url)[0]
+    return Path(tempfile.gettempdir()) / f"newsearch-cluster-{host}:{port}"
 
 
 def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
@@ -137,24 +69,31 @@ def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
     started = time.monotonic()
     summary = Summary()
     with local_store.lock(_lock_dir(url), timeout=lock_timeout):
-        head = connect(parse_url(url))
+        head = connect_head(url)
         try:
             with head.cursor() as cur:
                 meta = read_meta(cur)
-                live = meta["live"]
+                live, layout = meta["live"], meta["layout"]
                 gen = GENERATIONS[1 - GENERATIONS.index(live)] if full else live
                 indexed = {} if full else _indexed(cur, live)
-                _feed(cur, meta["layout"], gen, indexed, sources, summary,
-                      procs if full else 1, full)
+                run = runs.Run(layout, gen)
+                if not full:
+                    for key in run.unfinished():
+                        if key in indexed:
+                            indexed[key] = ""  # a crashed run's file: written again
+                lost = _feed(cur, layout, gen, indexed, sources, summary,
+                             procs if full else 1, full, run)
                 if full:
-                    switch(cur, gen)
+                    switch(cur, gen, layout)
         finally:
             head.close()
     summary.seconds = time.monotonic() - started
+    summary.lagging = sorted(lost)  # mirrors that missed writes: `repair` catches them up
     return summary
 
 
-def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
+def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run) -> set[str]:
+    """Write the changed files; the mirrors that missed some of it."""
     files = walk(sources, summary.skipped)
     tally_path = Path(layout.root) / f"tally-{gen}.tsv" if layout.root else None
     freq, total = (Counter(), 0) if full or not tally_path else idf.load_tally(tally_path)
@@ -174,6 +113,10 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
                 summary.unchanged += 1
                 continue
             jobs.append((key, key, sig, doc_id))
+        roots = [str(Path(p).resolve()) for p in sources]
+        gone = [key for key in indexed.keys() - {str(p) for p, _ in files}
+                if _under(key, roots) and not os.path.exists(key)]
+        run.begin([j[0] for j in jobs] + gone)
         seen: set[str] = set()
         ctx = get_context("fork")
         pool = ctx.Pool(procs) if procs > 1 and len(jobs) > 1 else None
@@ -186,18 +129,20 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full):
             if pool:
                 pool.close()
                 pool.join()
-        roots = [str(Path(p).resolve()) for p in sources]
-        for key in indexed.keys() - {str(p) for p, _ in files}:
-            if _under(key, roots) and not os.path.exists(key):
-                total -= _drop(cur, writer, gen, key, freq)
-                summary.deleted += 1
+        for key in gone:
+            total -= _drop(cur, writer, gen, key, freq)
+            summary.deleted += 1
         writer.flush()
+        writer.wait()
+        run.written(writer.seqs())
     finally:
         writer.close()
+    run.settle()
     changed = summary.indexed_files or summary.deleted
     if changed and tally_path and Path(layout.root).is_dir():
         idf.save_tally(tally_path, freq, total)
         refresh_idf(layout, freq, total)
+    return writer.lost
 
 
 def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summary) -> int:
@@ -243,7 +188,8 @@ def _drop(cur, writer, gen, key, freq) -> int:
 
 def refresh_idf(layout, freq: Counter, total: int) -> None:
     """Rebuild the global IDF file and restart the mirrors to load it (searchd reads it at
-    start): the first mirror of every shard, then the second, so each shard keeps serving."""
+    start): the first mirror of every shard, then the second, so each shard keeps serving.
+    A dead mirror is left down (it loads the file when it is started and caught up)."""
     docs: Counter = Counter()
     for key, n in freq.items():
         if n > 0:
@@ -255,5 +201,5 @@ def refresh_idf(layout, freq: Counter, total: int) -> None:
             # its karma period has passed: the restarted ones must be trusted again before
             # the others go down.
             time.sleep(KARMA_WAIT)
-        restart_nodes(layout, [f"shard{i}m{j}" for i, m in enumerate(layout.shards)
-                               if j < len(m)])
+        names = [f"shard{i}m{j}" for i, m in enumerate(layout.shards) if j < len(m)]
+        nodes.restart_nodes(layout, [n for n in names if nodes.node_pid(layout.root, n)])

@@ -9,14 +9,12 @@ import time
 from pathlib import Path
 
 from search.cluster.config import Layout, node_configs
+from search.cluster.errors import ClusterError
 
 LAYOUT_FILE = "cluster.json"
 START_TIMEOUT = 30.0
 
-
-class ClusterError(ConnectionError):
-    """The cluster could not be started, reached or written to (an OSError: the web answers
-    503, as for a missing index)."""
+__all__ = ["ClusterError", "start", "stop", "kill_node", "node_pid", "restart_nodes"]
 
 
 def searchd_binary() -> str:
@@ -33,17 +31,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def local_layout(root, shards: int = 2, mirrors: int = 2, base_port: int = 0) -> Layout:
-    """A loopback layout: base_port for the head and the next ports for the shards' mirrors
-    (free ports picked at random when base_port is 0)."""
+def local_layout(root, shards: int = 2, mirrors: int = 2, base_port: int = 0,
+                 heads: int = 1) -> Layout:
+    """A loopback layout: base_port for the head and the next ports for the shards' mirrors,
+    then any further heads (free ports picked at random when base_port is 0)."""
     root = Path(root).resolve()
-    count = 1 + shards * mirrors
+    count = heads + shards * mirrors
     ports = ([base_port + i for i in range(2 * count)] if base_port
              else [free_port() for _ in range(2 * count)])
     addrs = [("127.0.0.1", ports[2 * i], ports[2 * i + 1]) for i in range(count)]
     return Layout(head=addrs[0],
                   shards=[addrs[1 + s * mirrors:1 + (s + 1) * mirrors] for s in range(shards)],
-                  root=str(root), idf=str(root / "global.idf"))
+                  root=str(root), idf=str(root / "global.idf"),
+                  more_heads=addrs[1 + shards * mirrors:])
+
+
+def more_ports(layout: Layout, n: int) -> list[tuple[str, int, int]]:
+    """n new loopback node addresses: after the layout's highest port, or free ones."""
+    used = [p for _, a in layout.nodes() for p in a[1:]]
+    base = max(used) + 1 if used and min(used) >= 1024 and max(used) < 60000 else 0
+    if base and all(_free(base + i) for i in range(2 * n)):
+        return [("127.0.0.1", base + 2 * i, base + 2 * i + 1) for i in range(n)]
+    return [("127.0.0.1", free_port(), free_port()) for _ in range(n)]
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def answers(addr, timeout=0.5) -> bool:
+    """True if a searchd answers on addr's SphinxQL port."""
+    return _answers(addr, timeout)
 
 
 def _answers(addr, timeout=0.5) -> bool:
@@ -55,8 +78,10 @@ def _answers(addr, timeout=0.5) -> bool:
         return False
 
 
-def start(layout: Layout) -> Layout:
-    """Write every node's config and start its searchd; return once all of them answer."""
+def start(layout: Layout, only=None, hidden=()) -> Layout:
+    """Write the nodes' configs and start their searchd (only: those names; hidden: names
+    started without the heads' port); return once they answer. A node that fails stops
+    the ones started here, never others."""
     from search.cluster.idf import write_empty
 
     root = Path(layout.root)
@@ -64,40 +89,38 @@ def start(layout: Layout) -> Layout:
     if layout.idf and not Path(layout.idf).exists():
         write_empty(layout.idf)  # searchd refuses to start on a missing global_idf file
     binary = searchd_binary()
-    (root / LAYOUT_FILE).write_text(layout.to_json(), encoding="utf-8")
+    save_layout(layout)
+    names = {n for n, _ in layout.nodes()} if only is None else set(only)
     try:
-        _start_nodes(binary, layout)
+        _start_nodes(binary, layout, only=names, hidden=set(hidden))
     except BaseException:
-        stop(root)  # no half-started cluster left behind
+        stop(root, names)  # no half-started nodes left behind
         raise
-    from search.cluster.store import init_meta
-
-    init_meta(layout)
     return layout
 
 
-def restart_nodes(layout: Layout, names) -> None:
+def save_layout(layout: Layout) -> None:
+    path = Path(layout.root) / LAYOUT_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(layout.to_json(), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def restart_nodes(layout: Layout, names, hidden=()) -> None:
     """Stop some nodes and start them again from their configs; return once they answer."""
-    root = Path(layout.root)
-    pids = [p for p in (node_pid(root, n) for n in names) if p]
-    for pid in pids:
-        os.kill(pid, signal.SIGTERM)
-    for pid in pids:
-        if not _wait_gone(pid):
-            os.kill(pid, signal.SIGKILL)
-            _wait_gone(pid)
-    _start_nodes(searchd_binary(), layout, only=set(names))
+    stop(layout.root, names)
+    _start_nodes(searchd_binary(), layout, only=set(names), hidden=set(hidden))
 
 
-def _start_nodes(binary: str, layout: Layout, only: set | None = None) -> None:
+def _start_nodes(binary: str, layout: Layout, only: set, hidden: set = frozenset()) -> None:
     procs = []
     for node in node_configs(layout):
-        if only and node.name not in only:
+        if node.name not in only:
             continue
         (node.folder / "data").mkdir(parents=True, exist_ok=True)
         (node.folder / "binlog").mkdir(exist_ok=True)
         conf = node.folder / "sphinx.conf"
-        conf.write_text(node.text(), encoding="utf-8")
+        conf.write_text(node.text(hidden=node.name in hidden), encoding="utf-8")
         # searchd forks its daemon and exits once that listens: start them all, then wait.
         procs.append((node.name, subprocess.Popen([binary, "--config", str(conf)],
                                                   stdout=subprocess.PIPE,
@@ -108,7 +131,7 @@ def _start_nodes(binary: str, layout: Layout, only: set | None = None) -> None:
             raise ClusterError(f"searchd {name} did not start: {out[-800:]}")
     deadline = time.monotonic() + START_TIMEOUT
     for name, addr in layout.nodes():
-        if only and name not in only:
+        if name not in only:
             continue
         while not _answers(addr):
             if time.monotonic() > deadline:
@@ -157,9 +180,12 @@ def _wait_gone(pid: int, timeout: float = 20.0) -> bool:
     return False
 
 
-def stop(root) -> int:
-    """Stop every searchd of the cluster under root (all at once); the number stopped."""
-    pids = [p for p in (node_pid(root, name) for name, _ in load_layout(root).nodes()) if p]
+def stop(root, names=None) -> int:
+    """Stop the searchd of the named nodes (default: every node of the cluster under root)
+    all at once; the number stopped."""
+    if names is None:
+        names = [name for name, _ in load_layout(root).nodes()]
+    pids = [p for p in (node_pid(root, name) for name in names) if p]
     for pid in pids:
         os.kill(pid, signal.SIGTERM)  # searchd saves its RT indexes and exits
     for pid in pids:

@@ -7,17 +7,44 @@ import pymysql
 from pymysql.constants import CLIENT
 
 from search.cluster.config import GENERATIONS, META, Layout
-from search.cluster.nodes import ClusterError
+from search.cluster.errors import ClusterError
 
 _LIVE, _LAYOUT, _SWITCHED = 1, 2, 3  # meta rows
 
 
-def parse_url(url: str) -> tuple[str, int]:
-    """(host, port) of `sphinxql://host:port`; ValueError if it is not one."""
+def parse_urls(url: str) -> list[tuple[str, int]]:
+    """(host, port) of every head of `sphinxql://host:port[,host2:port2...]`; ValueError if it
+    is not one."""
     parts = urlsplit(url)
-    if parts.scheme != "sphinxql" or not parts.hostname or not parts.port:
+    if parts.scheme != "sphinxql" or not parts.netloc:
         raise ValueError(f"not a SphinxQL address (sphinxql://host:port): {url!r}")
-    return parts.hostname, parts.port
+    out = []
+    for item in parts.netloc.split(","):
+        one = urlsplit(f"//{item}")
+        try:
+            port = one.port
+        except ValueError:
+            port = None
+        if not one.hostname or not port:
+            raise ValueError(f"not a SphinxQL address (sphinxql://host:port): {url!r}")
+        out.append((one.hostname, port))
+    return out
+
+
+def parse_url(url: str) -> tuple[str, int]:
+    """(host, port) of the first head of a SphinxQL address."""
+    return parse_urls(url)[0]
+
+
+def connect_head(url: str, timeout: float = 5.0):
+    """A connection to the first head of url that answers."""
+    errors = []
+    for addr in parse_urls(url):
+        try:
+            return connect(addr, timeout)
+        except ClusterError as e:
+            errors.append(str(e))
+    raise ClusterError("; ".join(errors))
 
 
 def connect(addr, timeout: float = 5.0):
@@ -36,14 +63,25 @@ def _set(cur, row: int, value: str) -> None:
                 (row, str(row), value))
 
 
-def init_meta(layout: Layout) -> None:
-    """Record the layout on the head and make generation `a` live, unless already set."""
-    with connect(layout.head) as conn, conn.cursor() as cur:
-        cur.execute(f"SELECT id FROM {META} WHERE id = {_LIVE}")
-        if not cur.fetchall():
-            _set(cur, _LIVE, GENERATIONS[0])
-            _set(cur, _SWITCHED, str(time.time_ns()))
-        _set(cur, _LAYOUT, layout.to_json())
+def init_meta(layout: Layout, addrs=None) -> None:
+    """Record the layout on the heads and make generation `a` live, unless already set (a
+    head that comes back empty takes the live generation of one that has it)."""
+    addrs = addrs or [a for _, a in layout.heads()]
+    known = {}
+    for addr in [a for _, a in layout.heads()]:
+        try:
+            with connect(addr, 2.0) as conn, conn.cursor() as cur:
+                cur.execute(f"SELECT id, value FROM {META} WHERE id IN ({_LIVE}, {_SWITCHED})")
+                known = known or dict(cur.fetchall())
+        except ClusterError:
+            continue
+    for addr in addrs:
+        with connect(addr) as conn, conn.cursor() as cur:
+            cur.execute(f"SELECT id FROM {META} WHERE id = {_LIVE}")
+            if not cur.fetchall():
+                _set(cur, _LIVE, known.get(_LIVE, GENERATIONS[0]))
+                _set(cur, _SWITCHED, known.get(_SWITCHED, str(time.time_ns())))
+            _set(cur, _LAYOUT, layout.to_json())
 
 
 def read_meta(cur) -> dict:
@@ -57,7 +95,21 @@ def read_meta(cur) -> dict:
             "switched": int(rows.get(_SWITCHED, 0))}
 
 
-def switch(cur, gen: str) -> None:
-    """Make gen the live generation: the next search reads it."""
+def switch(cur, gen: str, layout: Layout | None = None) -> None:
+    """Make gen the live generation: the next search reads it (on every head of layout that
+    answers, besides the one of cur)."""
+    now = str(time.time_ns())
     _set(cur, _LIVE, gen)
-    _set(cur, _SWITCHED, str(time.time_ns()))
+    _set(cur, _SWITCHED, now)
+    for _, addr in (layout.heads() if layout else []):
+        try:
+            with connect(addr, 2.0) as conn, conn.cursor() as other:
+                _set(other, _LIVE, gen)
+                _set(other, _SWITCHED, now)
+        except ClusterError:
+            continue  # a dead head takes the live generation from another when it starts
+
+
+def save_layout(cur, layout: Layout) -> None:
+    """Record a changed layout (a new shard count) on the head of cur."""
+    _set(cur, _LAYOUT, layout.to_json())

@@ -1,0 +1,67 @@
+"""Which shards of a cluster have no live mirror, and a background probe while one has none."""
+
+import threading
+import time
+
+from search.cluster.nodes import answers
+
+PROBE_SECONDS = 1.0  # how often a shard seen down is probed again, in the background
+
+
+class Health:
+    """A searcher's view of its cluster: degraded (no retries) from the moment a shard is seen
+    down until the background probe finds every shard answering again."""
+
+    def __init__(self):
+        self.degraded = False
+        self._probe: threading.Thread | None = None
+
+    @staticmethod
+    def lost_shards(meta: dict) -> list[str]:
+        """Shards of the live generation no mirror of which answers on the port the heads
+        query, as `shard N (host:port, ...)`."""
+        layout = meta["layout"]
+        out = []
+        for i, mirrors in enumerate(layout.shards[:layout.count(meta["live"])]):
+            if not any(answers((h, api), 0.3) for h, _, api in mirrors):
+                out.append(f"shard {i} ({', '.join(f'{h}:{api}' for h, _, api in mirrors)})")
+        return out
+
+    def problem(self, meta: dict) -> str | None:
+        """Why the cluster cannot answer in full (None when it can)."""
+        lost = self.lost_shards(meta)
+        if lost:
+            return "no live mirror of " + "; ".join(lost) + ": results would be partial"
+        return None
+
+    def shard_lost(self, meta: dict | None) -> bool:
+        """Whether a shard has no mirror up (then the cluster is marked degraded)."""
+        if meta is None:
+            return False
+        try:
+            lost = bool(self.lost_shards(meta))
+        except (OSError, ValueError, KeyError):
+            return False
+        if lost:
+            self.mark_degraded(meta)
+        return lost
+
+    def mark_degraded(self, meta: dict | None) -> None:
+        """A shard went unanswered: no retries, and a probe in the background."""
+        self.degraded = True
+        if meta is not None and (self._probe is None or not self._probe.is_alive()):
+            self._probe = threading.Thread(target=self._probing, args=(meta,), daemon=True,
+                                           name="cluster-probe")
+            self._probe.start()
+
+    def _probing(self, meta: dict) -> None:
+        while self.degraded:
+            time.sleep(PROBE_SECONDS)
+            try:
+                if not self.lost_shards(meta):
+                    self.degraded = False
+            except (OSError, ValueError, KeyError):
+                continue
+
+    def stop(self) -> None:
+        self.degraded = False  # ends the probe thread
