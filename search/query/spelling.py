@@ -17,7 +17,7 @@ from search.morph import LANGS, analyzer, is_known, lemmas
 from search.schema import KINDS
 from search.text import fold, normalize
 
-SHORT = 5  # words up to this long may be one edit away; longer ones two
+SHORT = 7  # words up to this long may be one edit away; longer ones two
 MAX_CACHED = 4  # vocabularies of this many index generations are kept
 ALPHABET = {"uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'", "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"}
 
@@ -178,9 +178,15 @@ def _one_edit_words(word: str, lang: str):
 
 
 def suggest_word(reader, word: str, langs=LANGS) -> str | None:
-    """A correction of a query word the index lacks, or None if it is indexed or hopeless."""
+    """A correction of a query word the index lacks, or None if it is indexed or hopeless.
+
+    Only a Cyrillic word that neither dictionary nor the index knows is corrected: a real word
+    (поток) is what the user meant, and a Latin name (Stream) never becomes another Latin word.
+    """
     word = normalize(word)
-    if not word.isalpha() or len(word) < 3:
+    if not word.isalpha() or len(word) < 3 or word.isascii():
+        return None
+    if any(is_known(word, lang) for lang in LANGS):
         return None
     vocab = vocabulary(reader)
     if in_index(vocab, word, langs):
