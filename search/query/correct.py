@@ -3,6 +3,7 @@
 import re
 
 from search.morph import lemmas
+from search.query.crosslang import counterparts
 from search.query.layout import correct_layout
 from search.query.spelling import suggest_word
 from search.schema import KINDS
@@ -26,7 +27,13 @@ def layout_fix(text: str, reader, langs) -> str | None:
     """The query retyped in the layout the user meant, or None if it was typed right."""
     if _SYNTAX.search(text):
         return None  # operators mean the user typed on purpose
-    fixed = correct_layout(text, index_known(reader, langs))
+    known = index_known(reader, langs)
+
+    def known_or_name(word: str) -> bool:
+        # A Latin name the index has in Cyrillic: Зщкщырутлщ → poroshenko → Порошенко.
+        return known(word) or (word.isascii() and bool(counterparts(word, word, reader)))
+
+    fixed = correct_layout(text, known_or_name)
     return fixed if fixed and fixed != text else None
 
 

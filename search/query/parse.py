@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from search.morph import LANGS, lemmas, own_language
+from search.morph import LANGS, own_language
+from search.query.crosslang import counterparts
 from search.query.plan import Clause, Plan, Step, Term, all_words_query
+from search.query.readings import readings as word_readings
 from search.query.variants import variants
 from search.schema import KINDS
 from search.text import tokenize
@@ -16,6 +18,9 @@ MAX_PREFIX_TERMS = 24  # a prefix expands to this many of its most frequent term
 MIN_PREFIX = 2
 READING_BOOST = 0.6  # a word's second and later lemmas (pymorphy3's first guess is often wrong)
 VARIANT_BOOST = 0.8  # another name of the same place (Запорожье for Запоріжжя)
+# The word's counterpart in the other language or script (Путін → путин, Erdogan → эрдоган):
+# a little less than the word itself, so the reader's own spelling ranks first.
+CROSS_BOOST = 0.85
 OPERATORS = ("OR", "AND")  # upper case only: "or"/"and" are words
 # Function words (either language): a headline's "у", "на", "и" may well be missing from the
 # article, so they are never required when a query has other words; the ranking policy says how
@@ -38,6 +43,15 @@ _ITEM = re.compile(r'(?P<neg>-)?(?P<field>title:)?(?:"(?P<phrase>[^"]*)"?|(?P<wo
                    re.IGNORECASE)
 
 
+# Typographic quotes quote a phrase as " does; ’ and ‘ between letters are apostrophes (п’ять).
+_QUOTES = re.compile(r"[«»„“”‟″]|(?<![^\W\d_])[‘’‚]|[‘’‚](?![^\W\d_])")
+
+
+def straight_quotes(text: str) -> str:
+    """The text with «…», „…“, “…” and ‘…’ as "…" (same length, so offsets stay true)."""
+    return _QUOTES.sub('"', text)
+
+
 class QueryError(ValueError):
     """The query has nothing that can be searched."""
 
@@ -50,6 +64,10 @@ class Parsed:
     terms: dict[str, set[str]] = field(default_factory=dict)  # lang → lemmas to highlight
     prefixes: set[str] = field(default_factory=set)
     words: list[str] = field(default_factory=list)  # normalised positive words, in order
+    # Words matched through the other language or script: {"word", "lang", "terms"} each.
+    crosslang: list[dict] = field(default_factory=list)
+    cross: bool = True  # look for counterparts in the other language (off: exact search)
+    reader: object = None
 
     @property
     def query(self) -> wq.Query:
@@ -61,20 +79,39 @@ def _fields(kinds, langs):
     return [(f"{k}_{lang}", lang) for k in kinds for lang in langs]
 
 
-def word_alternatives(word: str, lang: str, raw: str = "") -> list[tuple[str, float]]:
-    """(term, boost) of a query word in one language: its lemmas, then names of the same place.
+def word_alternatives(word: str, lang: str, raw: str = "",
+                      cross: dict | None = None) -> list[tuple[str, float]]:
+    """(term, boost) of a query word in one language: its lemmas, names of the same place,
+    then its counterparts from the other language (cross: counterparts() of the word).
 
     raw is the word as typed (capitalisation tells a place name from a common word).
     """
     own = own_language(word)
     # A word with letters only one language has is not read in the other (but a place name
     # still brings its other-language names: Київ → Киев).
-    readings = lemmas(word, lang) if own in (None, lang) else ()
+    readings = word_readings(word, lang, raw or word) if own in (None, lang) else ()
     out = {t: 1.0 if i == 0 else READING_BOOST for i, t in enumerate(readings)}
     for term, term_lang in variants(raw or word):
         if term_lang == lang:
             out.setdefault(term, VARIANT_BOOST)
+    for term in (cross or {}).get(lang, ()):
+        out.setdefault(term, CROSS_BOOST)
     return list(out.items())
+
+
+def _cross(word: str, raw: str, langs, parsed: "Parsed") -> dict:
+    """The word's counterparts in the other language (none in an exact search), noted for the
+    page when the word's own readings in that language do not have them already."""
+    if not parsed.cross or word in STOP_WORDS:
+        return {}
+    found = counterparts(word, raw, parsed.reader)
+    for lang in langs:
+        own = {t for t, _ in word_alternatives(word, lang, raw)}
+        new = [t for t in found.get(lang, ()) if t not in own]
+        note = {"word": raw or word, "lang": lang, "terms": new}
+        if new and note not in parsed.crosslang:
+            parsed.crosslang.append(note)
+    return found
 
 
 def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
@@ -82,8 +119,9 @@ def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
     for lang in langs:
         # The word as typed is highlighted too (and its first letters find its forms fast).
         parsed.terms.setdefault(lang, set()).add(word)
+    cross = _cross(word, raw, langs, parsed)
     for fname, lang in _fields(kinds, langs):
-        for term, boost in word_alternatives(word, lang, raw):
+        for term, boost in word_alternatives(word, lang, raw, cross):
             terms.append(Term(fname, term, boost))
             parsed.terms.setdefault(lang, set()).add(term)
     return tuple(terms)
@@ -111,8 +149,9 @@ def _phrase(words, raws, kinds, langs, parsed) -> tuple[Step, ...]:
     steps = []
     for w, raw in zip(words, raws, strict=True):
         step = []
+        cross = _cross(w, raw, langs, parsed)
         for fname, lang in _fields(kinds, langs):
-            alts = word_alternatives(w, lang, raw)
+            alts = word_alternatives(w, lang, raw, cross)
             parsed.terms.setdefault(lang, set()).update([w, *(t for t, _ in alts)])
             # Every reading counts the same inside a phrase: the words' order already tells
             # which reading is meant.
@@ -148,14 +187,18 @@ def _union(group: list[Clause]) -> Clause:
                   stop=all(c.stop for c in group), text=" OR ".join(c.text for c in group))
 
 
-def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:
-    """Parse a user query. Never fails on syntax; raises QueryError if nothing is searchable."""
-    parsed = Parsed(Plan())
+def parse_query(text: str, langs=LANGS, reader=None, crosslang: bool = True) -> Parsed:
+    """Parse a user query. Never fails on syntax; raises QueryError if nothing is searchable.
+
+    With crosslang, words also match their counterparts in the other language and Latin names
+    their Cyrillic forms (kept only if the index has them, given a reader).
+    """
+    parsed = Parsed(Plan(), cross=crosslang, reader=reader)
     groups: list[list[Clause]] = []  # OR-groups, in query order
     excluded: list[Clause] = []
     join_next = False
     count = 0
-    for m in _ITEM.finditer(text or ""):
+    for m in _ITEM.finditer(straight_quotes(text or "")):
         if m.group("word") in OPERATORS and not m.group("neg") and not m.group("field"):
             # "a AND b" is what "a b" means already; "a OR b" joins the next item to the last.
             join_next = m.group("word") == "OR" and bool(groups)
@@ -163,12 +206,14 @@ def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:
         if count >= MAX_QUERY_WORDS:
             break
         before = {k: set(v) for k, v in parsed.terms.items()}
+        notes = list(parsed.crosslang)
         items = _item_clauses(m, langs, reader, parsed)
         if not items:
             continue
         count += len(items)
         if m.group("neg"):
             parsed.terms = before  # excluded words are not highlighted
+            parsed.crosslang = [c for c in parsed.crosslang if c in notes]
             excluded.extend(items)
             continue
         parsed.words.append(m.group(0))

@@ -1,0 +1,34 @@
+"""Which readings of a query word to search: the ones its form and capital letter allow."""
+
+from search.morph import analyzer, is_known, lemmas
+
+# pymorphy3 tags of proper names: a capitalised query word that has such a reading means it.
+PROPER = frozenset(("Geox", "Name", "Surn", "Patr", "Orgn", "Trad"))
+
+
+def _proper_lemmas(word: str, lang: str) -> set[str]:
+    try:
+        parses = analyzer(lang).parse(word)
+    except ValueError:
+        return set()
+    return {p.normal_form.replace("ё", "е") for p in parses if PROPER & p.tag.grammemes}
+
+
+def readings(word: str, lang: str, raw: str = "") -> tuple[str, ...]:
+    """Index terms of a normalised query word in one language, the likeliest first.
+
+    A word the dictionary knows that is itself a dictionary form (вибори, Київ) means that
+    lemma, not another word's inflection (вибір, кий); a capitalised word with a proper-name
+    reading (Київ, not the common noun кий) means the name.
+    """
+    found = lemmas(word, lang)
+    if len(found) < 2 or not is_known(word, lang):
+        return found
+    if raw[:1].isupper():
+        proper = _proper_lemmas(word, lang)
+        kept = tuple(t for t in found if t in proper)
+        if kept:
+            found = kept
+    if word in found:
+        return (word,)
+    return found
