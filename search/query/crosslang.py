@@ -162,14 +162,15 @@ def counterparts(word: str, raw: str = "", reader=None) -> dict[str, list[str]]:
         if not is_known(norm, src) and (reader is None or not _indexed(reader, src, norm)):
             continue
         mine = readings(norm, src, raw or word)
-        if is_known(norm, dst) and set(mine) & set(readings(norm, dst, raw or word)):
-            continue  # a word of both languages (народ, сила): it already matches there
+        # A word of both languages (народ, сила) already matches there: only the list says
+        # what else it is called (уряд, also an old Russian word, is правительство).
+        shared = is_known(norm, dst) and bool(set(mine) & set(readings(norm, dst, raw or word)))
         terms: list[str] = []
         for lemma in mine[:2]:
             found = list(pairs.get((src, lemma), ()))
             if reader is not None:
                 found = [t for t in found if _indexed(reader, dst, t)]
-            if not found and len(lemma) >= MIN_LETTERS:
+            if not found and not shared and len(lemma) >= MIN_LETTERS:
                 found = _best(spellings(lemma, src), dst, reader)
             terms += [t for t in found if t not in terms]
         if terms:
