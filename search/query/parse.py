@@ -1,5 +1,6 @@
 """Turn what a user typed into a query plan: words analysed as Ukrainian and as Russian."""
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -94,9 +95,28 @@ def word_alternatives(word: str, lang: str, raw: str = "",
     for term, term_lang in variants(raw or word):
         if term_lang == lang:
             out.setdefault(term, VARIANT_BOOST)
-    for term in (cross or {}).get(lang, ()):
-        out.setdefault(term, CROSS_BOOST)
+    for term, boost in (cross or {}).get(lang, ()):
+        out.setdefault(term, boost)
     return list(out.items())
+
+
+def _idf(reader, field: str, term: str) -> float:
+    """Whoosh's idf, as the engine scores with it."""
+    docs = reader.doc_count_all() if hasattr(reader, "doc_count_all") else reader.doc_count()
+    return math.log(docs / (reader.doc_frequency(field, term) + 1)) + 1
+
+
+def _cross_boosts(word: str, raw: str, found: dict, reader) -> dict:
+    """lang → (term, boost): CROSS_BOOST, lowered where the counterpart is rarer than the
+    word's own spelling, so a rare counterpart (путін beside a frequent путин) never outweighs
+    the reader's own word."""
+    own = [(f"body_{lang}", t) for lang in LANGS for t in word_readings(word, lang, raw)
+           if own_language(word) in (None, lang)]
+    if reader is None or not own:
+        return {lang: [(t, CROSS_BOOST) for t in terms] for lang, terms in found.items()}
+    own_idf = min(_idf(reader, f, t) for f, t in own)
+    return {lang: [(t, CROSS_BOOST * min(1.0, own_idf / _idf(reader, f"body_{lang}", t)))
+                   for t in terms] for lang, terms in found.items()}
 
 
 def _cross(word: str, raw: str, langs, parsed: "Parsed") -> dict:
@@ -111,7 +131,7 @@ def _cross(word: str, raw: str, langs, parsed: "Parsed") -> dict:
         note = {"word": raw or word, "lang": lang, "terms": new}
         if new and note not in parsed.crosslang:
             parsed.crosslang.append(note)
-    return found
+    return _cross_boosts(word, raw, found, parsed.reader) if found else {}
 
 
 def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
