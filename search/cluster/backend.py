@@ -147,7 +147,7 @@ class ClusterEngine:
         parsed, run = self._run(gen, fixed or text, page, per_page, sort, filters, reader,
                                 forgiving)
         if forgiving and not fixed and reader.docs and run.all_words < FEW_RESULTS:
-            better = spelling_fix(text, reader, filters.langs)
+            better = spelling_fix(text, reader, filters.langs, real_words=run.all_words == 0)
             again = (self._run(gen, better, page, per_page, sort, filters, reader, forgiving)
                      if better and run.all_words == 0 else None)
             if again is not None and again[1].all_words:  # never a query that finds some

@@ -138,7 +138,8 @@ class Engine:
         # Judged by the documents with every word: results that have the correctly spelt word
         # alone must not hide the misspelt one.
         if forgiving and not fixed and found.ranked.all_words < FEW_RESULTS:
-            better = spelling_fix(text, reader, filters.langs)
+            better = spelling_fix(text, reader, filters.langs,
+                                  real_words=found.ranked.all_words == 0)
             again = run(better) if better and found.ranked.all_words == 0 else None
             if again is not None and again.ranked.all_words:  # never a query that finds some
                 found, corrected = again, {"query": better, "reason": "spelling"}

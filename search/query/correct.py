@@ -37,13 +37,15 @@ def layout_fix(text: str, reader, langs) -> str | None:
     return fixed if fixed and fixed != text else None
 
 
-def spelling_fix(text: str, reader, langs) -> str | None:
-    """The query with words the index lacks replaced by the closest indexed words, or None."""
+def spelling_fix(text: str, reader, langs, real_words: bool = False) -> str | None:
+    """The query with words the index lacks replaced by the closest indexed words, or None.
+
+    real_words: the query found nothing, so words a dictionary knows may be corrected too."""
     if _SYNTAX.search(text):
         return None
     out, pos, changed = [], 0, False
     for m in WORD_RE.finditer(text):
-        better = suggest_word(reader, m.group(), langs)
+        better = suggest_word(reader, m.group(), langs, real_words)
         if better and fold(normalize(better)) != fold(normalize(m.group())):
             out.append(text[pos:m.start()])
             out.append(better)

@@ -48,9 +48,26 @@ _ITEM = re.compile(r'(?P<neg>-)?(?P<field>title:)?(?:"(?P<phrase>[^"]*)"?|(?P<wo
 _QUOTES = re.compile(r"[«»„“”‟″]|(?<![^\W\d_])[‘’‚]|[‘’‚](?![^\W\d_])")
 
 
+# A query with more words than this outside its typographic quotes, or a longer quotation, is
+# pasted text (a headline: «Примем как дорогого гостя»: премьер-министр Японии о визите): its
+# quotes mark speech, and requiring it as a phrase loses the article that paraphrases it
+# (bench/relevance.py).
+MAX_WORDS_BESIDE_QUOTES = 3
+MAX_QUOTED_WORDS = 4  # a longer quotation is speech (a headline's), not a phrase to require
+
+
 def straight_quotes(text: str) -> str:
-    """The text with «…», „…“, “…” and ‘…’ as "…" (same length, so offsets stay true)."""
-    return _QUOTES.sub('"', text)
+    """The text with «…», „…“, “…” and ‘…’ as "…" (same length, so offsets stay true), unless it
+    is pasted text with quotations in it."""
+    straight = _QUOTES.sub('"', text)
+    if straight == text:
+        return text
+    beside = re.sub(r'"[^"]*"?', " ", straight)
+    quoted = re.findall(r'"([^"]*)"?', straight)
+    if (len(list(tokenize(beside))) > MAX_WORDS_BESIDE_QUOTES
+            or any(len(list(tokenize(q))) > MAX_QUOTED_WORDS for q in quoted)):
+        return text
+    return straight
 
 
 class QueryError(ValueError):

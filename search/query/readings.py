@@ -24,11 +24,13 @@ def readings(word: str, lang: str, raw: str = "") -> tuple[str, ...]:
     found = lemmas(word, lang)
     if len(found) < 2 or not is_known(word, lang):
         return found
+    proper = _proper_lemmas(word, lang)
     if raw[:1].isupper():
-        proper = _proper_lemmas(word, lang)
         kept = tuple(t for t in found if t in proper)
         if kept:
             found = kept
+    elif word in proper:
+        return found  # lower case: сахара is сахар's genitive, not the Sahara
     if word in found:
         return (word,)
     return found
