@@ -2,6 +2,7 @@
 
     python bench/crosslang.py --shared ../shared            # builds bench/work/crosslang/
     python bench/crosslang.py --index DIR --exact            # the same probes, exact=1
+    python bench/crosslang.py --index DIR --latency          # cost of the cross-language terms
 
 The archive: 3,000 random RT/NG articles (ru) plus every BRUK and Nashi Groshi text (uk). A probe
 is a word and its counterpart in the other language (or a Latin name and its Cyrillic forms),
@@ -23,7 +24,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import search.engine.engine as engine_module  # noqa: E402
 from bench.corpora import ru_articles, uk_docs  # noqa: E402
+from bench.speed import latency_queries, pct  # noqa: E402
 from search.engine import Engine  # noqa: E402
 from search.ingest.indexer import reindex  # noqa: E402
 from search.morph import lemmas  # noqa: E402
@@ -140,12 +143,44 @@ def probe(eng, s, query, wanted: dict[str, str], exact: bool) -> bool | None:
     return bool(hits) and good >= HOLDS * len(hits)
 
 
+def latency(eng, shared: str, rounds: int) -> None:
+    """The latency queries (bench/speed.py) with cross-language terms on and off, interleaved
+    query by query in one process (forgiving search on in both; results cache off)."""
+    path = latency_queries(shared, WORK / "latency-queries.jsonl", 40)
+    queries = [json.loads(line)["query"] for line in path.read_text().splitlines() if line]
+    queries += [p[0] for p in PAIRS] + [p[0] for p in LATIN]
+    real = engine_module.parse_query
+    modes = {"cross on": real,
+             "cross off": lambda *a, **k: real(*a, **{**k, "crosslang": False})}
+    times: dict[str, list[float]] = {m: [] for m in modes}
+    for q in queries:  # warm: dictionaries, CLDR tables, vocabularies
+        eng.search(q)
+    for _ in range(rounds):
+        for q in queries:
+            for mode, parse in modes.items():
+                engine_module.parse_query = parse
+                t0 = time.perf_counter()
+                eng.search(q)
+                times[mode].append((time.perf_counter() - t0) * 1000)
+    engine_module.parse_query = real
+    print(f"{len(queries)} queries x {rounds} rounds, {eng.doc_count()} documents")
+    print("| mode | p50 ms | p95 ms | p99 ms |")
+    print("|---|---|---|---|")
+    for mode, t in times.items():
+        t.sort()
+        print(f"| {mode} | {pct(t, 50):.1f} | {pct(t, 95):.1f} | {pct(t, 99):.1f} |")
+    on, off = sorted(times["cross on"]), sorted(times["cross off"])
+    print(f"p95 ratio on/off: {pct(on, 95) / pct(off, 95):.3f}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default="../shared")
     ap.add_argument("--index", default=str(WORK / "index"))
     ap.add_argument("--exact", action="store_true", help="search with exact=1 (no cross)")
     ap.add_argument("--json", default="", help="write the per-probe results here")
+    ap.add_argument("--latency", action="store_true", help="time cross-language terms on/off")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     index = Path(args.index)
     if not index.is_dir() or not any(index.iterdir()):
@@ -153,6 +188,9 @@ def main(argv=None) -> int:
         build(args.shared, index)
         print(f"built {index} in {time.perf_counter() - t0:.0f} s")
     eng = Engine(index, cache_size=0)
+    if args.latency:
+        latency(eng, args.shared, args.rounds)
+        return 0
     s = eng.searcher()
     rows = []
     for uk, ru, source in PAIRS:

@@ -131,18 +131,24 @@ def spellings(word: str, src: str) -> tuple[tuple[int, str, bool], ...]:
 
 def _indexed(reader, lang: str, term: str) -> int:
     """Documents of the index with the term in the language's fields (0: none)."""
-    return max((reader.doc_frequency(f"{k}_{lang}", term) for k in KINDS
-                if (f"{k}_{lang}", term) in reader), default=0)
+    return max(reader.doc_frequency(f"{k}_{lang}", term) for k in KINDS)
 
 
-def _best(cands, dst: str, reader) -> list[str]:
-    """The cheapest candidates' index terms; of those, the one most documents have."""
+def _best(cands, dst: str, reader, name: bool) -> list[str]:
+    """The cheapest candidates' index terms; of those, the one most documents have. Words no
+    dictionary knows are looked up in the index only for a name, and only if no dictionary
+    word is there (each lookup costs)."""
     ranked = []
-    for cost, word, known in cands:
-        term = _term(word, dst) if known else word
-        freq = _indexed(reader, dst, term) if reader is not None else int(known)
-        if freq:
-            ranked.append((cost, -freq, term))
+    for known in (True, False):
+        if ranked or (not known and (reader is None or not name)):
+            break
+        for cost, word, is_word in cands:
+            if is_word != known:
+                continue
+            term = _term(word, dst) if known else word
+            freq = _indexed(reader, dst, term) if reader is not None else 1
+            if freq:
+                ranked.append((cost, -freq, term))
     ranked.sort()
     return [ranked[0][2]] if ranked else []
 
@@ -171,7 +177,7 @@ def counterparts(word: str, raw: str = "", reader=None) -> dict[str, list[str]]:
             if reader is not None:
                 found = [t for t in found if _indexed(reader, dst, t)]
             if not found and not shared and len(lemma) >= MIN_LETTERS:
-                found = _best(spellings(lemma, src), dst, reader)
+                found = _best(spellings(lemma, src), dst, reader, (raw or word)[:1].isupper())
             terms += [t for t in found if t not in terms]
         if terms:
             out.setdefault(dst, []).extend(t for t in terms if t not in out.get(dst, []))

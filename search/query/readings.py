@@ -1,17 +1,20 @@
 """Which readings of a query word to search: the ones its form and capital letter allow."""
 
+from functools import lru_cache
+
 from search.morph import analyzer, is_known, lemmas
 
 # pymorphy3 tags of proper names: a capitalised query word that has such a reading means it.
 PROPER = frozenset(("Geox", "Name", "Surn", "Patr", "Orgn", "Trad"))
 
 
-def _proper_lemmas(word: str, lang: str) -> set[str]:
+@lru_cache(maxsize=100_000)
+def _proper_lemmas(word: str, lang: str) -> frozenset[str]:
     try:
         parses = analyzer(lang).parse(word)
     except ValueError:
-        return set()
-    return {p.normal_form.replace("ё", "е") for p in parses if PROPER & p.tag.grammemes}
+        return frozenset()
+    return frozenset(p.normal_form.replace("ё", "е") for p in parses if PROPER & p.tag.grammemes)
 
 
 def readings(word: str, lang: str, raw: str = "") -> tuple[str, ...]:
