@@ -9,7 +9,7 @@ from search.ingest.indexer import open_index
 from search.query.crosslang import counterparts, spellings, word_pairs
 from search.query.latin import cyrillic, romanisations
 from search.query.parse import parse_query, straight_quotes
-from search.query.readings import readings
+from search.query.readings import readings, weighted_readings
 from search.query.spelling import suggest_word
 from tests.conftest import index_records
 from tests.web_helpers import html
@@ -216,9 +216,20 @@ def test_readings(word, lang, raw, expected):
     assert set(readings(word, lang, raw)) == set(expected)
 
 
+@pytest.mark.parametrize("word,lang,raw,expected", [
+    ("вибори", "uk", "вибори", {"вибори": 1.0, "вибір": 0.5, "вибороти": 0.5}),
+    ("табори", "uk", "табори", {"табори": 1.0, "табір": 0.5}),  # still found, weighed less
+    ("київ", "uk", "Київ", {"київ": 1.0}),
+    ("сахара", "ru", "сахара", {"сахар": 1.0, "сахара": 1.0}),  # lower case: not the Sahara
+])
+def test_weighted_readings(word, lang, raw, expected):
+    assert dict(weighted_readings(word, lang, raw)) == expected
+
+
 def test_elections_in_kyiv_are_not_choice_or_kyi(engine):
     found = ids(engine.search("вибори Київ", langs=("uk",)))
-    assert found == ["uk-vybory"]
+    assert found[0] == "uk-vybory" and "uk-kyi" not in found
+    assert engine.search("вибори Київ", langs=("uk",)).all_words == 1
 
 
 @pytest.mark.parametrize("query,first", [

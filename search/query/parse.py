@@ -10,6 +10,7 @@ from search.morph import LANGS, own_language
 from search.query.crosslang import counterparts
 from search.query.plan import Clause, Plan, Step, Term, all_words_query
 from search.query.readings import readings as word_readings
+from search.query.readings import weighted_readings
 from search.query.variants import variants
 from search.schema import KINDS
 from search.text import tokenize
@@ -107,8 +108,8 @@ def word_alternatives(word: str, lang: str, raw: str = "",
     own = own_language(word)
     # A word with letters only one language has is not read in the other (but a place name
     # still brings its other-language names: Київ → Киев).
-    readings = word_readings(word, lang, raw or word) if own in (None, lang) else ()
-    out = {t: 1.0 if i == 0 else READING_BOOST for i, t in enumerate(readings)}
+    readings = weighted_readings(word, lang, raw or word) if own in (None, lang) else ()
+    out = {t: 1.0 if i == 0 else READING_BOOST * w for i, (t, w) in enumerate(readings)}
     for term, term_lang in variants(raw or word):
         if term_lang == lang:
             out.setdefault(term, VARIANT_BOOST)
@@ -158,8 +159,9 @@ def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
         parsed.terms.setdefault(lang, set()).add(word)
     cross = _cross(word, raw, langs, parsed)
     for fname, lang in _fields(kinds, langs):
+        own = {t for t, _ in word_alternatives(word, lang, raw)}
         for term, boost in word_alternatives(word, lang, raw, cross):
-            terms.append(Term(fname, term, boost))
+            terms.append(Term(fname, term, boost, cross=term not in own))
             parsed.terms.setdefault(lang, set()).add(term)
     return tuple(terms)
 
