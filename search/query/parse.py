@@ -2,6 +2,8 @@
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
@@ -11,6 +13,7 @@ from search.query.crosslang import counterparts
 from search.query.plan import Clause, Plan, Step, Term, all_words_query
 from search.query.readings import readings as word_readings
 from search.query.readings import weighted_readings
+from search.query.spelling import reader_key
 from search.query.variants import variants
 from search.schema import KINDS
 from search.text import tokenize
@@ -23,6 +26,9 @@ VARIANT_BOOST = 0.8  # another name of the same place (Запорожье for З
 # The word's counterpart in the other language or script (Путін → путин, Erdogan → эрдоган):
 # a little less than the word itself, so the reader's own spelling ranks first.
 CROSS_BOOST = 0.85
+MAX_CROSS_CACHED = 50_000  # words' counterparts kept per process (all index generations)
+_CROSS_CACHE: OrderedDict = OrderedDict()
+_CROSS_LOCK = threading.Lock()
 OPERATORS = ("OR", "AND")  # upper case only: "or"/"and" are words
 # Function words (either language): a headline's "у", "на", "и" may well be missing from the
 # article, so they are never required when a query has other words; the ranking policy says how
@@ -142,14 +148,26 @@ def _cross(word: str, raw: str, langs, parsed: "Parsed") -> dict:
     page when the word's own readings in that language do not have them already."""
     if not parsed.cross or word in STOP_WORDS:
         return {}
-    found = counterparts(word, raw, parsed.reader)
-    for lang in langs:
-        own = {t for t, _ in word_alternatives(word, lang, raw)}
-        new = [t for t in found.get(lang, ()) if t not in own]
-        note = {"word": raw or word, "lang": lang, "terms": new}
-        if new and note not in parsed.crosslang:
-            parsed.crosslang.append(note)
-    return _cross_boosts(word, raw, found, parsed.reader) if found else {}
+    reader = parsed.reader
+    key = (reader_key(reader) if reader is not None else None, word, raw, tuple(langs))
+    with _CROSS_LOCK:
+        cached = _CROSS_CACHE.get(key)
+    if cached is None:
+        found = counterparts(word, raw, reader)
+        notes = []
+        for lang in langs:
+            own = {t for t, _ in word_alternatives(word, lang, raw)}
+            new = [t for t in found.get(lang, ()) if t not in own]
+            if new:
+                notes.append({"word": raw or word, "lang": lang, "terms": new})
+        cached = (notes, _cross_boosts(word, raw, found, reader) if found else {})
+        with _CROSS_LOCK:
+            _CROSS_CACHE[key] = cached
+            while len(_CROSS_CACHE) > MAX_CROSS_CACHED:
+                _CROSS_CACHE.popitem(last=False)
+    notes, boosts = cached
+    parsed.crosslang.extend(dict(n) for n in notes if n not in parsed.crosslang)
+    return boosts
 
 
 def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
@@ -158,10 +176,13 @@ def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
         # The word as typed is highlighted too (and its first letters find its forms fast).
         parsed.terms.setdefault(lang, set()).add(word)
     cross = _cross(word, raw, langs, parsed)
+    alts = {lang: (word_alternatives(word, lang, raw, cross),
+                   {t for t, _ in word_alternatives(word, lang, raw)} if cross else None)
+            for lang in langs}
     for fname, lang in _fields(kinds, langs):
-        own = {t for t, _ in word_alternatives(word, lang, raw)}
-        for term, boost in word_alternatives(word, lang, raw, cross):
-            terms.append(Term(fname, term, boost, cross=term not in own))
+        found, own = alts[lang]
+        for term, boost in found:
+            terms.append(Term(fname, term, boost, cross=own is not None and term not in own))
             parsed.terms.setdefault(lang, set()).add(term)
     return tuple(terms)
 
