@@ -257,3 +257,11 @@ def test_layout_then_romanisation(engine):
     res = engine.search("Зщкщырутлщ")  # Poroshenko typed with the Cyrillic layout on
     assert res.corrected == {"query": "Poroshenko", "reason": "layout"}
     assert ids(res) == ["uk-poroshenko"]
+
+
+def test_a_real_word_is_not_spelt_in_the_other_language(engine):
+    # санкций is Russian: the Ukrainian санкцій is found by cross-language matching, never
+    # offered as a correction; typographic quotes are syntax, as " is.
+    for query in ("«режима санкций»", "режима санкцийй"):
+        res = engine.search(query, langs=("uk",))
+        assert res.corrected is None and (res.suggestion or "").find("санкцій") < 0

@@ -5,6 +5,7 @@ import re
 from search.morph import lemmas
 from search.query.crosslang import counterparts
 from search.query.layout import correct_layout
+from search.query.parse import straight_quotes
 from search.query.spelling import suggest_word
 from search.schema import KINDS
 from search.text import WORD_RE, fold, normalize
@@ -25,7 +26,7 @@ def index_known(reader, langs):
 
 def layout_fix(text: str, reader, langs) -> str | None:
     """The query retyped in the layout the user meant, or None if it was typed right."""
-    if _SYNTAX.search(text):
+    if _SYNTAX.search(straight_quotes(text)):
         return None  # operators mean the user typed on purpose
     known = index_known(reader, langs)
 
@@ -41,7 +42,7 @@ def spelling_fix(text: str, reader, langs, real_words: bool = False) -> str | No
     """The query with words the index lacks replaced by the closest indexed words, or None.
 
     real_words: the query found nothing, so words a dictionary knows may be corrected too."""
-    if _SYNTAX.search(text):
+    if _SYNTAX.search(straight_quotes(text)):
         return None
     out, pos, changed = [], 0, False
     for m in WORD_RE.finditer(text):

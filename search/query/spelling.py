@@ -189,7 +189,13 @@ def suggest_word(reader, word: str, langs=LANGS, real_words: bool = False) -> st
     word = normalize(word)
     if not word.isalpha() or len(word) < 3 or word.isascii():
         return None
-    if not real_words and any(is_known(word, lang) for lang in LANGS):
+    known_in = tuple(lang for lang in LANGS if is_known(word, lang))
+    if known_in and not real_words:
+        return None
+    # A real word is corrected only to a word of its own language (санкций is not санкцій:
+    # the other language's spelling is found through cross-language matching).
+    langs = tuple(lang for lang in langs if lang in known_in) or (() if known_in else langs)
+    if not langs:
         return None
     vocab = vocabulary(reader)
     if in_index(vocab, word, langs):
