@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from search.engine import MAX_PAGE, SORTS, Engine
+from search.engine.results import Results
 from search.ingest.indexer import doc_count, reindex
 from search.ingest.store import IndexBusy
 from search.query.parse import QueryError
@@ -155,6 +156,8 @@ def _print_results(res) -> None:
               f"«{res.query}»")
     elif res.suggestion:
         print(f"did you mean «{res.suggestion}»?")
+    for c in res.crosslang:
+        print(f"also found in {c['lang']}: «{c['word']}» as {', '.join(c['terms'])}")
     pages = max(1, -(-res.total // res.per_page))
     first = (res.page - 1) * res.per_page
     if res.hits:
@@ -192,9 +195,11 @@ def cmd_query(args) -> int:
         except (OSError, UnicodeError) as e:
             print(f"error: cannot read {args.queries}: {e}", file=sys.stderr)
             return 2
-        for line in filter(str.strip, lines):
+        for line in lines:  # one object out for every line in
             try:
-                out = _search(engine, line.strip(), args).to_dict()
+                out = (_search(engine, line.strip(), args).to_dict() if line.strip() else
+                       Results(query="", total=0, page=args.page, per_page=args.limit,
+                               took_ms=0.0).to_dict())
             except QueryError as e:
                 out = {"query": line.strip(), "error": str(e), "total": 0, "hits": []}
             print(json.dumps(out, ensure_ascii=False))

@@ -27,7 +27,7 @@ def search_body(params, res) -> dict:
         "all_words": res.all_words,
         "page": res.page, "per_page": res.per_page, "took_ms": res.took_ms,
         "hits": [hit_dict(h) for h in res.hits], "facets": facets(res),
-        "corrected": res.corrected, "suggestion": res.suggestion,
+        "corrected": res.corrected, "suggestion": res.suggestion, "crosslang": res.crosslang,
         # Cluster backend only: true when a shard did not answer (results incomplete).
         **({"partial": res.partial} if hasattr(res, "partial") else {}),
     }

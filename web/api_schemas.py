@@ -80,7 +80,8 @@ SCHEMAS = {
     "SearchResults": {
         "type": "object",
         "required": ["query", "total", "total_exact", "all_words", "page", "per_page",
-                     "took_ms", "hits", "facets", "corrected", "suggestion"],
+                     "took_ms", "hits", "facets", "corrected", "suggestion",
+                     "crosslang"],
         "properties": {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0},
@@ -108,6 +109,17 @@ SCHEMAS = {
             },
             "suggestion": {"type": ["string", "null"],
                            "description": "A 'did you mean' query, offered but not searched."},
+            "crosslang": {
+                "description": "Query words that also matched through the other language or "
+                               "script (Путін → ru путин, Erdogan → эрдоган); empty with "
+                               "exact=1.",
+                "type": "array",
+                "items": {"type": "object", "required": ["word", "lang", "terms"],
+                          "properties": {"word": {"type": "string"},
+                                         "lang": {"type": "string", "enum": ["uk", "ru"]},
+                                         "terms": {"type": "array",
+                                                   "items": {"type": "string"}}}},
+            },
             "partial": {"type": "boolean",
                         "description": "Only with a cluster backend (SEARCH_BACKEND "
                                        "sphinxql://): true when a shard did not answer and the "

@@ -39,7 +39,8 @@ SEARCH_PARAMS = [
     _param("sort", "Order of hits.", {"type": "string", "enum": list(SORTS),
                                       "default": "relevance"}),
     _param("exact", "1: search the query exactly as typed, without correcting the keyboard "
-           "layout or spelling.", {"type": "integer", "enum": [0, 1], "default": 0}),
+           "layout or spelling, and without matching through the other language.",
+           {"type": "integer", "enum": [0, 1], "default": 0}),
     _param("from", "Earliest publication date, inclusive (YYYY-MM-DD).",
            {"type": "string", "format": "date"}),
     _param("to", "Latest publication date, inclusive (YYYY-MM-DD).",

@@ -162,12 +162,13 @@ class ClusterEngine:
         fixed = layout_fix(text, reader, filters.langs) if forgiving and reader.docs else None
         if fixed:
             corrected = {"query": fixed, "reason": "layout"}
-        parsed, run = self._run(gen, fixed or text, page, per_page, sort, filters, reader)
+        parsed, run = self._run(gen, fixed or text, page, per_page, sort, filters, reader,
+                                forgiving)
         if forgiving and not fixed and reader.docs and run.all_words < FEW_RESULTS:
-            better = spelling_fix(text, reader, filters.langs)
-            again = (self._run(gen, better, page, per_page, sort, filters, reader)
+            better = spelling_fix(text, reader, filters.langs, real_words=run.all_words == 0)
+            again = (self._run(gen, better, page, per_page, sort, filters, reader, forgiving)
                      if better and run.all_words == 0 else None)
-            if again is not None and (again[1].all_words or not run.total):
+            if again is not None and again[1].all_words:  # never a query that finds some
                 (parsed, run), corrected = again, {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
@@ -177,7 +178,8 @@ class ClusterEngine:
             extra["facets"] = self._facets(gen, run, filters)
         return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
                               took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
-                              all_words=run.all_words, partial=self.partial, **extra)
+                              all_words=run.all_words, partial=self.partial,
+                              crosslang=parsed.crosslang, **extra)
 
     def _q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
         rows, meta, partial = self.client.query(sql, args, meta, lost=self._shard_lost,
@@ -198,9 +200,9 @@ class ClusterEngine:
         rows, meta = self._q(sql, (match,) if match else None)
         return (list(rows) if limit else []), int(meta.get("total_found", 0))
 
-    def _run(self, gen, text, page, per_page, sort, filters, reader):
+    def _run(self, gen, text, page, per_page, sort, filters, reader, cross=True):
         """(parsed, _Run) of one query text: the page's rows, totals and the matching MATCH."""
-        parsed = parse_query(text, langs=filters.langs, reader=reader)
+        parsed = parse_query(text, langs=filters.langs, reader=reader, crosslang=cross)
         plan = parsed.plan
         content = plan.content()
         n, start, want = len(content), (page - 1) * per_page, page * per_page

@@ -19,6 +19,12 @@ WEIGHTS = {"title": 5, "body": 2, "title_x": 2, "body_x": 1}
 RANKER = "expr('sum((sum_idf+0.1*tf_idf)*user_weight)*1000+bm25')"
 
 
+# searchd's ranker grows linearly with a word's frequency (tf_idf), not saturating as BM25 does,
+# so a counterpart in the other language (Term.cross) weighs less still: the reader's own
+# spelling first, as in the embedded engine.
+CROSS_WEIGHT = 0.5
+
+
 def _boosted(tok: str, boost: float) -> str:
     return tok if boost == 1.0 else f"{tok}^{boost:g}"
 
@@ -27,7 +33,8 @@ def clause_match(clause: Clause) -> str | None:
     """One clause as a MATCH expression (None when it has no terms at all)."""
     by_token: dict[tuple[str, float], list[str]] = {}
     for t in clause.terms:
-        fields = by_token.setdefault((token(t.text), t.boost), [])
+        fields = by_token.setdefault((token(t.text), t.boost * (CROSS_WEIGHT if t.cross else 1)),
+                                     [])
         fields += [f for f in (t.field, f"{t.field}_x") if f not in fields]
     parts = [f"(@({','.join(fields)}) {_boosted(tok, boost)})"
              for (tok, boost), fields in by_token.items()]

@@ -17,6 +17,7 @@ from search.engine.view import IndexView
 from search.ingest import store
 from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
+from search.query.crosslang import english_names, word_pairs
 from search.query.parse import Parsed, parse_query
 from search.query.suggest import complete
 from search.schema import KINDS
@@ -80,6 +81,7 @@ class Engine:
     def warm(self) -> None:
         """Build the spelling and completion tables and map the index's arrays now."""
         complete(self.searcher().reader(), "а")
+        word_pairs(), english_names()  # the cross-language tables (CLDR through babel)
         self.view().warm([f"{kind}_{lang}" for kind in KINDS for lang in LANGS])
 
     def doc_count(self) -> int:
@@ -126,7 +128,8 @@ class Engine:
         reader = s.reader()
         view = self.view(s)
         allowed = filters.mask(view)
-        run = lambda q: self._run(view, q, page, per_page, sort, filters.langs, allowed)  # noqa: E731
+        run = lambda q: self._run(view, q, page, per_page, sort, filters.langs, allowed,  # noqa: E731
+                                  forgiving)
         corrected, suggestion = None, None
         fixed = layout_fix(text, reader, filters.langs) if forgiving else None
         if fixed:
@@ -135,9 +138,10 @@ class Engine:
         # Judged by the documents with every word: results that have the correctly spelt word
         # alone must not hide the misspelt one.
         if forgiving and not fixed and found.ranked.all_words < FEW_RESULTS:
-            better = spelling_fix(text, reader, filters.langs)
+            better = spelling_fix(text, reader, filters.langs,
+                                  real_words=found.ranked.all_words == 0)
             again = run(better) if better and found.ranked.all_words == 0 else None
-            if again is not None and (again.ranked.all_words or not found.ranked.total):
+            if again is not None and again.ranked.all_words:  # never a query that finds some
                 found, corrected = again, {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
@@ -146,11 +150,11 @@ class Engine:
                 for d, score in zip(ranked.docs, ranked.scores, strict=True)]
         return Results(query=text, total=ranked.total, page=page, per_page=per_page,
                        took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
-                       all_words=ranked.all_words,
+                       all_words=ranked.all_words, crosslang=found.parsed.crosslang,
                        facets=facets(view, ranked.matched, filters))
 
-    def _run(self, view, text, page, per_page, sort, langs, allowed) -> _Found:
-        parsed = parse_query(text, langs=langs, reader=view.searcher.reader())
+    def _run(self, view, text, page, per_page, sort, langs, allowed, cross=True) -> _Found:
+        parsed = parse_query(text, langs=langs, reader=view.searcher.reader(), crosslang=cross)
         ranked = rank(view, parsed.plan, allowed, (page - 1) * per_page, page * per_page, sort,
                       self.policy)
         return _Found(parsed, ranked)

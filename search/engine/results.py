@@ -40,6 +40,9 @@ class Results:
     # documents with some of the words (ranked after these).
     all_words: int = 0
     facets: dict[str, list[dict]] = field(default_factory=dict)
+    # Query words that also matched through the other language or script: {"word", "lang",
+    # "terms"} each (Путін → ru путин); empty in an exact search.
+    crosslang: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,12 +1,19 @@
 """Turn what a user typed into a query plan: words analysed as Ukrainian and as Russian."""
 
+import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from search.morph import LANGS, lemmas, own_language
+from search.morph import LANGS, own_language
+from search.query.crosslang import counterparts
 from search.query.plan import Clause, Plan, Step, Term, all_words_query
+from search.query.readings import readings as word_readings
+from search.query.readings import weighted_readings
+from search.query.spelling import reader_key
 from search.query.variants import variants
 from search.schema import KINDS
 from search.text import tokenize
@@ -16,6 +23,12 @@ MAX_PREFIX_TERMS = 24  # a prefix expands to this many of its most frequent term
 MIN_PREFIX = 2
 READING_BOOST = 0.6  # a word's second and later lemmas (pymorphy3's first guess is often wrong)
 VARIANT_BOOST = 0.8  # another name of the same place (Запорожье for Запоріжжя)
+# The word's counterpart in the other language or script (Путін → путин, Erdogan → эрдоган):
+# a little less than the word itself, so the reader's own spelling ranks first.
+CROSS_BOOST = 0.85
+MAX_CROSS_CACHED = 50_000  # words' counterparts kept per process (all index generations)
+_CROSS_CACHE: OrderedDict = OrderedDict()
+_CROSS_LOCK = threading.Lock()
 OPERATORS = ("OR", "AND")  # upper case only: "or"/"and" are words
 # Function words (either language): a headline's "у", "на", "и" may well be missing from the
 # article, so they are never required when a query has other words; the ranking policy says how
@@ -38,6 +51,32 @@ _ITEM = re.compile(r'(?P<neg>-)?(?P<field>title:)?(?:"(?P<phrase>[^"]*)"?|(?P<wo
                    re.IGNORECASE)
 
 
+# Typographic quotes quote a phrase as " does; ’ and ‘ between letters are apostrophes (п’ять).
+_QUOTES = re.compile(r"[«»„“”‟″]|(?<![^\W\d_])[‘’‚]|[‘’‚](?![^\W\d_])")
+
+
+# A query with more words than this outside its typographic quotes, or a longer quotation, is
+# pasted text (a headline: «Примем как дорогого гостя»: премьер-министр Японии о визите): its
+# quotes mark speech, and requiring it as a phrase loses the article that paraphrases it
+# (bench/relevance.py).
+MAX_WORDS_BESIDE_QUOTES = 3
+MAX_QUOTED_WORDS = 4  # a longer quotation is speech (a headline's), not a phrase to require
+
+
+def straight_quotes(text: str) -> str:
+    """The text with «…», „…“, “…” and ‘…’ as "…" (same length, so offsets stay true), unless it
+    is pasted text with quotations in it."""
+    straight = _QUOTES.sub('"', text)
+    if straight == text:
+        return text
+    beside = re.sub(r'"[^"]*"?', " ", straight)
+    quoted = re.findall(r'"([^"]*)"?', straight)
+    if (len(list(tokenize(beside))) > MAX_WORDS_BESIDE_QUOTES
+            or any(len(list(tokenize(q))) > MAX_QUOTED_WORDS for q in quoted)):
+        return text
+    return straight
+
+
 class QueryError(ValueError):
     """The query has nothing that can be searched."""
 
@@ -50,6 +89,10 @@ class Parsed:
     terms: dict[str, set[str]] = field(default_factory=dict)  # lang → lemmas to highlight
     prefixes: set[str] = field(default_factory=set)
     words: list[str] = field(default_factory=list)  # normalised positive words, in order
+    # Words matched through the other language or script: {"word", "lang", "terms"} each.
+    crosslang: list[dict] = field(default_factory=list)
+    cross: bool = True  # look for counterparts in the other language (off: exact search)
+    reader: object = None
 
     @property
     def query(self) -> wq.Query:
@@ -61,20 +104,70 @@ def _fields(kinds, langs):
     return [(f"{k}_{lang}", lang) for k in kinds for lang in langs]
 
 
-def word_alternatives(word: str, lang: str, raw: str = "") -> list[tuple[str, float]]:
-    """(term, boost) of a query word in one language: its lemmas, then names of the same place.
+def word_alternatives(word: str, lang: str, raw: str = "",
+                      cross: dict | None = None) -> list[tuple[str, float]]:
+    """(term, boost) of a query word in one language: its lemmas, names of the same place,
+    then its counterparts from the other language (cross: counterparts() of the word).
 
     raw is the word as typed (capitalisation tells a place name from a common word).
     """
     own = own_language(word)
     # A word with letters only one language has is not read in the other (but a place name
     # still brings its other-language names: Київ → Киев).
-    readings = lemmas(word, lang) if own in (None, lang) else ()
-    out = {t: 1.0 if i == 0 else READING_BOOST for i, t in enumerate(readings)}
+    readings = weighted_readings(word, lang, raw or word) if own in (None, lang) else ()
+    out = {t: 1.0 if i == 0 else READING_BOOST * w for i, (t, w) in enumerate(readings)}
     for term, term_lang in variants(raw or word):
         if term_lang == lang:
             out.setdefault(term, VARIANT_BOOST)
+    for term, boost in (cross or {}).get(lang, ()):
+        out.setdefault(term, boost)
     return list(out.items())
+
+
+def _idf(reader, field: str, term: str) -> float:
+    """Whoosh's idf, as the engine scores with it."""
+    docs = reader.doc_count_all() if hasattr(reader, "doc_count_all") else reader.doc_count()
+    return math.log(docs / (reader.doc_frequency(field, term) + 1)) + 1
+
+
+def _cross_boosts(word: str, raw: str, found: dict, reader) -> dict:
+    """lang → (term, boost): CROSS_BOOST, lowered where the counterpart is rarer than the
+    word's own spelling, so a rare counterpart (путін beside a frequent путин) never outweighs
+    the reader's own word."""
+    own = [(f"body_{lang}", t) for lang in LANGS for t in word_readings(word, lang, raw)
+           if own_language(word) in (None, lang)]
+    if reader is None or not own:
+        return {lang: [(t, CROSS_BOOST) for t in terms] for lang, terms in found.items()}
+    own_idf = min(_idf(reader, f, t) for f, t in own)
+    return {lang: [(t, CROSS_BOOST * min(1.0, own_idf / _idf(reader, f"body_{lang}", t)))
+                   for t in terms] for lang, terms in found.items()}
+
+
+def _cross(word: str, raw: str, langs, parsed: "Parsed") -> dict:
+    """The word's counterparts in the other language (none in an exact search), noted for the
+    page when the word's own readings in that language do not have them already."""
+    if not parsed.cross or word in STOP_WORDS:
+        return {}
+    reader = parsed.reader
+    key = (reader_key(reader) if reader is not None else None, word, raw, tuple(langs))
+    with _CROSS_LOCK:
+        cached = _CROSS_CACHE.get(key)
+    if cached is None:
+        found = counterparts(word, raw, reader)
+        notes = []
+        for lang in langs:
+            own = {t for t, _ in word_alternatives(word, lang, raw)}
+            new = [t for t in found.get(lang, ()) if t not in own]
+            if new:
+                notes.append({"word": raw or word, "lang": lang, "terms": new})
+        cached = (notes, _cross_boosts(word, raw, found, reader) if found else {})
+        with _CROSS_LOCK:
+            _CROSS_CACHE[key] = cached
+            while len(_CROSS_CACHE) > MAX_CROSS_CACHED:
+                _CROSS_CACHE.popitem(last=False)
+    notes, boosts = cached
+    parsed.crosslang.extend(dict(n) for n in notes if n not in parsed.crosslang)
+    return boosts
 
 
 def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
@@ -82,9 +175,14 @@ def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
     for lang in langs:
         # The word as typed is highlighted too (and its first letters find its forms fast).
         parsed.terms.setdefault(lang, set()).add(word)
+    cross = _cross(word, raw, langs, parsed)
+    alts = {lang: (word_alternatives(word, lang, raw, cross),
+                   {t for t, _ in word_alternatives(word, lang, raw)} if cross else None)
+            for lang in langs}
     for fname, lang in _fields(kinds, langs):
-        for term, boost in word_alternatives(word, lang, raw):
-            terms.append(Term(fname, term, boost))
+        found, own = alts[lang]
+        for term, boost in found:
+            terms.append(Term(fname, term, boost, cross=own is not None and term not in own))
             parsed.terms.setdefault(lang, set()).add(term)
     return tuple(terms)
 
@@ -111,8 +209,9 @@ def _phrase(words, raws, kinds, langs, parsed) -> tuple[Step, ...]:
     steps = []
     for w, raw in zip(words, raws, strict=True):
         step = []
+        cross = _cross(w, raw, langs, parsed)
         for fname, lang in _fields(kinds, langs):
-            alts = word_alternatives(w, lang, raw)
+            alts = word_alternatives(w, lang, raw, cross)
             parsed.terms.setdefault(lang, set()).update([w, *(t for t, _ in alts)])
             # Every reading counts the same inside a phrase: the words' order already tells
             # which reading is meant.
@@ -148,14 +247,18 @@ def _union(group: list[Clause]) -> Clause:
                   stop=all(c.stop for c in group), text=" OR ".join(c.text for c in group))
 
 
-def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:
-    """Parse a user query. Never fails on syntax; raises QueryError if nothing is searchable."""
-    parsed = Parsed(Plan())
+def parse_query(text: str, langs=LANGS, reader=None, crosslang: bool = True) -> Parsed:
+    """Parse a user query. Never fails on syntax; raises QueryError if nothing is searchable.
+
+    With crosslang, words also match their counterparts in the other language and Latin names
+    their Cyrillic forms (kept only if the index has them, given a reader).
+    """
+    parsed = Parsed(Plan(), cross=crosslang, reader=reader)
     groups: list[list[Clause]] = []  # OR-groups, in query order
     excluded: list[Clause] = []
     join_next = False
     count = 0
-    for m in _ITEM.finditer(text or ""):
+    for m in _ITEM.finditer(straight_quotes(text or "")):
         if m.group("word") in OPERATORS and not m.group("neg") and not m.group("field"):
             # "a AND b" is what "a b" means already; "a OR b" joins the next item to the last.
             join_next = m.group("word") == "OR" and bool(groups)
@@ -163,12 +266,14 @@ def parse_query(text: str, langs=LANGS, reader=None) -> Parsed:
         if count >= MAX_QUERY_WORDS:
             break
         before = {k: set(v) for k, v in parsed.terms.items()}
+        notes = list(parsed.crosslang)
         items = _item_clauses(m, langs, reader, parsed)
         if not items:
             continue
         count += len(items)
         if m.group("neg"):
             parsed.terms = before  # excluded words are not highlighted
+            parsed.crosslang = [c for c in parsed.crosslang if c in notes]
             excluded.extend(items)
             continue
         parsed.words.append(m.group(0))

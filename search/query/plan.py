@@ -12,6 +12,7 @@ class Term:
     field: str
     text: str
     boost: float = 1.0
+    cross: bool = False  # the word's counterpart in the other language or script
 
 
 Step = tuple[Term, ...]  # the alternatives for one word of a phrase

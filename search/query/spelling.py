@@ -17,7 +17,8 @@ from search.morph import LANGS, analyzer, is_known, lemmas
 from search.schema import KINDS
 from search.text import fold, normalize
 
-SHORT = 5  # words up to this long may be one edit away; longer ones two
+SHORT = 7  # words up to this long may be one edit away; longer ones two
+FIRST_LETTER_UPTO = 6  # words up to this long are corrected only to words with their first letter
 MAX_CACHED = 4  # vocabularies of this many index generations are kept
 ALPHABET = {"uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'", "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"}
 
@@ -177,10 +178,24 @@ def _one_edit_words(word: str, lang: str):
     return [c for c in cands if morph.word_is_known(c)]
 
 
-def suggest_word(reader, word: str, langs=LANGS) -> str | None:
-    """A correction of a query word the index lacks, or None if it is indexed or hopeless."""
+def suggest_word(reader, word: str, langs=LANGS, real_words: bool = False) -> str | None:
+    """A correction of a query word the index lacks, or None if it is indexed or hopeless.
+
+    Only a Cyrillic word the index does not know is corrected, and a word a dictionary knows
+    only with real_words (the query found nothing): a real word (поток) is what the user meant,
+    and a Latin name (Stream) never becomes another Latin word. A short word keeps its first
+    letter (ковід is not довід).
+    """
     word = normalize(word)
-    if not word.isalpha() or len(word) < 3:
+    if not word.isalpha() or len(word) < 3 or word.isascii():
+        return None
+    known_in = tuple(lang for lang in LANGS if is_known(word, lang))
+    if known_in and not real_words:
+        return None
+    # A real word is corrected only to a word of its own language (санкций is not санкцій:
+    # the other language's spelling is found through cross-language matching).
+    langs = tuple(lang for lang in langs if lang in known_in) or (() if known_in else langs)
+    if not langs:
         return None
     vocab = vocabulary(reader)
     if in_index(vocab, word, langs):
@@ -190,11 +205,17 @@ def suggest_word(reader, word: str, langs=LANGS) -> str | None:
     for lang in langs:
         for cand in _one_edit_words(word, lang):
             lemma = lemmas(cand, lang)[0]
-            if vocab.has(lemma, (lang,)):
+            if vocab.has(lemma, (lang,)) and _keeps_start(word, cand):
                 # Equal frequency: the dictionary form itself reads best (співпраця, not -праце).
                 key = (1, -vocab.freq[lemma], cand != lemma, cand)
                 best = key if best is None or key < best else best
     if best is not None:
         return best[-1]
-    found = close_terms(vocab, fold(word), langs)
-    return found[0][2] if found else None
+    found = [t for _, _, t in close_terms(vocab, fold(word), langs) if _keeps_start(word, t)]
+    return found[0] if found else None
+
+
+def _keeps_start(word: str, cand: str) -> bool:
+    # People rarely mistype the first letter of a short word; a candidate that changes it is
+    # another word (ковід → довід).
+    return len(word) > FIRST_LETTER_UPTO or fold(cand[:1]) == fold(word[:1])
