@@ -1,0 +1,218 @@
+"""Live ingest: check records, journal them, and commit the journal into the index in batches.
+
+A write is acknowledged once it is in the journal (journal.py). A Committer thread in every web
+worker polls the journal and, whichever worker gets the index's writer lock first, applies it in
+one Whoosh commit, as often as every INTERVAL seconds while there is work (Elasticsearch's
+refresh). The CLI's reindex takes the same lock, so the two never write at once: while a long
+reindex holds it, writes are still accepted and become searchable after it.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from search.ingest import journal, store
+from search.ingest.documents import Document, Skip, _date, from_record
+from search.ingest.indexer import document_fields
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 0.3  # least seconds between commits while writes keep coming
+POLL = 0.1  # seconds between looks at the journal (other workers' writes)
+API_SOURCE = "<api>"  # the `source` of documents written over HTTP (never a file's path)
+MAX_ID_CHARS = 512
+STRING_FIELDS = ("id", "title", "text", "body", "summary", "url", "lang", "site", "source",
+                 "publication")
+LANGS = ("", "uk", "ru")
+
+
+class InvalidRecord(ValueError):
+    """A record that cannot be indexed: which one (from 1), which field, and why."""
+
+    def __init__(self, number: int, field: str, reason: str):
+        super().__init__(f"record {number}: field '{field}': {reason}")
+        self.number, self.field, self.reason = number, field, reason
+
+
+def check(record, number: int) -> Document:
+    """The Document of one API record, or InvalidRecord naming the field at fault."""
+    if not isinstance(record, dict):
+        raise InvalidRecord(number, "(record)", "must be a JSON object")
+    for name in STRING_FIELDS:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str) and not (
+                name == "id" and isinstance(value, int) and not isinstance(value, bool)):
+            raise InvalidRecord(number, name, "must be a string")
+    doc_id = record.get("id")
+    if doc_id is None or not str(doc_id).strip():
+        raise InvalidRecord(number, "id", "is required")
+    if len(str(doc_id).strip()) > MAX_ID_CHARS:
+        raise InvalidRecord(number, "id", f"is longer than {MAX_ID_CHARS} characters")
+    if not any(str(record.get(k) or "").strip() for k in ("text", "body", "summary")):
+        raise InvalidRecord(number, "text", "is missing or empty (give text or body)")
+    if str(record.get("lang") or "").strip().lower() not in LANGS:
+        raise InvalidRecord(number, "lang", "must be uk or ru (or absent)")
+    date = record.get("date")
+    if date not in (None, "") and _date(date)[0] is None:
+        raise InvalidRecord(number, "date", f"cannot read {date!r} as a date (YYYY-MM-DD)")
+    try:
+        return from_record(record)
+    except Skip as e:
+        raise InvalidRecord(number, "text", str(e)) from None
+
+
+def accept(index_dir, records: list) -> list[str]:
+    """Check every record, then journal them all (durably); their ids. Nothing is journaled if
+    any record is invalid (InvalidRecord)."""
+    docs = [check(r, n) for n, r in enumerate(records, 1)]
+    journal.append(index_dir, [{"put": r} for r in records])
+    return [d.id for d in docs]
+
+
+def delete(index_dir, doc_id: str, exists: bool) -> bool:
+    """Journal the deletion of doc_id; whether there was such a document (exists: in the
+    index as searched now; the journal's pending writes decide over it)."""
+    last = pending_op(index_dir, doc_id)
+    found = exists if last is None else last == "put"
+    if found:
+        journal.append(index_dir, [{"delete": doc_id}])
+    return found
+
+
+def pending_op(index_dir, doc_id: str) -> str | None:
+    """"put" or "delete": the last journaled, not yet searchable, operation on doc_id."""
+    last = None
+    for name in (journal.APPLYING, journal.JOURNAL):
+        try:
+            ops = journal.read(Path(index_dir) / name)
+        except FileNotFoundError:
+            continue
+        for op in ops:
+            if "put" in op and str(op["put"].get("id", "")).strip() == doc_id:
+                last = "put"
+            elif op.get("delete") == doc_id:
+                last = "delete"
+    return last
+
+
+def _signature(record: dict) -> str:
+    text = json.dumps(record, ensure_ascii=True, sort_keys=True).encode()
+    return "api:" + hashlib.sha256(text).hexdigest()[:32]
+
+
+def write(writer, ops: list[dict]) -> int:
+    """Apply operations to an open Whoosh writer, the last one per id winning; changes made."""
+    final: dict[str, tuple[str, object]] = {}
+    for op in ops:
+        if "put" in op:
+            try:
+                doc = from_record(op["put"])
+            except Skip as e:  # checked when accepted; only a changed parser gets here
+                log.warning("journaled record skipped: %s", e)
+                continue
+            final.pop(doc.id, None)
+            final[doc.id] = ("put", (doc, op["put"]))
+        elif isinstance(op.get("delete"), str):
+            final.pop(op["delete"], None)
+            final[op["delete"]] = ("delete", None)
+    for doc_id, (kind, value) in final.items():
+        if kind == "put":
+            doc, record = value
+            writer.update_document(**document_fields(doc, API_SOURCE, _signature(record)))
+        else:
+            writer.delete_by_term("id", doc_id)
+    return len(final)
+
+
+def _fsync_since(folder: Path, since: float) -> None:
+    # Whoosh does not fsync; the journal is dropped only once the commit would survive a crash.
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime >= since:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except FileNotFoundError:
+            pass  # a merged-away segment removed meanwhile
+    journal._fsync_dir(folder)
+
+
+def apply_pending(index_dir, after_commit=None) -> int:
+    """Commit what the journal holds, if the writer lock is free now; changes made. Raises
+    store.IndexBusy when another writer (a reindex, another worker) holds it."""
+    if not journal.pending(index_dir):
+        return 0
+    with store.lock(index_dir, brief=True):
+        batch = journal.take(index_dir)
+        if batch is None:
+            return 0
+        ops = journal.read(batch)
+        path = store.ensure_current(index_dir)
+        ix = store.open_dir(path)
+        started = time.time() - 1  # mtimes may be coarser than the clock
+        writer = ix.writer(limitmb=64)
+        try:
+            changed = write(writer, ops)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        _fsync_since(path, started)
+        journal.done(batch)
+        if after_commit is not None:
+            after_commit(path)
+        return changed
+
+
+class Committer:
+    """A daemon thread applying the journal every INTERVAL seconds while there is work."""
+
+    def __init__(self, index_dir, interval: float = INTERVAL, after_commit=None):
+        self.index_dir = Path(index_dir)
+        self.interval = interval
+        self.after_commit = after_commit
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="committer", daemon=True)
+        self.commits = 0
+
+    def start(self) -> "Committer":
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Something was journaled: apply it at the next turn."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        last = 0.0
+        while not self._stop.is_set():
+            self._wake.wait(POLL)
+            self._wake.clear()
+            # Batch what arrives meanwhile into the next commit.
+            self._stop.wait(max(0.0, last + self.interval - time.monotonic()))
+            try:
+                if apply_pending(self.index_dir, self.after_commit):
+                    self.commits += 1
+                    last = time.monotonic()
+            except store.IndexBusy:
+                pass  # another worker or a reindex is writing; try again next turn
+            except Exception:
+                log.exception("applying the ingest journal failed; retrying")
+                self._stop.wait(5)
+
+
+def status(index_dir) -> dict:
+    """Ingest queue depth (journaled operations not yet searchable) and lag in seconds."""
+    return journal.status(index_dir)
