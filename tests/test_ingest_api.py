@@ -1,12 +1,14 @@
 """POST/DELETE /api/documents through the test client: auth, limits, bad records, visibility."""
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from search.ingest import committer, journal
+from search.ingest import committer, journal, store
 from search.ingest.indexer import reindex
 from tests.web_helpers import build_index, write_news
 from web import create_app
@@ -210,3 +212,25 @@ def test_cli_reindex_and_api_at_the_same_time(tmp_path):
     total = client.get("/api/search?q=референдум&per_page=1").json["total"]
     assert total == 300 + len(ids)
     app.extensions["search_committer"].stop()
+
+
+def test_full_reindex_keeps_documents_written_over_http(app, tmp_path):
+    """A full reindex builds a new generation from files; the API's documents are carried
+    into it, by a server's committer or by the CLI itself."""
+    index_dir = app.config["SEARCH_INDEX_DIR"]
+    client = app.test_client()
+    client.post("/api/documents", json=DOC, headers=AUTH)
+    assert found(client, "мобілізація") == ["live-1"]
+    src = tmp_path / "src"
+    reindex(index_dir, [src], full=True, lock_timeout=30)
+    assert found(client, "мобілізація") == ["live-1"]
+    assert client.get("/api/search?q=вибори&per_page=1").json["total"] == 5
+    app.extensions["search_committer"].stop()
+    # No server running: the CLI's full reindex carries them.
+    out = subprocess.run([sys.executable, "-m", "search", "reindex", str(src), "--index",
+                          str(index_dir), "--full"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "the index holds 6 documents" in out.stdout
+    ix = store.open_current(index_dir)
+    with ix.searcher() as s:
+        assert s.document(id="live-1")["title"] == DOC["title"]

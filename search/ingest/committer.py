@@ -15,9 +15,12 @@ import threading
 import time
 from pathlib import Path
 
+from whoosh import index as whoosh_index
+
 from search.ingest import journal, store
 from search.ingest.documents import Document, Skip, _date, from_record
 from search.ingest.indexer import document_fields
+from search.ingest.pages import first_sentence
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ MAX_ID_CHARS = 512
 STRING_FIELDS = ("id", "title", "text", "body", "summary", "url", "lang", "site", "source",
                  "publication")
 LANGS = ("", "uk", "ru")
+CARRIED = "ingest.carried"  # the generation whose API documents the current one has
 
 
 class InvalidRecord(ValueError):
@@ -146,28 +150,77 @@ def _fsync_since(folder: Path, since: float) -> None:
 def apply_pending(index_dir, after_commit=None) -> int:
     """Commit what the journal holds, if the writer lock is free now; changes made. Raises
     store.IndexBusy when another writer (a reindex, another worker) holds it."""
-    if not journal.pending(index_dir):
+    moved = _switched(index_dir)
+    if not moved and not journal.pending(index_dir):
         return 0
     with store.lock(index_dir, brief=True):
-        batch = journal.take(index_dir)
-        if batch is None:
-            return 0
-        ops = journal.read(batch)
         path = store.ensure_current(index_dir)
+        old = _switched(index_dir)
+        batch = journal.take(index_dir)
+        if batch is None and not old:
+            return 0
+        ops = journal.read(batch) if batch else []
         ix = store.open_dir(path)
         started = time.time() - 1  # mtimes may be coarser than the clock
         writer = ix.writer(limitmb=64)
         try:
-            changed = write(writer, ops)
+            # First what a full reindex left behind, then what was written since.
+            changed = _carry(old, ix, writer) if old else 0
+            changed += write(writer, ops)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         _fsync_since(path, started)
-        journal.done(batch)
+        _mark_carried(index_dir, path)
+        if batch:
+            journal.done(batch)
         if after_commit is not None:
             after_commit(path)
         return changed
+
+
+def _switched(index_dir) -> Path | None:
+    """The previous generation, if a full reindex switched `current` since API documents were
+    last carried over (a first look just records the current one)."""
+    current = store.current_path(index_dir)
+    if current is None:
+        return None
+    try:
+        carried = (Path(index_dir) / CARRIED).read_text().strip()
+    except FileNotFoundError:
+        _mark_carried(index_dir, current)
+        return None
+    return None if carried == current.name else Path(index_dir) / carried
+
+
+def _mark_carried(index_dir, path: Path) -> None:
+    tmp = Path(index_dir) / f".{CARRIED}.{os.getpid()}.{threading.get_ident()}"
+    tmp.write_text(path.name + "\n")
+    os.replace(tmp, Path(index_dir) / CARRIED)
+
+
+def _carry(old: Path, ix, writer) -> int:
+    """Copy the API's documents of an older generation that the current one lacks (a full
+    reindex builds from files only); stored fields hold all they need."""
+    try:
+        old_ix = store.open_dir(old)
+    except (OSError, whoosh_index.EmptyIndexError):  # cleaned away: nothing left to carry
+        log.warning("API documents of %s could not be carried over", old)
+        return 0
+    n = 0
+    with old_ix.searcher() as s, ix.searcher() as now:
+        for docnum in s.document_numbers(source=API_SOURCE):
+            f = s.stored_fields(docnum)
+            if ("id", f["id"]) in now.reader():
+                continue  # the reindex has it from a file, or the API wrote it again
+            doc = Document(id=f["id"], title=f.get("title") or "", body=f.get("body") or "",
+                           date=f.get("date"), url=f.get("url") or "", lang=f.get("lang") or "",
+                           site=f.get("site") or "", date_precision=f.get("date_precision") or "",
+                           made_up_title=f.get("title") == first_sentence(f.get("body") or ""))
+            writer.add_document(**document_fields(doc, API_SOURCE, f.get("signature") or ""))
+            n += 1
+    return n
 
 
 class Committer:

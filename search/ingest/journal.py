@@ -100,8 +100,13 @@ def done(path: Path) -> None:
 def pending(root) -> bool:
     """Whether anything waits to be applied (two stat calls)."""
     root = Path(root)
-    return any((root / name).exists() and (root / name).stat().st_size
-               for name in (APPLYING, JOURNAL))
+    for name in (APPLYING, JOURNAL):
+        try:
+            if (root / name).stat().st_size:
+                return True
+        except FileNotFoundError:
+            pass  # not there, or renamed or applied meanwhile
+    return False
 
 
 def status(root) -> dict:
