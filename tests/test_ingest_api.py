@@ -234,3 +234,24 @@ def test_full_reindex_keeps_documents_written_over_http(app, tmp_path):
     ix = store.open_current(index_dir)
     with ix.searcher() as s:
         assert s.document(id="live-1")["title"] == DOC["title"]
+
+
+def test_lone_surrogates_are_replaced(app):
+    client = app.test_client()
+    body = '{"id": "bad\\ud800id", "title": "Заголовок \\udc00", "text": "Текст \\ud800 тут"}'
+    resp = client.post("/api/documents", data=body, content_type="application/json",
+                       headers=AUTH)
+    assert resp.json == {"accepted": 1, "ids": ["bad\ufffdid"]}
+    assert found(client, "заголовок") == ["bad\ufffdid"]
+    assert client.get("/api/doc/bad\ufffdid").status_code == 200
+
+
+def test_queue_status_reports_depth_and_lag(app):
+    index_dir = app.config["SEARCH_INDEX_DIR"]
+    app.extensions.setdefault("search_committer", _Stopped())
+    client = app.test_client()
+    client.post("/api/documents", json=[DOC, {**DOC, "id": "live-2"}], headers=AUTH)
+    status = committer.status(index_dir)
+    assert status["depth"] == 2 and status["lag_seconds"] >= 0
+    committer.apply_pending(index_dir)
+    assert committer.status(index_dir) == {"depth": 0, "lag_seconds": 0.0}

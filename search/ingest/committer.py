@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -69,9 +70,22 @@ def check(record, number: int) -> Document:
         raise InvalidRecord(number, "text", str(e)) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(record):
+    """A record with lone surrogates (JSON "\\ud800") in its strings replaced by U+FFFD: they
+    cannot be encoded, so every page showing them would fail."""
+    if not isinstance(record, dict):
+        return record
+    return {k: _SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v
+            for k, v in record.items()}
+
+
 def accept(index_dir, records: list) -> list[str]:
     """Check every record, then journal them all (durably); their ids. Nothing is journaled if
     any record is invalid (InvalidRecord)."""
+    records = [clean(r) for r in records]
     docs = [check(r, n) for n, r in enumerate(records, 1)]
     journal.append(index_dir, [{"put": r} for r in records])
     return [d.id for d in docs]
