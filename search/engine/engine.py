@@ -15,6 +15,7 @@ from search.engine.ranking import Ranked, rank
 from search.engine.results import Hit, Results, shown_date
 from search.engine.view import IndexView
 from search.ingest import store
+from search.ingest.readers import reopen
 from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.query.parse import Parsed, parse_query
@@ -53,12 +54,14 @@ class Engine:
         """A searcher on the latest committed state of the current generation."""
         path = store.current_path(self.index_dir)
         if self._searcher is None or path != self._path or not self._searcher.up_to_date():
-            # First use, a full reindex switched `current`, or a commit. Not Whoosh's
-            # refresh(): it reuses the readers of unchanged segments with their old deletions,
-            # so a document deleted or replaced by a commit would still be found.
+            # First use, a full reindex switched `current`, or a commit.
             ix = store.open_current(self.index_dir, create=False)
-            self.close()
-            self._path, self._searcher = path, ix.searcher(weighting=BM25F())
+            if path == self._path and self._searcher is not None:
+                searcher, self._view = reopen(ix, self._searcher), None
+            else:
+                self.close()
+                searcher = ix.searcher(weighting=BM25F())
+            self._path, self._searcher = path, searcher
         return self._searcher
 
     def view(self, s=None) -> IndexView:

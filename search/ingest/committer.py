@@ -22,6 +22,7 @@ from search.ingest import journal, store
 from search.ingest.documents import Document, Skip, _date, from_record
 from search.ingest.indexer import document_fields
 from search.ingest.pages import first_sentence
+from search.ingest.readers import reopen
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,12 @@ def _signature(record: dict) -> str:
     return "api:" + hashlib.sha256(text).hexdigest()[:32]
 
 
-def write(writer, ops: list[dict]) -> int:
-    """Apply operations to an open Whoosh writer, the last one per id winning; changes made."""
+def write(writer, ops: list[dict], searcher=None) -> int:
+    """Apply operations to an open Whoosh writer, the last one per id winning; changes made.
+
+    searcher, if given, reads the same commit as the writer: documents are found in it, not
+    through the writer's own searcher, which opens every segment anew (a quarter of a second
+    at 200k documents)."""
     final: dict[str, tuple[str, object]] = {}
     for op in ops:
         if "put" in op:
@@ -138,11 +143,14 @@ def write(writer, ops: list[dict]) -> int:
             final.pop(op["delete"], None)
             final[op["delete"]] = ("delete", None)
     for doc_id, (kind, value) in final.items():
+        if searcher is None:
+            writer.delete_by_term("id", doc_id)
+        else:
+            for docnum in searcher.document_numbers(id=doc_id):
+                writer.delete_document(docnum)
         if kind == "put":
             doc, record = value
-            writer.update_document(**document_fields(doc, API_SOURCE, _signature(record)))
-        else:
-            writer.delete_by_term("id", doc_id)
+            writer.add_document(**document_fields(doc, API_SOURCE, _signature(record)))
     return len(final)
 
 
@@ -175,12 +183,13 @@ def apply_pending(index_dir, after_commit=None) -> int:
             return 0
         ops = journal.read(batch) if batch else []
         ix = store.open_dir(path)
+        searcher = _searcher(ix, path)
         started = time.time() - 1  # mtimes may be coarser than the clock
         writer = ix.writer(limitmb=64)
         try:
             # First what a full reindex left behind, then what was written since.
             changed = _carry(old, ix, writer) if old else 0
-            changed += write(writer, ops)
+            changed += write(writer, ops, searcher)
         except BaseException:
             writer.cancel()
             raise
@@ -192,6 +201,19 @@ def apply_pending(index_dir, after_commit=None) -> int:
         if after_commit is not None:
             after_commit(path)
         return changed
+
+
+_searchers: dict[Path, object] = {}  # generation folder → a searcher kept across commits
+
+
+def _searcher(ix, path: Path):
+    """A searcher on ix's latest commit, reusing the last one's unchanged segments (call under
+    the writer lock, so that it reads what the writer about to open reads)."""
+    old = _searchers.pop(path, None)
+    for other in list(_searchers):  # generations switched away from
+        _searchers.pop(other).close()
+    _searchers[path] = ix.searcher() if old is None else reopen(ix, old)
+    return _searchers[path]
 
 
 def _switched(index_dir) -> Path | None:
