@@ -1,11 +1,11 @@
-"""Word tables per segment (search/query/lexicon.py): written by the writer, mapped by readers."""
+"""Word tables per segment (segment_words.py): written by the writer, mapped by readers."""
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec
 
 from search.ingest import store
 from search.ingest.committer import write
-from search.query import lexicon
+from search.query import lexicon, segment_words
 from search.query.spelling import suggest_word, vocabulary
 from search.query.suggest import complete, complete_title
 from tests.web_helpers import build_index
@@ -22,7 +22,7 @@ def _commit(index_dir, ops, merge=True):
     return store.open_current(index_dir)
 
 
-def _columns_equal(a: lexicon.SegmentTable, b: lexicon.SegmentTable):
+def _columns_equal(a: segment_words.SegmentTable, b: segment_words.SegmentTable):
     assert [a.terms[i] for i in range(len(a.terms))] == [b.terms[i] for i in range(len(b.terms))]
     assert np.array_equal(a.freq, b.freq) and np.array_equal(a.langs, b.langs)
     assert [a.titles[i] for i in range(len(a.titles))] == [
@@ -36,9 +36,9 @@ def test_writer_writes_the_table_the_reader_would_build(tmp_path):
     ix = store.open_current(index_dir)
     with ix.searcher() as s:
         for sub in lexicon.subreaders(s.reader()):
-            assert lexicon._segment_path(sub) is not None  # written with the segment
-            written = lexicon.segment_table(sub)
-            rebuilt = lexicon.SegmentTable.from_columns(lexicon.from_reader(sub))
+            assert segment_words._segment_path(sub) is not None  # written with the segment
+            written = segment_words.segment_table(sub)
+            rebuilt = segment_words.SegmentTable.from_columns(segment_words.from_reader(sub))
             _columns_equal(written, rebuilt)
             assert written.freq[written.lookup("вибори")] == 80  # title and body
 
@@ -79,8 +79,8 @@ def test_segments_written_before_tables_get_one_built_and_saved(tmp_path):
     folder = store.current_path(index_dir)
     with store.open_current(index_dir).searcher() as s:
         sub = lexicon.subreaders(s.reader())[0]
-        assert lexicon._segment_path(sub) is None
-        table = lexicon.segment_table(sub)
+        assert segment_words._segment_path(sub) is None
+        table = segment_words.segment_table(sub)
         assert table.freq[table.lookup("повінь")] == 24  # title and body
-        assert (folder / sub._segment.make_filename(lexicon.EXT)).exists()
+        assert (folder / sub._segment.make_filename(segment_words.EXT)).exists()
         assert complete(s.reader(), "херсонщ") == ["херсонщина"]

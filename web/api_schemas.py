@@ -1,6 +1,6 @@
 """JSON Schemas of the API's bodies, for its OpenAPI document."""
 
-from search.ingest.committer import MAX_ID_CHARS
+from search.ingest.records import MAX_ID_CHARS
 from search.morph import LANGS
 from web.suggesting import MAX_SUGGEST
 

@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter
 from whoosh.formats import PositionBoosts
 
 from search.engine.arrays import Postings, decode_positions
-from search.query import lexicon
+from search.query import segment_words
 
 EXT = ".npa"
 MAGIC = b"newsearch-arr-1\n"
@@ -40,7 +40,7 @@ _titles: dict[str, list[tuple[str, int]]] = {}
 
 
 class TitlesPerDocWriter(W3PerDocWriter):
-    """W3PerDocWriter that keeps the stored titles, for the segment's word table (lexicon.py)."""
+    """W3PerDocWriter that keeps the stored titles, for the segment's word table."""
 
     def start_doc(self, docnum):
         super().start_doc(docnum)
@@ -104,13 +104,13 @@ class ArraysFieldWriter(W3FieldWriter):
         freq: dict[str, int] = {}
         langs: dict[str, int] = {}
         for (fieldname, term), (a, b) in self._terms.items():
-            lang = lexicon.FIELDS.get(fieldname)
+            lang = segment_words.FIELDS.get(fieldname)
             if lang is not None:
                 freq[term] = freq.get(term, 0) + b - a
-                langs[term] = langs.get(term, 0) | lexicon.LANG_BIT[lang]
+                langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
         titles = _titles.pop(self._segment.segment_id(), [])
-        lexicon.write(self._segment.create_file(self._storage, lexicon.EXT),
-                      lexicon.build(freq, langs, titles))
+        segment_words.write(self._segment.create_file(self._storage, segment_words.EXT),
+                      segment_words.build(freq, langs, titles))
 
 
 def _write(f, terms: dict, columns: dict[str, np.ndarray]) -> None:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 from pathlib import Path
@@ -19,68 +18,20 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search.ingest import journal, store
-from search.ingest.documents import Document, Skip, _date, from_record
+from search.ingest.documents import Document, Skip, from_record
 from search.ingest.indexer import document_fields
 from search.ingest.pages import first_sentence
 from search.ingest.readers import reopen
+from search.ingest.records import InvalidRecord, check, clean
+
+__all__ = ["InvalidRecord", "accept", "apply_pending", "delete", "status", "Committer"]
 
 log = logging.getLogger(__name__)
 
 INTERVAL = 0.3  # least seconds between commits while writes keep coming
 POLL = 0.1  # seconds between looks at the journal (other workers' writes)
 API_SOURCE = "<api>"  # the `source` of documents written over HTTP (never a file's path)
-MAX_ID_CHARS = 512
-STRING_FIELDS = ("id", "title", "text", "body", "summary", "url", "lang", "site", "source",
-                 "publication")
-LANGS = ("", "uk", "ru")
 CARRIED = "ingest.carried"  # the generation whose API documents the current one has
-
-
-class InvalidRecord(ValueError):
-    """A record that cannot be indexed: which one (from 1), which field, and why."""
-
-    def __init__(self, number: int, field: str, reason: str):
-        super().__init__(f"record {number}: field '{field}': {reason}")
-        self.number, self.field, self.reason = number, field, reason
-
-
-def check(record, number: int) -> Document:
-    """The Document of one API record, or InvalidRecord naming the field at fault."""
-    if not isinstance(record, dict):
-        raise InvalidRecord(number, "(record)", "must be a JSON object")
-    for name in STRING_FIELDS:
-        value = record.get(name)
-        if value is not None and not isinstance(value, str) and not (
-                name == "id" and isinstance(value, int) and not isinstance(value, bool)):
-            raise InvalidRecord(number, name, "must be a string")
-    doc_id = record.get("id")
-    if doc_id is None or not str(doc_id).strip():
-        raise InvalidRecord(number, "id", "is required")
-    if len(str(doc_id).strip()) > MAX_ID_CHARS:
-        raise InvalidRecord(number, "id", f"is longer than {MAX_ID_CHARS} characters")
-    if not any(str(record.get(k) or "").strip() for k in ("text", "body", "summary")):
-        raise InvalidRecord(number, "text", "is missing or empty (give text or body)")
-    if str(record.get("lang") or "").strip().lower() not in LANGS:
-        raise InvalidRecord(number, "lang", "must be uk or ru (or absent)")
-    date = record.get("date")
-    if date not in (None, "") and _date(date)[0] is None:
-        raise InvalidRecord(number, "date", f"cannot read {date!r} as a date (YYYY-MM-DD)")
-    try:
-        return from_record(record)
-    except Skip as e:
-        raise InvalidRecord(number, "text", str(e)) from None
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean(record):
-    """A record with lone surrogates (JSON "\\ud800") in its strings replaced by U+FFFD: they
-    cannot be encoded, so every page showing them would fail."""
-    if not isinstance(record, dict):
-        return record
-    return {k: _SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v
-            for k, v in record.items()}
 
 
 def accept(index_dir, records: list) -> list[str]:
@@ -169,7 +120,7 @@ def _fsync_since(folder: Path, since: float) -> None:
     journal._fsync_dir(folder)
 
 
-def apply_pending(index_dir, after_commit=None) -> int:
+def apply_pending(index_dir) -> int:
     """Commit what the journal holds, if the writer lock is free now; changes made. Raises
     store.IndexBusy when another writer (a reindex, another worker) holds it."""
     moved = _switched(index_dir)
@@ -198,8 +149,6 @@ def apply_pending(index_dir, after_commit=None) -> int:
         _mark_carried(index_dir, path)
         if batch:
             journal.done(batch)
-        if after_commit is not None:
-            after_commit(path)
         return changed
 
 
@@ -262,10 +211,9 @@ def _carry(old: Path, ix, writer) -> int:
 class Committer:
     """A daemon thread applying the journal every INTERVAL seconds while there is work."""
 
-    def __init__(self, index_dir, interval: float = INTERVAL, after_commit=None):
+    def __init__(self, index_dir, interval: float = INTERVAL):
         self.index_dir = Path(index_dir)
         self.interval = interval
-        self.after_commit = after_commit
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="committer", daemon=True)
@@ -292,7 +240,7 @@ class Committer:
             # Batch what arrives meanwhile into the next commit.
             self._stop.wait(max(0.0, last + self.interval - time.monotonic()))
             try:
-                if apply_pending(self.index_dir, self.after_commit):
+                if apply_pending(self.index_dir):
                     self.commits += 1
                     last = time.monotonic()
             except store.IndexBusy:

@@ -1,281 +1,29 @@
-"""Per-segment word tables for spelling and completion, written by the writer, mapped by readers.
+"""The word tables of an index generation: its segments' tables (segment_words.py) together.
 
-Each Whoosh segment gets one more file, `<segment>.lex`, written when the segment is (by the
-codec, search/engine/sidecar.py): its lemma terms sorted with document frequencies and
-languages, a bigram index of them (spelling), the best terms of every 1–3 letter prefix
-(completion) and its sorted titles. Segments never change, so a reader maps each segment's
-file once; an index generation is a Lexicon over its segments' files, made in microseconds.
-A commit therefore costs a reader one small new file, never a rebuild of whole-index tables.
+Made in microseconds per generation: a commit adds one small segment table, and the tables of
+the segments it left alone are the ones already mapped.
 """
 
 import bisect
 import heapq
-import pickle
-import struct
-import threading
-from collections import Counter, OrderedDict
-from pathlib import Path
+from collections import Counter
 
 import numpy as np
 
 from search.morph import LANGS
-from search.query.parse import STOP_WORDS
-from search.schema import KINDS
-from search.text import fold, normalize
+from search.query.segment_words import (
+    LANG_BIT,
+    MIN_LEN,
+    SegmentTable,
+    bigrams,
+    completable,
+    from_reader,
+    norm_title,
+    segment_table,
+)
 
-EXT = ".lex"
-MAGIC = b"newsearch-lex-1\n"
-_HEADER = struct.Struct("<Q")
-FIELDS = {f"{kind}_{lang}": lang for lang in LANGS for kind in KINDS}
-LANG_BIT = {lang: 1 << i for i, lang in enumerate(LANGS)}
-SHORT_PREFIX = 3  # prefixes up to this long have their best terms stored
-KEEP_TOP = 40  # best terms stored per short prefix and language (callers ask for 20 at most)
-MIN_LEN = 3  # shorter terms are prepositions and particles, not worth completing
-MAX_SEGMENTS = 256  # segment tables kept mapped per process
+__all__ = ["MIN_LEN", "Lexicon", "generation_lexicon", "norm_title", "subreaders"]
 
-
-def norm_title(title: str) -> str:
-    return " ".join(fold(normalize(w)) for w in title.split())
-
-
-def completable(term: str) -> bool:
-    """Whether a term may be offered as a completion (long enough, no digits, no stop word)."""
-    return len(term) >= MIN_LEN and not term.isdigit() and term not in STOP_WORDS
-
-
-def bigrams(word: str) -> set[str]:
-    padded = f"^{word}$"
-    return {padded[i:i + 2] for i in range(len(padded) - 1)}
-
-
-# ---- writing ---------------------------------------------------------------------------------
-
-def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    data = [v.encode("utf-8") for v in values]
-    off = np.zeros(len(data) + 1, np.int64)
-    if data:
-        np.cumsum([len(d) for d in data], out=off[1:])
-    return np.frombuffer(b"".join(data), np.uint8), off
-
-
-def build(freq: dict[str, int], langs: dict[str, int],
-          titles: list[tuple[str, int]]) -> dict[str, np.ndarray]:
-    """The columns of a segment's table from term → documents, term → language bits and
-    (title, docnum) pairs."""
-    terms = sorted(freq)
-    counts = np.array([freq[t] for t in terms], np.int32)
-    cols = {"freq": counts, "langs": np.array([langs[t] for t in terms], np.uint8)}
-    cols["terms"], cols["terms_off"] = _strings(terms)
-    grams: dict[str, list[int]] = {}
-    tops: dict[str, list[tuple[int, str, int]]] = {}
-    for i, t in enumerate(terms):
-        if t.isalpha():  # numbers and hyphenated words are not corrected
-            n = len(t)
-            for g in bigrams(t):
-                grams.setdefault(f"{g}\0{n}", []).append(i)
-        if completable(t):
-            n = int(counts[i])
-            for k in range(1, min(SHORT_PREFIX, len(t) - 1) + 1):
-                for lang in ("", *(x for x in LANGS if langs[t] & LANG_BIT[x])):
-                    heap = tops.setdefault(f"{lang}\0{t[:k]}", [])
-                    item = (n, t, i)
-                    if len(heap) < KEEP_TOP:
-                        heapq.heappush(heap, item)
-                    elif item > heap[0]:
-                        heapq.heapreplace(heap, item)
-    for name, table in (("grams", {k: grams[k] for k in sorted(grams)}),
-                        ("tops", {k: [i for _, _, i in sorted(tops[k], reverse=True)]
-                                  for k in sorted(tops)})):
-        cols[name], cols[name + "_off"] = _strings(list(table))
-        sizes = [len(v) for v in table.values()]
-        ptr = np.zeros(len(sizes) + 1, np.int64)
-        if sizes:
-            np.cumsum(sizes, out=ptr[1:])
-        cols[name + "_ptr"] = ptr
-        cols[name + "_ids"] = np.array([i for v in table.values() for i in v], np.int32)
-    rows = sorted((norm_title(t), t, d) for t, d in titles if t)
-    cols["tnorm"], cols["tnorm_off"] = _strings([r[0] for r in rows])
-    cols["title"], cols["title_off"] = _strings([r[1] for r in rows])
-    cols["title_doc"] = np.array([r[2] for r in rows], np.int32)
-    return cols
-
-
-def write(f, cols: dict[str, np.ndarray]) -> None:
-    """Write columns to an open (Whoosh storage) file, 8-byte aligned, and close it."""
-    layout, offset = {}, 0
-    for name, a in cols.items():
-        layout[name] = (offset, a.dtype.str, len(a))
-        offset += -(-a.nbytes // 8) * 8
-    header = pickle.dumps(layout, pickle.HIGHEST_PROTOCOL)
-    f.write(MAGIC + _HEADER.pack(len(header)) + header)
-    f.write(b"\0" * (-(len(MAGIC) + _HEADER.size + len(header)) % 8))
-    for a in cols.values():
-        data = a.tobytes()
-        f.write(data + b"\0" * (-len(data) % 8))
-    f.close()
-
-
-def from_reader(reader) -> dict[str, np.ndarray]:
-    """The columns of one segment reader's table (for segments written before this file)."""
-    freq: Counter = Counter()
-    langs: Counter = Counter()
-    schema = getattr(reader, "schema", None)
-    for name, lang in FIELDS.items():
-        if schema is not None and name not in schema:
-            continue
-        for term, info in reader.iter_field(name):
-            term = term.decode("utf-8") if isinstance(term, bytes) else term
-            freq[term] += info.doc_frequency()
-            langs[term] |= LANG_BIT[lang]
-    if hasattr(reader, "doc_count_all"):
-        titles = [(reader.stored_fields(d).get("title") or "", d)
-                  for d in range(reader.doc_count_all())]
-    else:  # a cluster's vocabulary (search/cluster/vocab.py): terms only
-        titles = [(f.get("title") or "", d) for d, f in enumerate(reader.all_stored_fields())]
-    return build(freq, langs, titles)
-
-
-# ---- reading ---------------------------------------------------------------------------------
-
-class Strings:
-    """A sorted column of strings as a sequence (bisect works on it), decoded on access."""
-
-    def __init__(self, data: np.ndarray, off: np.ndarray):
-        self._data, self._off = data, off
-
-    def __len__(self) -> int:
-        return len(self._off) - 1
-
-    def __getitem__(self, i: int) -> str:
-        return self._data[self._off[i]:self._off[i + 1]].tobytes().decode("utf-8")
-
-    def find(self, s: str) -> int:
-        """The index of s, or -1."""
-        i = bisect.bisect_left(self, s)
-        return i if i < len(self) and self[i] == s else -1
-
-    def span(self, prefix: str) -> range:
-        return range(bisect.bisect_left(self, prefix),
-                     bisect.bisect_left(self, prefix + "\U0010ffff"))
-
-
-class SegmentTable:
-    """One segment's table, mapped from its file."""
-
-    def __init__(self, buf):
-        head = len(MAGIC) + _HEADER.size
-        (size,) = _HEADER.unpack(bytes(buf[len(MAGIC):head]))
-        layout = pickle.loads(bytes(buf[head:head + size]))  # noqa: S301 (our own index files)
-        base = head + size + (-(head + size) % 8)
-        c = {name: np.frombuffer(buf, np.dtype(dt), count, base + off)
-             for name, (off, dt, count) in layout.items()}
-        self.terms = Strings(c["terms"], c["terms_off"])
-        self.freq, self.langs = c["freq"], c["langs"]
-        self._grams = (Strings(c["grams"], c["grams_off"]), c["grams_ptr"], c["grams_ids"])
-        self._tops = (Strings(c["tops"], c["tops_off"]), c["tops_ptr"], c["tops_ids"])
-        self.tnorm = Strings(c["tnorm"], c["tnorm_off"])
-        self.titles = Strings(c["title"], c["title_off"])
-        self.title_doc = c["title_doc"]
-
-    @classmethod
-    def from_columns(cls, cols: dict[str, np.ndarray]) -> "SegmentTable":
-        class _Buf:
-            def __init__(self):
-                self.data = bytearray()
-
-            def write(self, b):
-                self.data += b
-
-            def close(self):
-                pass
-
-        out = _Buf()
-        write(out, cols)
-        return cls(np.frombuffer(bytes(out.data), np.uint8))
-
-    @staticmethod
-    def _list(table, key: str) -> np.ndarray:
-        keys, ptr, ids = table
-        i = keys.find(key)
-        return ids[ptr[i]:ptr[i + 1]] if i >= 0 else ids[:0]
-
-    def gram_ids(self, gram: str, length: int) -> np.ndarray:
-        return self._list(self._grams, f"{gram}\0{length}")
-
-    def top_ids(self, prefix: str, lang: str | None) -> np.ndarray:
-        return self._list(self._tops, f"{lang or ''}\0{prefix}")
-
-    def lookup(self, term: str) -> int:
-        return self.terms.find(term)
-
-
-_tables: OrderedDict = OrderedDict()
-_lock = threading.Lock()
-
-
-def _segment_path(reader) -> tuple[Path, int, int] | None:
-    """(file, offset, length) of a segment reader's table, in its compound file or beside it."""
-    segment, storage = reader._segment, reader._storage
-    name = segment.make_filename(EXT)
-    folder = getattr(getattr(storage, "b", storage), "folder", None)
-    if folder is None:
-        return None
-    compound = getattr(storage, "a", None)
-    if compound is not None and compound.file_exists(name):
-        offset, length = compound.range(name)
-        return Path(folder) / segment.make_filename(segment.COMPOUND_EXT), offset, length
-    path = Path(folder) / name
-    return (path, 0, path.stat().st_size) if path.exists() else None
-
-
-def segment_table(reader) -> SegmentTable:
-    """A segment reader's table: mapped from its file, or (older segments) built and saved."""
-    key = (reader._segment.segment_id(), getattr(reader._storage, "folder", None)
-           or getattr(getattr(reader._storage, "b", None), "folder", None))
-    with _lock:
-        if key in _tables:
-            _tables.move_to_end(key)
-            return _tables[key]
-    found = _segment_path(reader)
-    if found is not None:
-        path, offset, length = found
-        buf = np.memmap(path, np.uint8, "r", offset=offset, shape=(length,))
-        table = SegmentTable(buf) if bytes(buf[:len(MAGIC)]) == MAGIC else None
-    else:
-        table = None
-    if table is None:
-        table = _save(reader, from_reader(reader))
-    with _lock:
-        _tables[key] = table
-        while len(_tables) > MAX_SEGMENTS:
-            _tables.popitem(last=False)
-    return table
-
-
-def _save(reader, cols) -> SegmentTable:
-    """Write a table built from a reader beside its segment (best effort), and map it."""
-    folder = getattr(getattr(reader._storage, "b", reader._storage), "folder", None)
-    if folder is None:
-        return SegmentTable.from_columns(cols)
-    final = Path(folder) / reader._segment.make_filename(EXT)
-    tmp = final.with_name(f".{final.name}.{threading.get_ident()}")
-    try:
-        write(open(tmp, "wb"), cols)  # noqa: SIM115 (closed by write)
-        tmp.replace(final)  # atomic: another process may be writing the same one
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        return SegmentTable.from_columns(cols)
-    return SegmentTable(np.memmap(final, np.uint8, "r"))
-
-
-def forget(live_keys) -> None:
-    """Unmap tables of segments no longer in use (merged away)."""
-    with _lock:
-        for key in [k for k in _tables if k not in live_keys]:
-            del _tables[key]
-
-
-# ---- a generation: its segments' tables together -------------------------------------------
 
 class _Freq:
     """term → documents containing it, summed over segments (a read-only mapping)."""
