@@ -38,6 +38,7 @@ from tests.servers import free_port  # noqa: E402
 TOKEN = "bench-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MARK = "ingestbenchmark"  # a word no corpus has: every benchmark document carries it
+INTERVAL = None  # SEARCH_COMMIT_INTERVAL (--interval); None: the server's default
 PREFIXES = ["пре", "вибо", "укр", "мос", "зак", "эконо", "бюдж", "війн", "спор", "ком"]
 
 
@@ -63,16 +64,19 @@ def private_mib(pid: int) -> float:
 class Server:
     """gunicorn with the project's config over an index, writes enabled, no worker recycling."""
 
-    def __init__(self, index_dir: Path, workers: int):
+    def __init__(self, index_dir: Path, workers: int, cache_size: int = 512):
         self.port = free_port()
         env = {**os.environ, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_WORKERS": str(workers),
-               "SEARCH_WRITE_TOKEN": TOKEN}
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.port}", "--max-requests", "0",
-             "--access-logfile", "/dev/null", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+               "SEARCH_WRITE_TOKEN": TOKEN, "SEARCH_CACHE_SIZE": str(cache_size),
+               **({"SEARCH_COMMIT_INTERVAL": str(INTERVAL)} if INTERVAL else {})}
+        self.log = index_dir.parent / f"gunicorn-{index_dir.name}.log"
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                 "--bind", f"127.0.0.1:{self.port}", "--max-requests", "0",
+                 "--access-logfile", "/dev/null", "wsgi:app"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 600
         while True:
@@ -99,12 +103,17 @@ class Server:
             self.proc.wait()
 
 
+POST_MS: list[float] = []
+
+
 def post(base: str, n: int) -> float:
     """POST benchmark document n; the time of its answer."""
+    t0 = time.monotonic()
     doc = {"id": f"bench-{n}", "lang": "uk", "title": f"Оперативно {MARK} {n}",
            "text": f"Новина {MARK} номер {n}: депутати обговорили бюджет і вибори."}
     resp = requests.post(f"{base}/api/documents", json=doc, headers=AUTH, timeout=60)
     resp.raise_for_status()
+    POST_MS.append((time.monotonic() - t0) * 1000)
     return time.monotonic()
 
 
@@ -130,7 +139,9 @@ def searchers(base: str, clients: int, stop: threading.Event, took: list):
 
 
 def lag_phase(index_dir: Path, args) -> dict:
-    server = Server(index_dir, args.workers)
+    # Results cache off: with it, the searches without ingest would be cache hits, and every
+    # commit empties it, so the two phases would not compare searching.
+    server = Server(index_dir, args.workers, cache_size=0)
     try:
         stop, idle = threading.Event(), []
         threads = searchers(server.base, args.clients, stop, idle)
@@ -189,7 +200,10 @@ def lag_phase(index_dir: Path, args) -> dict:
         "search_ms_ingest": {"p50": round(pct(ms([t for t, _ in busy]), 50), 1),
                              "p95": round(pct(ms([t for t, _ in busy]), 95), 1),
                              "n": len(busy)},
-        "errors": sum(1 for _, s in idle + busy if s != 200),
+        "post_ms": {"p50": round(pct(POST_MS, 50), 1), "p95": round(pct(POST_MS, 95), 1)},
+        "errors": sorted(s for _, s in idle + busy if s != 200),
+        "server_errors": [line for line in server.log.read_text(errors="replace").splitlines()
+                          if "Error" in line or "WORKER TIMEOUT" in line][:5],
     }
 
 
@@ -249,8 +263,11 @@ def main(argv=None) -> int:
     ap.add_argument("--suggests", type=int, default=10)
     ap.add_argument("--commits", type=int, default=100)
     ap.add_argument("--phases", default="lag,suggest,memory")
+    ap.add_argument("--interval", type=float, help="least seconds between commits")
     ap.add_argument("--json", help="write the figures here too")
     args = ap.parse_args(argv)
+    global INTERVAL
+    INTERVAL = args.interval
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         if args.index:
