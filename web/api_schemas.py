@@ -217,6 +217,7 @@ INGEST_PATHS = {
             "200": {"description": "Whether there was such a document.",
                     "content": {"application/json": {"schema": _ref("Deleted")}}},
             **_WRITE_ERRORS,
+            "404": _error("An id a URL path cannot carry (a line break)."),
         },
     }},
 }

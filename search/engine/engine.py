@@ -55,13 +55,20 @@ class Engine:
         path = store.current_path(self.index_dir)
         if self._searcher is None or path != self._path or not self._searcher.up_to_date():
             # First use, a full reindex switched `current`, or a commit.
-            ix = store.open_current(self.index_dir, create=False)
-            if path == self._path and self._searcher is not None:
-                searcher, self._view = reopen(ix, self._searcher), None
-            else:
-                self.close()
-                searcher = ix.searcher(weighting=BM25F())
-            self._path, self._searcher = path, searcher
+            for attempt in range(3):
+                ix = store.open_current(self.index_dir, create=False)
+                try:
+                    if path == self._path and self._searcher is not None:
+                        searcher = reopen(ix, self._searcher)
+                    else:
+                        self.close()
+                        searcher = ix.searcher(weighting=BM25F())
+                    break
+                except FileNotFoundError:
+                    # A commit merged away a segment of the TOC just read: read it again.
+                    if attempt == 2:
+                        raise
+            self._path, self._searcher, self._view = path, searcher, None
         return self._searcher
 
     def view(self, s=None) -> IndexView:

@@ -17,16 +17,22 @@ def reopen(ix, old):
     toc = ix._read_toc()
     reusable = {r._segment.segment_id(): r for r, _ in old.reader().leaf_readers()
                 if getattr(r, "_segment", None) is not None}
-    readers = []
-    for segment in toc.segments:
-        r = reusable.get(segment.segment_id())
-        # One segment is read bare (a SegmentReader knows its own generation): opened anew.
-        if (r is not None and r._segment.deleted_count() == segment.deleted_count()
-                and len(toc.segments) > 1):
-            del reusable[segment.segment_id()]
-        else:
-            r = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
-        readers.append(r)
+    readers, opened = [], []
+    try:
+        for segment in toc.segments:
+            r = reusable.get(segment.segment_id())
+            # One segment is read bare (a SegmentReader knows its own generation): opened anew.
+            if (r is not None and r._segment.deleted_count() == segment.deleted_count()
+                    and len(toc.segments) > 1):
+                del reusable[segment.segment_id()]
+            else:
+                r = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+                opened.append(r)
+            readers.append(r)
+    except BaseException:
+        for r in opened:  # old stays whole and usable
+            r.close()
+        raise
     for r in reusable.values():
         try:
             r.close()
