@@ -74,6 +74,11 @@ def _signature(record: dict) -> str:
     return "api:" + hashlib.sha256(text).hexdigest()[:32]
 
 
+def _fields(doc: Document, signature: str) -> dict:
+    # The one place the API's documents become index fields (the indexer's function).
+    return document_fields(doc, API_SOURCE, signature)
+
+
 def write(writer, ops: list[dict], searcher=None) -> int:
     """Apply operations to an open Whoosh writer, the last one per id winning; changes made.
 
@@ -101,7 +106,7 @@ def write(writer, ops: list[dict], searcher=None) -> int:
                 writer.delete_document(docnum)
         if kind == "put":
             doc, record = value
-            writer.add_document(**document_fields(doc, API_SOURCE, _signature(record)))
+            writer.add_document(**_fields(doc, _signature(record)))
     return len(final)
 
 
@@ -203,7 +208,7 @@ def _carry(old: Path, ix, writer) -> int:
                            date=f.get("date"), url=f.get("url") or "", lang=f.get("lang") or "",
                            site=f.get("site") or "", date_precision=f.get("date_precision") or "",
                            made_up_title=f.get("title") == first_sentence(f.get("body") or ""))
-            writer.add_document(**document_fields(doc, API_SOURCE, f.get("signature") or ""))
+            writer.add_document(**_fields(doc, f.get("signature") or ""))
             n += 1
     return n
 

@@ -9,7 +9,6 @@ A commit therefore costs a reader one small new file, never a rebuild of whole-i
 """
 
 import bisect
-import heapq
 import pickle
 import struct
 import threading
@@ -24,7 +23,7 @@ from search.schema import KINDS
 from search.text import fold, normalize
 
 EXT = ".lex"
-MAGIC = b"newsearch-lex-1\n"
+MAGIC = b"newsearch-lex-2\n"
 _HEADER = struct.Struct("<Q")
 FIELDS = {f"{kind}_{lang}": lang for lang in LANGS for kind in KINDS}
 LANG_BIT = {lang: 1 << i for i, lang in enumerate(LANGS)}
@@ -32,6 +31,8 @@ SHORT_PREFIX = 3  # prefixes up to this long have their best terms stored
 KEEP_TOP = 40  # best terms stored per short prefix and language (callers ask for 20 at most)
 MIN_LEN = 3  # shorter terms are prepositions and particles, not worth completing
 MAX_SEGMENTS = 256  # segment tables kept mapped per process
+MAX_GRAM_LEN = 40  # longer terms are not in the bigram index (never corrected)
+PAD_START, PAD_END = 1, 2  # "^" and "$" of bigrams(), as code points no term has
 
 
 def norm_title(title: str) -> str:
@@ -58,41 +59,92 @@ def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(data), np.uint8), off
 
 
+def _codepoints(words: list[str], width: int) -> np.ndarray:
+    """Words as a (len, width) int64 matrix of code points, 0 past each word's end."""
+    if not words:
+        return np.zeros((0, width), np.int64)
+    return np.array(words, dtype=f"<U{width}").view(np.uint32).reshape(
+        len(words), width).astype(np.int64)
+
+
+def gram_key(gram: str, length: int) -> int:
+    """The integer key of a bigram of bigrams() in terms of a length ("^" and "$" pad)."""
+    first = PAD_START if gram[0] == "^" else ord(gram[0])
+    second = PAD_END if gram[1] == "$" else ord(gram[1])
+    return (length << 42) | (first << 21) | second
+
+
+def prefix_key(prefix: str) -> int:
+    return sum(ord(c) << (21 * (len(prefix) - 1 - j)) for j, c in enumerate(prefix))
+
+
+def _csr(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct keys, their starts and the end, ids) of ids sorted by key."""
+    distinct, starts = np.unique(keys, return_index=True)
+    return distinct, np.append(starts, len(keys)).astype(np.int64), ids.astype(np.int32)
+
+
+def _grams(terms: list[str], lengths: np.ndarray) -> tuple:
+    """Bigram index of the alphabetic terms: key (length, bigram) → term ids (numpy, no loop
+    per bigram: a segment of 100k documents has ~160k terms and ~1.5M bigrams)."""
+    ids = np.flatnonzero([t.isalpha() and len(t) <= MAX_GRAM_LEN for t in terms])
+    if not len(ids):
+        return _csr(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    n = lengths[ids]
+    width = int(n.max())
+    padded = np.zeros((len(ids), width + 2), np.int64)
+    padded[:, 0] = PAD_START
+    padded[:, 1:width + 1] = _codepoints([terms[i] for i in ids], width)
+    padded[np.arange(len(ids)), n + 1] = PAD_END
+    keys = (n[:, None] << 42) | (padded[:, :-1] << 21) | padded[:, 1:]
+    valid = np.arange(width + 1)[None, :] <= n[:, None]  # the n + 1 bigrams of ^term$
+    k, t = keys[valid], np.broadcast_to(ids[:, None], keys.shape)[valid]
+    order = np.lexsort((t, k))
+    k, t = k[order], t[order]
+    first = np.ones(len(k), bool)
+    first[1:] = (k[1:] != k[:-1]) | (t[1:] != t[:-1])  # a term once per bigram (a set)
+    return _csr(k[first], t[first])
+
+
+def _tops(terms: list[str], lengths: np.ndarray, counts: np.ndarray,
+          langs: np.ndarray) -> dict[str, np.ndarray]:
+    """The KEEP_TOP most frequent completable terms of every 1–3 letter prefix, per language
+    and for all: columns tops_<lang|all>_<k>_{keys,ptr,ids}."""
+    cols = {}
+    ok = np.array([completable(t) for t in terms], bool) if terms else np.zeros(0, bool)
+    for k in range(1, SHORT_PREFIX + 1):
+        sel = np.flatnonzero(ok & (lengths > k))
+        cp = _codepoints([terms[i][:k] for i in sel], k)
+        packed = sum((cp[:, j] << (21 * (k - 1 - j)) for j in range(k)),
+                     np.zeros(len(sel), np.int64))
+        for lang, bit in (("all", 0xFF), *((x, LANG_BIT[x]) for x in LANGS)):
+            mine = (langs[sel] & bit) != 0
+            ids, keys = sel[mine], packed[mine]
+            # By prefix, then frequency and term, both descending (terms are sorted).
+            order = np.lexsort((-ids, -counts[ids], keys))
+            ids, keys = ids[order], keys[order]
+            distinct, starts = np.unique(keys, return_index=True)
+            sizes = np.diff(np.append(starts, len(keys)))
+            rank = np.arange(len(keys)) - np.repeat(starts, sizes)
+            keep = rank < KEEP_TOP
+            name = f"tops_{lang}_{k}"
+            cols[f"{name}_keys"], cols[f"{name}_ptr"], cols[f"{name}_ids"] = _csr(
+                keys[keep], ids[keep])
+    return cols
+
+
 def build(freq: dict[str, int], langs: dict[str, int],
           titles: list[tuple[str, int]]) -> dict[str, np.ndarray]:
     """The columns of a segment's table from term → documents, term → language bits and
     (title, docnum) pairs."""
     terms = sorted(freq)
     counts = np.array([freq[t] for t in terms], np.int32)
-    cols = {"freq": counts, "langs": np.array([langs[t] for t in terms], np.uint8)}
+    bits = np.array([langs[t] for t in terms], np.uint8)
+    lengths = np.array([len(t) for t in terms], np.int64)
+    cols = {"freq": counts, "langs": bits}
     cols["terms"], cols["terms_off"] = _strings(terms)
-    grams: dict[str, list[int]] = {}
-    tops: dict[str, list[tuple[int, str, int]]] = {}
-    for i, t in enumerate(terms):
-        if t.isalpha():  # numbers and hyphenated words are not corrected
-            n = len(t)
-            for g in bigrams(t):
-                grams.setdefault(f"{g}\0{n}", []).append(i)
-        if completable(t):
-            n = int(counts[i])
-            for k in range(1, min(SHORT_PREFIX, len(t) - 1) + 1):
-                for lang in ("", *(x for x in LANGS if langs[t] & LANG_BIT[x])):
-                    heap = tops.setdefault(f"{lang}\0{t[:k]}", [])
-                    item = (n, t, i)
-                    if len(heap) < KEEP_TOP:
-                        heapq.heappush(heap, item)
-                    elif item > heap[0]:
-                        heapq.heapreplace(heap, item)
-    for name, table in (("grams", {k: grams[k] for k in sorted(grams)}),
-                        ("tops", {k: [i for _, _, i in sorted(tops[k], reverse=True)]
-                                  for k in sorted(tops)})):
-        cols[name], cols[name + "_off"] = _strings(list(table))
-        sizes = [len(v) for v in table.values()]
-        ptr = np.zeros(len(sizes) + 1, np.int64)
-        if sizes:
-            np.cumsum(sizes, out=ptr[1:])
-        cols[name + "_ptr"] = ptr
-        cols[name + "_ids"] = np.array([i for v in table.values() for i in v], np.int32)
+    cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = _grams(terms, lengths)
+    cols.update(_tops(terms, lengths, counts.astype(np.int64), bits))
     rows = sorted((norm_title(t), t, d) for t, d in titles if t)
     cols["tnorm"], cols["tnorm_off"] = _strings([r[0] for r in rows])
     cols["title"], cols["title_off"] = _strings([r[1] for r in rows])
@@ -171,8 +223,9 @@ class SegmentTable:
              for name, (off, dt, count) in layout.items()}
         self.terms = Strings(c["terms"], c["terms_off"])
         self.freq, self.langs = c["freq"], c["langs"]
-        self._grams = (Strings(c["grams"], c["grams_off"]), c["grams_ptr"], c["grams_ids"])
-        self._tops = (Strings(c["tops"], c["tops_off"]), c["tops_ptr"], c["tops_ids"])
+        self._grams = (c["grams_keys"], c["grams_ptr"], c["grams_ids"])
+        self._tops = {name[:-5]: (c[name], c[name[:-5] + "_ptr"], c[name[:-5] + "_ids"])
+                      for name in c if name.startswith("tops_") and name.endswith("_keys")}
         self.tnorm = Strings(c["tnorm"], c["tnorm_off"])
         self.titles = Strings(c["title"], c["title_off"])
         self.title_doc = c["title_doc"]
@@ -194,16 +247,17 @@ class SegmentTable:
         return cls(np.frombuffer(bytes(out.data), np.uint8))
 
     @staticmethod
-    def _list(table, key: str) -> np.ndarray:
+    def _list(table, key: int) -> np.ndarray:
         keys, ptr, ids = table
-        i = keys.find(key)
-        return ids[ptr[i]:ptr[i + 1]] if i >= 0 else ids[:0]
+        i = int(np.searchsorted(keys, key))
+        return ids[ptr[i]:ptr[i + 1]] if i < len(keys) and keys[i] == key else ids[:0]
 
     def gram_ids(self, gram: str, length: int) -> np.ndarray:
-        return self._list(self._grams, f"{gram}\0{length}")
+        return self._list(self._grams, gram_key(gram, length))
 
     def top_ids(self, prefix: str, lang: str | None) -> np.ndarray:
-        return self._list(self._tops, f"{lang or ''}\0{prefix}")
+        table = self._tops.get(f"tops_{lang or 'all'}_{len(prefix)}")
+        return self._list(table, prefix_key(prefix)) if table else np.zeros(0, np.int32)
 
     def lookup(self, term: str) -> int:
         return self.terms.find(term)
@@ -220,12 +274,14 @@ def _segment_path(reader) -> tuple[Path, int, int] | None:
     folder = getattr(getattr(storage, "b", storage), "folder", None)
     if folder is None:
         return None
+    path = Path(folder) / name
+    if path.exists():  # beside the segment: written by a writer, or rebuilt by a reader
+        return path, 0, path.stat().st_size
     compound = getattr(storage, "a", None)
     if compound is not None and compound.file_exists(name):
         offset, length = compound.range(name)
         return Path(folder) / segment.make_filename(segment.COMPOUND_EXT), offset, length
-    path = Path(folder) / name
-    return (path, 0, path.stat().st_size) if path.exists() else None
+    return None
 
 
 def segment_table(reader) -> SegmentTable:
