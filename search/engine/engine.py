@@ -19,6 +19,7 @@ from search.ingest.readers import reopen
 from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.query.parse import Parsed, parse_query
+from search.query.spelling import vocabulary
 from search.query.suggest import complete
 from search.schema import KINDS
 from search.snippets import highlight, snippet
@@ -56,19 +57,22 @@ class Engine:
         if self._searcher is None or path != self._path or not self._searcher.up_to_date():
             # First use, a full reindex switched `current`, or a commit.
             for attempt in range(3):
-                ix = store.open_current(self.index_dir, create=False)
                 try:
+                    ix = store.open_current(self.index_dir, create=False)
                     if path == self._path and self._searcher is not None:
-                        searcher = reopen(ix, self._searcher)
+                        self._searcher = reopen(ix, self._searcher)
                     else:
                         self.close()
-                        searcher = ix.searcher(weighting=BM25F())
+                        self._searcher = ix.searcher(weighting=BM25F())
+                    self._path, self._view = path, None
+                    # Map the new segments' files now: a later commit may merge them away.
+                    self.view(self._searcher).warm(self._fields())
+                    vocabulary(self._searcher.reader())
                     break
                 except FileNotFoundError:
-                    # A commit merged away a segment of the TOC just read: read it again.
+                    # A commit merged away a segment (or its TOC) just read: read them again.
                     if attempt == 2:
                         raise
-            self._path, self._searcher, self._view = path, searcher, None
         return self._searcher
 
     def view(self, s=None) -> IndexView:
@@ -87,10 +91,14 @@ class Engine:
             self._searcher = None
             self._view = None
 
+    @staticmethod
+    def _fields() -> list[str]:
+        return [f"{kind}_{lang}" for kind in KINDS for lang in LANGS]
+
     def warm(self) -> None:
         """Build the spelling and completion tables and map the index's arrays now."""
         complete(self.searcher().reader(), "а")
-        self.view().warm([f"{kind}_{lang}" for kind in KINDS for lang in LANGS])
+        self.view().warm(self._fields())
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
