@@ -1,6 +1,7 @@
 """Command line: `search reindex` and `search query`."""
 
 import argparse
+import contextlib
 import html
 import json
 import os
@@ -128,6 +129,11 @@ def cmd_reindex(args) -> int:
     except IndexBusy as e:
         print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
+    if args.full:
+        from search.ingest.committer import apply_pending
+
+        with contextlib.suppress(IndexBusy):  # a server's committer is doing it
+            apply_pending(_index_dir(args))  # documents written over HTTP, into the new generation
     return _report(summary, f"; the index holds {_n(doc_count(_index_dir(args)), 'document')}")
 
 

@@ -41,17 +41,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     # SEARCH_CORS_ORIGINS: web origins that may read the API from a browser ("*": any).
     # SEARCH_ARRAY_CACHE_MB: postings arrays read from segments without a sidecar, per worker.
     # SEARCH_BACKEND: whoosh (the index in SEARCH_INDEX_DIR) or sphinxql://host:port (a cluster).
+    # SEARCH_WRITE_TOKEN: enables POST/DELETE /api/documents for `Bearer <token>` (web/ingest.py);
+    # SEARCH_WRITE_MAX_MB: the largest write body; SEARCH_COMMIT_INTERVAL: least seconds between
+    # live-ingest commits.
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
                             SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256,
-                            SEARCH_BACKEND="whoosh", SEARCH_PUBLIC_URL="")
+                            SEARCH_BACKEND="whoosh", SEARCH_WRITE_TOKEN="",
+                            SEARCH_WRITE_MAX_MB=16, SEARCH_COMMIT_INTERVAL=0.3,
+                            SEARCH_PUBLIC_URL="")
     # SEARCH_PUBLIC_URL: the site's address as its users see it (https://news.example.org), for
     # absolute links; without it links are relative, never built from the Host header.
-    for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND", "SEARCH_PUBLIC_URL"):
+    for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND",
+                 "SEARCH_WRITE_TOKEN", "SEARCH_PUBLIC_URL"):
         if name in os.environ:
             app.config[name] = os.environ[name]
-    for name in ("SEARCH_CACHE_SIZE", "SEARCH_ARRAY_CACHE_MB"):  # results kept; 0: none
-        if os.environ.get(name, "").isdigit():
+    for name in ("SEARCH_CACHE_SIZE", "SEARCH_ARRAY_CACHE_MB", "SEARCH_WRITE_MAX_MB"):
+        if os.environ.get(name, "").isdigit():  # results kept (0: none); MiB
             app.config[name] = int(os.environ[name])
+    if os.environ.get("SEARCH_COMMIT_INTERVAL"):
+        app.config["SEARCH_COMMIT_INTERVAL"] = float(os.environ["SEARCH_COMMIT_INTERVAL"])
     if test_config:
         app.config.from_mapping(test_config)
     backend = app.config["SEARCH_BACKEND"]
@@ -60,10 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SEARCH_PUBLIC_URL"] = public_url(app.config["SEARCH_PUBLIC_URL"])
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses
 
-    from web import api, cors, errors, pages
+    from web import api, cors, errors, ingest, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ingest.bp)
     errors.register(app)
     cors.register(app)
 

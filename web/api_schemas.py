@@ -1,5 +1,6 @@
 """JSON Schemas of the API's bodies, for its OpenAPI document."""
 
+from search.ingest.records import MAX_ID_CHARS
 from search.morph import LANGS
 from web.suggesting import MAX_SUGGEST
 
@@ -148,4 +149,87 @@ SCHEMAS = {
             "message": {"type": "string"},
         },
     },
+}
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+_TEXT = {"type": "string", "maxLength": 100_000}
+INGEST_SCHEMAS = {
+    "IngestDocument": {
+        "type": "object", "required": ["id"],
+        "description": "A document as in a .jsonl record. One of text or body is required; "
+                       "an id already indexed is replaced.",
+        "properties": {
+            "id": {"type": ["string", "integer"], "minLength": 1, "maxLength": MAX_ID_CHARS,
+                   "pattern": r"\S"},
+            "title": {**_TEXT, "description": "Left out: the text's first sentence is shown."},
+            "text": {**_TEXT, "description": "The article's text."},
+            "body": {**_TEXT, "description": "The same as text (either may be given)."},
+            "summary": {**_TEXT, "description": "A lead, put before the text."},
+            "date": {"type": "string", "description": "YYYY-MM-DD (or YYYY-MM, YYYY, or an "
+                     "ISO date and time)", "examples": ["2024-05-01"]},
+            "lang": {"type": "string", "enum": ["", *LANGS],
+                     "description": "Detected from the text when absent."},
+            "url": {"type": "string"},
+            "site": {"type": "string", "description": "The site or publication (or source)."},
+            "source": {"type": "string"},
+        },
+    },
+    "Accepted": {
+        "type": "object", "required": ["accepted", "ids"], "additionalProperties": False,
+        "properties": {"accepted": {"type": "integer", "minimum": 1},
+                       "ids": {"type": "array", "items": {"type": "string"}}},
+    },
+    "Deleted": {
+        "type": "object", "required": ["deleted"], "additionalProperties": False,
+        "properties": {"deleted": {"type": "boolean"}},
+    },
+}
+SECURITY_SCHEMES = {"writeToken": {
+    "type": "http", "scheme": "bearer",
+    "description": "The server's SEARCH_WRITE_TOKEN; writes are disabled (403) without it."}}
+_WRITE_ERRORS = {
+    "401": _error("The Authorization header is missing or its token is wrong."),
+    "403": _error("Writes are disabled on this server (no SEARCH_WRITE_TOKEN)."),
+}
+INGEST_PATHS = {
+    "/api/documents": {"post": {
+        "operationId": "putDocuments", "security": [{"writeToken": []}],
+        "summary": "Add or replace documents; answered once they are durable, searchable "
+                   "within about a second.",
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"oneOf": [
+                _ref("IngestDocument"),
+                {"type": "array", "minItems": 1, "items": _ref("IngestDocument")}]}},
+            "application/x-ndjson": {"schema": {
+                "type": "string", "description": "One IngestDocument a line."}},
+        }},
+        "responses": {
+            "200": {"description": "Every document was accepted (stored durably).",
+                    "content": {"application/json": {"schema": _ref("Accepted")}}},
+            "400": _error("A body that is not JSON, or an invalid document: the message "
+                          "names the record (from 1) and the field; nothing is stored."),
+            **_WRITE_ERRORS,
+            "413": _error("The body is larger than the server's limit (16 MB by default)."),
+        },
+    }},
+    "/api/documents/{doc_id}": {"delete": {
+        "operationId": "deleteDocument", "security": [{"writeToken": []}],
+        "summary": "Delete a document; it leaves the results within about a second.",
+        "parameters": [{"name": "doc_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}, "description": "The document's id."}],
+        "responses": {
+            "200": {"description": "Whether there was such a document.",
+                    "content": {"application/json": {"schema": _ref("Deleted")}}},
+            **_WRITE_ERRORS,
+            "404": _error("An id a URL path cannot carry (a line break)."),
+        },
+    }},
 }

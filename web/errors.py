@@ -13,8 +13,9 @@ from web.searching import ParamError
 log = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/healthz")
-CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-         500: "internal_error", 503: "index_unavailable"}
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 413: "payload_too_large", 500: "internal_error",
+         503: "index_unavailable"}
 
 
 def wants_json() -> bool:

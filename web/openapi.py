@@ -2,7 +2,7 @@
 
 from search.engine import SORTS
 from search.morph import LANGS
-from web.api_schemas import SCHEMAS
+from web.api_schemas import INGEST_PATHS, INGEST_SCHEMAS, SCHEMAS, SECURITY_SCHEMES
 from web.cors import EXPOSED_HEADERS
 from web.searching import (
     DEFAULT_PER_PAGE,
@@ -171,6 +171,7 @@ def spec() -> dict:
             "/api/opensearch-suggest": _suggest_op(
                 "opensearchSuggest", "The same completions for browsers' search boxes "
                 "(OpenSearch suggestions).", OPENSEARCH_SUGGESTIONS),
+            **INGEST_PATHS,
             "/healthz": {"get": {
                 "operationId": "health",
                 "summary": "Whether the index is readable, its size and generation.",
@@ -180,5 +181,6 @@ def spec() -> dict:
                 },
             }},
         },
-        "components": {"schemas": {**SCHEMAS, "SearchRequest": SEARCH_REQUEST}},
+        "components": {"schemas": {**SCHEMAS, **INGEST_SCHEMAS, "SearchRequest": SEARCH_REQUEST},
+                       "securitySchemes": SECURITY_SCHEMES},
     }

@@ -15,10 +15,12 @@ from search.engine.ranking import Ranked, rank
 from search.engine.results import Hit, Results, shown_date
 from search.engine.view import IndexView
 from search.ingest import store
+from search.ingest.readers import reopen
 from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.query.crosslang import english_names, word_pairs
 from search.query.parse import Parsed, parse_query
+from search.query.spelling import vocabulary
 from search.query.suggest import complete
 from search.schema import KINDS
 from search.snippets import highlight, snippet
@@ -54,12 +56,24 @@ class Engine:
         """A searcher on the latest committed state of the current generation."""
         path = store.current_path(self.index_dir)
         if self._searcher is None or path != self._path or not self._searcher.up_to_date():
-            # First use, a full reindex switched `current`, or a commit. Not Whoosh's
-            # refresh(): it reuses the readers of unchanged segments with their old deletions,
-            # so a document deleted or replaced by a commit would still be found.
-            ix = store.open_current(self.index_dir, create=False)
-            self.close()
-            self._path, self._searcher = path, ix.searcher(weighting=BM25F())
+            # First use, a full reindex switched `current`, or a commit.
+            for attempt in range(3):
+                try:
+                    ix = store.open_current(self.index_dir, create=False)
+                    if path == self._path and self._searcher is not None:
+                        self._searcher = reopen(ix, self._searcher)
+                    else:
+                        self.close()
+                        self._searcher = ix.searcher(weighting=BM25F())
+                    self._path, self._view = path, None
+                    # Map the new segments' files now: a later commit may merge them away.
+                    self.view(self._searcher).warm(self._fields())
+                    vocabulary(self._searcher.reader())
+                    break
+                except FileNotFoundError:
+                    # A commit merged away a segment (or its TOC) just read: read them again.
+                    if attempt == 2:
+                        raise
         return self._searcher
 
     def view(self, s=None) -> IndexView:
@@ -78,11 +92,15 @@ class Engine:
             self._searcher = None
             self._view = None
 
+    @staticmethod
+    def _fields() -> list[str]:
+        return [f"{kind}_{lang}" for kind in KINDS for lang in LANGS]
+
     def warm(self) -> None:
         """Build the spelling and completion tables and map the index's arrays now."""
         complete(self.searcher().reader(), "а")
         word_pairs(), english_names()  # the cross-language tables (CLDR through babel)
-        self.view().warm([f"{kind}_{lang}" for kind in KINDS for lang in LANGS])
+        self.view().warm(self._fields())
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()

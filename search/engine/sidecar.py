@@ -13,10 +13,11 @@ from array import array
 from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter
 from whoosh.formats import PositionBoosts
 
 from search.engine.arrays import Postings, decode_positions
+from search.query import segment_words
 
 EXT = ".npa"
 MAGIC = b"newsearch-arr-1\n"
@@ -28,6 +29,28 @@ class ArraysCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return ArraysFieldWriter(self, storage, segment)
+
+    def per_document_writer(self, storage, segment):
+        return TitlesPerDocWriter(self, storage, segment)
+
+
+# Titles a segment's per-document writer saw, for its field writer's word table (which Whoosh
+# closes second), by segment id.
+_titles: dict[str, list[tuple[str, int]]] = {}
+
+
+class TitlesPerDocWriter(W3PerDocWriter):
+    """W3PerDocWriter that keeps the stored titles, for the segment's word table."""
+
+    def start_doc(self, docnum):
+        super().start_doc(docnum)
+        if docnum == 0:
+            _titles[self._segment.segment_id()] = []
+
+    def add_field(self, fieldname, fieldobj, value, length):
+        super().add_field(fieldname, fieldobj, value, length)
+        if fieldname == "title" and isinstance(value, str):
+            _titles.setdefault(self._segment.segment_id(), []).append((value, self._docnum))
 
 
 class ArraysFieldWriter(W3FieldWriter):
@@ -74,6 +97,20 @@ class ArraysFieldWriter(W3FieldWriter):
                    "starts": starts.astype(np.uint32) if starts[-1] < 2**32 else starts}
         _write(self._segment.create_file(self._storage, EXT), self._terms, columns)
         self._values = bytearray()
+        self._write_lexicon()
+
+    def _write_lexicon(self):
+        """The segment's word table for spelling and completion, from the same terms."""
+        freq: dict[str, int] = {}
+        langs: dict[str, int] = {}
+        for (fieldname, term), (a, b) in self._terms.items():
+            lang = segment_words.FIELDS.get(fieldname)
+            if lang is not None:
+                freq[term] = freq.get(term, 0) + b - a
+                langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
+        titles = _titles.pop(self._segment.segment_id(), [])
+        segment_words.write(self._segment.create_file(self._storage, segment_words.EXT),
+                      segment_words.build(freq, langs, titles))
 
 
 def _write(f, terms: dict, columns: dict[str, np.ndarray]) -> None:

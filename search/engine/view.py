@@ -51,8 +51,16 @@ class IndexView:
         """A string column as codes into self.vocab[column] (0 is the empty string)."""
         # Codes are per view: each segment's values are mapped into one vocabulary.
         vocab = self.vocab[column]
-        return self._joined(("codes", column),
-                            lambda r: arrays.read_codes(r, column, vocab), np.int32)
+
+        def segment_codes(r):
+            # Read once per segment (a commit must not re-read a big segment's column), then
+            # renumbered into this view's vocabulary.
+            local, names = self.cache.get(("codes", self._seg(r), column),
+                                          lambda: _local_codes(r, column))
+            remap = np.array([vocab.setdefault(n, len(vocab)) for n in names], np.int32)
+            return remap[local] if len(local) else local
+
+        return self._joined(("codes", column), segment_codes, np.int32)
 
     def warm(self, fields) -> None:
         """Read now what every query needs: masks, columns, lengths and the segments' arrays."""
@@ -141,3 +149,10 @@ class IndexView:
         if not out_docs:
             return np.zeros(0, np.int64), np.zeros(0, np.int32)
         return np.concatenate(out_docs).astype(np.int64), np.concatenate(out_pos)
+
+
+def _local_codes(reader, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's column as codes into its own value list, and that list."""
+    names: dict[str, int] = {"": 0}
+    codes = arrays.read_codes(reader, column, names)
+    return codes, np.array(list(names), dtype=object)

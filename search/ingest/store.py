@@ -21,6 +21,9 @@ from search.schema import make_schema
 CURRENT = "current"
 _GEN = re.compile(r"^gen-(\d{6,})$")
 KEEP_OLD = 1  # generations kept behind the current one, for workers still reading them
+# Live ingest commits hold the lock for a moment (committer.py): every other writer waits at
+# least this long before it calls the index busy.
+BRIEF_HOLD = 3.0
 
 
 class IndexBusy(RuntimeError):
@@ -130,12 +133,13 @@ def open_current(root, create: bool = True):
 
 
 @contextmanager
-def lock(root, timeout: float = 0.0):
-    """Hold the index's writer lock; raise IndexBusy after timeout seconds."""
+def lock(root, timeout: float = 0.0, brief: bool = False):
+    """Hold the index's writer lock; raise IndexBusy after timeout seconds (at least
+    BRIEF_HOLD), or at once for a brief holder (a live-ingest commit, which retries)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + (0.0 if brief else max(timeout, BRIEF_HOLD))
     try:
         while True:
             try:

@@ -4,17 +4,15 @@ The index holds lemmas only, so the vocabulary is lemmas; a suggestion is a lemm
 dictionary form: nominative singular, infinitive) unless a one-letter edit of the typed word
 is a dictionary word whose lemma is indexed, which keeps the user's inflection.
 
-Cost: the vocabulary and a bigram index of it are built once per index generation (about
-0.6 s for 1,400 documents, 68k terms) and cached; a lookup then takes a few milliseconds.
+Cost: the vocabulary and its bigram index are written with each segment (lexicon.py) and
+mapped by readers, so a commit costs nothing here; a lookup takes a few milliseconds.
 """
 
 import threading
-from array import array
-from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from collections import OrderedDict
 
 from search.morph import LANGS, analyzer, is_known, lemmas
-from search.schema import KINDS
+from search.query.lexicon import Lexicon, generation_lexicon
 from search.text import fold, normalize
 
 SHORT = 7  # words up to this long may be one edit away; longer ones two
@@ -22,20 +20,9 @@ FIRST_LETTER_UPTO = 6  # words up to this long are corrected only to words with 
 MAX_CACHED = 4  # vocabularies of this many index generations are kept
 ALPHABET = {"uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'", "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"}
 
-
-@dataclass
-class Vocabulary:
-    """Index terms of the lemma fields with document frequencies, and a bigram index."""
-
-    freq: dict[str, int]  # term → documents containing it (title and body counted apart)
-    by_lang: dict[str, frozenset[str]]
-    terms: list[str] = field(default_factory=list)
-    grams: dict[tuple[str, int], array] = field(default_factory=dict)  # (bigram, len) → ids
-    extra: dict = field(default_factory=dict)  # other modules' caches of this generation
-
-    def has(self, term: str, langs=LANGS) -> bool:
-        return any(term in self.by_lang.get(lang, ()) for lang in langs)
-
+# The index terms of the lemma fields with document frequencies, and a bigram index: each
+# segment's table is written with the segment and mapped here (lexicon.py), never rebuilt.
+Vocabulary = Lexicon
 
 _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
@@ -50,48 +37,19 @@ def reader_key(reader) -> tuple:
 
 
 def vocabulary(reader) -> Vocabulary:
-    """The cached Vocabulary of the reader's index generation (built on first use)."""
+    """The Vocabulary of the reader's index generation (its segments' tables, cached)."""
     key = reader_key(reader)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-        vocab = _build(reader)
+    vocab = generation_lexicon(reader)
+    with _lock:
         _cache[key] = vocab
         while len(_cache) > MAX_CACHED:
             _cache.popitem(last=False)
-        return vocab
+        return _cache[key]
 
-
-def _build(reader) -> Vocabulary:
-    freq: Counter = Counter()
-    by_lang: dict[str, set[str]] = {}
-    for lang in LANGS:
-        for kind in KINDS:
-            name = f"{kind}_{lang}"
-            if name not in reader.schema:
-                continue
-            for term, info in reader.iter_field(name):
-                term = term.decode("utf-8") if isinstance(term, bytes) else term
-                freq[term] += info.doc_frequency()
-                by_lang.setdefault(lang, set()).add(term)
-    vocab = Vocabulary(dict(freq), {k: frozenset(v) for k, v in by_lang.items()})
-    grams: dict[tuple[str, int], array] = {}
-    for term in freq:
-        if not term.isalpha():
-            continue  # numbers and hyphenated words are not corrected
-        i = len(vocab.terms)
-        vocab.terms.append(term)
-        n = len(term)
-        for g in _bigrams(term):
-            grams.setdefault((g, n), array("I")).append(i)
-    vocab.grams = grams
-    return vocab
-
-
-def _bigrams(word: str) -> set[str]:
-    padded = f"^{word}$"
-    return {padded[i:i + 2] for i in range(len(padded) - 1)}
 
 
 def distance(a: str, b: str, limit: int) -> int:
@@ -119,21 +77,9 @@ def max_distance(word: str) -> int:
 def close_terms(vocab: Vocabulary, word: str, langs=LANGS) -> list[tuple[int, int, str]]:
     """(distance, -frequency, term) of index terms within the edit limit of word, best first."""
     limit = max_distance(word)
-    grams = _bigrams(word)
-    # Each edit changes at most 3 bigrams (a transposition), so a match keeps the rest.
-    need = len(grams) - 3 * limit
-    counts: Counter = Counter()
-    for n in range(len(word) - limit, len(word) + limit + 1):
-        for g in grams:
-            ids = vocab.grams.get((g, n))
-            if ids is not None:
-                counts.update(ids)
     out = []
     letters = set(word)
-    for i, c in counts.items():
-        if c < need:
-            continue
-        term = vocab.terms[i]
+    for term in vocab.near(word, limit):
         # Cheap filter first: each edit adds or removes at most two distinct letters.
         if len(letters.symmetric_difference(term)) > 2 * limit or term == word:
             continue

@@ -3,12 +3,11 @@
 Terms are lemmas with ё→е and ґ→г folded, as the index holds them; function words are left out.
 Completions stay in the language of the words typed before them, proper names are capitalised
 (the dictionary, the place-name table or the texts say so) and Latin prefixes of Ukrainian place
-names complete to their Latin names. The sorted term list and the top terms of every 1–3 letter
-prefix, per language, are built once per index generation (with the spelling vocabulary) and
-cached, so a call is a dict lookup or a binary search plus a short scan.
+names complete to their Latin names. The terms, the top terms of every 1–3 letter prefix and the
+titles come from each segment's word table, written with the segment (lexicon.py): a commit
+never makes a call rebuild them; a call is a few binary searches per segment.
 """
 
-import bisect
 import heapq
 import itertools
 import re
@@ -18,7 +17,7 @@ from functools import cache
 
 from search.morph import LANGS, analyzer, is_known, lemmas, own_language
 from search.query.layout import convert
-from search.query.parse import STOP_WORDS
+from search.query.lexicon import Lexicon, norm_title
 from search.query.spelling import vocabulary
 from search.query.variants import ADJECTIVE_KINDS, PLACES, terms_of
 from search.text import WORD_RE, fold, is_cyrillic, normalize
@@ -27,7 +26,6 @@ TOP = 20  # completions kept per short prefix; callers ask for fewer
 SHORT_PREFIX = 3  # prefixes up to this long are precomputed
 MIN_FREQ = 2  # in a big index a term in a single document is too often a typo or noise
 BIG_INDEX = 1000  # documents from which MIN_FREQ applies
-MIN_LEN = 3  # shorter terms are prepositions and particles, not worth offering
 _LAST_WORD = re.compile(r"(\S*)$")
 # Grammemes of names: a lemma all of whose dictionary readings have one is a proper name.
 PROPER = frozenset(("Name", "Surn", "Patr", "Geox", "Orgn", "Trad"))
@@ -37,50 +35,39 @@ _SENTENCE_END = re.compile(r"[.!?…:»\"]\s*$|^\s*$")
 
 @dataclass
 class Completions:
-    """Sorted terms with frequencies, and the best terms of each short prefix."""
+    """A generation's terms (its segments' word tables) and its best terms of short prefixes."""
 
-    terms: list[str]
-    freq: list[int]
-    top: dict[tuple[str | None, str], list[str]]  # (language or None, prefix) → best terms
-    by_lang: dict[str, frozenset[str]] = field(default_factory=dict)
-    titles: list[tuple[str, str]] | None = None  # (normalised title, title), sorted
-    proper: dict[str, bool] = field(default_factory=dict)  # term → written with a capital
+    lexicon: Lexicon
+    min_freq: int
+    top: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)
+
+    @property
+    def by_lang(self):
+        return self.lexicon.by_lang
+
+    @property
+    def proper(self) -> dict[str, bool]:
+        return _proper
+
+
+# term → written with a capital; a property of the texts, kept across commits.
+_proper: dict[str, bool] = {}
+MAX_PROPER = 100_000
 
 
 def completions(reader) -> Completions:
-    """The cached completion table of the reader's index generation."""
+    """The completion table of the reader's index generation (made in microseconds)."""
     vocab = vocabulary(reader)
     table = vocab.extra.get("completions")
     if table is None:
         min_freq = MIN_FREQ if reader.doc_count() >= BIG_INDEX else 1
-        table = vocab.extra["completions"] = _build(vocab.freq, vocab.by_lang, min_freq)
+        table = vocab.extra["completions"] = Completions(vocab, min_freq)
     return table
 
 
-def _build(freq: dict[str, int], by_lang: dict[str, frozenset[str]],
-           min_freq: int) -> Completions:
-    terms = sorted(t for t, n in freq.items() if n >= min_freq and len(t) >= MIN_LEN
-                   and not t.isdigit() and t not in STOP_WORDS)
-    counts = [freq[t] for t in terms]
-    groups: dict[tuple[str | None, str], list[tuple[int, str]]] = {}
-    for t, n in zip(terms, counts, strict=True):
-        for k in range(1, SHORT_PREFIX + 1):
-            if len(t) > k:
-                groups.setdefault((None, t[:k]), []).append((n, t))
-    top = {key: [t for _, t in heapq.nlargest(TOP, g, key=lambda x: (x[0], x[1]))]
-           for key, g in groups.items()}
-    return Completions(terms, counts, top, by_lang)
-
-
 def _scan(table: Completions, prefix: str, limit: int, lang=None) -> list[str]:
-    lo = bisect.bisect_left(table.terms, prefix)
-    hi = bisect.bisect_left(table.terms, prefix + "\U0010ffff")
-    ids = range(lo, hi)
-    if lang:
-        own = table.by_lang.get(lang, frozenset())
-        ids = [i for i in ids if table.terms[i] in own]
-    best = heapq.nlargest(limit, ids, key=lambda i: (table.freq[i], table.terms[i]))
-    return [table.terms[i] for i in best]
+    found = table.lexicon.prefixed(prefix, lang, table.min_freq)
+    return [t for _, t in heapq.nlargest(limit, ((n, t) for t, n in found.items()))]
 
 
 def _complete_word(table: Completions, prefix: str, limit: int, lang=None) -> list[str]:
@@ -88,9 +75,7 @@ def _complete_word(table: Completions, prefix: str, limit: int, lang=None) -> li
         return _scan(table, prefix, limit, lang)
     key = (lang, prefix)
     if key not in table.top:
-        # One language's best terms of a short prefix: scanned on first use, then kept (a
-        # third of the build's time if built for both languages up front).
-        table.top[key] = _scan(table, prefix, TOP, lang) if lang else []
+        table.top[key] = table.lexicon.top(prefix, lang, TOP, table.min_freq)
     return table.top[key][:limit]
 
 
@@ -201,6 +186,8 @@ def _shown(reader, table: Completions, term: str) -> str:
     """The term as a person writes it: proper names with a capital."""
     proper = table.proper.get(term)
     if proper is None:
+        if len(_proper) > MAX_PROPER:
+            _proper.clear()
         proper = table.proper[term] = _may_be_a_name(term) and (
             term in _place_terms() or _all_proper(term) or _written_with_capital(reader, term))
     return term[:1].upper() + term[1:] if proper else term
@@ -236,24 +223,9 @@ def complete(reader, prefix: str, limit: int = 10, cased: bool = False) -> list[
     return [head + (_shown(reader, table, t) if cased and is_cyrillic(t) else t) for t in out]
 
 
-def _norm_title(title: str) -> str:
-    return " ".join(fold(normalize(w)) for w in title.split())
-
-
 def complete_title(reader, prefix: str, limit: int = 5) -> list[str]:
     """Titles of indexed documents that start with prefix (case and apostrophes ignored)."""
-    key = _norm_title(prefix)
+    key = norm_title(prefix)
     if len(key) < SHORT_PREFIX:
         return []
-    table = completions(reader)
-    if table.titles is None:
-        # Built on first use: reading every stored title costs more than the term list.
-        table.titles = sorted({(_norm_title(f.get("title") or ""), f.get("title") or "")
-                               for f in reader.all_stored_fields() if f.get("title")})
-    lo = bisect.bisect_left(table.titles, (key,))
-    out = []
-    for norm, title in itertools.islice(table.titles, lo, None):
-        if not norm.startswith(key) or len(out) >= limit:
-            break
-        out.append(title)
-    return out
+    return completions(reader).lexicon.titles(key, limit)

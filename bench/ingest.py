@@ -1,0 +1,297 @@
+"""Live ingest through a real gunicorn: visibility lag, first suggest after a commit, memory.
+
+    python bench/ingest.py --index /path/to/index [--seconds 30] [--commits 100]
+
+Works on a copy of the given index (or, without --index, on --docs generated short documents
+cut from ../shared corpora). Three phases, each on its own fresh gunicorn over the copy:
+  lag:     a steady --rate docs/s POSTed while --clients clients search; for every document the
+           time from its 200 answer to the first search that finds it; the searches' latency
+           beside a phase without ingest;
+  suggest: one document POSTed, the journal drained, then the first /api/suggest timed (1
+           worker, so it is that worker's first after the commit); repeated;
+  memory:  --commits commits, each followed by searches and suggests in every worker; the
+           workers' private memory (Private_Clean + Private_Dirty) along the way.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import QUERIES, _pids  # noqa: E402
+from search.ingest import journal  # noqa: E402
+from tests.servers import free_port  # noqa: E402
+
+TOKEN = "bench-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+MARK = "ingestbenchmark"  # a word no corpus has: every benchmark document carries it
+INTERVAL = None  # SEARCH_COMMIT_INTERVAL (--interval); None: the server's default
+PREFIXES = ["пре", "вибо", "укр", "мос", "зак", "эконо", "бюдж", "війн", "спор", "ком"]
+
+
+def pct(values, p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def private_mib(pid: int) -> float:
+    """A process's private memory in MiB (pages no other process shares)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    except OSError:
+        return 0.0
+    return total / 1024
+
+
+class Server:
+    """gunicorn with the project's config over an index, writes enabled, no worker recycling."""
+
+    def __init__(self, index_dir: Path, workers: int, cache_size: int = 512):
+        self.port = free_port()
+        env = {**os.environ, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_WORKERS": str(workers),
+               "SEARCH_WRITE_TOKEN": TOKEN, "SEARCH_CACHE_SIZE": str(cache_size),
+               **({"SEARCH_COMMIT_INTERVAL": str(INTERVAL)} if INTERVAL else {})}
+        self.log = index_dir.parent / f"gunicorn-{index_dir.name}.log"
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                 "--bind", f"127.0.0.1:{self.port}", "--max-requests", "0",
+                 "--access-logfile", "/dev/null", "wsgi:app"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                if requests.get(f"{self.base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not start")
+            time.sleep(0.2)
+        while len(_pids(self.proc.pid)) < workers:
+            time.sleep(0.1)
+
+    def workers(self) -> list[int]:
+        return _pids(self.proc.pid)
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+POST_MS: list[float] = []
+
+
+def post(base: str, n: int) -> float:
+    """POST benchmark document n; the time of its answer."""
+    t0 = time.monotonic()
+    doc = {"id": f"bench-{n}", "lang": "uk", "title": f"Оперативно {MARK} {n}",
+           "text": f"Новина {MARK} номер {n}: депутати обговорили бюджет і вибори."}
+    resp = requests.post(f"{base}/api/documents", json=doc, headers=AUTH, timeout=60)
+    resp.raise_for_status()
+    POST_MS.append((time.monotonic() - t0) * 1000)
+    return time.monotonic()
+
+
+def visible(base: str) -> int:
+    resp = requests.get(f"{base}/api/search", params={"q": MARK, "exact": 1, "per_page": 1},
+                        timeout=60)
+    return resp.json()["total"]
+
+
+def searchers(base: str, clients: int, stop: threading.Event, took: list):
+    def client(k: int):
+        rng = random.Random(k)
+        with requests.Session() as s:
+            while not stop.is_set():
+                t0 = time.monotonic()
+                resp = s.get(f"{base}/api/search", params={"q": rng.choice(QUERIES)}, timeout=60)
+                took.append((time.monotonic() - t0, resp.status_code))
+
+    threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def lag_phase(index_dir: Path, args) -> dict:
+    # Results cache off: with it, the searches without ingest would be cache hits, and every
+    # commit empties it, so the two phases would not compare searching.
+    server = Server(index_dir, args.workers, cache_size=0)
+    try:
+        stop, idle = threading.Event(), []
+        threads = searchers(server.base, args.clients, stop, idle)
+        time.sleep(args.seconds / 3)
+        stop.set()
+        for t in threads:
+            t.join()
+        stop, busy = threading.Event(), []
+        threads = searchers(server.base, args.clients, stop, busy)
+        acked: list[float] = []
+        lags: list[float] = []
+        done = threading.Event()
+
+        def poll():
+            while not done.is_set() or len(lags) < len(acked):
+                n = visible(server.base)
+                now = time.monotonic()
+                while len(lags) < min(n, len(acked)):
+                    lags.append(now - acked[len(lags)])
+                time.sleep(0.02)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        start = time.monotonic()
+        n, posters = 0, []
+        answers: dict[int, float] = {}
+
+        def send(k: int):
+            answers[k] = post(server.base, k)
+            # Visible in order of answers' journal order; kept by number (the poll's order).
+            while len(acked) in answers:
+                acked.append(answers[len(acked)])
+
+        while time.monotonic() - start < args.seconds:
+            # On time whatever the server's queue: each POST from its own thread.
+            posters.append(threading.Thread(target=send, args=(n,), daemon=True))
+            posters[-1].start()
+            n += 1
+            time.sleep(max(0.0, start + n / args.rate - time.monotonic()))
+        for t in posters:
+            t.join()
+        done.set()
+        poller.join(timeout=60)
+        stop.set()
+        for t in threads:
+            t.join()
+    finally:
+        server.stop()
+    ms = lambda xs: [x * 1000 for x in xs]  # noqa: E731
+    return {
+        "docs": len(acked), "rate": round(len(acked) / args.seconds, 1),
+        "lag_ms": {"p50": round(pct(ms(lags), 50)), "p95": round(pct(ms(lags), 95)),
+                   "max": round(max(ms(lags), default=0))},
+        "search_ms_idle": {"p50": round(pct(ms([t for t, _ in idle]), 50), 1),
+                           "p95": round(pct(ms([t for t, _ in idle]), 95), 1), "n": len(idle)},
+        "search_ms_ingest": {"p50": round(pct(ms([t for t, _ in busy]), 50), 1),
+                             "p95": round(pct(ms([t for t, _ in busy]), 95), 1),
+                             "n": len(busy)},
+        "post_ms": {"p50": round(pct(POST_MS, 50), 1), "p95": round(pct(POST_MS, 95), 1)},
+        "errors": sorted(s for _, s in idle + busy if s != 200),
+        "server_errors": [line for line in server.log.read_text(errors="replace").splitlines()
+                          if "Error" in line or "WORKER TIMEOUT" in line][:5],
+    }
+
+
+def suggest_phase(index_dir: Path, args) -> dict:
+    server = Server(index_dir, 1)
+    try:
+        for p in PREFIXES:  # warm: this worker's tables and dictionaries in use
+            requests.get(f"{server.base}/api/suggest", params={"q": p}, timeout=600)
+        times = []
+        for k in range(args.suggests):
+            post(server.base, 10_000_000 + k)
+            while journal.pending(index_dir):
+                time.sleep(0.01)
+            time.sleep(0.2)  # the committer's commit is on disk once the journal is gone
+            t0 = time.monotonic()
+            resp = requests.get(f"{server.base}/api/suggest",
+                                params={"q": PREFIXES[k % len(PREFIXES)]}, timeout=600)
+            times.append(time.monotonic() - t0)
+            resp.raise_for_status()
+    finally:
+        server.stop()
+    ms = [t * 1000 for t in times]
+    return {"n": len(ms), "p50_ms": round(pct(ms, 50), 1), "max_ms": round(max(ms), 1)}
+
+
+def memory_phase(index_dir: Path, args) -> dict:
+    server = Server(index_dir, args.workers)
+    warm = 10  # commits before the first sample: workers first touch what they use
+    marks, samples = {0, 10, 25, 50, 75, 100, args.commits}, {}
+    try:
+        with requests.Session() as s:
+            for k in range(-warm + 1, args.commits + 1):
+                post(server.base, 20_000_000 + k)
+                while journal.pending(index_dir):
+                    time.sleep(0.01)
+                for q in random.Random(k).sample(QUERIES, 6):  # reaches every worker
+                    s.get(f"{server.base}/api/search", params={"q": q}, timeout=600)
+                    s.get(f"{server.base}/api/suggest", params={"q": q[:4]}, timeout=600)
+                if k in marks:
+                    samples[k] = [round(private_mib(p)) for p in server.workers()]
+    finally:
+        server.stop()
+    first, last = samples[min(samples)], samples[max(samples)]
+    change = [round(100 * (b - a) / a, 1) for a, b in zip(first, last, strict=False) if a]
+    return {"private_mib": samples, "change_pct": change}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", help="an index folder to copy (default: build --docs)")
+    ap.add_argument("--docs", type=int, default=10_000)
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    ap.add_argument("--rate", type=float, default=20.0, help="documents per second")
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--suggests", type=int, default=10)
+    ap.add_argument("--commits", type=int, default=100)
+    ap.add_argument("--phases", default="lag,suggest,memory")
+    ap.add_argument("--interval", type=float, help="least seconds between commits")
+    ap.add_argument("--json", help="write the figures here too")
+    args = ap.parse_args(argv)
+    global INTERVAL
+    INTERVAL = args.interval
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        if args.index:
+            base = Path(args.index)
+        else:
+            from bench.engines import Ours
+            from bench.latency import documents
+
+            base = work / "base"
+            Ours(2).build(documents(args.shared, args.docs)[0], base)
+        out = {"index": str(base)}
+        for phase in args.phases.split(","):
+            copy = work / f"copy-{phase}"
+            shutil.copytree(base, copy, symlinks=True)
+            out[phase] = {"lag": lag_phase, "suggest": suggest_phase,
+                          "memory": memory_phase}[phase](copy, args)
+            print(phase, json.dumps(out[phase], ensure_ascii=False), flush=True)
+            shutil.rmtree(copy, ignore_errors=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,331 @@
+"""Per-segment word tables for spelling and completion, written by the writer, mapped by readers.
+
+Each Whoosh segment gets one more file, `<segment>.lex`, written when the segment is (by the
+codec, search/engine/sidecar.py): its lemma terms sorted with document frequencies and
+languages, a bigram index of them (spelling), the best terms of every 1–3 letter prefix
+(completion) and its sorted titles. Segments never change, so a reader maps each segment's
+file once; an index generation is a Lexicon over its segments' files (lexicon.py).
+A commit therefore costs a reader one small new file, never a rebuild of whole-index tables.
+"""
+
+import bisect
+import pickle
+import struct
+import threading
+from collections import Counter, OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from search.morph import LANGS
+from search.query.parse import STOP_WORDS
+from search.schema import KINDS
+from search.text import fold, normalize
+
+EXT = ".lex"
+MAGIC = b"newsearch-lex-2\n"
+_HEADER = struct.Struct("<Q")
+FIELDS = {f"{kind}_{lang}": lang for lang in LANGS for kind in KINDS}
+LANG_BIT = {lang: 1 << i for i, lang in enumerate(LANGS)}
+SHORT_PREFIX = 3  # prefixes up to this long have their best terms stored
+KEEP_TOP = 40  # best terms stored per short prefix and language (callers ask for 20 at most)
+MIN_LEN = 3  # shorter terms are prepositions and particles, not worth completing
+MAX_SEGMENTS = 256  # segment tables kept mapped per process
+MAX_GRAM_LEN = 40  # longer terms are not in the bigram index (never corrected)
+PAD_START, PAD_END = 1, 2  # "^" and "$" of bigrams(), as code points no term has
+
+
+def norm_title(title: str) -> str:
+    return " ".join(fold(normalize(w)) for w in title.split())
+
+
+def completable(term: str) -> bool:
+    """Whether a term may be offered as a completion (long enough, no digits, no stop word)."""
+    return len(term) >= MIN_LEN and not term.isdigit() and term not in STOP_WORDS
+
+
+def bigrams(word: str) -> set[str]:
+    padded = f"^{word}$"
+    return {padded[i:i + 2] for i in range(len(padded) - 1)}
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    data = [v.encode("utf-8") for v in values]
+    off = np.zeros(len(data) + 1, np.int64)
+    if data:
+        np.cumsum([len(d) for d in data], out=off[1:])
+    return np.frombuffer(b"".join(data), np.uint8), off
+
+
+def _codepoints(words: list[str], width: int) -> np.ndarray:
+    """Words as a (len, width) int64 matrix of code points, 0 past each word's end."""
+    if not words:
+        return np.zeros((0, width), np.int64)
+    return np.array(words, dtype=f"<U{width}").view(np.uint32).reshape(
+        len(words), width).astype(np.int64)
+
+
+def gram_key(gram: str, length: int) -> int:
+    """The integer key of a bigram of bigrams() in terms of a length ("^" and "$" pad)."""
+    first = PAD_START if gram[0] == "^" else ord(gram[0])
+    second = PAD_END if gram[1] == "$" else ord(gram[1])
+    return (length << 42) | (first << 21) | second
+
+
+def prefix_key(prefix: str) -> int:
+    return sum(ord(c) << (21 * (len(prefix) - 1 - j)) for j, c in enumerate(prefix))
+
+
+def _csr(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct keys, their starts and the end, ids) of ids sorted by key."""
+    distinct, starts = np.unique(keys, return_index=True)
+    return distinct, np.append(starts, len(keys)).astype(np.int64), ids.astype(np.int32)
+
+
+def _grams(terms: list[str], lengths: np.ndarray) -> tuple:
+    """Bigram index of the alphabetic terms: key (length, bigram) → term ids (numpy, no loop
+    per bigram: a segment of 100k documents has ~160k terms and ~1.5M bigrams)."""
+    ids = np.flatnonzero([t.isalpha() and len(t) <= MAX_GRAM_LEN for t in terms])
+    if not len(ids):
+        return _csr(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    n = lengths[ids]
+    width = int(n.max())
+    padded = np.zeros((len(ids), width + 2), np.int64)
+    padded[:, 0] = PAD_START
+    padded[:, 1:width + 1] = _codepoints([terms[i] for i in ids], width)
+    padded[np.arange(len(ids)), n + 1] = PAD_END
+    keys = (n[:, None] << 42) | (padded[:, :-1] << 21) | padded[:, 1:]
+    valid = np.arange(width + 1)[None, :] <= n[:, None]  # the n + 1 bigrams of ^term$
+    k, t = keys[valid], np.broadcast_to(ids[:, None], keys.shape)[valid]
+    order = np.lexsort((t, k))
+    k, t = k[order], t[order]
+    first = np.ones(len(k), bool)
+    first[1:] = (k[1:] != k[:-1]) | (t[1:] != t[:-1])  # a term once per bigram (a set)
+    return _csr(k[first], t[first])
+
+
+def _tops(terms: list[str], lengths: np.ndarray, counts: np.ndarray,
+          langs: np.ndarray) -> dict[str, np.ndarray]:
+    """The KEEP_TOP most frequent completable terms of every 1–3 letter prefix, per language
+    and for all: columns tops_<lang|all>_<k>_{keys,ptr,ids}."""
+    cols = {}
+    ok = np.array([completable(t) for t in terms], bool) if terms else np.zeros(0, bool)
+    for k in range(1, SHORT_PREFIX + 1):
+        sel = np.flatnonzero(ok & (lengths > k))
+        cp = _codepoints([terms[i][:k] for i in sel], k)
+        packed = sum((cp[:, j] << (21 * (k - 1 - j)) for j in range(k)),
+                     np.zeros(len(sel), np.int64))
+        for lang, bit in (("all", 0xFF), *((x, LANG_BIT[x]) for x in LANGS)):
+            mine = (langs[sel] & bit) != 0
+            ids, keys = sel[mine], packed[mine]
+            # By prefix, then frequency and term, both descending (terms are sorted).
+            order = np.lexsort((-ids, -counts[ids], keys))
+            ids, keys = ids[order], keys[order]
+            distinct, starts = np.unique(keys, return_index=True)
+            sizes = np.diff(np.append(starts, len(keys)))
+            rank = np.arange(len(keys)) - np.repeat(starts, sizes)
+            keep = rank < KEEP_TOP
+            name = f"tops_{lang}_{k}"
+            cols[f"{name}_keys"], cols[f"{name}_ptr"], cols[f"{name}_ids"] = _csr(
+                keys[keep], ids[keep])
+    return cols
+
+
+def build(freq: dict[str, int], langs: dict[str, int],
+          titles: list[tuple[str, int]]) -> dict[str, np.ndarray]:
+    """The columns of a segment's table from term → documents, term → language bits and
+    (title, docnum) pairs."""
+    terms = sorted(freq)
+    counts = np.array([freq[t] for t in terms], np.int32)
+    bits = np.array([langs[t] for t in terms], np.uint8)
+    lengths = np.array([len(t) for t in terms], np.int64)
+    cols = {"freq": counts, "langs": bits}
+    cols["terms"], cols["terms_off"] = _strings(terms)
+    cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = _grams(terms, lengths)
+    cols.update(_tops(terms, lengths, counts.astype(np.int64), bits))
+    rows = sorted((norm_title(t), t, d) for t, d in titles if t)
+    cols["tnorm"], cols["tnorm_off"] = _strings([r[0] for r in rows])
+    cols["title"], cols["title_off"] = _strings([r[1] for r in rows])
+    cols["title_doc"] = np.array([r[2] for r in rows], np.int32)
+    return cols
+
+
+def write(f, cols: dict[str, np.ndarray]) -> None:
+    """Write columns to an open (Whoosh storage) file, 8-byte aligned, and close it."""
+    layout, offset = {}, 0
+    for name, a in cols.items():
+        layout[name] = (offset, a.dtype.str, len(a))
+        offset += -(-a.nbytes // 8) * 8
+    header = pickle.dumps(layout, pickle.HIGHEST_PROTOCOL)
+    f.write(MAGIC + _HEADER.pack(len(header)) + header)
+    f.write(b"\0" * (-(len(MAGIC) + _HEADER.size + len(header)) % 8))
+    for a in cols.values():
+        data = a.tobytes()
+        f.write(data + b"\0" * (-len(data) % 8))
+    f.close()
+
+
+def from_reader(reader) -> dict[str, np.ndarray]:
+    """The columns of one segment reader's table (for segments written before this file)."""
+    freq: Counter = Counter()
+    langs: Counter = Counter()
+    schema = getattr(reader, "schema", None)
+    for name, lang in FIELDS.items():
+        if schema is not None and name not in schema:
+            continue
+        for term, info in reader.iter_field(name):
+            term = term.decode("utf-8") if isinstance(term, bytes) else term
+            freq[term] += info.doc_frequency()
+            langs[term] |= LANG_BIT[lang]
+    if hasattr(reader, "doc_count_all"):
+        titles = [(reader.stored_fields(d).get("title") or "", d)
+                  for d in range(reader.doc_count_all())]
+    else:  # a cluster's vocabulary (search/cluster/vocab.py): terms only
+        titles = [(f.get("title") or "", d) for d, f in enumerate(reader.all_stored_fields())]
+    return build(freq, langs, titles)
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+class Strings:
+    """A sorted column of strings as a sequence (bisect works on it), decoded on access."""
+
+    def __init__(self, data: np.ndarray, off: np.ndarray):
+        self._data, self._off = data, off
+
+    def __len__(self) -> int:
+        return len(self._off) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self._data[self._off[i]:self._off[i + 1]].tobytes().decode("utf-8")
+
+    def find(self, s: str) -> int:
+        """The index of s, or -1."""
+        i = bisect.bisect_left(self, s)
+        return i if i < len(self) and self[i] == s else -1
+
+    def span(self, prefix: str) -> range:
+        return range(bisect.bisect_left(self, prefix),
+                     bisect.bisect_left(self, prefix + "\U0010ffff"))
+
+
+class SegmentTable:
+    """One segment's table, mapped from its file."""
+
+    def __init__(self, buf):
+        head = len(MAGIC) + _HEADER.size
+        (size,) = _HEADER.unpack(bytes(buf[len(MAGIC):head]))
+        layout = pickle.loads(bytes(buf[head:head + size]))  # noqa: S301 (our own index files)
+        base = head + size + (-(head + size) % 8)
+        c = {name: np.frombuffer(buf, np.dtype(dt), count, base + off)
+             for name, (off, dt, count) in layout.items()}
+        self.terms = Strings(c["terms"], c["terms_off"])
+        self.freq, self.langs = c["freq"], c["langs"]
+        self._grams = (c["grams_keys"], c["grams_ptr"], c["grams_ids"])
+        self._tops = {name[:-5]: (c[name], c[name[:-5] + "_ptr"], c[name[:-5] + "_ids"])
+                      for name in c if name.startswith("tops_") and name.endswith("_keys")}
+        self.tnorm = Strings(c["tnorm"], c["tnorm_off"])
+        self.titles = Strings(c["title"], c["title_off"])
+        self.title_doc = c["title_doc"]
+
+    @classmethod
+    def from_columns(cls, cols: dict[str, np.ndarray]) -> "SegmentTable":
+        class _Buf:
+            def __init__(self):
+                self.data = bytearray()
+
+            def write(self, b):
+                self.data += b
+
+            def close(self):
+                pass
+
+        out = _Buf()
+        write(out, cols)
+        return cls(np.frombuffer(bytes(out.data), np.uint8))
+
+    @staticmethod
+    def _list(table, key: int) -> np.ndarray:
+        keys, ptr, ids = table
+        i = int(np.searchsorted(keys, key))
+        return ids[ptr[i]:ptr[i + 1]] if i < len(keys) and keys[i] == key else ids[:0]
+
+    def gram_ids(self, gram: str, length: int) -> np.ndarray:
+        return self._list(self._grams, gram_key(gram, length))
+
+    def top_ids(self, prefix: str, lang: str | None) -> np.ndarray:
+        table = self._tops.get(f"tops_{lang or 'all'}_{len(prefix)}")
+        return self._list(table, prefix_key(prefix)) if table else np.zeros(0, np.int32)
+
+    def lookup(self, term: str) -> int:
+        return self.terms.find(term)
+
+
+_tables: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _segment_path(reader) -> tuple[Path, int, int] | None:
+    """(file, offset, length) of a segment reader's table, in its compound file or beside it."""
+    segment, storage = reader._segment, reader._storage
+    name = segment.make_filename(EXT)
+    folder = getattr(getattr(storage, "b", storage), "folder", None)
+    if folder is None:
+        return None
+    path = Path(folder) / name
+    if path.exists():  # beside the segment: written by a writer, or rebuilt by a reader
+        return path, 0, path.stat().st_size
+    compound = getattr(storage, "a", None)
+    if compound is not None and compound.file_exists(name):
+        offset, length = compound.range(name)
+        return Path(folder) / segment.make_filename(segment.COMPOUND_EXT), offset, length
+    return None
+
+
+def segment_table(reader) -> SegmentTable:
+    """A segment reader's table: mapped from its file, or (older segments) built and saved."""
+    key = (reader._segment.segment_id(), getattr(reader._storage, "folder", None)
+           or getattr(getattr(reader._storage, "b", None), "folder", None))
+    with _lock:
+        if key in _tables:
+            _tables.move_to_end(key)
+            return _tables[key]
+    found = _segment_path(reader)
+    if found is not None:
+        path, offset, length = found
+        buf = np.memmap(path, np.uint8, "r", offset=offset, shape=(length,))
+        table = SegmentTable(buf) if bytes(buf[:len(MAGIC)]) == MAGIC else None
+    else:
+        table = None
+    if table is None:
+        table = _save(reader, from_reader(reader))
+    with _lock:
+        _tables[key] = table
+        while len(_tables) > MAX_SEGMENTS:
+            _tables.popitem(last=False)
+    return table
+
+
+def _save(reader, cols) -> SegmentTable:
+    """Write a table built from a reader beside its segment (best effort), and map it."""
+    folder = getattr(getattr(reader._storage, "b", reader._storage), "folder", None)
+    if folder is None:
+        return SegmentTable.from_columns(cols)
+    final = Path(folder) / reader._segment.make_filename(EXT)
+    tmp = final.with_name(f".{final.name}.{threading.get_ident()}")
+    try:
+        write(open(tmp, "wb"), cols)  # noqa: SIM115 (closed by write)
+        tmp.replace(final)  # atomic: another process may be writing the same one
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return SegmentTable.from_columns(cols)
+    return SegmentTable(np.memmap(final, np.uint8, "r"))
+
+
+def forget(live_keys) -> None:
+    """Unmap tables of segments no longer in use (merged away)."""
+    with _lock:
+        for key in [k for k in _tables if k not in live_keys]:
+            del _tables[key]
