@@ -53,3 +53,20 @@ def tokenize(text: str):
     for m in WORD_RE.finditer(text):
         if m.end() - m.start() <= MAX_WORD:
             yield normalize(m.group()), m.start(), m.end()
+
+
+# Function words (either language): a headline's "у", "на", "и" may well be missing from the
+# article, so they are never required when a query has other words; the ranking policy says how
+# much they weigh (search/engine/policy.py). They are always highlighted.
+STOP_WORDS = frozenset((
+    # Ukrainian
+    "і й та а але чи що як не ні це у в на з із зі до від за по про для при над під об о ж же "
+    "бо то ще уже вже так також які який яка яке де коли бути був була було були буде будуть є "
+    "цей ця ці цього цієї цих цьому той те ті того тієї тих тому він вона воно вони його її їх "
+    "їм йому ми ви ти я нас вас свій своя своє свої свого своєї себе після перед між через без біля"
+    # Russian
+    " и да но или что как не ни это во с со к ко от из у о об при над под же бы ли то еще уже "
+    "так также какой какая какие где когда быть был была было были будет будут есть этот эта "
+    "эти этой этого этих этому тот та те той того тех тому он она оно они его ее её их им ему "
+    "мы вы ты я нас вас свой своя свое свои своего своей себя после перед между через без около"
+).split())

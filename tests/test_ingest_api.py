@@ -161,7 +161,11 @@ def test_invalid_document_is_400_and_nothing_is_stored(app, body, words):
 @pytest.mark.parametrize(("data", "ctype", "code"), [
     (b"{not json", "application/json", "invalid_json"),
     (b'{"id": "a", "text": "b"}\n{broken', "application/x-ndjson", "invalid_json"),
-    (b"id=a", "application/x-www-form-urlencoded", "bad_request"),
+    (b"id=a", "application/x-www-form-urlencoded", "invalid_json"),
+    (b'{"id": "a"}', "", "invalid_json"),
+    (b'{"id": ' + b"[" * 1000 + b"]" * 1000 + b"}", "application/json", "invalid_json"),
+    (b"[" * 100_000 + b"]" * 100_000, "application/json", "invalid_json"),
+    (b"[" * 5000 + b"]" * 5000 + b"\n", "application/x-ndjson", "invalid_json"),
     (b"[]", "application/json", "bad_request"),
     (b"\xff\xfe", "application/json", "invalid_json"),
 ])

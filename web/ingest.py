@@ -80,6 +80,10 @@ def _body() -> bytes:
     return data
 
 
+def _why(e: Exception) -> str:
+    return "nested too deeply" if isinstance(e, RecursionError) else str(e)
+
+
 def _records(data: bytes) -> list:
     try:
         text = data.decode("utf-8")
@@ -91,17 +95,17 @@ def _records(data: bytes) -> list:
             if line.strip():
                 try:
                     records.append(json.loads(line))
-                except ValueError as e:
+                except (ValueError, RecursionError) as e:
                     raise WriteError(400, "invalid_json",
-                                     f"line {n} is not valid JSON: {e}") from None
+                                     f"line {n} is not valid JSON: {_why(e)}") from None
         return records
     if not request.is_json:
-        raise WriteError(400, "bad_request", "send application/json (an object or an array "
+        raise WriteError(400, "invalid_json", "send application/json (an object or an array "
                          f"of objects) or {NDJSON} (one object a line)")
     try:
         body = json.loads(text)
-    except ValueError as e:
-        raise WriteError(400, "invalid_json", f"the body is not valid JSON: {e}") from None
+    except (ValueError, RecursionError) as e:
+        raise WriteError(400, "invalid_json", f"the body is not valid JSON: {_why(e)}") from None
     return body if isinstance(body, list) else [body]
 
 

@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from search.morph import LANGS
-from search.query.parse import STOP_WORDS
 from search.schema import KINDS
-from search.text import fold, normalize
+from search.text import STOP_WORDS, fold, normalize
 
 EXT = ".lex"
 MAGIC = b"newsearch-lex-2\n"
