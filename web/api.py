@@ -9,7 +9,14 @@ from web import document
 from web.hits import facets, hit_dict
 from web.index import health
 from web.openapi import spec
-from web.searching import SEARCH_ARGS, ParamError, args_from_json, check_known, run_search
+from web.searching import (
+    SEARCH_ARGS,
+    ParamError,
+    args_from_json,
+    check_known,
+    run_search,
+    shown_total,
+)
 from web.suggesting import SUGGEST_ARGS, parse_suggest_params, suggest
 
 bp = Blueprint("api", __name__)
@@ -24,6 +31,8 @@ def search_body(params, res) -> dict:
     """The /api/search response body."""
     return {
         "query": params.q, "total": res.total, "total_exact": res.total_exact,
+        # What is shown once near-duplicates are collapsed (collapse=0 or a cluster: total).
+        "total_collapsed": shown_total(params, res), "cached": res.cached,
         "all_words": res.all_words,
         "page": res.page, "per_page": res.per_page, "took_ms": res.took_ms,
         "hits": [hit_dict(h) for h in res.hits], "facets": facets(res),
@@ -35,7 +44,7 @@ def search_body(params, res) -> dict:
 
 def _etag(body: dict) -> str:
     # Of the content, not of took_ms: the same results are the same representation.
-    same = {k: v for k, v in body.items() if k != "took_ms"}
+    same = {k: v for k, v in body.items() if k not in ("took_ms", "cached")}
     text = json.dumps(same, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

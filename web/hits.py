@@ -50,6 +50,7 @@ def hit_dict(hit) -> dict:
         "url": hit.url or None, "date": hit.date or None, "lang": hit.lang,
         "source": hit.source or None,
         "score": hit.score, "snippet": drop_title(hit.snippet, hit.title),
+        "duplicates": getattr(hit, "duplicates", 0),
     }
 
 

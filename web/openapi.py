@@ -36,8 +36,11 @@ SEARCH_PARAMS = [
             "default": DEFAULT_PER_PAGE}),
     _param("lang", "Only documents in this language (empty or absent: all).",
            {"type": "string", "enum": ["", *LANGS]}),
-    _param("sort", "Order of hits.", {"type": "string", "enum": list(SORTS),
-                                      "default": "relevance"}),
+    _param("sort", "Order of hits: relevance; date (newest first, undated last); recent "
+           "(relevance times freshness, halving every SEARCH_RECENT_HALF_LIFE_DAYS from the "
+           "newest match).", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+    _param("collapse", "1: near-duplicates (syndicated copies) show once, as the best-ranked; "
+           "0: every copy.", {"type": "integer", "enum": [0, 1], "default": 1}),
     _param("exact", "1: search the query exactly as typed, without correcting the keyboard "
            "layout or spelling.", {"type": "integer", "enum": [0, 1], "default": 0}),
     _param("from", "Earliest publication date, inclusive (YYYY-MM-DD).",
@@ -55,8 +58,9 @@ SEARCH_PARAMS = [
 def _body_schema(param) -> dict:
     """A query parameter's schema as a JSON body property (numbers as numbers)."""
     schema = dict(param["schema"])
-    if param["name"] == "exact":
-        schema = {"type": ["integer", "boolean"], "enum": [0, 1, True, False], "default": 0}
+    if param["name"] in ("exact", "collapse"):
+        schema = {"type": ["integer", "boolean"], "enum": [0, 1, True, False],
+                  "default": param["schema"]["default"]}
     return {**schema, "description": param["description"]}
 
 

@@ -16,6 +16,7 @@ class Hit:
     snippet: str
     title_html: str
     source: str | None = None  # the site or publication
+    duplicates: int = 0  # near-duplicates among the results, shown once as this hit
 
 
 @dataclass
@@ -36,6 +37,9 @@ class Results:
     # documents with some of the words (ranked after these).
     all_words: int = 0
     facets: dict[str, list[dict]] = field(default_factory=dict)
+    # Results once near-duplicates are shown once (total counts every document).
+    total_collapsed: int = 0
+    cached: bool = False  # answered from the results cache
 
     def to_dict(self) -> dict:
         return asdict(self)
