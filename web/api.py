@@ -10,8 +10,10 @@ from web.hits import facets, hit_dict
 from web.index import health
 from web.openapi import spec
 from web.searching import (
+    MAX_PER_PAGE,
     SEARCH_ARGS,
     ParamError,
+    _int,
     args_from_json,
     check_known,
     run_search,
@@ -25,6 +27,7 @@ SUGGEST_MAX_AGE = 60  # seconds
 # Results change only with the index; a minute of staleness is harmless, and a client can
 # revalidate with If-None-Match for the price of a cached search.
 SEARCH_MAX_AGE = 60
+RELATED_PER_PAGE = 5
 
 
 def search_body(params, res) -> dict:
@@ -84,6 +87,16 @@ def doc(doc_id):
     if found is None:
         abort(404, f"no document with id '{doc_id}'")
     return jsonify(found)
+
+
+@bp.get("/api/doc/<path:doc_id>/related")
+def related(doc_id):
+    check_known(request.args, ("per_page",))
+    per_page = _int(request.args, "per_page", RELATED_PER_PAGE, 1, MAX_PER_PAGE)
+    hits = document.related(doc_id, per_page)
+    if hits is None:
+        abort(404, f"no document with id '{doc_id}'")
+    return jsonify({"hits": hits})
 
 
 @bp.get("/api/suggest")

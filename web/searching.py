@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from search.engine import SORTS, Results
 from search.morph import LANGS
 from web.index import get_engine
+from web.metrics import record_search
 
 MAX_QUERY_CHARS = 500
 MAX_SOURCES = 20  # source filters per request
@@ -170,7 +171,9 @@ def execute(params: SearchParams) -> Results:
 def run_search(args) -> tuple[SearchParams, Results]:
     """Validate request arguments and search: the single computation both renderings use."""
     params = parse_params(args)
-    return params, execute(params)
+    res = execute(params)
+    record_search(getattr(res, "cached", False))
+    return params, res
 
 
 def shown_total(params: SearchParams, res: Results) -> int:

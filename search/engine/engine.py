@@ -14,7 +14,7 @@ from search.engine.filters import Filters, facets
 from search.engine.policy import DEFAULT, Policy
 from search.engine.ranking import Ranked, rank
 from search.engine.related import related
-from search.engine.results import Hit, Results, shown_date
+from search.engine.results import Hit, Results, short_title, shown_date
 from search.engine.view import IndexView
 from search.ingest import store
 from search.morph import LANGS
@@ -87,6 +87,13 @@ class Engine:
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
+
+    def stats(self) -> dict:
+        """Documents, segments and the time of the last commit (Unix seconds)."""
+        s = self.searcher()
+        tocs = list(self._path.glob("_*.toc")) if self._path else []
+        return {"documents": s.doc_count(), "segments": len(s.leaf_searchers()),
+                "last_commit": max((t.stat().st_mtime for t in tocs), default=None)}
 
     def generation(self) -> int:
         """A number that grows with every commit and every switch of generation."""
@@ -166,11 +173,14 @@ class Engine:
     def _hit(s, docnum: int, score: float, parsed: Parsed, duplicates: int = 0) -> Hit:
         stored = s.stored_fields(docnum)
         lang, terms = stored["lang"], parsed.terms.get(stored["lang"], set())
+        title = stored["title"]
+        if not s.doc_field_length(docnum, f"title_{lang}"):  # made up from the first sentence
+            title = short_title(title)
         return Hit(
-            id=stored["id"], title=stored["title"], url=stored.get("url") or None,
+            id=stored["id"], title=title, url=stored.get("url") or None,
             date=shown_date(stored), lang=lang, score=round(score, 4),
             snippet=snippet(stored["body"], lang, terms, parsed.prefixes),
-            title_html=highlight(stored["title"], lang, terms, parsed.prefixes),
+            title_html=highlight(title, lang, terms, parsed.prefixes),
             source=stored.get("site") or None, duplicates=duplicates,
         )
 

@@ -56,3 +56,14 @@ def shown_date(stored: dict) -> str | None:
     if precision == "month":
         return f"{date.year:04d}-{date.month:02d}"
     return date.date().isoformat()
+
+
+TITLE_CHARS = 100  # a title made up from the body's first sentence is cut near this length
+
+
+def short_title(title: str, limit: int = TITLE_CHARS) -> str:
+    """The title cut at a word boundary near limit characters, with "…", if longer."""
+    if len(title) <= limit + 10:  # a few characters over is not worth a cut
+        return title
+    cut = title.rfind(" ", 0, limit + 1)
+    return title[:cut if cut > limit // 2 else limit].rstrip(" ,;:–—-") + "…"
