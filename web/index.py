@@ -62,9 +62,11 @@ def _guarded(fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except (OSError, EmptyIndexError) as e:
-            raise IndexUnavailable(
-                "the search index has not been built yet; run `search reindex`"
-            ) from e
+            if isinstance(e, EmptyIndexError) or str(e).startswith("no index in"):
+                raise IndexUnavailable(
+                    "the search index has not been built yet; run `search reindex`"
+                ) from e
+            raise IndexUnavailable(f"the search index cannot be opened: {e}") from e
 
 
 def get_engine() -> _GuardedEngine:

@@ -168,6 +168,17 @@ def spec() -> dict:
                               "400": _error("An unknown parameter."),
                               "404": _error("No document has this id."), "503": _NO_INDEX},
             }},
+            "/api/doc/{doc_id}/related": {"get": {
+                "operationId": "related",
+                "summary": "Articles most like this one (more like this by its most "
+                           "distinctive words), without it and its near-duplicates.",
+                "parameters": [DOC_PARAMS[0], _param(
+                    "per_page", "Most articles to return.",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 5})],
+                "responses": {"200": _json("Related", "Related articles; possibly none."),
+                              "400": _error("An invalid per_page or an unknown parameter."),
+                              "404": _error("No document has this id."), "503": _NO_INDEX},
+            }},
             "/api/suggest": _suggest_op(
                 "suggest", "Completions of a partly typed query, for suggest-as-you-type.",
                 _json("Suggestions", "Completions; possibly none.")),
