@@ -200,8 +200,10 @@ class Engine:
         if docnum is None:
             return None
         stored = s.stored_fields(docnum)
-        parsed, docs, scores = related(self.view(s), docnum, stored, per_page, self.policy)
-        return [self._hit(s, int(d), float(score), parsed)
+        _, docs, scores = related(self.view(s), docnum, stored, per_page, self.policy)
+        # Snippets are the articles' openings: a list of related articles marks no words.
+        plain = Parsed(plan=Plan())
+        return [self._hit(s, int(d), float(score), plain)
                 for d, score in zip(docs, scores, strict=True)]
 
     def copies(self, doc_id: str) -> list[Hit] | None:

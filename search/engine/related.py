@@ -14,8 +14,8 @@ from search.query.parse import Parsed
 from search.query.plan import Clause, Plan, Term
 from search.schema import TITLE_BOOST
 
-TERMS = 12  # lemmas searched
-READ_CHARS = 4000  # of the body: a news story's distinctive words come early
+TERMS = 10  # lemmas searched
+READ_CHARS = 2500  # of the body: a news story's distinctive words come early
 MIN_LETTERS = 3  # shorter lemmas are mostly function words, numbers and initials
 
 

@@ -61,10 +61,12 @@ def signatures(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _band_keys(sigs: np.ndarray, band: int) -> np.ndarray:
-    rows = sigs[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
+    rows = sigs[:, band * ROWS:(band + 1) * ROWS]
     key = np.zeros(len(sigs), np.uint64)
     for j in range(ROWS):  # a multiplicative mix: equal rows give equal keys, others rarely
-        key = (key ^ rows[:, j]) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(j)
+        key ^= rows[:, j]
+        key *= np.uint64(0x9E3779B97F4A7C15)
+        key += np.uint64(j)
     return key
 
 
@@ -82,8 +84,8 @@ def clusters(sigs: np.ndarray, has: np.ndarray, threshold: float = THRESHOLD) ->
         return label
     pairs = []
     for band in range(BANDS):
-        key = _band_keys(sigs[idx], band)
-        order = np.argsort(key, kind="stable")
+        key = _band_keys(sigs, band)[idx]
+        order = np.argsort(key)
         same = key[order][1:] == key[order][:-1]
         if same.any():
             pairs.append(np.stack([idx[order][:-1][same], idx[order][1:][same]], 1))
