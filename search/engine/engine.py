@@ -154,9 +154,10 @@ class Engine:
             elif better:
                 suggestion = better
         ranked = found.ranked
-        hits = [self._hit(s, int(d), float(score), found.parsed, int(dups))
-                for d, score, dups in zip(ranked.docs, ranked.scores, ranked.duplicates,
-                                          strict=True)]
+        hits = [self._hit(s, int(d), float(score), found.parsed)
+                for d, score in zip(ranked.docs, ranked.scores, strict=True)]
+        for hit, dups in zip(hits, ranked.duplicates.tolist(), strict=True):
+            hit.duplicates = dups
         return Results(query=text, total=ranked.total, page=page, per_page=per_page,
                        took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
                        all_words=ranked.all_words,
@@ -170,7 +171,7 @@ class Engine:
         return _Found(parsed, ranked)
 
     @staticmethod
-    def _hit(s, docnum: int, score: float, parsed: Parsed, duplicates: int = 0) -> Hit:
+    def _hit(s, docnum: int, score: float, parsed: Parsed) -> Hit:
         stored = s.stored_fields(docnum)
         lang, terms = stored["lang"], parsed.terms.get(stored["lang"], set())
         title = stored["title"]
@@ -181,7 +182,7 @@ class Engine:
             date=shown_date(stored), lang=lang, score=round(score, 4),
             snippet=snippet(stored["body"], lang, terms, parsed.prefixes),
             title_html=highlight(title, lang, terms, parsed.prefixes),
-            source=stored.get("site") or None, duplicates=duplicates,
+            source=stored.get("site") or None,
         )
 
     def document(self, doc_id: str) -> dict | None:
