@@ -39,6 +39,7 @@ class Filters:
             allowed &= _isin(view, "lang", self.langs)
         if self.sites:
             keys = {site_key(s) for s in self.sites}
+            view.codes("site")  # reads the column, and so its vocabulary
             allowed &= _isin(view, "site", [v for v in view.vocab["site"]
                                             if v and site_key(v) in keys])
         if self.date_from or self.date_to:
