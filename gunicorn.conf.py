@@ -1,6 +1,7 @@
 """gunicorn settings: preloaded app, a few sync workers, recycled now and then."""
 
 import os
+import tempfile
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("SEARCH_BIND", "127.0.0.1:8000")
@@ -19,3 +20,23 @@ accesslog = "-"
 # 414, where the API owes its JSON error (the app caps q at 500 characters). 0 lets gunicorn 23+
 # read up to 1 MB.
 limit_request_line = 0
+
+# Workers' Prometheus metrics are added up through files in this folder (prometheus_client's
+# multiprocess mode); it must be set before the app, and so prometheus_client, is imported.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="search-metrics-"))
+
+
+def on_starting(server):
+    """Start the counts from zero: files of an earlier run would be added in."""
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):  # only prometheus_client's own files
+            os.unlink(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    """A worker's live gauges go with it (its counters stay counted)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

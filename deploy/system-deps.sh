@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs, one Debian package at a time, the system tools the tests use that are missing:
 # chromium (browser tests), npm (axe-core; only when no npm is on PATH: an image's own nodejs
-# ships one, and Debian's npm conflicts with it) and sphinxsearch (cluster tests).
+# ships one, and Debian's npm conflicts with it), sphinxsearch (cluster tests) and nginx (the
+# reverse-proxy example in deploy/ is checked with nginx -t; systemd-analyze, which checks the
+# unit, comes with systemd).
 set -euo pipefail
 
 APT=${APT_GET:-apt-get}
@@ -35,9 +37,10 @@ need() {  # need COMMAND PACKAGE: install PACKAGE alone when COMMAND is not on P
 need chromium chromium
 need npm npm
 need searchd sphinxsearch
+need nginx nginx
 
 if [ ${#installed[@]} -eq 0 ]; then
-    echo "system-deps: chromium, npm and searchd are present; nothing installed"
+    echo "system-deps: chromium, npm, searchd and nginx are present; nothing installed"
 else
     echo "system-deps: installed ${installed[*]}"
 fi

@@ -1,6 +1,7 @@
 """The index schema: one searchable title/body field pair per language."""
 
-from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import RefBytesColumn, VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import PositionBoosts
 
 from search.analysis import language_analyzer
@@ -34,6 +35,10 @@ def make_schema() -> Schema:
         "url": STORED(),
         "date": DATETIME(stored=True, sortable=True),
         "date_precision": STORED(),  # "year" or "month" when the date is known only to that
+        # The same as a column, for ranking by freshness (b"year", b"month" or b"").
+        "period": COLUMN(RefBytesColumn()),
+        # MinHash values of the text's word shingles (search/ingest/dedup.py): near-duplicates.
+        "near": COLUMN(VarBytesColumn()),
         "length": NUMERIC(stored=True),
     }
     for lang in LANGS:

@@ -9,6 +9,7 @@ from tests.web_helpers import build_index
 from web import create_app
 
 OPERATIONS = ["GET /api/search", "POST /api/search", "GET /api/doc/{doc_id}",
+              "GET /api/doc/{doc_id}/related",
               "GET /api/suggest", "GET /api/opensearch-suggest", "GET /healthz",
               "POST /api/documents", "DELETE /api/documents/{doc_id}"]
 TOKEN = "schema-token"

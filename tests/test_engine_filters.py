@@ -77,8 +77,9 @@ def test_filters(eng, kwargs, expected):
 def test_facets_count_every_result(eng):
     res = eng.search(QUERY, per_page=2)
     assert res.facets["lang"] == [{"value": "uk", "count": 4}, {"value": "ru", "count": 3}]
+    # "" counts the undated results ("без дати" on the page).
     assert res.facets["year"] == [{"value": "2012", "count": 1}, {"value": "2011", "count": 3},
-                                  {"value": "2010", "count": 1}]
+                                  {"value": "2010", "count": 1}, {"value": "", "count": 2}]
     assert res.facets["source"] == [{"value": "Наші гроші", "count": 2},
                                     {"value": "Росбалт", "count": 2}, {"value": "День", "count": 1}]
     assert res.facets["month"] == []  # months only within one year

@@ -19,7 +19,7 @@ RU_TEXT = "Городская дума утвердила программу р�
 def ids(index_dir, query):
     eng = Engine(index_dir)
     try:
-        return {h.id for h in eng.search(query, per_page=100).hits}
+        return {h.id for h in eng.search(query, per_page=100, collapse=False).hits}
     finally:
         eng.close()
 

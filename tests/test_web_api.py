@@ -20,13 +20,14 @@ def test_api_pagination(client):
 def test_api_search_shape(client):
     body = client.get(f"/api/search?q={WORD}&per_page=3").json
     assert set(body) == {"query", "total", "total_exact", "all_words", "page", "per_page",
-                         "took_ms", "hits", "facets", "corrected", "suggestion", "crosslang"}
+                         "took_ms", "hits", "facets", "corrected", "suggestion", "crosslang",
+                         "total_collapsed", "cached"}
     assert body["total_exact"] is True and body["all_words"] == body["total"]
     assert body["query"] == WORD and body["page"] == 1 and body["per_page"] == 3
     assert len(body["hits"]) == 3
     for hit in body["hits"]:
         assert set(hit) == {"id", "title", "title_html", "url", "date", "lang", "source",
-                            "score", "snippet"}
+                            "score", "snippet", "duplicates"}
         assert "<mark>" in hit["snippet"] and f"<mark>{WORD}</mark>" in hit["title_html"]
 
 
@@ -92,7 +93,8 @@ def test_openapi_document(client):
     assert {"/api/search", "/healthz"} <= set(spec["paths"])
     assert "Error" in spec["components"]["schemas"]
     names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "lang", "sort", "from", "to", "exact", "source"}
+    assert names == {"q", "page", "per_page", "lang", "sort", "from", "to", "exact", "source",
+                     "collapse"}
 
 
 API_ERRORS = [

@@ -1,6 +1,7 @@
 """The app around the routes: configuration, gunicorn and wsgi entry points, a missing index and
 reindexing picked up without a restart."""
 
+import os
 import runpy
 from pathlib import Path
 
@@ -21,10 +22,15 @@ def test_config_from_environment(monkeypatch, tmp_path):
     assert create_app().config["SEARCH_CACHE_SIZE"] == 0
 
 
-def test_gunicorn_config(monkeypatch):
+def test_gunicorn_config(monkeypatch, tmp_path):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.setenv("SEARCH_WORKERS", "3")
+    # The config points prometheus_client's multiprocess mode at a folder; here, at one that
+    # goes when the test does (left set, /metrics in later tests would read that folder).
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path)
+    assert callable(conf["child_exit"]) and callable(conf["on_starting"])
     assert conf["preload_app"] is True and conf["workers"] == 3
     assert conf["bind"] == "127.0.0.1:8000"
     assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0

@@ -61,8 +61,9 @@ def test_facets_count_every_match(facet_client):
     body = api(facet_client, per_page=1)
     assert body["total"] == 8 and len(body["hits"]) == 1
     assert counts(body, "lang") == {"uk": 6, "ru": 2}
-    assert counts(body, "year") == {"2012": 1, "2011": 5, "2010": 1}
-    assert [f["value"] for f in body["facets"]["year"]] == ["2012", "2011", "2010"]
+    # "" counts the undated ("без дати" on the page).
+    assert counts(body, "year") == {"2012": 1, "2011": 5, "2010": 1, "": 1}
+    assert [f["value"] for f in body["facets"]["year"]] == ["2012", "2011", "2010", ""]
     assert counts(body, "source") == {"Наші гроші": 3, "Дзеркало тижня": 2, "Коммерсантъ": 2}
     assert body["facets"]["month"] == []  # no date range within one year
 

@@ -83,7 +83,11 @@ def test_did_you_mean_link(client, monkeypatch):
 def test_no_results_page(client):
     page = html(client.get("/search?q=космонавтика"))
     assert "Нічого не знайдено" in page
-    assert "перевірити написання" in page and "прибрати фільтри" in page
+    assert "перевірити написання" in page
+    # No filters are set: no tip to remove them, and no empty filter panel.
+    assert "прибрати фільтри" not in page and "filters-panel" not in page
+    filtered = html(client.get("/search?q=космонавтика&lang=ru"))
+    assert "прибрати фільтри" in filtered and "filters-panel" in filtered
 
 
 def test_search_without_query_goes_home(client):

@@ -44,11 +44,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     # SEARCH_WRITE_TOKEN: enables POST/DELETE /api/documents for `Bearer <token>` (web/ingest.py);
     # SEARCH_WRITE_MAX_MB: the largest write body; SEARCH_COMMIT_INTERVAL: least seconds between
     # live-ingest commits.
+    # SEARCH_RECENT_HALF_LIFE_DAYS: sort=recent halves a match's weight per this many days
+    # older than the newest match.
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
                             SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256,
                             SEARCH_BACKEND="whoosh", SEARCH_WRITE_TOKEN="",
                             SEARCH_WRITE_MAX_MB=16, SEARCH_COMMIT_INTERVAL=0.3,
-                            SEARCH_PUBLIC_URL="")
+                            SEARCH_PUBLIC_URL="", SEARCH_RECENT_HALF_LIFE_DAYS=30.0)
     # SEARCH_PUBLIC_URL: the site's address as its users see it (https://news.example.org), for
     # absolute links; without it links are relative, never built from the Host header.
     for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND",
@@ -60,19 +62,29 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config[name] = int(os.environ[name])
     if os.environ.get("SEARCH_COMMIT_INTERVAL"):
         app.config["SEARCH_COMMIT_INTERVAL"] = float(os.environ["SEARCH_COMMIT_INTERVAL"])
+    try:
+        if os.environ.get("SEARCH_RECENT_HALF_LIFE_DAYS"):
+            app.config["SEARCH_RECENT_HALF_LIFE_DAYS"] = float(
+                os.environ["SEARCH_RECENT_HALF_LIFE_DAYS"])
+    except ValueError:
+        raise ValueError("SEARCH_RECENT_HALF_LIFE_DAYS must be a number of days") from None
     if test_config:
         app.config.from_mapping(test_config)
+    if not app.config["SEARCH_RECENT_HALF_LIFE_DAYS"] > 0:
+        raise ValueError("SEARCH_RECENT_HALF_LIFE_DAYS must be more than 0")
     backend = app.config["SEARCH_BACKEND"]
     if backend != "whoosh" and not backend.startswith("sphinxql://"):
         raise ValueError(f"SEARCH_BACKEND must be whoosh or sphinxql://host:port, not {backend!r}")
     app.config["SEARCH_PUBLIC_URL"] = public_url(app.config["SEARCH_PUBLIC_URL"])
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses
 
-    from web import api, cors, errors, ingest, pages
+    from web import api, cors, errors, feed, ingest, metrics, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ingest.bp)
+    app.register_blueprint(feed.bp)
+    metrics.register(app)
     errors.register(app)
     cors.register(app)
 

@@ -9,7 +9,16 @@ from web import document
 from web.hits import facets, hit_dict
 from web.index import health
 from web.openapi import spec
-from web.searching import SEARCH_ARGS, ParamError, args_from_json, check_known, run_search
+from web.searching import (
+    MAX_PER_PAGE,
+    SEARCH_ARGS,
+    ParamError,
+    _int,
+    args_from_json,
+    check_known,
+    run_search,
+    shown_total,
+)
 from web.suggesting import SUGGEST_ARGS, parse_suggest_params, suggest
 
 bp = Blueprint("api", __name__)
@@ -18,12 +27,15 @@ SUGGEST_MAX_AGE = 60  # seconds
 # Results change only with the index; a minute of staleness is harmless, and a client can
 # revalidate with If-None-Match for the price of a cached search.
 SEARCH_MAX_AGE = 60
+RELATED_PER_PAGE = 5
 
 
 def search_body(params, res) -> dict:
     """The /api/search response body."""
     return {
         "query": params.q, "total": res.total, "total_exact": res.total_exact,
+        # What is shown once near-duplicates are collapsed (collapse=0 or a cluster: total).
+        "total_collapsed": shown_total(params, res), "cached": res.cached,
         "all_words": res.all_words,
         "page": res.page, "per_page": res.per_page, "took_ms": res.took_ms,
         "hits": [hit_dict(h) for h in res.hits], "facets": facets(res),
@@ -35,7 +47,7 @@ def search_body(params, res) -> dict:
 
 def _etag(body: dict) -> str:
     # Of the content, not of took_ms: the same results are the same representation.
-    same = {k: v for k, v in body.items() if k != "took_ms"}
+    same = {k: v for k, v in body.items() if k not in ("took_ms", "cached")}
     text = json.dumps(same, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -83,6 +95,16 @@ def doc(doc_id):
     if found is None:
         abort(404, f"no document with id '{doc_id}'")
     return jsonify(found)
+
+
+@bp.get("/api/doc/<path:doc_id>/related")
+def related(doc_id):
+    check_known(request.args, ("per_page",))
+    per_page = _int(request.args, "per_page", RELATED_PER_PAGE, 1, MAX_PER_PAGE)
+    hits = document.related(doc_id, per_page)
+    if hits is None:
+        abort(404, f"no document with id '{doc_id}'")
+    return jsonify({"hits": hits})
 
 
 @bp.get("/api/suggest")

@@ -40,6 +40,10 @@ SCHEMAS = {
             "snippet": {"type": "string",
                         "description": "Escaped HTML; matched words are in <mark>. Leaves out "
                                        "the title when the text starts with it."},
+            "duplicates": {"type": "integer", "minimum": 0,
+                           "description": "Near-duplicates (syndicated copies) of this hit "
+                                          "among the results, shown once as it; GET "
+                                          "/api/doc/{id} lists them."},
         },
     },
     "FacetValue": {
@@ -76,7 +80,15 @@ SCHEMAS = {
                                          "with id=\"first-match\"."},
             "matches": {"type": "integer", "minimum": 0,
                         "description": "Words marked in the title and body."},
+            "copies": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"},
+                       "description": "Near-duplicates of the document (the same text from "
+                                      "other sources, lightly edited)."},
         },
+    },
+    "Related": {
+        "type": "object", "required": ["hits"],
+        "properties": {"hits": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/Hit"}}},
     },
     "SearchResults": {
         "type": "object",
@@ -96,6 +108,11 @@ SCHEMAS = {
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "took_ms": {"type": "number", "minimum": 0},
+            "total_collapsed": {"type": "integer", "minimum": 0,
+                                "description": "Results shown once near-duplicates are "
+                                               "collapsed (equal to total with collapse=0)."},
+            "cached": {"type": "boolean",
+                       "description": "Whether the answer came from the results cache."},
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {"$ref": "#/components/schemas/Facets"},
             "corrected": {

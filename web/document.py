@@ -5,6 +5,7 @@ from search.ingest.documents import web_url as http_url
 from search.query.correct import layout_fix, spelling_fix
 from search.query.parse import QueryError, parse_query
 from search.snippets import highlight
+from web.hits import hit_dict
 from web.index import get_engine
 from web.searching import MAX_QUERY_CHARS
 
@@ -57,4 +58,23 @@ def load(doc_id: str, q: str = "") -> dict | None:
         "title_html": title_html,
         "body_html": body_html.replace("<mark>", f'<mark id="{FIRST_MATCH}">', 1),
         "matches": title_html.count("<mark>") + body_html.count("<mark>"),
+        "copies": [hit_dict(h) for h in copies(doc_id)],
     }
+
+
+def copies(doc_id: str) -> list:
+    """The document's near-duplicates (none on a cluster, which does not detect them)."""
+    engine = get_engine()
+    if not hasattr(engine._engine, "copies"):
+        return []
+    return engine.copies(doc_id) or []
+
+
+def related(doc_id: str, per_page: int) -> list[dict] | None:
+    """Hits most like the document (more like this), or None if there is no such document;
+    [] on a cluster, which has no per-document term statistics here."""
+    engine = get_engine()
+    if not hasattr(engine._engine, "related"):
+        return None if engine.document(doc_id) is None else []
+    found = engine.related(doc_id, per_page)
+    return None if found is None else [hit_dict(h) for h in found]

@@ -1,4 +1,4 @@
-"""Error responses: one JSON envelope under /api/ and /healthz, friendly HTML pages elsewhere."""
+"""Error responses: one JSON envelope for the API, health, feed and metrics; HTML elsewhere."""
 
 import logging
 
@@ -12,7 +12,7 @@ from web.searching import ParamError
 
 log = logging.getLogger(__name__)
 
-JSON_PREFIXES = ("/api/", "/healthz")
+JSON_PREFIXES = ("/api/", "/healthz", "/search.atom", "/metrics")
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 413: "payload_too_large", 500: "internal_error",
          503: "index_unavailable"}

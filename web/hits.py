@@ -51,6 +51,7 @@ def hit_dict(hit) -> dict:
         "url": web_url(hit.url), "date": hit.date or None, "lang": hit.lang,
         "source": hit.source or None,
         "score": hit.score, "snippet": drop_title(hit.snippet, hit.title),
+        "duplicates": getattr(hit, "duplicates", 0),
     }
 
 

@@ -1,11 +1,13 @@
 """One Engine per app per process, created lazily, and the index health report."""
 
 import threading
+from dataclasses import replace
 
 from flask import current_app
 from whoosh.index import EmptyIndexError
 
 from search.engine import Engine
+from search.engine.policy import DEFAULT
 
 _lock = threading.Lock()
 
@@ -27,10 +29,12 @@ def _engine() -> Engine:
             else:
                 # Arrays the gunicorn master mapped before forking (wsgi.py) are shared, not
                 # re-read.
+                policy = replace(DEFAULT, recent_half_life_days=float(
+                    config["SEARCH_RECENT_HALF_LIFE_DAYS"]))
                 ext.setdefault("search_engine", Engine(
                     config["SEARCH_INDEX_DIR"], config["SEARCH_CACHE_SIZE"],
                     array_bytes=config["SEARCH_ARRAY_CACHE_MB"] * 2**20,
-                    arrays=ext.get("search_arrays")))
+                    arrays=ext.get("search_arrays"), policy=policy))
     return ext["search_engine"]
 
 
@@ -60,9 +64,11 @@ def _guarded(fn, *args, **kwargs):
         except ConnectionError as e:  # a cluster backend that does not answer: say why
             raise IndexUnavailable(str(e)) from e
         except (OSError, EmptyIndexError) as e:
-            raise IndexUnavailable(
-                "the search index has not been built yet; run `search reindex`"
-            ) from e
+            if isinstance(e, EmptyIndexError) or str(e).startswith("no index in"):
+                raise IndexUnavailable(
+                    "the search index has not been built yet; run `search reindex`"
+                ) from e
+            raise IndexUnavailable(f"the search index cannot be opened: {e}") from e
 
 
 def get_engine() -> _GuardedEngine:
@@ -79,7 +85,7 @@ def doc_count() -> int:
 
 
 def health() -> tuple[dict, int]:
-    """Health report and HTTP status: 200 if the index is readable, else 503."""
+    """Health report and HTTP status: 200 if the index is readable, else 503 with the reason."""
     try:
         engine = get_engine()
         body = {"status": "ok", "index_readable": True, "doc_count": engine.doc_count(),
@@ -90,5 +96,9 @@ def health() -> tuple[dict, int]:
             return {**body, "status": "degraded", "message": reason}, 503
         return body, 200
     except IndexUnavailable as e:
-        return {"status": "unavailable", "index_readable": False, "doc_count": 0,
-                "generation": None, "message": str(e)}, 503
+        message = str(e)
+    except Exception as e:  # noqa: BLE001 (a damaged index raises whatever its reader hits)
+        current_app.logger.exception("the index cannot be opened")
+        message = f"the index cannot be opened: {type(e).__name__}: {e}"
+    return {"status": "unavailable", "index_readable": False, "doc_count": 0,
+            "generation": None, "message": message}, 503

@@ -36,8 +36,11 @@ SEARCH_PARAMS = [
             "default": DEFAULT_PER_PAGE}),
     _param("lang", "Only documents in this language (empty or absent: all).",
            {"type": "string", "enum": ["", *LANGS]}),
-    _param("sort", "Order of hits.", {"type": "string", "enum": list(SORTS),
-                                      "default": "relevance"}),
+    _param("sort", "Order of hits: relevance; date (newest first, undated last); recent "
+           "(relevance times freshness, halving every SEARCH_RECENT_HALF_LIFE_DAYS from the "
+           "newest match).", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+    _param("collapse", "1: near-duplicates (syndicated copies) show once, as the best-ranked; "
+           "0: every copy.", {"type": "integer", "enum": [0, 1], "default": 1}),
     _param("exact", "1: search the query exactly as typed, without correcting the keyboard "
            "layout or spelling, and without matching through the other language.",
            {"type": "integer", "enum": [0, 1], "default": 0}),
@@ -56,8 +59,9 @@ SEARCH_PARAMS = [
 def _body_schema(param) -> dict:
     """A query parameter's schema as a JSON body property (numbers as numbers)."""
     schema = dict(param["schema"])
-    if param["name"] == "exact":
-        schema = {"type": ["integer", "boolean"], "enum": [0, 1, True, False], "default": 0}
+    if param["name"] in ("exact", "collapse"):
+        schema = {"type": ["integer", "boolean"], "enum": [0, 1, True, False],
+                  "default": param["schema"]["default"]}
     return {**schema, "description": param["description"]}
 
 
@@ -163,6 +167,17 @@ def spec() -> dict:
                 "parameters": DOC_PARAMS,
                 "responses": {"200": _json("Document", "The document."),
                               "400": _error("An unknown parameter."),
+                              "404": _error("No document has this id."), "503": _NO_INDEX},
+            }},
+            "/api/doc/{doc_id}/related": {"get": {
+                "operationId": "related",
+                "summary": "Articles most like this one (more like this by its most "
+                           "distinctive words), without it and its near-duplicates.",
+                "parameters": [DOC_PARAMS[0], _param(
+                    "per_page", "Most articles to return.",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 5})],
+                "responses": {"200": _json("Related", "Related articles; possibly none."),
+                              "400": _error("An invalid per_page or an unknown parameter."),
                               "404": _error("No document has this id."), "503": _NO_INDEX},
             }},
             "/api/suggest": _suggest_op(

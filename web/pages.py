@@ -16,13 +16,21 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
+from search.engine.filters import site_key
 from search.query.parse import QueryError
 from web import document as documents
 from web.document import FIRST_MATCH, web_url
 from web.hits import facets, hit_dict
 from web.i18n import STRINGS, explicit_ui, ui_lang
 from web.index import IndexUnavailable, doc_count
-from web.searching import MAX_PAGE, MAX_QUERY_CHARS, SEARCH_ARGS, ParamError, run_search
+from web.searching import (
+    MAX_PAGE,
+    MAX_QUERY_CHARS,
+    SEARCH_ARGS,
+    ParamError,
+    run_search,
+    shown_total,
+)
 
 bp = Blueprint("pages", __name__)
 
@@ -91,6 +99,13 @@ def same_page(**changes) -> str:
     return f"{path}?{urlencode(list(args.items(multi=True)))}"
 
 
+def feed_url() -> str:
+    """The Atom feed of this search (its newest results)."""
+    state = [(k, v) for k, v in request.args.items(multi=True)
+             if k in SEARCH_ARGS and k not in ("page", "per_page", "sort") and v != ""]
+    return f"{url_for('feed.atom')}?{urlencode(state)}"
+
+
 def page_url(page: int) -> str:
     return same_page(page=page)
 
@@ -128,13 +143,14 @@ def results():
     except IndexUnavailable:
         return _page("results.html", 503, q=form.get("q", ""), form=form,
                      error=STRINGS[ui_lang()]["error_503"], res=None)
-    pages = max(1, min(math.ceil(res.total / params.per_page), MAX_PAGE))
+    shown = shown_total(params, res)
+    pages = max(1, min(math.ceil(shown / params.per_page), MAX_PAGE))
     return _page("results.html", q=params.q, form=form, params=params, res=res, error=None,
                  hits=[hit_dict(h) for h in res.hits], facets=facets(res),
                  filters=active_filters(params), clear_url=clear_filters_url(),
                  pages=pages, page_numbers=page_numbers(res.page, pages), web_url=web_url,
                  doc_url=doc_url, page_url=page_url, facet_url=facet_url,
-                 facet_active=facet_active)
+                 facet_active=facet_active, feed_url=feed_url(), shown_total=shown)
 
 
 FILTER_ARGS = ("lang", "from", "to", "source")
@@ -166,7 +182,7 @@ def facet_url(name: str, value: str) -> str:
 def facet_active(name: str, value: str) -> bool:
     """Whether the search is already narrowed to this facet value."""
     if name == "source":
-        return value in request.args.getlist("source")
+        return site_key(value) in {site_key(s) for s in request.args.getlist("source")}
     return all(request.args.get(k) == v for k, v in _facet_args(name, value).items())
 
 
@@ -186,7 +202,8 @@ def document(doc_id):
     if doc is None:
         abort(404)
     return _page("doc.html", doc=doc, url=web_url(doc["url"]), q=q, back_url=back_url(),
-                 first_match=FIRST_MATCH)
+                 first_match=FIRST_MATCH, related=documents.related(doc_id, 5) or [],
+                 doc_url=doc_url, web_url=web_url)
 
 
 @bp.get("/opensearch.xml")

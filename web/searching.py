@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from search.engine import MAX_PAGE, SORTS, Results
 from search.morph import LANGS
 from web.index import get_engine
+from web.metrics import record_search
 
 MAX_QUERY_CHARS = 500
 MAX_SOURCES = 20  # source filters per request
@@ -39,9 +41,11 @@ class SearchParams:
     date_to: date | None = None
     exact: bool = False  # search the query as typed: no layout or spelling correction
     sources: tuple[str, ...] = ()  # only documents of these sources (sites, publications)
+    collapse: bool = True  # near-duplicates (syndicated copies) shown once
 
 
-SEARCH_ARGS = ("q", "page", "per_page", "lang", "sort", "from", "to", "exact", "source")
+SEARCH_ARGS = ("q", "page", "per_page", "lang", "sort", "from", "to", "exact", "source",
+               "collapse")
 
 
 def check_known(args, known) -> None:
@@ -132,25 +136,45 @@ def parse_params(args) -> SearchParams:
         date_to=_date(args, "to"),
         exact=_choice(args, "exact", ("0", "1"), "0") == "1",
         sources=_sources(args),
+        collapse=_choice(args, "collapse", ("0", "1"), "1") == "1",
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise ParamError("from", "'from' is after 'to'")
     return params
 
 
+def cluster_backend() -> bool:
+    """Whether this app searches a cluster (which neither collapses copies nor ranks by
+    freshness: docs/deploy.md says why)."""
+    return current_app.config.get("SEARCH_BACKEND", "whoosh") != "whoosh"
+
+
 def execute(params: SearchParams) -> Results:
     """Run validated params on this app's engine (QueryError, IndexUnavailable pass through)."""
+    if cluster_backend():
+        if params.sort == "recent":
+            raise ParamError("sort", "sort=recent is not available on the cluster backend")
+        extra = {}
+    else:
+        extra = {"collapse": params.collapse}
     return get_engine().search(
         params.q, page=params.page, per_page=params.per_page,
         langs=(params.lang,) if params.lang else LANGS, sort=params.sort,
         date_from=datetime.combine(params.date_from, time.min) if params.date_from else None,
         # The "to" day is included whole.
         date_to=datetime.combine(params.date_to, time.max) if params.date_to else None,
-        forgiving=not params.exact, sites=params.sources,
+        forgiving=not params.exact, sites=params.sources, **extra,
     )
 
 
 def run_search(args) -> tuple[SearchParams, Results]:
     """Validate request arguments and search: the single computation both renderings use."""
     params = parse_params(args)
-    return params, execute(params)
+    res = execute(params)
+    record_search(getattr(res, "cached", False))
+    return params, res
+
+
+def shown_total(params: SearchParams, res: Results) -> int:
+    """Results to page through: copies shown once unless collapse=0 (or on a cluster)."""
+    return res.total_collapsed if params.collapse and not cluster_backend() else res.total

@@ -12,6 +12,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from search.ingest import dedup
+
 CACHE_BYTES = 256 * 2**20  # arrays kept per process (postings, lengths, columns)
 MAX_SIDECARS = 64  # segments' mapped postings files kept open
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
@@ -202,6 +204,22 @@ def read_codes(reader, field: str, vocabulary: dict[str, int]) -> np.ndarray:
     codes = [vocabulary.setdefault(v.decode("utf-8") if isinstance(v, bytes) else str(v),
                                    len(vocabulary)) for v in values]
     return np.asarray(codes, np.int32)
+
+
+def read_periods(reader) -> np.ndarray:
+    """Per document of a segment: 1 where its date is a year only, 2 a month only, else 0."""
+    if "period" not in reader.schema:
+        return np.zeros(reader.doc_count_all(), np.int8)
+    code = {b"year": 1, b"month": 2}
+    return np.fromiter((code.get(v, 0) for v in reader.column_reader("period")), np.int8,
+                       count=reader.doc_count_all())
+
+
+def read_near(reader) -> tuple[np.ndarray, np.ndarray]:
+    """(MinHash values per document, True where it has them) of one segment."""
+    if "near" not in reader.schema:
+        return dedup.signatures([b""] * reader.doc_count_all())
+    return dedup.signatures(list(reader.column_reader("near")))
 
 
 def read_live(reader) -> np.ndarray:

@@ -6,13 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from whoosh.scoring import BM25F
 
-from search.engine.arrays import CACHE_BYTES, ArrayCache
+from search.engine.arrays import CACHE_BYTES, NO_DATE, ArrayCache
 from search.engine.filters import Filters, facets
 from search.engine.policy import DEFAULT, Policy
 from search.engine.ranking import Ranked, rank
-from search.engine.results import Hit, Results, shown_date
+from search.engine.related import related
+from search.engine.results import Hit, Results, short_title, shown_date
 from search.engine.view import IndexView
 from search.ingest import store
 from search.ingest.readers import reopen
@@ -20,12 +22,13 @@ from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.query.crosslang import english_names, word_pairs
 from search.query.parse import Parsed, parse_query
+from search.query.plan import Plan
 from search.query.spelling import vocabulary
 from search.query.suggest import complete
 from search.schema import KINDS
 from search.snippets import highlight, snippet
 
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "recent")
 CACHE_SIZE = 512  # results kept per process, per index generation
 
 
@@ -105,6 +108,13 @@ class Engine:
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
+    def stats(self) -> dict:
+        """Documents, segments and the time of the last commit (Unix seconds)."""
+        s = self.searcher()
+        tocs = list(self._path.glob("_*.toc")) if self._path else []
+        return {"documents": s.doc_count(), "segments": len(s.leaf_searchers()),
+                "last_commit": max((t.stat().st_mtime for t in tocs), default=None)}
+
     def generation(self) -> int:
         """A number that grows with every commit and every switch of generation."""
         return self._generation(self.searcher())
@@ -115,24 +125,25 @@ class Engine:
     def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
                sort: str = "relevance", date_from: datetime | None = None,
                date_to: datetime | None = None, forgiving: bool = True,
-               sites=()) -> Results:
+               sites=(), collapse: bool = True) -> Results:
         """Ranked results for a user query: one page, with snippets, totals and facets.
 
         With forgiving on, a query typed in the wrong keyboard layout is searched as retyped,
         and one that finds nothing is searched with its misspelt words corrected. Results are
         cached per index generation: a new commit or a full reindex starts a fresh cache.
+        With collapse on, near-duplicates (syndicated copies) show once, as the best-ranked.
         """
         started = time.perf_counter()
         # One searcher() call per search: a second one could see a full reindex's switch and
         # close the searcher this search is still reading from.
         s = self.searcher()
         filters = Filters(tuple(langs), date_from, date_to, tuple(sites))
-        key = (self._generation(s), text, page, per_page, sort, filters, forgiving)
+        key = (self._generation(s), text, page, per_page, sort, filters, forgiving, collapse)
         if key in self._cache:
             self._cache.move_to_end(key)
             took = round((time.perf_counter() - started) * 1000, 1)
-            return replace(self._cache[key], took_ms=took)
-        res = self._search(s, text, page, per_page, sort, filters, forgiving)
+            return replace(self._cache[key], took_ms=took, cached=True)
+        res = self._search(s, text, page, per_page, sort, filters, forgiving, collapse)
         res.took_ms = round((time.perf_counter() - started) * 1000, 1)
         if self._cache_size:
             if self._cache and next(iter(self._cache))[0] != key[0]:
@@ -142,12 +153,12 @@ class Engine:
                 self._cache.popitem(last=False)
         return res
 
-    def _search(self, s, text, page, per_page, sort, filters, forgiving) -> Results:
+    def _search(self, s, text, page, per_page, sort, filters, forgiving, collapse) -> Results:
         reader = s.reader()
         view = self.view(s)
         allowed = filters.mask(view)
         run = lambda q: self._run(view, q, page, per_page, sort, filters.langs, allowed,  # noqa: E731
-                                  forgiving)
+                                  forgiving, collapse)
         corrected, suggestion = None, None
         fixed = layout_fix(text, reader, filters.langs) if forgiving else None
         if fixed:
@@ -166,29 +177,71 @@ class Engine:
         ranked = found.ranked
         hits = [self._hit(s, int(d), float(score), found.parsed)
                 for d, score in zip(ranked.docs, ranked.scores, strict=True)]
+        for hit, dups in zip(hits, ranked.duplicates.tolist(), strict=True):
+            hit.duplicates = dups
         return Results(query=text, total=ranked.total, page=page, per_page=per_page,
                        took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
                        all_words=ranked.all_words, crosslang=found.parsed.crosslang,
-                       facets=facets(view, ranked.matched, filters))
+                       facets=facets(view, ranked.matched, filters),
+                       total_collapsed=ranked.shown)
 
-    def _run(self, view, text, page, per_page, sort, langs, allowed, cross=True) -> _Found:
+    def _run(self, view, text, page, per_page, sort, langs, allowed, cross=True,
+             collapse=True) -> _Found:
         parsed = parse_query(text, langs=langs, reader=view.searcher.reader(), crosslang=cross)
         ranked = rank(view, parsed.plan, allowed, (page - 1) * per_page, page * per_page, sort,
-                      self.policy)
+                      self.policy, collapse)
         return _Found(parsed, ranked)
 
     @staticmethod
     def _hit(s, docnum: int, score: float, parsed: Parsed) -> Hit:
         stored = s.stored_fields(docnum)
         lang, terms = stored["lang"], parsed.terms.get(stored["lang"], set())
+        title = stored["title"]
+        if not s.doc_field_length(docnum, f"title_{lang}"):  # made up from the first sentence
+            title = short_title(title)
         return Hit(
-            id=stored["id"], title=stored["title"], url=stored.get("url") or None,
+            id=stored["id"], title=title, url=stored.get("url") or None,
             date=shown_date(stored), lang=lang, score=round(score, 4),
             snippet=snippet(stored["body"], lang, terms, parsed.prefixes),
-            title_html=highlight(stored["title"], lang, terms, parsed.prefixes),
+            title_html=highlight(title, lang, terms, parsed.prefixes),
             source=stored.get("site") or None,
         )
 
     def document(self, doc_id: str) -> dict | None:
         """Stored fields of one document, or None."""
         return self.searcher().document(id=doc_id)
+
+    def _docnum(self, s, doc_id: str) -> int | None:
+        docnum = s.document_number(id=doc_id)
+        return None if docnum is None or not self.view(s).live()[docnum] else int(docnum)
+
+    def related(self, doc_id: str, per_page: int = 5) -> list[Hit] | None:
+        """Documents most like doc_id (more like this), without it and its copies; None if no
+        such document."""
+        s = self.searcher()
+        docnum = self._docnum(s, doc_id)
+        if docnum is None:
+            return None
+        stored = s.stored_fields(docnum)
+        _, docs, scores = related(self.view(s), docnum, stored, per_page, self.policy)
+        # Snippets are the articles' openings: a list of related articles marks no words.
+        plain = Parsed(plan=Plan())
+        return [self._hit(s, int(d), float(score), plain)
+                for d, score in zip(docs, scores, strict=True)]
+
+    def copies(self, doc_id: str) -> list[Hit] | None:
+        """Near-duplicates of doc_id (newest first), without it; None if no such document."""
+        s = self.searcher()
+        docnum = self._docnum(s, doc_id)
+        if docnum is None:
+            return None
+        view = self.view(s)
+        label, has_copies = view.copies()
+        if not has_copies[docnum]:
+            return []
+        same = np.flatnonzero((label == label[docnum]) & view.live())
+        same = same[same != docnum]
+        order = np.lexsort((same, -np.where(view.dates()[same] == NO_DATE, -1,
+                                             view.dates()[same]).astype(np.float64)))
+        empty = Parsed(plan=Plan())
+        return [self._hit(s, int(d), 0.0, empty) for d in same[order]]

@@ -37,6 +37,8 @@ class Policy:
     # Bonuses read word positions, so only this many of the best documents by word scores
     # are checked for them.
     candidates: int = 300
+    # sort=recent: a document this many days older than the newest match weighs half as much.
+    recent_half_life_days: float = 30.0
 
 
 DEFAULT = Policy()

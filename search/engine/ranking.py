@@ -22,6 +22,8 @@ class Ranked:
     total: int  # every result
     all_words: int  # results with every content word
     matched: np.ndarray  # bool per document: is a result (for facets)
+    shown: int = 0  # results once near-duplicates are collapsed (total when they are not)
+    duplicates: np.ndarray | None = None  # per returned document: its other copies matched
 
 
 def clause_postings(view: IndexView, clause: Clause, policy: Policy, allowed: np.ndarray):
@@ -56,9 +58,55 @@ def _top(key: np.ndarray, docs: np.ndarray, k: int) -> np.ndarray:
     return pick[order[:k]]
 
 
+_DAY = 86_400_000_000  # Whoosh dates count microseconds
+_MIDDLE = np.array([0, 182 * _DAY, 15 * _DAY], np.int64)  # by period: full date, year, month
+
+
+def freshness(view: IndexView, docs: np.ndarray, half_life_days: float) -> np.ndarray:
+    """Per document, 0.5 ** (its age / half-life), its age counted from the newest of docs.
+
+    A year-only or month-only date counts as the middle of its period; an undated document is
+    as old as the oldest dated one.
+    """
+    dates = view.dates()[docs]
+    dated = dates != NO_DATE
+    if not dated.any():
+        return np.ones(len(docs))
+    when = np.where(dated, dates + _MIDDLE[view.periods()[docs]], 0)
+    when[~dated] = when[dated].min()
+    age_days = (when[dated].max() - when) / _DAY
+    return 0.5 ** (age_days / half_life_days)
+
+
+def collapse(view: IndexView, docs: np.ndarray, key: np.ndarray):
+    """(positions into docs of the best of each set of copies by key and of every document
+    without copies, in order; their copies among docs, not counting themselves)."""
+    label, has_copies = view.copies()
+    many = np.flatnonzero(has_copies[docs])
+    if not len(many):
+        return np.arange(len(docs)), np.zeros(len(docs), np.int64)
+    groups = label[docs[many]]
+    order = many[np.lexsort((docs[many], -key[many], groups))]
+    sorted_groups = label[docs[order]]
+    first = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[first, len(order)])
+    dups = np.zeros(len(docs), np.int64)
+    dups[order[first]] = sizes - 1
+    keep = np.ones(len(docs), bool)
+    keep[many] = False
+    keep[order[first]] = True
+    kept = np.flatnonzero(keep)
+    return kept, dups[kept]
+
+
 def rank(view: IndexView, plan: Plan, allowed: np.ndarray, start: int, stop: int,
-         sort: str = "relevance", policy: Policy = DEFAULT) -> Ranked:
-    """Rank every allowed document the plan matches; return positions start..stop of the order."""
+         sort: str = "relevance", policy: Policy = DEFAULT, collapse_copies: bool = False,
+         ) -> Ranked:
+    """Rank every allowed document the plan matches; return positions start..stop of the order.
+
+    sort is relevance, date (newest first, undated last) or recent (relevance times
+    freshness). With collapse_copies, near-duplicates show once: the best-ranked of them.
+    """
     content = plan.content()
     extra = [c for c in plan.clauses if c not in content]  # function words beside other words
     n = len(content)
@@ -88,14 +136,25 @@ def rank(view: IndexView, plan: Plan, allowed: np.ndarray, start: int, stop: int
         score *= (count / n) ** policy.coord_power
     docs = np.flatnonzero(match)
     total, all_words = len(docs), int(np.count_nonzero(full[docs])) if n else len(docs)
+    tiered = 1 < n <= policy.all_first_upto
     if sort == "date":
         dates = view.dates()[docs]
         key = np.where(dates == NO_DATE, -1, dates).astype(np.float64)  # undated last
+    else:
+        if sort == "recent":
+            score[docs] *= freshness(view, docs, policy.recent_half_life_days)
+        key = score[docs] + (_TIER * full[docs] if tiered else 0)
+    dups = np.zeros(len(docs), np.int64)
+    if collapse_copies:
+        kept, dups = collapse(view, docs, key)
+        docs, key = docs[kept], key[kept]
+    shown = len(docs)
+    if sort == "date":
         top = _top(key, docs, stop)
-        return Ranked(docs[top][start:], score[docs[top]][start:], total, all_words, match)
-    tiered = 1 < n <= policy.all_first_upto
-    key = score[docs] + (_TIER * full[docs] if tiered else 0)
+        return Ranked(docs[top][start:], score[docs[top]][start:], total, all_words, match,
+                      shown, dups[top][start:])
     top = _top(key, docs, max(stop, policy.candidates))
+    dups_of = dict(zip(docs[top].tolist(), dups[top].tolist(), strict=True))
     best, best_key = docs[top], key[top]
     extra_score = bonus(view, content, best[:policy.candidates], policy)
     if extra_score is not None:
@@ -106,5 +165,7 @@ def rank(view: IndexView, plan: Plan, allowed: np.ndarray, start: int, stop: int
         best = np.concatenate([best[:head][order], best[head:]])
         best_key = np.concatenate([best_key[:head][order], best_key[head:]])
     final = best_key - (_TIER * full[best] if tiered else 0)
-    return Ranked(best[start:stop], final[start:stop], total, all_words, match)
+    page = best[start:stop]
+    return Ranked(page, final[start:stop], total, all_words, match, shown,
+                  np.array([dups_of[d] for d in page.tolist()], np.int64))
 

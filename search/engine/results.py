@@ -20,6 +20,7 @@ class Hit:
     snippet: str
     title_html: str
     source: str | None = None  # the site or publication
+    duplicates: int = 0  # near-duplicates among the results, shown once as this hit
 
 
 @dataclass
@@ -43,6 +44,9 @@ class Results:
     # Query words that also matched through the other language or script: {"word", "lang",
     # "terms"} each (Путін → ru путин); empty in an exact search.
     crosslang: list[dict] = field(default_factory=list)
+    # Results once near-duplicates are shown once (total counts every document).
+    total_collapsed: int = 0
+    cached: bool = False  # answered from the results cache
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,3 +63,14 @@ def shown_date(stored: dict) -> str | None:
     if precision == "month":
         return f"{date.year:04d}-{date.month:02d}"
     return date.date().isoformat()
+
+
+TITLE_CHARS = 100  # a title made up from the body's first sentence is cut near this length
+
+
+def short_title(title: str, limit: int = TITLE_CHARS) -> str:
+    """The title cut at a word boundary near limit characters, with "…", if longer."""
+    if len(title) <= limit + 10:  # a few characters over is not worth a cut
+        return title
+    cut = title.rfind(" ", 0, limit + 1)
+    return title[:cut if cut > limit // 2 else limit].rstrip(" ,;:–—-") + "…"

@@ -7,6 +7,7 @@ import numpy as np
 from search.engine import arrays
 from search.engine.arrays import ArrayCache
 from search.engine.sidecar import open_sidecar
+from search.ingest import dedup
 from search.query.plan import Term
 
 
@@ -46,6 +47,24 @@ class IndexView:
     def dates(self) -> np.ndarray:
         return self._joined("date", lambda r: self.cache.get(
             ("date", self._seg(r)), lambda: arrays.read_dates(r)), np.int64)
+
+    def periods(self) -> np.ndarray:
+        """Per document: 1 for a year-only date, 2 for a month-only one, else 0."""
+        return self._joined("period", lambda r: self.cache.get(
+            ("period", self._seg(r)), lambda: arrays.read_periods(r)), np.int8)
+
+    def copies(self) -> tuple[np.ndarray, np.ndarray]:
+        """(cluster label per document, True where the document has near-duplicates)."""
+        if "copies" not in self._whole:
+            parts = [self.cache.get(("near", self._seg(r)), lambda r=r: arrays.read_near(r))
+                     for r, _ in self.leaves]
+            sigs = (np.concatenate([p[0] for p in parts]) if parts
+                    else np.zeros((0, dedup.PERMS), np.uint32))
+            has = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, bool)
+            label = dedup.clusters(sigs, has & self.live())
+            sizes = np.bincount(label, minlength=len(label))
+            self._whole["copies"] = (label, sizes[label] > 1)
+        return self._whole["copies"]
 
     def codes(self, column: str) -> np.ndarray:
         """A string column as codes into self.vocab[column] (0 is the empty string)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from search.ingest import store
+from search.ingest import dedup, store
 from search.ingest.documents import Document, Skip, load, supported
 from search.ingest.parallel import CountingWriter, commit_reporting
 from search.morph import detect_language
@@ -104,6 +104,8 @@ def document_fields(doc: Document, source: str, signature: str) -> dict:
         fields["date"] = doc.date
         if doc.date_precision:
             fields["date_precision"] = doc.date_precision
+            fields["period"] = doc.date_precision.encode()
+    fields.update(dedup.fields(doc.title, doc.body))
     return fields
 
 

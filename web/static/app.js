@@ -216,14 +216,12 @@ document.addEventListener("keydown", (event) => {
   else start();
 })();
 
-// Filters: open on wide screens (folded on phones so the first result shows), applied as soon
-// as one changes. Without JavaScript the panel opens by a click and "Apply" submits.
+// Filters: folded so the results come first, applied as soon as one changes. Without
+// JavaScript "Apply" submits.
 (() => {
-  const WIDE = "(min-width: 40rem)";
   const MIN_YEAR = 1800; // a date input passes through years like 0002 while a year is typed
 
   function setUp(panel) {
-    if (window.matchMedia(WIDE).matches) panel.open = true;
     const form = panel.closest("form");
     panel.addEventListener("change", (event) => {
       const field = event.target;

@@ -1,0 +1,108 @@
+"""Near-duplicate signatures: MinHash over word shingles, kept per document as LSH band keys."""
+
+import re
+
+import numpy as np
+from datasketch import MinHash
+
+SHINGLE = 3  # words per shingle
+BANDS = 16  # LSH bands of ROWS values: pairs with Jaccard ≥ 0.7 share a band 99% of the time
+ROWS = 4
+PERMS = BANDS * ROWS
+# Copies are pairs whose estimated shingle Jaccard is at least this. Measured on the shared
+# corpora (bench/README.md, "Near-duplicates"): every checked pair above it was the same text
+# lightly edited; below it, short articles sharing a boilerplate footnote creep in.
+THRESHOLD = 0.7
+MIN_SHINGLES = 8  # shorter texts say too little to call two of them copies
+FIELD = "near"  # the column of MinHash values (PERMS × uint32), empty for short texts
+_WORD = re.compile(r"\w+")
+# One set of permutations for every document (building them is the slow part of MinHash()).
+_BASE = MinHash(num_perm=PERMS, seed=18)
+
+
+def shingles(text: str) -> set[bytes]:
+    """The text's runs of SHINGLE consecutive words, case folded, ё as е, ' ignored."""
+    words = _WORD.findall(text.casefold().replace("ё", "е").replace("'", "").replace("’", ""))
+    return {" ".join(words[i:i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+
+
+def minhash(text: str) -> MinHash | None:
+    """The text's MinHash, or None when it is too short to compare."""
+    found = shingles(text)
+    if len(found) < MIN_SHINGLES:
+        return None
+    m = MinHash(num_perm=BANDS * ROWS, permutations=_BASE.permutations, scheme=_BASE.scheme)
+    m.update_batch(list(found))
+    return m
+
+
+def signature(text: str) -> bytes:
+    """PERMS MinHash values as little-endian uint32, or b"" for a text too short to compare."""
+    m = minhash(text)
+    if m is None:
+        return b""
+    return (np.asarray(m.hashvalues, np.uint64) & np.uint64(0xFFFFFFFF)).astype("<u4").tobytes()
+
+
+def fields(title: str, body: str) -> dict:
+    """The index fields a document's near-duplicate signature adds."""
+    sig = signature(f"{title}\n{body}")
+    return {FIELD: sig} if sig else {}
+
+
+def signatures(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """((documents, PERMS) uint32 values, bool per document: has a signature)."""
+    out = np.zeros((len(values), PERMS), np.uint32)
+    has = np.array([len(v) == PERMS * 4 for v in values], bool)
+    if has.any():
+        out[has] = np.frombuffer(b"".join(v for v, h in zip(values, has, strict=True) if h),
+                                 "<u4").reshape(-1, PERMS)
+    return out, has
+
+
+def _band_keys(sigs: np.ndarray, band: int) -> np.ndarray:
+    rows = sigs[:, band * ROWS:(band + 1) * ROWS]
+    key = np.zeros(len(sigs), np.uint64)
+    for j in range(ROWS):  # a multiplicative mix: equal rows give equal keys, others rarely
+        key ^= rows[:, j]
+        key *= np.uint64(0x9E3779B97F4A7C15)
+        key += np.uint64(j)
+    return key
+
+
+def clusters(sigs: np.ndarray, has: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
+    """A cluster label per document: the smallest document number among its copies.
+
+    Candidates share a band (LSH); neighbours in a band's sorted order are joined when their
+    estimated Jaccard is at least threshold (union-find by label propagation). Documents
+    without a signature are each their own cluster.
+    """
+    n = len(sigs)
+    label = np.arange(n, dtype=np.int64)
+    idx = np.flatnonzero(has)
+    if len(idx) < 2:
+        return label
+    pairs = []
+    for band in range(BANDS):
+        key = _band_keys(sigs, band)[idx]
+        order = np.argsort(key)
+        same = key[order][1:] == key[order][:-1]
+        if same.any():
+            pairs.append(np.stack([idx[order][:-1][same], idx[order][1:][same]], 1))
+    if not pairs:
+        return label
+    joined = np.concatenate(pairs)
+    code = np.unique(joined[:, 0] * n + joined[:, 1])
+    a, b = code // n, code % n
+    close = (sigs[a] == sigs[b]).mean(axis=1) >= threshold
+    a, b = a[close], b[close]
+    while len(a):  # each round gives both ends of every link the smaller label
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    return label
