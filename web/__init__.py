@@ -85,6 +85,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(ingest.bp)
     app.register_blueprint(feed.bp)
     metrics.register(app)
+    if backend == "whoosh":
+        metrics.register_ingest_source(app, ingest.queue_source(app.config["SEARCH_INDEX_DIR"]))
     errors.register(app)
     cors.register(app)
 

@@ -4,7 +4,7 @@ import html
 import re
 
 from search.engine import Results
-from web.document import web_url
+from search.ingest.documents import web_url as http_url
 
 # One visible character of the snippet's HTML, or a <mark> tag (the only tags it has).
 _TOKEN = re.compile(r"</?mark>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);|.", re.S)
@@ -48,7 +48,7 @@ def hit_dict(hit) -> dict:
     """One hit with every field; empty values are None."""
     return {
         "id": hit.id, "title": hit.title, "title_html": hit.title_html,
-        "url": web_url(hit.url), "date": hit.date or None, "lang": hit.lang,
+        "url": http_url(hit.url or "") or None, "date": hit.date or None, "lang": hit.lang,
         "source": hit.source or None,
         "score": hit.score, "snippet": drop_title(hit.snippet, hit.title),
         "duplicates": getattr(hit, "duplicates", 0),

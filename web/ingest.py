@@ -30,6 +30,14 @@ class WriteError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
+def queue_source(index_dir):
+    """For /metrics: (operations journaled but not yet searchable, the oldest one's wait in s)."""
+    def source() -> tuple[int, float]:
+        status = committer.status(index_dir)
+        return status["depth"], status["lag_seconds"]
+    return source
+
+
 def ensure_committer(app) -> committer.Committer | None:
     """This process's committer thread (started after gunicorn forked, on first request)."""
     if app.config.get("SEARCH_BACKEND", "whoosh") != "whoosh":
