@@ -53,10 +53,10 @@ def _installs(log: Path) -> list[str]:
 
 @pytest.mark.skipif(MAKE is None, reason="make is not installed")
 @pytest.mark.parametrize("present, installed", [
-    (("npm", "searchd"), ["chromium"]),  # this image: nodejs ships npm; chromium missing
-    ((), ["chromium", "npm", "sphinxsearch"]),
-    (("chromium", "npm"), ["sphinxsearch"]),
-    (("chromium", "npm", "searchd"), []),
+    (("npm", "searchd", "nginx"), ["chromium"]),  # this image: nodejs ships npm
+    ((), ["chromium", "npm", "sphinxsearch", "nginx"]),
+    (("chromium", "npm", "nginx"), ["sphinxsearch"]),
+    (("chromium", "npm", "searchd", "nginx"), []),
 ])
 def test_system_deps_installs_each_missing_tool_alone(tmp_path, present, installed):
     bin_dir, log = _bin(tmp_path, present)
@@ -73,7 +73,7 @@ def test_system_deps_installs_each_missing_tool_alone(tmp_path, present, install
 
 @pytest.mark.skipif(MAKE is None, reason="make is not installed")
 def test_system_deps_fails_clearly_when_apt_cannot_install(tmp_path):
-    bin_dir, log = _bin(tmp_path, ("npm", "searchd"))
+    bin_dir, log = _bin(tmp_path, ("npm", "searchd", "nginx"))
     # An apt-get that installs the package but not the command: the check afterwards catches it.
     (bin_dir / "apt-get").write_text(f'#!/bin/bash\necho "$*" >> "{log}"\nexit 0\n')
     done = _make(bin_dir, tmp_path)
