@@ -20,8 +20,13 @@ from whoosh.reading import SegmentReader
 from search.ingest.segment import SegmentBuilder
 
 MAX_ENTRIES = 3_000_000  # positions a builder buffers before writing a segment (~100 B each)
-SMALL_SEGMENT = 500  # segments with fewer documents are merged at commit (live ingest's)
+SMALL_SEGMENT = 500  # segments with fewer documents (live ingest's) are merged at commit,
+MERGE_AT = 10  # once there are this many of them
 BATCH = 32  # documents sent to a process at a time
+# Processes start once a run has this many documents (or characters of text): a small run
+# (one article pushed, a test) is written by this process alone.
+PARALLEL_AFTER = 200
+PARALLEL_AFTER_CHARS = 4_000_000
 
 
 class BulkWriter:
@@ -41,25 +46,44 @@ class BulkWriter:
         self.added = 0  # documents handed to add_document
         self._analysed = multiprocessing.Value("q", 0) if procs > 1 else None
         self._builder = None
-        self._pool = _Pool(self, procs) if procs > 1 else None
+        self._local = 0  # documents analysed here before the processes started
+        self._shown = 0
+        self.procs = procs
+        self._pool = None
+        self._pending, self._pending_chars = [], 0  # until the processes start
         self._batch = []
 
     @property
     def analysed(self) -> int:
         """Documents analysed so far (behind `added` while processes are working)."""
-        if self._analysed is not None:
-            return self._analysed.value
-        return self.added
+        if self._pool is not None:
+            # Never backwards: documents buffered before the processes started were shown.
+            self._shown = max(self._shown, self._analysed.value + self._local)
+            return self._shown
+        return self.added  # analysed as added (or at commit, when few)
 
     def add_document(self, **fields) -> None:
         """Add one document (Whoosh field values, as document_fields makes them)."""
         self.added += 1
+        if self.procs > 1 and self._pool is None and self._pending is not None:
+            self._pending.append(fields)
+            self._pending_chars += sum(len(v) for v in fields.values() if isinstance(v, str))
+            if len(self._pending) >= PARALLEL_AFTER or self._pending_chars >= PARALLEL_AFTER_CHARS:
+                self._pool = _Pool(self, self.procs)
+                self._local, self._shown = self.added - len(self._pending), self.added
+                pending, self._pending = self._pending, None
+                for i in range(0, len(pending), BATCH):
+                    self._pool.send(pending[i:i + BATCH])
+            return
         if self._pool is not None:
             self._batch.append(fields)
             if len(self._batch) >= BATCH:
                 self._pool.send(self._batch)
                 self._batch = []
             return
+        self._build(fields)
+
+    def _build(self, fields: dict) -> None:
         if self._builder is None:
             self._builder = SegmentBuilder(self.schema, self.storage, self.codec, self.indexname)
         self._builder.add(fields)
@@ -91,6 +115,9 @@ class BulkWriter:
                     self._batch = []
                 self.segments.extend(self._pool.finish())
                 self._pool = None
+            pending, self._pending = self._pending or [], None
+            for fields in pending:  # never enough for the processes to start
+                self._build(fields)
             self.flush()
         except BaseException:
             self.cancel()
@@ -131,7 +158,7 @@ def _merge_small(writer, segments):
     """Old segments to keep: the small ones (live ingest's) merged into the writer's own."""
     keep = [s for s in segments if s.doc_count() > 0]
     small = [s for s in keep if s.doc_count_all() < SMALL_SEGMENT]
-    if len(small) < 2:
+    if len(small) < MERGE_AT:
         return keep
     for seg in small:
         reader = SegmentReader(writer.storage, writer.schema, seg)
@@ -165,7 +192,7 @@ def _work(jobs, results, args, counter, parent):
             written.append(builder.write())
         results.put(("ok", written))
     except BaseException as e:  # noqa: BLE001 (reported to the parent, which raises it)
-        results.put(("error", f"{type(e).__name__}: {e}"))
+        results.put(("error", (getattr(e, "errno", None), f"{type(e).__name__}: {e}")))
 
 
 class _Pool:
@@ -208,7 +235,10 @@ class _Pool:
         for p in self.procs:
             p.join()
         if errors:
-            raise RuntimeError(f"a writer process failed: {errors[0]}")
+            code, message = errors[0]
+            if code is not None:  # disk full, say: the caller tells it apart
+                raise OSError(code, f"a writer process failed: {message}")
+            raise RuntimeError(f"a writer process failed: {message}")
         return segments
 
     def kill(self) -> None:
