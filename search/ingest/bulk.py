@@ -142,7 +142,19 @@ class BulkWriter:
                     pass
         self.segments = []
         if not self.writer.is_closed:
-            self.writer.cancel()
+            try:
+                self.writer.cancel()
+            except OSError:
+                pass
+        # Files of segments no TOC lists (a process's, a half-written one) go now, not at the
+        # next commit: a failed run leaves the generation as it found it.
+        from whoosh.index import TOC, clean_files
+
+        try:
+            toc = TOC.read(self.storage, self.indexname)
+            clean_files(self.storage, self.indexname, toc.generation, toc.segments)
+        except (OSError, ValueError):
+            pass
 
     def __enter__(self):
         return self
@@ -192,6 +204,8 @@ def _work(jobs, results, args, counter, parent):
             written.append(builder.write())
         results.put(("ok", written))
     except BaseException as e:  # noqa: BLE001 (reported to the parent, which raises it)
+        if builder is not None:
+            builder.discard()
         results.put(("error", (getattr(e, "errno", None), f"{type(e).__name__}: {e}")))
 
 

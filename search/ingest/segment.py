@@ -79,6 +79,7 @@ class SegmentBuilder:
         self.schema, self.storage, self.codec = schema, storage, codec
         self.segment = codec.new_segment(storage, indexname)
         self._perdoc = None  # opened with the first document: stored fields are streamed
+        self._fw = None
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
         self.docs = 0
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
@@ -169,7 +170,7 @@ class SegmentBuilder:
         """Write the buffered documents' postings and close the segment; return it."""
         storage, segment, schema = self.storage, self.segment, self.schema
         self._perdoc.close()
-        fw = W3FieldWriter(self.codec, storage, segment)
+        fw = self._fw = W3FieldWriter(self.codec, storage, segment)
         postings = self._postings()
         side = _SidecarParts()
         boosts = np.array([schema[f].format.field_boost for f in postings.field_names])
@@ -216,11 +217,24 @@ class SegmentBuilder:
         return segment
 
     def discard(self) -> None:
-        """Close and delete whatever this builder has written."""
-        if self._perdoc is not None and not self._perdoc.is_closed:
+        """Close and delete whatever this builder has written (after a failure, say)."""
+        files = []
+        if self._perdoc is not None:
+            cols = getattr(self._perdoc, "_cols", None)
+            files.append(getattr(cols, "_temp", None))
+            if cols is not None and getattr(cols, "_temp", None) is not None:
+                try:
+                    cols._tempstorage.delete_file(cols._tempname)
+                except OSError:
+                    pass
+        fw = getattr(self, "_fw", None)
+        if fw is not None:
+            files += [fw._postfile, getattr(fw._tindex, "dbfile", None)]
+        for f in files:
             try:
-                self._perdoc.close()
-            except OSError:
+                if f is not None:
+                    f.close()
+            except (OSError, ValueError):  # a full disk fails the flush: the file is closed
                 pass
         for name in list(self.storage):
             if name.startswith(self.segment.segment_id()):
