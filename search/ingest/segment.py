@@ -9,6 +9,7 @@ buffers. Fields this module does not recognise go through Whoosh's own field.ind
 """
 
 import itertools
+import re
 import struct
 import zlib
 from array import array
@@ -33,6 +34,8 @@ COMPRESS_OVER = 256  # bytes of block data below which zlib costs more than it s
 # One position in a value: pickle's BININT (J) delta, BINFLOAT (G) boost, TUPLE2, LONG_BINPUT.
 _ENTRY = np.dtype([("J", "u1"), ("delta", "<i4"), ("G", "u1"), ("boost", ">f8"),
                    ("t2", "u1"), ("r", "u1"), ("memo", "<u4")])
+_MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
+_PLAIN_WORD = re.compile(r"[^\W_]+(?:['’ʼ‘`´\-‐‑][^\W_]+)*")
 _HEAD = np.dtype([("B", "u1"), ("size", "<u4"), ("count", ">u4"), ("sum", ">f4"), ("proto", "S5")])
 
 
@@ -102,7 +105,10 @@ class SegmentBuilder:
         return ids
 
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
-        words = [w for w in WORD_RE.findall(value) if len(w) <= MAX_WORD]
+        # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
+        # the same words, faster.
+        rx = WORD_RE if _MARKS.search(value) else _PLAIN_WORD
+        words = [w for w in rx.findall(value) if len(w) <= MAX_WORD]
         if not words:
             return 0
         cache = self._words[field]
@@ -302,23 +308,44 @@ def _text_term(out: bytearray, base: int, lists, weights, blob, a: int, b: int) 
         maxw = max(maxw, bw)
         minlen = bmin if minlen is None else min(minlen, bmin)
         maxlen = max(maxlen, bmax)
-        deltas = [ids[0]] + [y - x for x, y in zip(ids, ids[1:], strict=False)]
+        if e - s == 1:  # most terms of a segment: pickled by hand, the same opcodes
+            pdeltas = _pint(ids[0]) + b"\x85"
+        else:
+            pdeltas = _body(tuple([ids[0]] + [y - x for x, y in zip(ids, ids[1:],
+                                                                     strict=False)]))
         w0 = ws[0]
-        mini_w = (None if all(w == 1.0 for w in ws) else w0 if all(w == w0 for w in ws)
-                  else tuple(ws))
+        if all(w == w0 for w in ws):
+            pweights = b"N" if w0 == 1.0 else b"G" + _DOUBLE.pack(w0)
+        else:
+            pweights = _body(tuple(ws))
         # The values are laid out in the buffer already framed as pickled bytes.
-        data = (b"\x80\x03" + _body(tuple(deltas)) + _body(mini_w) + b"(" +
-                blob[vstart[s]:vstart[e]] + b"t\x87.")
+        data = (b"\x80\x03" + pdeltas + pweights + b"(" + blob[vstart[s]:vstart[e]] +
+                b"t\x87.")
         comp = COMPRESSION if len(data) > COMPRESS_OVER else 0
         if comp:
             data = zlib.compress(data, comp)
-        head = dumps((e - s, ids[-1], bw, comp, length_to_byte(bmin), length_to_byte(bmax)), 2)
+        head = (b"\x80\x02(" + _pint(e - s) + _pint(ids[-1]) + b"G" + _DOUBLE.pack(bw) +
+                _pint(comp) + _pint(length_to_byte(bmin)) + _pint(length_to_byte(bmax)) + b"t.")
         n = len(head) + len(data)
         out += _BLOCKLEN.pack(-n if e == b else n)
         out += head
         out += data
     return _TERMINFO.pack(False, total, b - a, length_to_byte(minlen), length_to_byte(maxlen),
                           maxw, docs[a], docs[b - 1], start, base + len(out) - start)
+
+
+_DOUBLE = struct.Struct(">d")
+_SHORT = struct.Struct("<H")
+_INT = struct.Struct("<i")
+
+
+def _pint(n: int) -> bytes:
+    """A non-negative int below 2**31 as pickle writes it (BININT1, BININT2 or BININT)."""
+    if n < 256:
+        return b"K" + bytes((n,))
+    if n < 65536:
+        return b"M" + _SHORT.pack(n)
+    return b"J" + _INT.pack(n)
 
 
 def _body(obj) -> bytes:
