@@ -392,7 +392,7 @@ class _Postings:
             new[1:] = (rk[1:] != rk[:-1]) | (docs[1:] != docs[:-1])
         pstart = np.flatnonzero(new)
         counts = np.diff(np.append(pstart, n))
-        boosts = np.where(first, 1.0, EXTRA_BOOST)
+        boosts = np.where(first, np.float32(1.0), np.float32(EXTRA_BOOST))
         sums = np.add.reduceat(boosts, pstart) if n else np.zeros(0)
         self.doc = docs[pstart]
         self.sums = sums.astype(np.float32).astype(np.float64)  # as Whoosh's "!f" packs it
@@ -422,7 +422,10 @@ class _Postings:
         return self.doc.tolist(), self.lengths.tolist(), self.vstart.tolist()
 
 
-def _values(pos, boosts, pstart, counts, sums) -> tuple[bytes, np.ndarray]:
+_CHUNK = 1_000_000  # positions laid out at a time
+
+
+def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
     """PositionBoosts values of all postings in one buffer, and each one's start (+ end).
 
     Each value is framed as pickle's BINBYTES (opcode, length), so that a block's values are
@@ -442,7 +445,7 @@ def _values(pos, boosts, pstart, counts, sums) -> tuple[bytes, np.ndarray]:
     np.cumsum(size, out=vstart[1:])
     buf = np.zeros(int(vstart[-1]), np.uint8)
     if not m:
-        return b"", vstart
+        return memoryview(b""), vstart
     hd = np.zeros(m, _HEAD)
     hd["B"], hd["size"] = ord("B"), size - 5
     hd["count"], hd["sum"], hd["proto"] = counts, sums, b"\x80\x02]q\x00"
@@ -450,24 +453,33 @@ def _values(pos, boosts, pstart, counts, sums) -> tuple[bytes, np.ndarray]:
     for k in range(18):
         buf[vstart[:-1] + k] = hbytes[:, k]
     buf[vstart[:-1][multi] + 18] = ord("(")
-    post_of = np.repeat(np.arange(m), counts)
-    j = np.arange(n) - np.repeat(pstart, counts)  # index within the posting
-    prev = np.empty_like(pos)
-    prev[0] = 0
-    prev[1:] = pos[:-1]
-    delta = np.where(j == 0, pos, pos - prev)
-    ent = np.zeros(n, _ENTRY)
-    ent["J"], ent["delta"], ent["G"], ent["boost"] = ord("J"), delta, ord("G"), boosts
-    ent["t2"], ent["r"], ent["memo"] = 0x86, ord("r"), j + 1
-    eb = ent.view(np.uint8).reshape(n, _ENTRY.itemsize)
-    where = vstart[:-1][post_of] + head[post_of] + j * _ENTRY.itemsize
-    for k in range(_ENTRY.itemsize):
-        buf[where + k] = eb[:, k]
-    del ent, eb, where
+    # The positions, a chunk of postings at a time: the temporaries are ~60 bytes a position.
+    p0 = 0
+    while p0 < m:
+        p1 = int(np.searchsorted(pstart, pstart[p0] + _CHUNK, side="right"))
+        p1 = max(p1, p0 + 1)
+        e0, e1 = int(pstart[p0]), int(pstart[p1]) if p1 < m else n
+        c = counts[p0:p1]
+        post_of = np.repeat(np.arange(p0, p1), c)
+        j = np.arange(e0, e1) - np.repeat(pstart[p0:p1], c)  # index within the posting
+        p = pos[e0:e1].astype(np.int64)
+        delta = p.copy()
+        delta[1:] -= p[:-1]
+        delta[j == 0] = p[j == 0]
+        ent = np.zeros(e1 - e0, _ENTRY)
+        ent["J"], ent["delta"], ent["G"], ent["boost"] = ord("J"), delta, ord("G"), \
+            boosts[e0:e1]
+        ent["t2"], ent["r"], ent["memo"] = 0x86, ord("r"), j + 1
+        eb = ent.view(np.uint8).reshape(e1 - e0, _ENTRY.itemsize)
+        where = vstart[:-1][post_of] + head[post_of] + j * _ENTRY.itemsize
+        for k in range(_ENTRY.itemsize):
+            buf[where + k] = eb[:, k]
+        del ent, eb, where, post_of, j, p, delta
+        p0 = p1
     tail = vstart[1:] - 2
     buf[tail] = np.where(multi, ord("e"), ord("a"))
     buf[tail + 1] = ord(".")
-    return buf.tobytes(), vstart
+    return memoryview(buf), vstart  # sliced per block, never copied whole
 
 
 class _SidecarParts:
