@@ -187,15 +187,12 @@ class SegmentBuilder:
             by_field[field].append((term.encode("utf-8"), span))
         for field, tbytes in self._other:
             by_field[field].append((tbytes, None))
-        lists = postings.lists()
         for field in sorted(by_field):
             fieldobj = schema[field]
             fw.start_field(field, fieldobj)
             keep = isinstance(fieldobj.format, PositionBoosts)
-            boost = fieldobj.format.field_boost
-            weights = (postings.sums * boost).astype(np.float32).tolist() \
-                if field in self.fast else None
-            out = bytearray()  # the field's postings, written at once
+            window = _Window(postings, fieldobj.format.field_boost)
+            out = bytearray()  # the field's postings, written a few MB at a time
             base = fw._postfile.tell()
             prefix = pack_ushort(fw._fieldid)
             add_term = fw._tindex.add
@@ -205,7 +202,11 @@ class SegmentBuilder:
             for tbytes, span in terms:
                 if span is not None:
                     a, b = span
-                    info = _text_term(out, base, lists, weights, postings.blob, a, b)
+                    info = _text_term(out, base, window, postings.blob, a, b)
+                    if len(out) > 2**23:
+                        fw._postfile.write(bytes(out))
+                        out = bytearray()
+                        base = fw._postfile.tell()
                 else:
                     fw._postfile.write(bytes(out))
                     out = bytearray()
@@ -294,9 +295,31 @@ _TERMINFO = struct.Struct("!BfIBBfIIqi")  # W3TermInfo.to_bytes of a term not in
 _BLOCKLEN = struct.Struct("!i")
 
 
-def _text_term(out: bytearray, base: int, lists, weights, blob, a: int, b: int) -> bytes:
+class _Window:
+    """Postings' documents, lengths, weights and value starts as Python lists, a window of
+    them at a time (sliced per block far faster than arrays; all at once is ~100 B each)."""
+
+    SIZE = 200_000
+
+    def __init__(self, postings, boost: float):
+        self.p, self.boost, self.lo, self.hi = postings, boost, 0, 0
+
+    def get(self, a: int, b: int):
+        """(documents, lengths, value starts, weights, offset) covering postings a..b."""
+        if not (self.lo <= a and b <= self.hi):
+            p = self.p
+            self.lo, self.hi = a, min(max(b, a + self.SIZE), len(p.doc))
+            lo, hi = self.lo, self.hi
+            self.lists = (p.doc[lo:hi].tolist(), p.lengths[lo:hi].tolist(),
+                          p.vstart[lo:hi + 1].tolist(),
+                          (p.sums[lo:hi] * self.boost).astype(np.float32).tolist())
+        return (*self.lists, self.lo)
+
+
+def _text_term(out: bytearray, base: int, window: _Window, blob, a: int, b: int) -> bytes:
     """Append one term's postings a..b as W3 blocks to out (at file offset base); its info."""
-    docs, lens, vstart = lists
+    docs, lens, vstart, weights, lo = window.get(a, b)
+    a, b = a - lo, b - lo
     start = base + len(out)
     out += WHOOSH3_HEADER_MAGIC
     total, maxw, minlen, maxlen = 0.0, 0.0, None, 0
@@ -395,7 +418,7 @@ class _Postings:
         boosts = np.where(first, np.float32(1.0), np.float32(EXTRA_BOOST))
         sums = np.add.reduceat(boosts, pstart) if n else np.zeros(0)
         self.doc = docs[pstart]
-        self.sums = sums.astype(np.float32).astype(np.float64)  # as Whoosh's "!f" packs it
+        self.sums = sums.astype(np.float32)  # as Whoosh's "!f" packs it
         self.positions = pos
         self.pstart = np.append(pstart, n).astype(np.int64)
         prk = rk[pstart]
@@ -404,7 +427,7 @@ class _Postings:
         self.terms = {names[prk[a]]: (int(a), int(b))
                       for a, b in zip(tstart.tolist(), tend.tolist(), strict=False)}
         # Each posting's document length in its field, for the blocks' length statistics.
-        self.lengths = np.zeros(len(pstart), np.int64)
+        self.lengths = np.zeros(len(pstart), np.int32)
         field_names = sorted({name[0] for name in names})
         field_of = np.array([field_names.index(name[0]) for name in names], np.int32)
         fields = field_of[prk] if len(prk) else np.zeros(0, np.int32)
@@ -416,10 +439,6 @@ class _Postings:
             if len(col):
                 self.lengths[sel] = np.where(d < len(col), col[np.minimum(d, len(col) - 1)], 0)
         self.blob, self.vstart = _values(pos, boosts, pstart, counts, self.sums)
-
-    def lists(self):
-        """Documents, lengths and value starts as Python lists (sliced per block)."""
-        return self.doc.tolist(), self.lengths.tolist(), self.vstart.tolist()
 
 
 _CHUNK = 1_000_000  # positions laid out at a time
