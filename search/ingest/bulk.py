@@ -19,7 +19,7 @@ from whoosh.reading import SegmentReader
 
 from search.ingest.segment import SegmentBuilder
 
-MAX_ENTRIES = 2_000_000  # positions a builder buffers before writing a segment (~150 B each)
+MAX_ENTRIES = 1_500_000  # positions a builder buffers before writing a segment (~150 B each)
 SMALL_SEGMENT = 500  # segments with fewer documents (live ingest's) are merged at commit,
 MERGE_AT = 10  # once there are this many of them
 BATCH = 32  # documents sent to a process at a time
