@@ -1,15 +1,12 @@
 """Build or update the index from files: incremental by file size and mtime."""
 
 import errno
-import hashlib
-import json
 import os
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from whoosh import index as whoosh_index
 
 from search.ingest import store
@@ -24,14 +21,19 @@ from search.ingest.documents import (
     supported,
 )
 from search.ingest.parallel import commit_reporting
+from search.ingest.recordset import (
+    RECORD_SEP,
+    Records,
+    file_signatures,
+    read_manifest,
+    record_hash,
+    write_manifest,
+)
 from search.morph import detect_language
 
 # Part of every file's signature: an index built by an older version (documents named by the
 # file's stem, no site or date precision) sees every file as changed and re-reads it.
 SIGNATURE_VERSION = "v2"
-# A .jsonl record's signature is its file's, its content hash and its id, joined by this.
-RECORD_SEP = "\x1f"
-MANIFEST = "collections.json"  # in a generation: each collection's signature when last compared
 
 
 @dataclass
@@ -181,89 +183,12 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
     return summary
 
 
-def _split(signature: str) -> tuple[str, str, str]:
-    """(file signature, record content hash, record id) of a document's signature column."""
-    parts = signature.split(RECORD_SEP, 2)
-    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else (signature, "", "")
-
-
-def record_hash(doc: Document) -> str:
-    """A hash of everything of a record that is indexed or shown."""
-    data = "\0".join(map(str, (doc.id, doc.title, doc.body, doc.date, doc.url, doc.lang,
-                               doc.site, doc.date_precision, doc.made_up_title)))
-    return hashlib.blake2b(data.encode("utf-8"), digest_size=8).hexdigest()
-
-
 def indexed_files(ix) -> dict[str, str]:
     """source file → signature of every file in the index (read from columns)."""
     with ix.reader() as r:
-        found = _file_signatures(r)
-    manifest = _read_manifest(ix)
+        found = file_signatures(r)
+    manifest = read_manifest(ix)
     return {src: manifest.get(src, sig) for src, sig in found.items()}
-
-
-def _file_signatures(r) -> dict[str, str]:
-    if not r.has_column("source"):  # an empty index has no columns at all
-        return {}
-    sources = r.column_reader("source", translate=True)
-    sigs = r.column_reader("signature", translate=True)
-    return {sources[d]: _split(sigs[d])[0] for d in r.all_doc_ids()}
-
-
-def _manifest_path(ix) -> Path:
-    return Path(ix.storage.folder) / MANIFEST
-
-
-def _read_manifest(ix) -> dict[str, str]:
-    # The file signature of every collection whose records were compared at the last commit
-    # (its unchanged records keep the signature they were indexed with).
-    try:
-        return json.loads(_manifest_path(ix).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_manifest(ix, entries: dict[str, str]) -> None:
-    path = _manifest_path(ix)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(entries, ensure_ascii=False), "utf-8")
-    os.replace(tmp, path)
-
-
-class _Records:
-    """The records of one collection file already in the index: id key → (hash, docnum)."""
-
-    def __init__(self, reader, key: str):
-        keys, hashes, docnums = [], [], []
-        self.legacy = False  # indexed before records were hashed: replaced whole
-        if reader.has_column("source"):
-            sources = reader.column_reader("source", translate=True)
-            sigs = reader.column_reader("signature", translate=True)
-            for d in reader.all_doc_ids():
-                if sources[d] == key:
-                    _, h, doc_id = _split(sigs[d])
-                    if not h:
-                        self.legacy = True
-                        continue
-                    keys.append(_id_key(doc_id))
-                    hashes.append(int(h, 16))
-                    docnums.append(d)
-        order = np.argsort(np.array(keys, np.uint64), kind="stable")
-        self.keys = np.array(keys, np.uint64)[order]
-        self.hashes = np.array(hashes, np.uint64)[order]
-        self.docnums = np.array(docnums, np.int64)[order]
-        self.seen = np.zeros(len(order), bool)
-
-    def find(self, doc_id: str) -> int:
-        """The position of the id among the old records, or -1."""
-        k = np.uint64(_id_key(doc_id))
-        i = int(np.searchsorted(self.keys, k))
-        return i if i < len(self.keys) and self.keys[i] == k else -1
-
-
-def _id_key(doc_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(),
-                          "little")
 
 
 class _Owners:
@@ -302,8 +227,8 @@ def _write(ix, sources, progress, summary, procs: int, max_chars: int):
 
     try:
         searcher = writer.writer.searcher() if writer.replacing else None
-        indexed = _file_signatures(searcher.reader()) if searcher else {}
-        manifest = _read_manifest(ix)
+        indexed = file_signatures(searcher.reader()) if searcher else {}
+        manifest = read_manifest(ix)
         indexed = {src: manifest.get(src, sig) for src, sig in indexed.items()}
         run = _Run(writer, searcher, summary, tick, max_chars, reading)
         for state.files_done, (path, doc_id) in enumerate(files):
@@ -340,7 +265,7 @@ def _write(ix, sources, progress, summary, procs: int, max_chars: int):
     kept = {k: v for k, v in {**manifest, **run.manifest}.items() if os.path.exists(k)}
     if kept != manifest:
         try:
-            _write_manifest(ix, kept)
+            write_manifest(ix, kept)
         except OSError:  # only an optimisation: the next run compares the records again
             pass
 
@@ -360,7 +285,7 @@ class _Run:
         summary, writer = self.summary, self.writer
         errors: list[str] = []
         collection = path.name.lower().endswith(JSONL_SUFFIXES)
-        records = _Records(self.searcher.reader(), key) if replace and collection else None
+        records = Records(self.searcher.reader(), key) if replace and collection else None
         if records is not None and records.legacy:
             records = None  # indexed before records were hashed: replaced whole
         whole = replace and records is None
