@@ -165,8 +165,9 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
     summary = Summary()
     with store.lock(index_dir, timeout=lock_timeout):
         store.clean(index_dir)  # whatever a killed run left behind
-        path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
+        path = Path(index_dir)
         try:
+            path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
             ix = store.open_dir(path)
             _write(ix, sources, progress, summary, procs, max_record_chars)
             if full:
@@ -174,7 +175,7 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
-            if full:
+            if full and path != Path(index_dir):
                 shutil.rmtree(path, ignore_errors=True)
             raise DiskFull(e.errno, f"disk full while writing the index in {path}") from e
         if full:
