@@ -227,3 +227,30 @@ def test_valid_text_replaces_only_lone_surrogates(bad):
     out = documents.valid_text(f"a{bad}b")
     out.encode("utf-8")
     assert out.startswith("a") and out.endswith("b") and "\ufffd" in out
+
+
+def test_an_existing_whoosh_written_index_takes_bulk_segments(tmp_path):
+    """Segments of Whoosh's writer (an index from before) beside ours, deletions across them."""
+    from tests.conftest import add_segment, fresh_index
+
+    ix = fresh_index(tmp_path)
+    docs = _docs(90)
+    add_segment(ix, docs[:30])
+    add_segment(ix, docs[30:60])
+    replaced = Document(id="d3", title="", body="Школа отримала новий бюджет.", lang="uk")
+    add_segment(ix, [*docs[60:], replaced], delete=["d1", "d3"], bulk=True)
+    with store.open_current(tmp_path).reader() as r:
+        assert len(r.leaf_readers()) == 3
+        ids = sorted(r.stored_fields(d)["id"] for d in r.all_doc_ids())
+    assert ids == sorted({d.id for d in docs} - {"d1"})
+    whole = _build(tmp_path / "whole", [d for d in docs[:60] if d.id not in ("d1", "d3")]
+                   + docs[60:] + [replaced], bulk=False)
+    with whole.searcher() as s:
+        want = {s.stored_fields(d)["id"] for f in ("title_uk", "body_uk")
+                for d in s.document_numbers(**{f: "школа"})}
+    eng = Engine(tmp_path)
+    try:
+        got = {h.id for h in eng.search("школа", per_page=200, langs=("uk",)).hits}
+    finally:
+        eng.close()
+    assert got == want and "d3" in got
