@@ -15,6 +15,7 @@ from whoosh.scoring import BM25F
 from search.analysis import language_analyzer
 from search.engine import Engine
 from search.engine.policy import DEFAULT, Policy
+from search.ingest.bulk import BulkWriter
 from search.ingest.indexer import document_fields, open_index
 from search.morph import lemmas
 from search.query.parse import QueryError
@@ -85,9 +86,7 @@ class Ours:
 
     def build(self, docs, path):
         self.path = _fresh(path)
-        ix = open_index(self.path)
-        kw = {"procs": self.procs, "multisegment": True} if self.procs > 1 else {}
-        writer = ix.writer(limitmb=256, **kw)
+        writer = BulkWriter(open_index(self.path), procs=self.procs)  # as reindex writes
         for doc in docs:
             writer.add_document(**document_fields(doc, "bench", ""))
         writer.commit()

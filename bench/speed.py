@@ -153,9 +153,9 @@ def pct(sorted_values, p) -> float | None:
     return round(sorted_values[i], 2)
 
 
-def run_child(*argv, timeout=7200) -> dict:
-    """Run this file in a child process and return the JSON it prints."""
-    r = subprocess.run([sys.executable, __file__, *map(str, argv)], capture_output=True,
+def run_child(*argv, timeout=7200, script=None) -> dict:
+    """Run this file (or script) in a child process and return the JSON it prints."""
+    r = subprocess.run([sys.executable, script or __file__, *map(str, argv)], capture_output=True,
                        text=True, timeout=timeout, cwd=ROOT)
     if r.returncode:
         raise RuntimeError(f"child {argv} failed:\n{r.stderr[-3000:]}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from search.engine import MAX_PAGE, SORTS, Engine
 from search.engine.results import Results
-from search.ingest.indexer import doc_count, reindex
+from search.ingest.indexer import DiskFull, doc_count, reindex
 from search.ingest.store import IndexBusy
 from search.query.parse import QueryError
 
@@ -68,6 +68,9 @@ class ProgressLine:
         name = Path(state.file).name if state.file else ""
         if state.phase == "indexing":
             where = f"file {state.files_done + 1}/{state.files} {name}"
+            size, done = getattr(state, "file_size", 0), getattr(state, "file_done", 0)
+            if size > 2**20 and done:  # a big collection: how far into it
+                where += f" ({min(done / size, 1):.0%})"
         elif state.phase == "committing" and state.documents < state.handed_over:
             where = f"analysing the last {_n(state.handed_over - state.documents, 'document')}"
         elif state.phase == "committing":
@@ -125,10 +128,15 @@ def cmd_reindex(args) -> int:
     progress = ProgressLine(sys.stderr, sys.stderr.isatty()) if show else None
     try:
         summary = reindex(_index_dir(args), args.sources, full=args.full, progress=progress,
-                          lock_timeout=args.wait, procs=args.procs)
+                          lock_timeout=args.wait, procs=args.procs,
+                          max_record_chars=int(args.max_record_mb * 2**20))
     except IndexBusy as e:
         print(f"error: {e}; try again later or pass --wait SECONDS", file=sys.stderr)
         return 3
+    except DiskFull as e:
+        print(f"error: {e.strerror}; free some space and run again (nothing was lost)",
+              file=sys.stderr)
+        return 4
     if args.full:
         from search.ingest.committer import apply_pending
 
@@ -143,6 +151,11 @@ def _report(summary, where: str) -> int:
           f"{_n(summary.indexed_files, 'file')} in {summary.seconds:.1f} s{where}")
     print(f"files: {summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
           f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped")
+    records = [getattr(summary, f"records_{k}", 0) for k in
+               ("added", "updated", "deleted", "unchanged")]
+    if any(records):
+        print("records of .jsonl collections: {} added, {} updated, {} deleted, "
+              "{} unchanged".format(*records))
     for path, reason in summary.skipped:
         print(f"  skipped {path}: {reason}")
     nothing = summary.indexed_files == 0 and summary.unchanged == 0 and summary.deleted == 0
@@ -260,7 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild from scratch beside the live index, then switch to it")
     r.add_argument("--procs", type=_count(1, 64, "--procs"), default=os.cpu_count() or 1,
                    metavar="N",
-                   help="processes analysing documents in a --full run (default: all cores)")
+                   help="processes analysing documents, once a run has a few hundred "
+                   "(default: all cores)")
+    r.add_argument("--max-record-mb", type=float, default=5.0, metavar="MB",
+                   help="skip a .jsonl record with more text than this (default 5, "
+                   "in millions of characters)")
     r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="seconds to wait for another reindex to finish (default 0)")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

@@ -32,19 +32,26 @@ def fresh_index(root: Path):
     return store.open_current(root)
 
 
-def add_segment(ix, docs, delete=(), **writer_args) -> None:
-    """Commit docs ((id, lang, body) or Documents) as one new segment, deleting ids."""
+def add_segment(ix, docs, delete=(), bulk=False, **writer_args) -> None:
+    """Commit docs ((id, lang, body) or Documents) as one new segment, deleting ids.
+
+    bulk: written by our BulkWriter (search/ingest/bulk.py) instead of Whoosh's writer.
+    """
+    from search.ingest.bulk import BulkWriter
     from search.ingest.documents import Document
     from search.ingest.indexer import document_fields
 
-    w = ix.writer(**writer_args)
+    w = BulkWriter(ix, merge=False, **writer_args) if bulk else ix.writer(**writer_args)
     for doc in docs:
         if not isinstance(doc, Document):
             doc = Document(id=doc[0], title="", body=doc[2], lang=doc[1])
         w.add_document(**document_fields(doc, "src", "sig"))
     for doc_id in delete:
         w.delete_by_term("id", doc_id)
-    w.commit(merge=False)
+    if bulk:
+        w.commit()
+    else:
+        w.commit(merge=False)
 
 
 @pytest.fixture(scope="session")

@@ -34,9 +34,12 @@ def _doc(rng, i) -> Document:
     return Document(id=f"d{i}", title=title, body=body, lang=lang)
 
 
-@pytest.fixture(scope="module")
-def oracle_index(tmp_path_factory):
-    """Four segments (no merging), deletions in two of them, uk and ru, titles and bodies."""
+@pytest.fixture(scope="module", params=["whoosh", "bulk"])
+def oracle_index(tmp_path_factory, request):
+    """Four segments (no merging), deletions in two of them, uk and ru, titles and bodies.
+
+    Written by Whoosh's own writer, and by our bulk writer (search/ingest/bulk.py).
+    """
     root = tmp_path_factory.mktemp("oracle")
     ix = fresh_index(root)
     rng = random.Random(3)
@@ -45,7 +48,7 @@ def oracle_index(tmp_path_factory):
         docs = [_doc(rng, i) for i in range(n, n + 60)]
         n += 60
         victims = rng.sample(range(n - 60), 9) if batch in (1, 3) else []
-        add_segment(ix, docs, delete=[f"d{v}" for v in victims])
+        add_segment(ix, docs, delete=[f"d{v}" for v in victims], bulk=request.param == "bulk")
     assert len(ix.searcher().leaf_searchers()) == 4
     return root
 

@@ -100,17 +100,22 @@ class ArraysFieldWriter(W3FieldWriter):
         self._write_lexicon()
 
     def _write_lexicon(self):
-        """The segment's word table for spelling and completion, from the same terms."""
-        freq: dict[str, int] = {}
-        langs: dict[str, int] = {}
-        for (fieldname, term), (a, b) in self._terms.items():
-            lang = segment_words.FIELDS.get(fieldname)
-            if lang is not None:
-                freq[term] = freq.get(term, 0) + b - a
-                langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
-        titles = _titles.pop(self._segment.segment_id(), [])
-        segment_words.write(self._segment.create_file(self._storage, segment_words.EXT),
-                      segment_words.build(freq, langs, titles))
+        write_lexicon(self._storage, self._segment, self._terms)
+
+
+def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]]) -> None:
+    """The segment's word table for spelling and completion, from its sidecar's term spans
+    (postings a..b of each (field, term)) and the titles its per-document writer saw."""
+    freq: dict[str, int] = {}
+    langs: dict[str, int] = {}
+    for (fieldname, term), (a, b) in terms.items():
+        lang = segment_words.FIELDS.get(fieldname)
+        if lang is not None:
+            freq[term] = freq.get(term, 0) + b - a
+            langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
+    titles = _titles.pop(segment.segment_id(), [])
+    segment_words.write(segment.create_file(storage, segment_words.EXT),
+                        segment_words.build(freq, langs, titles))
 
 
 def _write(f, terms: dict, columns: dict[str, np.ndarray]) -> None:

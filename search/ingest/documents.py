@@ -20,6 +20,11 @@ LEGACY_ENCODINGS = ["cp1251", "koi8_r", "koi8_u", "utf_16", "mac_cyrillic", "cp8
 MAX_FILE_BYTES = 16 * 1024 * 1024  # one page or article; collections (.jsonl) are streamed
 MAX_BAD_UTF8 = 0.01  # a UTF-8 file with this share of broken bytes is UTF-8 with damage
 MAX_BODY_CHARS = 2_000_000  # longer bodies are cut: one huge file must not stall indexing
+MAX_RECORD_CHARS = 5_000_000  # a .jsonl record with more text than this is skipped
+# A .jsonl.gz that has inflated past this many times its compressed size (and past
+# BOMB_MIN_BYTES) is a decompression bomb: the rest of it is not read.
+BOMB_RATIO = 200
+BOMB_MIN_BYTES = 256 * 2**20
 MAX_SITE_CHARS = 200  # a site or publication name; longer is not a name
 # JSON keys naming the publication, most specific first (bruk's is publ_in).
 SITE_KEYS = ("site", "publication", "publ_in", "source")
@@ -74,11 +79,18 @@ def decode(data: bytes) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone surrogates (JSON "\ud800") cannot be encoded as UTF-8: shown as U+FFFD instead.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """text with lone surrogates replaced by U+FFFD, so that it can be stored and shown."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _clean(text: str) -> str:
     # Control characters other than line breaks and tabs are junk in a news text.
-    return _CONTROL.sub("", text[:MAX_BODY_CHARS])
+    return _CONTROL.sub("", valid_text(text[:MAX_BODY_CHARS]))
 
 
 def _date(value) -> tuple[datetime | None, str]:
@@ -103,7 +115,7 @@ def _date(value) -> tuple[datetime | None, str]:
 
 def _str(record: dict, key: str) -> str:
     value = record.get(key)
-    return value.strip() if isinstance(value, str) else ""
+    return valid_text(value.strip()) if isinstance(value, str) else ""
 
 
 def _site(value: str) -> str:
@@ -139,6 +151,7 @@ def from_record(record: dict) -> Document:
         doc_id = str(doc_id)
     if not isinstance(doc_id, str) or not doc_id.strip():
         raise Skip("no id")
+    doc_id = valid_text(doc_id)
     body = _str(record, "text") or _str(record, "body")
     summary = _str(record, "summary")
     if summary:
@@ -170,17 +183,74 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def load_jsonl(path: Path, errors: list[str]):
-    """Documents of a JSON-lines file; bad lines are noted in errors and skipped."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as f:
-        for n, raw in enumerate(f, 1):
+class Reading:
+    """Where a streamed .jsonl(.gz) is: bytes of the file read so far, of its size."""
+
+    def __init__(self, size: int):
+        self.done, self.size = 0, size
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.1f} MiB"
+
+
+def load_jsonl(path: Path, errors: list[str], max_chars: int = MAX_RECORD_CHARS,
+               reading: Reading | None = None):
+    """Documents of a JSON-lines file, streamed; bad lines are noted in errors and skipped.
+
+    A record with more than max_chars of text is skipped, without its line ever being held
+    whole. Raises Skip when a .gz inflates like a decompression bomb (the records before it
+    have been yielded). reading, if given, is kept up to date with the bytes read.
+    """
+    gz = path.name.lower().endswith(".gz")
+    raw_file = open(path, "rb")  # noqa: SIM115 (closed below, with the gzip reader over it)
+    f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gz else raw_file
+    max_line = 6 * max_chars + 2**20  # JSON may spell a character as \uXXXX
+    n = 0
+
+    def check():
+        done = raw_file.tell()
+        if reading is not None:
+            reading.done = done
+        if gz:
+            inflated = f.tell()
+            if inflated > BOMB_MIN_BYTES and inflated > BOMB_RATIO * max(done, 1):
+                raise Skip(f"not read past line {n}: the gzip inflates more than "
+                           f"{BOMB_RATIO}x ({_mib(inflated)} from {_mib(done)})")
+
+    try:
+        while True:
+            raw = f.readline(max_line + 1)
+            if not raw:
+                return
+            n += 1
+            check()
+            if len(raw) > max_line and not raw.endswith(b"\n"):
+                size = len(raw)
+                del raw
+                while chunk := f.readline(2**20):  # the rest of the line, never held whole
+                    size += len(chunk)
+                    check()
+                    if chunk.endswith(b"\n"):
+                        break
+                errors.append(f"line {n}: record too large ({_mib(size)}; the limit is "
+                              f"{max_chars:,} characters of text)")
+                continue
             if not raw.strip():
                 continue
             try:
-                yield from_record(json.loads(decode(raw)))
-            except (Skip, ValueError) as e:
+                record = json.loads(decode(raw))
+                text = sum(len(record.get(k) or "") for k in ("text", "body", "summary")
+                           if isinstance(record, dict) and isinstance(record.get(k), str))
+                if text > max_chars:
+                    raise Skip(f"record too large ({text:,} characters of text; the limit "
+                               f"is {max_chars:,})")
+                yield from_record(record)
+            except (Skip, ValueError, RecursionError) as e:
                 errors.append(f"line {n}: {e}")
+    finally:
+        f.close()
+        raw_file.close()
 
 
 def load_text(path: Path, doc_id: str) -> Document:
@@ -211,15 +281,17 @@ def load_html(path: Path, doc_id: str) -> Document:
                     site=_site(result.sitename or result.hostname or url_host(url) or ""))
 
 
-def load(path: Path, errors: list[str], doc_id: str | None = None):
+def load(path: Path, errors: list[str], doc_id: str | None = None,
+         max_chars: int = MAX_RECORD_CHARS, reading: Reading | None = None):
     """All documents in one file; raises Skip if the file as a whole cannot be read.
 
     doc_id names the document of a one-document file (.txt, .html): by default the file's
-    name. A collection's (.jsonl) documents carry their own ids.
+    name. A collection's (.jsonl) documents carry their own ids; it is streamed (see
+    load_jsonl for max_chars and reading).
     """
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
-        yield from load_jsonl(path, errors)
+        yield from load_jsonl(path, errors, max_chars, reading)
     elif name.endswith(HTML_SUFFIXES):
         yield load_html(path, doc_id or path.name)
     else:

@@ -1,6 +1,8 @@
 """Build or update the index from files: incremental by file size and mtime."""
 
+import errno
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,8 +10,25 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search.ingest import dedup, store
-from search.ingest.documents import Document, Skip, load, supported
-from search.ingest.parallel import CountingWriter, commit_reporting
+from search.ingest.bulk import BulkWriter
+from search.ingest.documents import (
+    JSONL_SUFFIXES,
+    MAX_RECORD_CHARS,
+    Document,
+    Reading,
+    Skip,
+    load,
+    supported,
+)
+from search.ingest.parallel import commit_reporting
+from search.ingest.recordset import (
+    RECORD_SEP,
+    Records,
+    file_signatures,
+    read_manifest,
+    record_hash,
+    write_manifest,
+)
 from search.morph import detect_language
 
 # Part of every file's signature: an index built by an older version (documents named by the
@@ -29,6 +48,11 @@ class Summary:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     seconds: float = 0.0
     files: int = 0  # supported files found under the sources
+    # Records of .jsonl(.gz) collections: only added and updated ones are analysed.
+    records_added: int = 0
+    records_updated: int = 0
+    records_deleted: int = 0
+    records_unchanged: int = 0
 
     @property
     def indexed_files(self) -> int:
@@ -47,6 +71,8 @@ class Progress:
     # Documents handed to the writer, once all are; a parallel run is still analysing while
     # documents < handed_over.
     handed_over: int = 0
+    file_done: int = 0  # bytes of the current file read so far (a big .jsonl.gz), of
+    file_size: int = 0
 
 
 def open_index(index_dir, create: bool = True):
@@ -120,27 +146,41 @@ def _under(source: str, roots: list[str]) -> bool:
     return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
+class DiskFull(OSError):
+    """The disk (or quota) filled up while writing the index; nothing of the run was kept."""
+
+
 def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout: float = 0.0,
-            procs: int = 1):
+            procs: int = 1, max_record_chars: int = MAX_RECORD_CHARS):
     """Index the files under sources into index_dir and return a Summary.
 
     progress, if given, is called with a Progress after every document written and at each
     change of phase (it should return quickly; the CLI draws at most a few times a second).
 
     Incremental runs commit into the current generation (readers see the old state until the
-    commit); a full run builds a new generation beside it and switches `current` atomically,
-    analysing documents in procs processes. Raises store.IndexBusy if another reindex holds
-    the lock for longer than lock_timeout.
+    commit); a full run builds a new generation beside it and switches `current` atomically.
+    Documents are analysed in procs processes once a run has more than a few hundred.
+    Raises store.IndexBusy if another reindex holds the lock for longer than lock_timeout,
+    and DiskFull (nothing of the run kept) if the disk fills up.
     """
     started = time.monotonic()
     summary = Summary()
     with store.lock(index_dir, timeout=lock_timeout):
         store.clean(index_dir)  # whatever a killed run left behind
-        path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
-        ix = store.open_dir(path)
-        _write(ix, sources, progress, summary, procs if full else 1)
+        path = Path(index_dir)
+        try:
+            path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
+            ix = store.open_dir(path)
+            _write(ix, sources, progress, summary, procs, max_record_chars)
+            if full:
+                store.switch(index_dir, path)
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            if full and path != Path(index_dir):
+                shutil.rmtree(path, ignore_errors=True)
+            raise DiskFull(e.errno, f"disk full while writing the index in {path}") from e
         if full:
-            store.switch(index_dir, path)
             store.clean(index_dir)
     summary.seconds = time.monotonic() - started
     return summary
@@ -149,21 +189,19 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
 def indexed_files(ix) -> dict[str, str]:
     """source file → signature of every file in the index (read from columns)."""
     with ix.reader() as r:
-        if not r.has_column("source"):  # an empty index has no columns at all
-            return {}
-        sources = r.column_reader("source", translate=True)
-        sigs = r.column_reader("signature", translate=True)
-        return {sources[d]: sigs[d] for d in r.all_doc_ids()}
+        found = file_signatures(r)
+    manifest = read_manifest(ix)
+    return {src: manifest.get(src, sig) for src, sig in found.items()}
 
 
 class _Owners:
     """The file an id already in the index came from, so that another file's id does not
     silently replace it (two sites' index.html indexed in two runs)."""
 
-    def __init__(self, ix):
-        self.searcher = None if ix.is_empty() else ix.searcher()
-        if self.searcher is not None:
-            self.sources = self.searcher.reader().column_reader("source", translate=True)
+    def __init__(self, searcher):
+        self.searcher = searcher
+        if searcher is not None:
+            self.sources = searcher.reader().column_reader("source", translate=True)
 
     def other(self, doc_id: str, key: str) -> str | None:
         """The file other than key, still on disk, that doc_id is indexed from; or None."""
@@ -174,36 +212,33 @@ class _Owners:
         source = self.sources[docnum] if docnum is not None else key
         return source if source != key and os.path.exists(source) else None
 
-    def close(self):
-        if self.searcher is not None:
-            self.searcher.close()
 
-
-def _write(ix, sources, progress, summary, procs: int):
+def _write(ix, sources, progress, summary, procs: int, max_chars: int):
     """Add, replace and delete documents in one commit."""
     files = walk(sources, summary.skipped)
     summary.files = len(files)
-    indexed = indexed_files(ix)
     roots = [str(Path(p).resolve()) for p in sources]
-    # Whoosh's multiprocessing writer: documents are analysed in procs processes, each
-    # writing its own segment (a fresh index has nothing to update or delete).
-    parallel = procs > 1 and not indexed
     state = Progress(files=len(files))
     report = progress or (lambda _state: None)
-    writer = (CountingWriter(ix, procs, limitmb=256, codec=store.codec()) if parallel
-              else ix.writer(limitmb=256))
+    writer = BulkWriter(ix, procs=procs)
+    reading = Reading(0)
 
     def tick():
-        state.documents = writer.analysed.value if parallel else summary.documents
+        state.documents = writer.analysed
+        state.file_done = reading.done
         report(state)
 
-    owners = _Owners(ix)
     try:
-        seen_ids: set[str] = set()
+        searcher = writer.writer.searcher() if writer.replacing else None
+        indexed = file_signatures(searcher.reader()) if searcher else {}
+        manifest = read_manifest(ix)
+        indexed = {src: manifest.get(src, sig) for src, sig in indexed.items()}
+        run = _Run(writer, searcher, summary, tick, max_chars, reading)
         for state.files_done, (path, doc_id) in enumerate(files):
             key = state.file = str(path)
             try:
                 sig = _signature(path, doc_id)
+                reading.done, state.file_size = 0, path.stat().st_size
             except OSError as e:
                 summary.skipped.append((key, e.strerror or str(e)))
                 continue
@@ -211,9 +246,7 @@ def _write(ix, sources, progress, summary, procs: int):
             if old == sig:
                 summary.unchanged += 1
                 continue
-            written = _index_file(writer, path, doc_id, key, sig, (seen_ids, owners), summary,
-                                  replace=old is not None, tick=tick)
-            if written:
+            if run.index_file(path, doc_id, key, sig, replace=old is not None):
                 if old is None:
                     summary.added += 1
                 else:
@@ -224,57 +257,111 @@ def _write(ix, sources, progress, summary, procs: int):
             if _under(key, roots) and not os.path.exists(key):
                 writer.delete_by_term("source", key)
                 summary.deleted += 1
-        state.handed_over = summary.documents
+                run.manifest.pop(key, None)
+        state.handed_over = writer.added
         commit_reporting(writer, tick)
         state.phase = "done"
         tick()
     except BaseException:
         writer.cancel()
         raise
-    finally:
-        owners.close()
+    kept = {k: v for k, v in {**manifest, **run.manifest}.items() if os.path.exists(k)}
+    if kept != manifest:
+        try:
+            write_manifest(ix, kept)
+        except OSError:  # only an optimisation: the next run compares the records again
+            pass
 
 
-def _index_file(writer, path, doc_id, key, sig, taken, summary, replace: bool, tick) -> bool:
-    """Write one file's documents, calling tick after each; True if any was written.
+class _Run:
+    """One reindex run's writing of files: whole files, or a collection's changed records."""
 
-    taken: (ids written in this run, _Owners of the ids already in the index).
-    """
-    seen_ids, owners = taken
-    errors: list[str] = []
-    try:
-        # Read the whole file first: a file that fails keeps its old documents.
-        docs = list(load(path, errors, doc_id))
-    except Skip as e:
-        summary.skipped.append((key, str(e)))
-        return False
-    except (OSError, EOFError, UnicodeError, ValueError) as e:
-        summary.skipped.append((key, f"unreadable: {e}"))
-        return False
-    if replace:
-        writer.delete_by_term("source", key)
-    written = 0
-    for doc in docs:
-        if doc.id in seen_ids:
-            errors.append(f"duplicate id {doc.id!r}: first one kept")
-            continue
-        other = owners.other(doc.id, key)
-        if other:
-            errors.append(f"duplicate id {doc.id!r}: already indexed from {other}, kept "
-                          "(index a folder that holds both to tell them apart)")
-            continue
-        seen_ids.add(doc.id)
-        writer.update_document(**document_fields(doc, key, sig))
-        written += 1
-        summary.documents += 1
-        tick()
-    for err in errors[:5]:
-        summary.skipped.append((key, err))
-    if len(errors) > 5:
-        summary.skipped.append((key, f"... and {len(errors) - 5} more bad records"))
-    if not written and not errors:
-        summary.skipped.append((key, "no documents"))
-    return written > 0
+    def __init__(self, writer, searcher, summary, tick, max_chars, reading):
+        self.writer, self.searcher, self.summary = writer, searcher, summary
+        self.tick, self.max_chars, self.reading = tick, max_chars, reading
+        self.owners = _Owners(searcher)
+        self.seen_ids: set[str] = set()
+        self.manifest: dict[str, str] = {}
+
+    def index_file(self, path, doc_id, key, sig, replace: bool) -> bool:
+        """Write one file's new and changed documents; True if the file was indexed."""
+        summary, writer = self.summary, self.writer
+        errors: list[str] = []
+        collection = path.name.lower().endswith(JSONL_SUFFIXES)
+        records = Records(self.searcher.reader(), key) if replace and collection else None
+        if records is not None and records.legacy:
+            records = None  # indexed before records were hashed: replaced whole
+        whole = replace and records is None
+        docs = load(path, errors, doc_id, self.max_chars, self.reading)
+        if not collection:
+            try:  # read the page first: a page that fails keeps its old document
+                docs = list(docs)
+            except Skip as e:
+                summary.skipped.append((key, str(e)))
+                return False
+            except (OSError, EOFError, UnicodeError, ValueError) as e:
+                summary.skipped.append((key, f"unreadable: {e}"))
+                return False
+        if whole:
+            writer.delete_by_term("source", key)
+        written = unchanged = 0
+        complete = True
+        try:
+            for doc in docs:
+                if doc.id in self.seen_ids:
+                    errors.append(f"duplicate id {doc.id!r}: first one kept")
+                    continue
+                other = self.owners.other(doc.id, key)
+                if other:
+                    errors.append(f"duplicate id {doc.id!r}: already indexed from {other}, "
+                                  "kept (index a folder that holds both to tell them apart)")
+                    continue
+                self.seen_ids.add(doc.id)
+                record_sig = sig
+                if collection:
+                    h = record_hash(doc)
+                    record_sig = f"{sig}{RECORD_SEP}{h}{RECORD_SEP}{doc.id}"
+                    i = records.find(doc.id) if records is not None else -1
+                    if i >= 0:
+                        records.seen[i] = True
+                        if int(records.hashes[i]) == int(h, 16):
+                            unchanged += 1
+                            continue
+                        writer.writer.delete_document(int(records.docnums[i]))
+                        summary.records_updated += 1
+                    elif whole:
+                        summary.records_updated += 1
+                    else:
+                        summary.records_added += 1
+                writer.add_document(**document_fields(doc, key, record_sig))
+                written += 1
+                summary.documents += 1
+                self.tick()
+        except Skip as e:  # the rest of a collection could not be read: its records are kept
+            complete = False
+            summary.skipped.append((key, str(e)))
+        except (OSError, EOFError, UnicodeError, ValueError) as e:
+            if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            complete = False
+            summary.skipped.append((key, f"unreadable after {written + unchanged} "
+                                         f"records: {e}"))
+        summary.records_unchanged += unchanged
+        if records is not None and complete:
+            gone = records.docnums[~records.seen]
+            for d in gone.tolist():
+                writer.writer.delete_document(d)
+            summary.records_deleted += len(gone)
+        if collection and complete:
+            self.manifest[key] = sig
+        for err in errors[:5]:
+            summary.skipped.append((key, err))
+        if len(errors) > 5:
+            summary.skipped.append((key, f"... and {len(errors) - 5} more bad records"))
+        if not written and not unchanged and not errors and complete:
+            summary.skipped.append((key, "no documents"))
+        changed = written or (records is not None and complete and len(gone))
+        return bool(changed or unchanged)
 
 
 def doc_count(index_dir) -> int:

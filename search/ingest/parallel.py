@@ -71,7 +71,7 @@ def commit_reporting(writer, tick, every: float = 0.5) -> None:
     beater = threading.Thread(target=beat, daemon=True)
     beater.start()
     try:
-        writer.commit(optimize=False)
+        writer.commit()
     finally:
         done.set()
         beater.join()

@@ -1,0 +1,267 @@
+"""One Whoosh segment built in bulk: postings as numpy arrays, written through Whoosh's codec.
+
+Whoosh's own writer spends Python time on every posting (a token object per word, a pickled
+value, a pool tuple, a block append). Here a document's text fields become three arrays (term
+id, position, boost) from a per-word cache; at the end one stable sort groups them into
+postings, the positions values are laid out as bytes with numpy, and Whoosh's postings file is
+written a block at a time. The sidecar arrays (search/engine/sidecar.py) come from the same
+buffers. Fields this module does not recognise go through Whoosh's own field.index().
+"""
+
+import itertools
+import re
+from array import array
+from collections import defaultdict
+
+import numpy as np
+from whoosh.analysis import CompositeAnalyzer
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
+from whoosh.formats import PositionBoosts
+from whoosh.system import pack_ushort
+
+from search.analysis import LemmaFilter, WordTokenizer
+from search.engine import sidecar
+from search.ingest.w3postings import (
+    BLOCK,
+    Postings,
+    SidecarParts,
+    Window,
+    pickled,
+    text_term,
+    write_block,
+)
+from search.morph import lemmas
+from search.text import MAX_WORD, WORD_RE, normalize
+
+_MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
+_PLAIN_WORD = re.compile(r"[^\W_]+(?:['’ʼ‘`´\-‐‑][^\W_]+)*")
+
+
+def fast_language(fieldobj) -> str | None:
+    """The language of a text field analysed by our WordTokenizer | LemmaFilter, else None."""
+    ana = getattr(fieldobj, "analyzer", None)
+    if not isinstance(fieldobj.format, PositionBoosts) or not isinstance(ana, CompositeAnalyzer):
+        return None
+    items = ana.items
+    if len(items) == 2 and isinstance(items[0], WordTokenizer) and \
+            isinstance(items[1], LemmaFilter):
+        return items[1].lang
+    return None
+
+
+class SegmentBuilder:
+    """Documents (field dicts) buffered as arrays, then written as one segment."""
+
+    def __init__(self, schema, storage, codec, indexname):
+        self.schema, self.storage, self.codec = schema, storage, codec
+        self.segment = codec.new_segment(storage, indexname)
+        self._perdoc = None  # opened with the first document: stored fields are streamed
+        self._fw = None
+        self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
+        self.docs = 0
+        self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
+        self._keys: dict[tuple[str, str], int] = {}
+        self._words: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
+        self._key, self._doc, self._pos, self._first = [], [], [], []
+        self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
+        self._other: dict[tuple[str, bytes], list] = defaultdict(list)
+
+    def _terms(self, field: str, lang: str, word: str) -> tuple[int, ...]:
+        keys = self._keys
+        out = []
+        for term in lemmas(normalize(word), lang):
+            k = keys.get((field, term))
+            if k is None:
+                k = keys[field, term] = len(keys)
+            out.append(k)
+        ids = tuple(out)
+        self._words[field][word] = ids
+        return ids
+
+    def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
+        # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
+        # the same words, faster.
+        rx = WORD_RE if _MARKS.search(value) else _PLAIN_WORD
+        words = [w for w in rx.findall(value) if len(w) <= MAX_WORD]
+        if not words:
+            return 0
+        cache = self._words[field]
+        seqs = [cache.get(w) or self._terms(field, lang, w) for w in words]
+        counts = np.fromiter(map(len, seqs), np.int32, len(seqs))
+        keys = np.fromiter(itertools.chain.from_iterable(seqs), np.int32, int(counts.sum()))
+        first = np.zeros(len(keys), bool)
+        first[np.cumsum(counts) - counts] = True
+        self._key.append(keys)
+        self._pos.append(np.repeat(np.arange(len(words), dtype=np.int32), counts))
+        self._first.append(first)
+        self._doc.append(np.full(len(keys), docnum, np.int32))
+        self.entries += len(keys)
+        return len(keys)
+
+    def add(self, fields: dict) -> None:
+        """Buffer one document, given as Whoosh field values (as document_fields makes)."""
+        schema, docnum = self.schema, self.docs
+        names = sorted(n for n in fields if not n.startswith("_"))
+        unknown = [n for n in names if n not in schema]
+        if unknown:
+            raise ValueError(f"no field named {unknown[0]!r} in the schema")
+        stored, lengths, columns = {}, {}, {}
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                lang = self.fast.get(name)
+                if lang is not None and isinstance(value, str):
+                    length = self._analyse(name, lang, value, docnum)
+                else:
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if field.scorable:
+                            length += freq
+                        self._other[name, tbytes].append((docnum, weight, vbytes))
+            if field.stored:
+                stored[name] = value
+            if length:
+                lengths[name] = length
+            if field.column_type:
+                columns[name] = field.to_column_value(value)
+        for name, length in lengths.items():
+            col = self._lengths[name]
+            col.extend([0] * (docnum - len(col)))
+            col.append(length)
+        if self._perdoc is None:
+            self._perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        perdoc = self._perdoc
+        perdoc.start_doc(docnum)
+        for name in sorted(stored.keys() | lengths.keys() | columns.keys()):
+            perdoc.add_field(name, schema[name], stored.get(name), lengths.get(name, 0))
+            if name in columns:
+                perdoc.add_column_value(name, schema[name].column_type, columns[name])
+        perdoc.finish_doc()
+        self.docs += 1
+
+    def _length(self, field: str, docnum: int) -> int:
+        col = self._lengths.get(field)
+        return col[docnum] if col is not None and docnum < len(col) else 0
+
+    def write(self):
+        """Write the buffered documents' postings and close the segment; return it."""
+        storage, segment, schema = self.storage, self.segment, self.schema
+        self._perdoc.close()
+        fw = self._fw = W3FieldWriter(self.codec, storage, segment)
+        postings = self._postings()
+        side = SidecarParts()
+        boosts = np.array([schema[f].format.field_boost for f in postings.field_names])
+        keep = {f for f in postings.field_names if isinstance(schema[f].format, PositionBoosts)}
+        side.add_all(postings, boosts[postings.field_idx] if len(boosts) else boosts, keep)
+        by_field = defaultdict(list)
+        for (field, term), span in postings.terms.items():
+            by_field[field].append((term.encode("utf-8"), span))
+        for field, tbytes in self._other:
+            by_field[field].append((tbytes, None))
+        for field in sorted(by_field):
+            fieldobj = schema[field]
+            fw.start_field(field, fieldobj)
+            keep = isinstance(fieldobj.format, PositionBoosts)
+            window = Window(postings, fieldobj.format.field_boost)
+            out = bytearray()  # the field's postings, written a few MB at a time
+            base = fw._postfile.tell()
+            prefix = pack_ushort(fw._fieldid)
+            add_term = fw._tindex.add
+            terms = by_field[field]
+            if any(span is None for _, span in terms):  # else already in order
+                terms.sort(key=lambda t: t[0])
+            for tbytes, span in terms:
+                if span is not None:
+                    a, b = span
+                    info = text_term(out, base, window, postings.blob, a, b)
+                    if len(out) > 2**23:
+                        fw._postfile.write(bytes(out))
+                        out = bytearray()
+                        base = fw._postfile.tell()
+                else:
+                    fw._postfile.write(bytes(out))
+                    out = bytearray()
+                    info = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+                    base = fw._postfile.tell()
+                add_term(prefix + tbytes, info)
+            fw._postfile.write(bytes(out))
+            fw.finish_field()
+        fw.close()
+        side.write(segment.create_file(storage, sidecar.EXT))
+        # The spelling and completion table, as Whoosh's own writer leaves it (the codec).
+        sidecar.write_lexicon(storage, segment, side.terms)
+        segment.set_doc_count(self.docs)
+        self._other.clear()
+        # One file per segment, as Whoosh's writer leaves it (read through one mapping).
+        segment.create_compound_file(storage)
+        return segment
+
+    def discard(self) -> None:
+        """Close and delete whatever this builder has written (after a failure, say)."""
+        files = []
+        if self._perdoc is not None:
+            cols = getattr(self._perdoc, "_cols", None)
+            files.append(getattr(cols, "_temp", None))
+            if cols is not None and getattr(cols, "_temp", None) is not None:
+                try:
+                    cols._tempstorage.delete_file(cols._tempname)
+                except OSError:
+                    pass
+        fw = getattr(self, "_fw", None)
+        if fw is not None:
+            files += [fw._postfile, getattr(fw._tindex, "dbfile", None)]
+        for f in files:
+            try:
+                if f is not None:
+                    f.close()
+            except (OSError, ValueError):  # a full disk fails the flush: the file is closed
+                pass
+        for name in list(self.storage):
+            if name.startswith(self.segment.segment_id()):
+                try:
+                    self.storage.delete_file(name)
+                except OSError:
+                    pass
+
+    def _postings(self) -> Postings:
+        """The buffered positions grouped into postings, ordered by term, document, position."""
+        keys = np.concatenate(self._key) if self._key else np.zeros(0, np.int32)
+        docs = np.concatenate(self._doc) if self._doc else np.zeros(0, np.int32)
+        pos = np.concatenate(self._pos) if self._pos else np.zeros(0, np.int32)
+        first = np.concatenate(self._first) if self._first else np.zeros(0, bool)
+        self._key, self._doc, self._pos, self._first = [], [], [], []
+        names = list(self._keys)
+        order = sorted(range(len(names)), key=lambda i: (names[i][0], names[i][1]))
+        rank = np.empty(len(names), np.int32)
+        rank[order] = np.arange(len(names), dtype=np.int32)
+        # Entries were buffered in (document, position) order: a stable sort by term keeps it.
+        rk = rank[keys]
+        idx = np.argsort(rk, kind="stable")
+        rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
+        del idx, keys
+        return Postings(rk, docs, pos, first, [names[i] for i in order], self)
+
+    def _write_other(self, fw, field, tbytes, keep, side) -> W3TermInfo:
+        """A term of a field analysed by Whoosh itself (ids, dates, numbers): its term info."""
+        rows = self._other[field, tbytes]
+        info = W3TermInfo()
+        post = fw._postfile
+        start = post.tell()
+        post.write(WHOOSH3_HEADER_MAGIC)
+        size = fw._format.fixed_value_size()
+        for s in range(0, len(rows), BLOCK):
+            chunk = rows[s:s + BLOCK]
+            ids = [r[0] for r in chunk]
+            lens = [self._length(field, d) for d in ids]
+            values = tuple(r[2] for r in chunk)
+            if size is not None:  # as W3PostingsWriter._mini_values
+                values = None if size == 0 else b"".join(values)
+            write_block(post, info, ids, [float(r[1]) for r in chunk], pickled(values),
+                         min(lens), max(lens), last=s + BLOCK >= len(rows))
+        info.set_extent(start, post.tell() - start)
+        if keep:
+            side.add_values(field, tbytes.decode("utf-8"), rows)
+        return info

@@ -1,0 +1,306 @@
+"""Whoosh's W3 postings format written from arrays: values, blocks, term infos, sidecar.
+
+What search/ingest/segment.py's builder hands over (postings ordered by term, document and
+position) becomes the bytes Whoosh's W3PostingsWriter would write, a block at a time instead
+of a posting at a time, and the columns of the sidecar (search/engine/sidecar.py).
+"""
+
+import struct
+import zlib
+from pickle import dumps
+
+import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.util.numeric import length_to_byte
+
+from search.engine import sidecar
+from search.morph import EXTRA_BOOST
+
+BLOCK = 128  # postings per block, as Whoosh's W3 codec writes them
+COMPRESSION = 1  # zlib level of postings blocks (Whoosh's is 3: a third slower, 5 % smaller)
+COMPRESS_OVER = 256  # bytes of block data below which zlib costs more than it saves
+# One position in a value: pickle's BININT (J) delta, BINFLOAT (G) boost, TUPLE2, LONG_BINPUT.
+_ENTRY = np.dtype([("J", "u1"), ("delta", "<i4"), ("G", "u1"), ("boost", ">f8"),
+                   ("t2", "u1"), ("r", "u1"), ("memo", "<u4")])
+_HEAD = np.dtype([("B", "u1"), ("size", "<u4"), ("count", ">u4"), ("sum", ">f4"), ("proto", "S5")])
+
+
+class _Block:
+    """Block statistics W3TermInfo.add_block asks for."""
+
+    __slots__ = ("_weights", "_n", "_min_id", "_max_id", "_minlen", "_maxlen", "_maxw")
+
+    def __len__(self):
+        return self._n
+
+    def min_id(self):
+        return self._min_id
+
+    def max_id(self):
+        return self._max_id
+
+    def min_length(self):
+        return self._minlen
+
+    def max_length(self):
+        return self._maxlen
+
+    def max_weight(self):
+        return self._maxw
+
+
+_TERMINFO = struct.Struct("!BfIBBfIIqi")  # W3TermInfo.to_bytes of a term not inlined
+_BLOCKLEN = struct.Struct("!i")
+
+
+class Window:
+    """Postings' documents, lengths, weights and value starts as Python lists, a window of
+    them at a time (sliced per block far faster than arrays; all at once is ~100 B each)."""
+
+    SIZE = 200_000
+
+    def __init__(self, postings, boost: float):
+        self.p, self.boost, self.lo, self.hi = postings, boost, 0, 0
+
+    def get(self, a: int, b: int):
+        """(documents, lengths, value starts, weights, offset) covering postings a..b."""
+        if not (self.lo <= a and b <= self.hi):
+            p = self.p
+            self.lo, self.hi = a, min(max(b, a + self.SIZE), len(p.doc))
+            lo, hi = self.lo, self.hi
+            self.lists = (p.doc[lo:hi].tolist(), p.lengths[lo:hi].tolist(),
+                          p.vstart[lo:hi + 1].tolist(),
+                          (p.sums[lo:hi] * self.boost).astype(np.float32).tolist())
+        return (*self.lists, self.lo)
+
+
+def text_term(out: bytearray, base: int, window: Window, blob, a: int, b: int) -> bytes:
+    """Append one term's postings a..b as W3 blocks to out (at file offset base); its info."""
+    docs, lens, vstart, weights, lo = window.get(a, b)
+    a, b = a - lo, b - lo
+    start = base + len(out)
+    out += WHOOSH3_HEADER_MAGIC
+    total, maxw, minlen, maxlen = 0.0, 0.0, None, 0
+    for s in range(a, b, BLOCK):
+        e = min(s + BLOCK, b)
+        ids, ws, ls = docs[s:e], weights[s:e], lens[s:e]
+        bmin, bmax, bw = min(ls), max(ls), max(ws)
+        total += sum(ws)
+        maxw = max(maxw, bw)
+        minlen = bmin if minlen is None else min(minlen, bmin)
+        maxlen = max(maxlen, bmax)
+        if e - s == 1:  # most terms of a segment: pickled by hand, the same opcodes
+            pdeltas = _pint(ids[0]) + b"\x85"
+        else:
+            pdeltas = pickled(tuple([ids[0]] + [y - x for x, y in zip(ids, ids[1:],
+                                                                     strict=False)]))
+        w0 = ws[0]
+        if all(w == w0 for w in ws):
+            pweights = b"N" if w0 == 1.0 else b"G" + _DOUBLE.pack(w0)
+        else:
+            pweights = pickled(tuple(ws))
+        # The values are laid out in the buffer already framed as pickled bytes.
+        data = (b"\x80\x03" + pdeltas + pweights + b"(" + blob[vstart[s]:vstart[e]] +
+                b"t\x87.")
+        comp = COMPRESSION if len(data) > COMPRESS_OVER else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        head = (b"\x80\x02(" + _pint(e - s) + _pint(ids[-1]) + b"G" + _DOUBLE.pack(bw) +
+                _pint(comp) + _pint(length_to_byte(bmin)) + _pint(length_to_byte(bmax)) + b"t.")
+        n = len(head) + len(data)
+        out += _BLOCKLEN.pack(-n if e == b else n)
+        out += head
+        out += data
+    return _TERMINFO.pack(False, total, b - a, length_to_byte(minlen), length_to_byte(maxlen),
+                          maxw, docs[a], docs[b - 1], start, base + len(out) - start)
+
+
+_DOUBLE = struct.Struct(">d")
+_SHORT = struct.Struct("<H")
+_INT = struct.Struct("<i")
+
+
+def _pint(n: int) -> bytes:
+    """A non-negative int below 2**31 as pickle writes it (BININT1, BININT2 or BININT)."""
+    if n < 256:
+        return b"K" + bytes((n,))
+    if n < 65536:
+        return b"M" + _SHORT.pack(n)
+    return b"J" + _INT.pack(n)
+
+
+def pickled(obj) -> bytes:
+    """obj pickled (protocol 3) without PROTO and STOP, to be spliced into a larger pickle.
+
+    Parts pickled apart may reuse memo numbers; harmless, as nothing in them refers back.
+    """
+    return dumps(obj, 3)[2:-1]
+
+
+def write_block(post, info, ids, weights, values: bytes, minlen, maxlen, last):
+    """One W3 block as W3PostingsWriter writes it: (delta ids, weights, values) pickled.
+
+    values is the values part already pickled. Tiny blocks are not compressed (zlib's set-up
+    costs more than it saves there); the block's header says so, and Whoosh reads both.
+    """
+    blk = _Block()
+    blk._weights, blk._n, blk._min_id, blk._max_id = weights, len(ids), ids[0], ids[-1]
+    blk._minlen, blk._maxlen, blk._maxw = minlen, maxlen, max(weights)
+    info.add_block(blk)
+    deltas = [ids[0]] + [y - x for x, y in zip(ids, ids[1:], strict=False)]
+    w0 = weights[0]
+    mini_w = (None if all(w == 1.0 for w in weights) else w0 if all(w == w0 for w in weights)
+              else tuple(weights))
+    data = b"\x80\x03" + pickled(tuple(deltas)) + pickled(mini_w) + values + b"\x87."
+    comp = COMPRESSION if len(data) > COMPRESS_OVER else 0
+    if comp:
+        data = zlib.compress(data, comp)
+    head = dumps((len(ids), ids[-1], blk._maxw, comp, length_to_byte(minlen),
+                  length_to_byte(maxlen)), 2)
+    n = len(head) + len(data)
+    post.write_int(-n if last else n)
+    post.write(head)
+    post.write(data)
+
+
+class Postings:
+    """A segment's text postings as arrays: one row per (term, document)."""
+
+    def __init__(self, rk, docs, pos, first, names, builder):
+        n = len(rk)
+        new = np.ones(n, bool)
+        if n:
+            new[1:] = (rk[1:] != rk[:-1]) | (docs[1:] != docs[:-1])
+        pstart = np.flatnonzero(new)
+        counts = np.diff(np.append(pstart, n))
+        boosts = np.where(first, np.float32(1.0), np.float32(EXTRA_BOOST))
+        sums = np.add.reduceat(boosts, pstart) if n else np.zeros(0)
+        self.doc = docs[pstart]
+        self.sums = sums.astype(np.float32)  # as Whoosh's "!f" packs it
+        self.positions = pos
+        self.pstart = np.append(pstart, n).astype(np.int64)
+        prk = rk[pstart]
+        tstart = np.flatnonzero(np.r_[True, prk[1:] != prk[:-1]]) if len(prk) else pstart
+        tend = np.append(tstart[1:], len(prk))
+        self.terms = {names[prk[a]]: (int(a), int(b))
+                      for a, b in zip(tstart.tolist(), tend.tolist(), strict=False)}
+        # Each posting's document length in its field, for the blocks' length statistics.
+        self.lengths = np.zeros(len(pstart), np.int32)
+        field_names = sorted({name[0] for name in names})
+        field_of = np.array([field_names.index(name[0]) for name in names], np.int32)
+        fields = field_of[prk] if len(prk) else np.zeros(0, np.int32)
+        self.field_names, self.field_idx = field_names, fields
+        for i, field in enumerate(field_names):
+            col = np.frombuffer(builder._lengths[field], np.uint32).astype(np.int64)
+            sel = fields == i
+            d = self.doc[sel]
+            if len(col):
+                self.lengths[sel] = np.where(d < len(col), col[np.minimum(d, len(col) - 1)], 0)
+        self.blob, self.vstart = _values(pos, boosts, pstart, counts, self.sums)
+
+
+_CHUNK = 1_000_000  # positions laid out at a time
+
+
+def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
+    """PositionBoosts values of all postings in one buffer, and each one's start (+ end).
+
+    Each value is framed as pickle's BINBYTES (opcode, length), so that a block's values are
+    one slice of the buffer.
+
+    A value is count, summed boost, then pickle protocol 2 of [(delta, boost), ...] as Whoosh's
+    PositionBoosts.encode writes it (memo numbers included, so the engine's fast decoder and
+    pickle read it alike).
+    """
+    n, m = len(pos), len(pstart)
+    multi = counts > 1
+    # header 8 + PROTO 2 + EMPTY_LIST + BINPUT 0 (5) + MARK if more than one; then entries;
+    # then APPENDS or APPEND, and STOP.
+    head = 5 + 13 + multi  # the pickle framing of a bytes object (BINBYTES, length) first
+    size = head + counts * _ENTRY.itemsize + 2
+    vstart = np.zeros(m + 1, np.int64)
+    np.cumsum(size, out=vstart[1:])
+    buf = np.zeros(int(vstart[-1]), np.uint8)
+    if not m:
+        return memoryview(b""), vstart
+    hd = np.zeros(m, _HEAD)
+    hd["B"], hd["size"] = ord("B"), size - 5
+    hd["count"], hd["sum"], hd["proto"] = counts, sums, b"\x80\x02]q\x00"
+    hbytes = hd.view(np.uint8).reshape(m, 18)
+    for k in range(18):
+        buf[vstart[:-1] + k] = hbytes[:, k]
+    buf[vstart[:-1][multi] + 18] = ord("(")
+    # The positions, a chunk of postings at a time: the temporaries are ~60 bytes a position.
+    p0 = 0
+    while p0 < m:
+        p1 = int(np.searchsorted(pstart, pstart[p0] + _CHUNK, side="right"))
+        p1 = max(p1, p0 + 1)
+        e0, e1 = int(pstart[p0]), int(pstart[p1]) if p1 < m else n
+        c = counts[p0:p1]
+        post_of = np.repeat(np.arange(p0, p1), c)
+        j = np.arange(e0, e1) - np.repeat(pstart[p0:p1], c)  # index within the posting
+        p = pos[e0:e1].astype(np.int64)
+        delta = p.copy()
+        delta[1:] -= p[:-1]
+        delta[j == 0] = p[j == 0]
+        ent = np.zeros(e1 - e0, _ENTRY)
+        ent["J"], ent["delta"], ent["G"], ent["boost"] = ord("J"), delta, ord("G"), \
+            boosts[e0:e1]
+        ent["t2"], ent["r"], ent["memo"] = 0x86, ord("r"), j + 1
+        eb = ent.view(np.uint8).reshape(e1 - e0, _ENTRY.itemsize)
+        where = vstart[:-1][post_of] + head[post_of] + j * _ENTRY.itemsize
+        for k in range(_ENTRY.itemsize):
+            buf[where + k] = eb[:, k]
+        del ent, eb, where, post_of, j, p, delta
+        p0 = p1
+    tail = vstart[1:] - 2
+    buf[tail] = np.where(multi, ord("e"), ord("a"))
+    buf[tail + 1] = ord(".")
+    return memoryview(buf), vstart  # sliced per block, never copied whole
+
+
+class SidecarParts:
+    """The sidecar's columns, gathered term by term in the order the postings are written."""
+
+    def __init__(self):
+        self.terms, self.parts, self.n = {}, [], 0
+
+    def add_all(self, p: Postings, boosts: np.ndarray, fields: set) -> None:
+        """Every bulk-built posting of the given fields (the postings' own order)."""
+        for (field, term), (a, b) in p.terms.items():
+            if field in fields:
+                self.terms[field, term] = (self.n + a, self.n + b)
+        m = len(p.doc)
+        self.parts.append((p.doc, p.sums * boosts, p.positions, p.pstart[:-1],
+                           int(p.pstart[-1]) if m else 0))
+        self.n += m
+
+    def add_values(self, field, term, rows) -> None:
+        from search.engine.arrays import decode_positions
+
+        values = [r[2] for r in rows]
+        sizes = np.array([len(v) for v in values], np.int64)
+        vstart = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        positions, starts = decode_positions(np.frombuffer(b"".join(values), np.uint8), vstart)
+        self.parts.append((np.array([r[0] for r in rows], np.int32),
+                           np.array([r[1] for r in rows], np.float32), positions,
+                           starts[:-1], int(starts[-1])))
+        self.terms[field, term] = (self.n, self.n + len(rows))
+        self.n += len(rows)
+
+    def write(self, f) -> None:
+        ids, weights, positions, starts, base = [], [], [], [], 0
+        for i, w, pos, st, total in self.parts:
+            ids.append(np.asarray(i, np.int32))
+            weights.append(np.asarray(w, np.float32))
+            positions.append(np.asarray(pos, np.int32))
+            starts.append(np.asarray(st, np.int64) + base)
+            base += int(total)
+        starts.append(np.array([base], np.int64))
+        cat = np.concatenate
+        start_col = cat(starts)
+        columns = {"ids": cat(ids) if ids else np.zeros(0, np.int32),
+                   "weights": cat(weights) if weights else np.zeros(0, np.float32),
+                   "positions": cat(positions) if positions else np.zeros(0, np.int32),
+                   "starts": start_col.astype(np.uint32) if base < 2**32 else start_col}
+        sidecar._write(f, self.terms, columns)
