@@ -12,15 +12,9 @@ run starts a new segment, and segments every mirror has applied are removed.
 import os
 from pathlib import Path
 
+from search.ingest.store import fsync_path
+
 JOURNAL_DIR = "journal"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Journal:
@@ -60,7 +54,7 @@ class Journal:
         if self._file is None:
             path = self.dir / f"{self.last + 1:012d}.log"
             self._file = open(path, "ab")
-            _fsync_dir(self.dir)
+            fsync_path(self.dir)
         data = sql.encode()
         seq = self.last + 1
         self._file.write(b"%d %d\n" % (seq, len(data)) + data + b"\n")

@@ -115,14 +115,10 @@ def _fsync_since(folder: Path, since: float) -> None:
     for path in folder.iterdir():
         try:
             if path.is_file() and path.stat().st_mtime >= since:
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                store.fsync_path(path)
         except FileNotFoundError:
             pass  # a merged-away segment removed meanwhile
-    journal._fsync_dir(folder)
+    store.fsync_path(folder)
 
 
 def apply_pending(index_dir) -> int:

@@ -15,17 +15,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from search.ingest.store import fsync_path
+
 JOURNAL = "ingest.journal"
 APPLYING = "ingest.applying"
 LOCK = ".ingest.lock"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager
@@ -59,7 +53,7 @@ def append(root, ops: list[dict]) -> None:
         finally:
             os.close(fd)
         if new:
-            _fsync_dir(root)
+            fsync_path(root)
 
 
 def take(root) -> Path | None:
@@ -73,7 +67,7 @@ def take(root) -> Path | None:
         if not journal.exists() or journal.stat().st_size == 0:
             return None
         os.replace(journal, applying)
-        _fsync_dir(root)
+        fsync_path(root)
     return applying
 
 
@@ -94,7 +88,7 @@ def read(path: Path) -> list[dict]:
 def done(path: Path) -> None:
     """Forget an applied batch (call only after its commit is on disk)."""
     path.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def pending(root) -> bool:

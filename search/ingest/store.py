@@ -65,11 +65,12 @@ def switch(root, path: Path) -> None:
     tmp.unlink(missing_ok=True)
     os.symlink(path.name, tmp)
     os.replace(tmp, Path(root) / CURRENT)
-    _fsync_dir(root)
+    fsync_path(root)
 
 
-def _fsync_dir(root) -> None:
-    fd = os.open(root, os.O_RDONLY)
+def fsync_path(path) -> None:
+    """Flush a file, or a folder's entries (a rename or a new file in it), to disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
