@@ -38,7 +38,7 @@ def test_writer_writes_the_table_the_reader_would_build(tmp_path):
         for sub in lexicon.subreaders(s.reader()):
             assert segment_words._segment_path(sub) is not None  # written with the segment
             written = segment_words.segment_table(sub)
-            rebuilt = segment_words.SegmentTable.from_columns(segment_words.from_reader(sub))
+            rebuilt = segment_words.SegmentTable(segment_words.from_reader(sub))
             _columns_equal(written, rebuilt)
             assert written.freq[written.lookup("вибори")] == 80  # title and body
 

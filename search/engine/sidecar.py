@@ -8,7 +8,6 @@ Whoosh pickles the codec with each segment: keep this class at this import path.
 """
 
 import pickle
-import struct
 from array import array
 from pathlib import Path
 
@@ -16,12 +15,12 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter
 from whoosh.formats import PositionBoosts
 
+from search import segfile
 from search.engine.arrays import Postings, decode_positions
 from search.query import segment_words
 
 EXT = ".npa"
 MAGIC = b"newsearch-arr-1\n"
-_HEADER = struct.Struct("<Q")
 
 
 class ArraysCodec(W3Codec):
@@ -119,32 +118,15 @@ def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]
 
 
 def _write(f, terms: dict, columns: dict[str, np.ndarray]) -> None:
-    layout, offset = {}, 0
-    for name, a in columns.items():
-        layout[name] = (offset, a.dtype.str, len(a))
-        offset += -(-a.nbytes // 8) * 8  # 8-byte aligned
-    header = pickle.dumps({"terms": terms, "layout": layout}, pickle.HIGHEST_PROTOCOL)
-    f.write(MAGIC + _HEADER.pack(len(header)) + header)
-    pad = -(len(MAGIC) + _HEADER.size + len(header)) % 8
-    f.write(b"\0" * pad)
-    for a in columns.values():
-        data = a.tobytes()
-        f.write(data + b"\0" * (-len(data) % 8))
-    f.close()
+    segfile.write(f, MAGIC, columns, terms=terms)
 
 
 class Sidecar:
     """One segment's postings arrays, read from its sidecar file (mapped, not copied)."""
 
-    def __init__(self, buf):
-        head = len(MAGIC) + _HEADER.size
-        (size,) = _HEADER.unpack(bytes(buf[len(MAGIC):head]))
-        meta = pickle.loads(bytes(buf[head:head + size]))  # noqa: S301 (our own index files)
-        base = head + size + (-(head + size) % 8)
+    def __init__(self, meta: dict, columns: dict[str, np.ndarray]):
         self.terms = meta["terms"]
-        # Plain arrays over the mapping (a memmap's own slicing is Python code, per slice).
-        self.columns = {name: np.frombuffer(buf, np.dtype(dt), count, base + off)
-                        for name, (off, dt, count) in meta["layout"].items()}
+        self.columns = columns
         self.nbytes = len(pickle.dumps(self.terms)) // 2  # the term table's rough memory
 
     def postings(self, field: str, term: str) -> Postings | None:
@@ -180,6 +162,5 @@ def open_sidecar(reader) -> Sidecar | None:
         path, offset = Path(folder) / name, 0
         length = path.stat().st_size
     buf = np.memmap(path, np.uint8, "r", offset=offset, shape=(length,))
-    if bytes(buf[:len(MAGIC)]) != MAGIC:
-        return None
-    return Sidecar(buf)
+    found = segfile.read(buf, MAGIC)
+    return Sidecar(*found) if found else None

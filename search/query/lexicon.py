@@ -145,7 +145,7 @@ def generation_lexicon(reader) -> Lexicon:
         # generation by the caller's cache.
         if hasattr(reader, "is_empty") and reader.is_empty():
             return Lexicon([])
-        return Lexicon([(SegmentTable.from_columns(from_reader(reader)), _NoDeletions())])
+        return Lexicon([(SegmentTable(from_reader(reader)), _NoDeletions())])
     return Lexicon([(segment_table(r), r._segment) for r in subs])
 
 

@@ -9,21 +9,19 @@ A commit therefore costs a reader one small new file, never a rebuild of whole-i
 """
 
 import bisect
-import pickle
-import struct
 import threading
 from collections import Counter, OrderedDict
 from pathlib import Path
 
 import numpy as np
 
+from search import segfile
 from search.morph import LANGS
 from search.schema import KINDS
 from search.text import STOP_WORDS, fold, normalize
 
 EXT = ".lex"
-MAGIC = b"newsearch-lex-2\n"
-_HEADER = struct.Struct("<Q")
+MAGIC = b"newsearch-lex-3\n"  # 3: the layout inside a header dict (search/segfile.py)
 FIELDS = {f"{kind}_{lang}": lang for lang in LANGS for kind in KINDS}
 LANG_BIT = {lang: 1 << i for i, lang in enumerate(LANGS)}
 SHORT_PREFIX = 3  # prefixes up to this long have their best terms stored
@@ -153,17 +151,7 @@ def build(freq: dict[str, int], langs: dict[str, int],
 
 def write(f, cols: dict[str, np.ndarray]) -> None:
     """Write columns to an open (Whoosh storage) file, 8-byte aligned, and close it."""
-    layout, offset = {}, 0
-    for name, a in cols.items():
-        layout[name] = (offset, a.dtype.str, len(a))
-        offset += -(-a.nbytes // 8) * 8
-    header = pickle.dumps(layout, pickle.HIGHEST_PROTOCOL)
-    f.write(MAGIC + _HEADER.pack(len(header)) + header)
-    f.write(b"\0" * (-(len(MAGIC) + _HEADER.size + len(header)) % 8))
-    for a in cols.values():
-        data = a.tobytes()
-        f.write(data + b"\0" * (-len(data) % 8))
-    f.close()
+    segfile.write(f, MAGIC, cols)
 
 
 def from_reader(reader) -> dict[str, np.ndarray]:
@@ -211,15 +199,9 @@ class Strings:
 
 
 class SegmentTable:
-    """One segment's table, mapped from its file."""
+    """One segment's table over its columns (views of its mapped file, or built in memory)."""
 
-    def __init__(self, buf):
-        head = len(MAGIC) + _HEADER.size
-        (size,) = _HEADER.unpack(bytes(buf[len(MAGIC):head]))
-        layout = pickle.loads(bytes(buf[head:head + size]))  # noqa: S301 (our own index files)
-        base = head + size + (-(head + size) % 8)
-        c = {name: np.frombuffer(buf, np.dtype(dt), count, base + off)
-             for name, (off, dt, count) in layout.items()}
+    def __init__(self, c: dict[str, np.ndarray]):
         self.terms = Strings(c["terms"], c["terms_off"])
         self.freq, self.langs = c["freq"], c["langs"]
         self._grams = (c["grams_keys"], c["grams_ptr"], c["grams_ids"])
@@ -228,22 +210,6 @@ class SegmentTable:
         self.tnorm = Strings(c["tnorm"], c["tnorm_off"])
         self.titles = Strings(c["title"], c["title_off"])
         self.title_doc = c["title_doc"]
-
-    @classmethod
-    def from_columns(cls, cols: dict[str, np.ndarray]) -> "SegmentTable":
-        class _Buf:
-            def __init__(self):
-                self.data = bytearray()
-
-            def write(self, b):
-                self.data += b
-
-            def close(self):
-                pass
-
-        out = _Buf()
-        write(out, cols)
-        return cls(np.frombuffer(bytes(out.data), np.uint8))
 
     @staticmethod
     def _list(table, key: int) -> np.ndarray:
@@ -295,7 +261,8 @@ def segment_table(reader) -> SegmentTable:
     if found is not None:
         path, offset, length = found
         buf = np.memmap(path, np.uint8, "r", offset=offset, shape=(length,))
-        table = SegmentTable(buf) if bytes(buf[:len(MAGIC)]) == MAGIC else None
+        found = segfile.read(buf, MAGIC)
+        table = SegmentTable(found[1]) if found else None
     else:
         table = None
     if table is None:
@@ -311,7 +278,7 @@ def _save(reader, cols) -> SegmentTable:
     """Write a table built from a reader beside its segment (best effort), and map it."""
     folder = getattr(getattr(reader._storage, "b", reader._storage), "folder", None)
     if folder is None:
-        return SegmentTable.from_columns(cols)
+        return SegmentTable(cols)
     final = Path(folder) / reader._segment.make_filename(EXT)
     tmp = final.with_name(f".{final.name}.{threading.get_ident()}")
     try:
@@ -319,8 +286,8 @@ def _save(reader, cols) -> SegmentTable:
         tmp.replace(final)  # atomic: another process may be writing the same one
     except OSError:
         tmp.unlink(missing_ok=True)
-        return SegmentTable.from_columns(cols)
-    return SegmentTable(np.memmap(final, np.uint8, "r"))
+        return SegmentTable(cols)
+    return SegmentTable(segfile.read(np.memmap(final, np.uint8, "r"), MAGIC)[1])
 
 
 def forget(live_keys) -> None:
