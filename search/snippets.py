@@ -5,7 +5,7 @@ import re
 from html import escape
 
 from search.morph import lemmas
-from search.text import HOMOGLYPHS, MAX_WORD, WORD_RE, normalize
+from search.text import HOMOGLYPHS, MAX_WORD, STOP_WORDS, WORD_RE, normalize
 
 SNIPPET_CHARS = 260
 SCAN_CHARS = 200_000  # beyond this a match is not looked for: snippets must stay fast
@@ -110,7 +110,10 @@ def _window(text: str, spans, size: int) -> tuple[int, int]:
     if not text.strip():
         return 0, 0
     found: dict[tuple[int, int], set[str]] = {}
-    for s, e in spans[:MAX_SPANS]:
+    # Sentences with the query's content words: a function word (у, на, и) alone says nothing
+    # of why the document matched, and many of them early would crowd the others out.
+    content = [(s, e) for s, e in spans if text[s:e].lower() not in STOP_WORDS]
+    for s, e in (content or spans)[:MAX_SPANS]:
         bounds = next((b for b in found if b[0] <= s < b[1]), None) or _sentence_at(text, s)
         found.setdefault(bounds, set()).add(text[s:e].lower())
     if not found:

@@ -50,3 +50,13 @@ def test_snippet_escapes_html():
     parsed = parse_query("скрипт")
     out = snippet("<b>скрипт</b> & <script>x()</script>", "uk", parsed.terms["uk"])
     assert "<script>" not in out and "&lt;script&gt;" in out and "&amp;" in out
+
+
+@pytest.mark.parametrize("text, lang, terms, shown", [
+    ("Поліція підозрює голову у внесенні до декларації. Він у 2015 році переміг на виборах. "
+     "У нього є ділянка.", "uk", {"вибори", "у"}, "переміг на <mark>виборах</mark>"),
+    ("Полиция задержала его в пятницу. В 2015 году он победил на выборах. В городе тихо.",
+     "ru", {"выборы", "в"}, "победил на <mark>выборах</mark>"),
+])
+def test_snippet_prefers_a_content_word_to_a_function_word(text, lang, terms, shown):
+    assert shown in snippet(text, lang, terms, size=60)
