@@ -82,6 +82,8 @@ def test_pagination_and_titles_at_390(site, browser, tmp_path):  # noqa: F811
     numbers = nav.locator(".page-numbers li:visible")
     rows = {round(numbers.nth(i).bounding_box()["y"]) for i in range(numbers.count())}
     assert len(rows) == 1  # no number alone on a row
+    shown = [numbers.nth(i).inner_text() for i in range(numbers.count())]
+    assert shown[:5] == ["1", "…", "3", "4", "5"]  # hidden numbers leave an ellipsis
     page.screenshot(path=str(_shots(tmp_path) / "results-390-page4.png"), full_page=True)
     assert _no_axe_violations(page)
     page.goto(f"{site}/search?q=повноводну")

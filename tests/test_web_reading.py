@@ -11,7 +11,7 @@ from tests.conftest import index_records
 from tests.web_helpers import WORD, html
 from web import create_app
 from web.hits import drop_title
-from web.pages import page_numbers
+from web.pages import page_links, page_numbers
 
 DOCS = [
     {"id": "sub/news1.txt", "lang": "uk", "title": "Уряд ухвалив бюджет лікарні",
@@ -124,6 +124,20 @@ def test_each_hit_has_its_language(reading):
 ])
 def test_page_numbers(page, pages, expected):
     assert page_numbers(page, pages) == expected
+
+
+@pytest.mark.parametrize("page, pages, expected", [
+    (1, 3, [(1, ""), (2, ""), (3, "")]),
+    # Far numbers hide on a phone: an ellipsis shows in their place unless one is beside them.
+    (4, 14, [(1, ""), (None, "gap narrow"), (2, "far"), (3, ""), (4, ""), (5, ""),
+             (6, "far"), (None, "gap"), (14, "")]),
+    (7, 14, [(1, ""), (None, "gap"), (5, "far"), (6, ""), (7, ""), (8, ""), (9, "far"),
+             (None, "gap"), (14, "")]),
+    (5, 7, [(1, ""), (None, "gap narrow"), (2, "far"), (3, "far"), (4, ""), (5, ""), (6, ""),
+            (7, "")]),
+])
+def test_page_links(page, pages, expected):
+    assert page_links(page, pages) == expected
 
 
 def test_numbered_pagination(client):

@@ -121,6 +121,26 @@ def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
     return out
 
 
+def page_links(page: int, pages: int) -> list[tuple[int | None, str]]:
+    """page_numbers with a CSS class each: far numbers hide on a phone, leaving an ellipsis."""
+    numbers = page_numbers(page, pages)
+    far = [n is not None and n not in (1, pages) and abs(n - page) > 1 for n in numbers]
+    out: list[tuple[int | None, str]] = []
+    for i, n in enumerate(numbers):
+        if n is None:
+            out.append((None, "gap"))
+            continue
+        # A run of far numbers with no gap beside it would vanish without a trace on a phone.
+        if far[i] and (i == 0 or not far[i - 1]) and (i == 0 or numbers[i - 1] is not None):
+            j = i
+            while j < len(numbers) and far[j]:
+                j += 1
+            if j == len(numbers) or numbers[j] is not None:
+                out.append((None, "gap narrow"))
+        out.append((n, "far" if far[i] else ""))
+    return out
+
+
 @bp.get("/")
 def home():
     return _page("index.html", doc_count=doc_count(), q="")
@@ -148,7 +168,7 @@ def results():
     return _page("results.html", q=params.q, form=form, params=params, res=res, error=None,
                  hits=[hit_dict(h) for h in res.hits], facets=facets(res),
                  filters=active_filters(params), clear_url=clear_filters_url(),
-                 pages=pages, page_numbers=page_numbers(res.page, pages), web_url=web_url,
+                 pages=pages, page_links=page_links(res.page, pages), web_url=web_url,
                  doc_url=doc_url, page_url=page_url, facet_url=facet_url,
                  facet_active=facet_active, feed_url=feed_url(), shown_total=shown)
 
