@@ -17,6 +17,7 @@ import queue
 
 from whoosh.reading import SegmentReader
 
+from search.ingest.merge import merge_tiers
 from search.ingest.segment import SegmentBuilder
 
 MAX_ENTRIES = 1_500_000  # positions a builder buffers before writing a segment (~150 B each)
@@ -123,8 +124,10 @@ class BulkWriter:
             self.cancel()
             raise
         new = list(self.segments)
-        merge = _merge_small if self.merge else (lambda w, old: list(old))
-        self.writer.commit(mergetype=lambda w, old: merge(w, old) + new)
+        if self.merge:  # small ones into the writer's own, then tiers of big ones (merge.py)
+            self.writer.commit(mergetype=lambda w, old: merge_tiers(w, _merge_small(w, old) + new))
+        else:
+            self.writer.commit(mergetype=lambda w, old: list(old) + new)
 
     def cancel(self) -> None:
         """Drop everything written since the writer opened; the index stays as it was."""
