@@ -29,7 +29,8 @@ EXT = ".lsh"
 PREFIX = ".copies-"
 _LSH = b"newsearch-lsh-1\n"
 _COPIES = b"newsearch-copies-1\n"
-MATCHES = 16  # documents sharing a band key that each document is compared with
+MATCHES = 4  # documents sharing a band key that each document is compared with, per band
+_SIMILAR = 100_000  # candidate pairs compared at a time (256 bytes a signature)
 KEEP = 4  # the latest commits' files kept (workers may still be reading an older commit)
 _NAME = re.compile(r"^\.copies-(\d+)$")
 
@@ -85,8 +86,14 @@ def table(storage, schema, segment) -> Table:
 
 
 def _pairs(x: Table, y: Table, same: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(documents of x, documents of y) that share a band key and are copies."""
-    ax, ay = [], []
+    """(documents of x, documents of y) that share a band key and are copies.
+
+    Each document is compared with the first MATCHES documents of y with its key in each band
+    (not only with its neighbour, as dedup.links does), so that deleting one copy later never
+    separates the others; pairs are made unique band by band, to bound memory.
+    """
+    n = len(y.has)
+    codes = np.zeros(0, np.int64)
     for band in range(dedup.BANDS):
         kx, dx, ky, dy = x.keys[band], x.docs[band], y.keys[band], y.docs[band]
         if not len(kx) or not len(ky):
@@ -97,18 +104,17 @@ def _pairs(x: Table, y: Table, same: bool) -> tuple[np.ndarray, np.ndarray]:
             continue
         rep = np.repeat(np.arange(len(kx)), count)
         j = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        ax.append(dx[rep])
-        ay.append(dy[lo[rep] + j])
-    if not ax:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    a, b = np.concatenate(ax).astype(np.int64), np.concatenate(ay).astype(np.int64)
-    if same:  # each pair once, never a document with itself
-        a, b = np.minimum(a, b), np.maximum(a, b)
-        keep = a != b
-        a, b = a[keep], b[keep]
-    code = np.unique(a * len(y.has) + b)
-    a, b = code // len(y.has), code % len(y.has)
-    close = dedup.similar(x.sigs[a], y.sigs[b])
+        a, b = dx[rep].astype(np.int64), dy[lo[rep] + j].astype(np.int64)
+        if same:  # each pair once, never a document with itself
+            a, b = np.minimum(a, b), np.maximum(a, b)
+            keep = a != b
+            a, b = a[keep], b[keep]
+        codes = np.unique(np.concatenate([codes, a * n + b]))
+    a, b = codes // n, codes % n
+    close = np.zeros(len(codes), bool)
+    for s in range(0, len(codes), _SIMILAR):  # signatures compared a chunk of pairs at a time
+        e = s + _SIMILAR
+        close[s:e] = dedup.similar(x.sigs[a[s:e]], y.sigs[b[s:e]])
     return a[close], b[close]
 
 

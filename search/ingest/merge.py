@@ -19,7 +19,6 @@ import io
 import logging
 import pickle
 import struct
-import tempfile
 import zlib
 from itertools import accumulate
 
@@ -29,18 +28,16 @@ from whoosh.formats import PositionBoosts
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 
-from search import segfile
 from search.engine import sidecar
-from search.engine.arrays import decode_values, read_lengths, read_live
+from search.engine.arrays import read_lengths, read_live
+from search.ingest.sidecar_stream import StreamedSidecar
 from search.ingest.w3postings import BLOCK, pickled, write_block
 
 log = logging.getLogger(__name__)
 
 MERGE_FACTOR = 10  # this many segments below MAX_DOCS // 2 are merged (the smallest first)
 MAX_DOCS = 25_000  # a merge writes at most about this many documents into one segment
-_CHUNK = 1 << 18  # sidecar postings decoded and written at a time
 _INT = struct.Struct("!i")
-_COPY = 1 << 22
 
 
 def choose(sizes: list[int], factor: int = MERGE_FACTOR, max_docs: int = MAX_DOCS) -> list[int]:
@@ -98,6 +95,7 @@ def merge(storage, schema, codec, indexname, segments: list):
     """Write one segment holding the live documents of segments, in their order; return it."""
     readers = [SegmentReader(storage, schema, s) for s in segments]
     segment = codec.new_segment(storage, indexname)
+    side = None
     try:
         docmaps, total = [], 0
         for r in readers:
@@ -108,7 +106,7 @@ def merge(storage, schema, codec, indexname, segments: list):
             total += int(live.sum())
         scorable = [n for n, f in schema.items() if f.scorable]
         exact = {n: np.zeros(total, np.int64) for n in scorable}
-        side = _Sidecar(storage.folder if hasattr(storage, "folder") else None, exact)
+        side = StreamedSidecar(storage.folder if hasattr(storage, "folder") else None, exact)
         _write_postings(storage, schema, codec, segment, readers, docmaps, total, side)
         _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side)
         side.write(segment.create_file(storage, sidecar.EXT))
@@ -117,6 +115,8 @@ def merge(storage, schema, codec, indexname, segments: list):
         segment.create_compound_file(storage)
         return segment
     except BaseException:
+        if side is not None:
+            side.close()
         sidecar._titles.pop(segment.segment_id(), None)
         for name in list(storage):
             if name.startswith(segment.segment_id()):
@@ -306,77 +306,3 @@ def _copy_docs(perdoc, schema, readers, docmaps, exact, side):
                 if name in cols:
                     perdoc.add_column_value(name, schema[name].column_type, cols[name][docnum])
             perdoc.finish_doc()
-
-
-class _Sidecar:
-    """The merged segment's sidecar columns, streamed to temporary files a chunk at a time."""
-
-    def __init__(self, folder, exact: dict):
-        self.files = {c: tempfile.TemporaryFile(dir=folder) for c in
-                      ("ids", "weights", "positions", "starts")}
-        self.terms: dict[tuple[str, str], tuple[int, int]] = {}
-        self.exact, self.counted = exact, set()
-        self.n = self.npos = 0  # postings and positions written
-        self._ids, self._weights, self._values, self._fields = [], [], [], []
-
-    def add(self, field, term, ids, weights, values) -> None:
-        a = self.n + len(self._ids)
-        self._ids += ids
-        self._weights += weights
-        self._values += values
-        self._fields.append((field, len(ids)))
-        self.terms[field, term] = (a, a + len(ids))
-        if len(self._ids) >= _CHUNK:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._ids:
-            return
-        positions, starts = decode_values(self._values)
-        ids = np.array(self._ids, np.int32)
-        counts = np.diff(starts)
-        names, sizes = zip(*self._fields, strict=True)
-        owner = np.repeat(np.array(names, dtype=object), sizes)
-        for name in set(names) & self.exact.keys():  # a field's length: its positions
-            sel = owner == name
-            length = self.exact[name]
-            length += np.bincount(ids[sel], counts[sel], len(length)).astype(np.int64)
-            self.counted.add(name)
-        self.files["ids"].write(ids.tobytes())
-        self.files["weights"].write(np.array(self._weights, np.float32).tobytes())
-        self.files["positions"].write(positions.astype(np.int32).tobytes())
-        self.files["starts"].write((starts[:-1] + self.npos).astype(np.int64).tobytes())
-        self.n += len(ids)
-        self.npos += int(starts[-1])
-        self._ids, self._weights, self._values, self._fields = [], [], [], []
-
-    def write(self, f) -> None:
-        """The sidecar file, laid out as segfile.write lays it out; close f."""
-        self.flush()
-        self.files["starts"].write(np.array([self.npos], np.int64).tobytes())
-        wide = self.npos >= 2**32
-        dtypes = {"ids": np.dtype(np.int32), "weights": np.dtype(np.float32),
-                  "positions": np.dtype(np.int32),
-                  "starts": np.dtype(np.int64 if wide else np.uint32)}
-        counts = {"ids": self.n, "weights": self.n, "positions": self.npos,
-                  "starts": self.n + 1}
-        layout, offset = {}, 0
-        for name, dt in dtypes.items():
-            layout[name] = (offset, dt.str, counts[name])
-            offset += -(-counts[name] * dt.itemsize // 8) * 8
-        header = pickle.dumps({"terms": self.terms, "layout": layout}, pickle.HIGHEST_PROTOCOL)
-        magic = sidecar.MAGIC
-        f.write(magic + segfile._HEADER.pack(len(header)) + header)
-        f.write(b"\0" * (-(len(magic) + segfile._HEADER.size + len(header)) % 8))
-        for name in dtypes:
-            tmp = self.files[name]
-            tmp.seek(0)
-            written = 0
-            while chunk := tmp.read(_COPY):
-                if name == "starts" and not wide:
-                    chunk = np.frombuffer(chunk, np.int64).astype(np.uint32).tobytes()
-                f.write(chunk)
-                written += len(chunk)
-            f.write(b"\0" * (-written % 8))
-            tmp.close()
-        f.close()
