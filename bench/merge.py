@@ -4,6 +4,8 @@
                                                # merge by the policy; the merge's CPU and RSS
     python bench/merge.py copies --index DIR   # the first search after a commit, with the
                                                # groups stored by the commit or computed
+    python bench/merge.py synthetic --docs 200000 --out DIR   # short documents with random
+                                               # signatures, 1 % copies, for `copies`
 
 DIR is a generation folder's parent (an index folder); it is copied, never changed. Build one
 with many segments by indexing with the policy off (MERGE_FACTOR huge), e.g. ru-20000.jsonl.gz
@@ -122,9 +124,41 @@ def bench_copies(args) -> dict:
                  for m, v in d.items()} if isinstance(d, dict) else d) for k, d in out.items()}
 
 
+def build_synthetic(args) -> dict:
+    """An index of short documents with MinHash signatures drawn at random, 1 % of them
+    lightly edited copies of another (as issue 18 measured the groups at 200,000)."""
+    import numpy as np
+
+    from search.ingest import dedup, store
+    from search.ingest.bulk import BulkWriter
+    from search.ingest.documents import Document
+    from search.ingest.indexer import document_fields
+
+    rng = np.random.default_rng(16)
+    vocab = [w for q in QUERIES for w in q.split()] + [f"новость{k}" for k in range(2000)]
+    root = Path(args.out)
+    store.switch(root, store.new_generation(root))
+    t0 = time.perf_counter()
+    sigs = rng.integers(0, 2**32, (args.docs, dedup.PERMS), dtype=np.uint64).astype("<u4")
+    copies = rng.choice(args.docs, args.docs // 100, replace=False)
+    for c in copies.tolist():
+        sigs[c] = sigs[rng.integers(args.docs)]
+        sigs[c, rng.choice(dedup.PERMS, dedup.PERMS // 10, replace=False)] = rng.integers(0, 2**32)
+    with BulkWriter(store.open_current(root)) as w:
+        for i in range(args.docs):
+            body = " ".join(vocab[k] for k in rng.integers(0, len(vocab), 15).tolist())
+            fields = document_fields(Document(id=f"s{i}", title="", body=body, lang="ru"),
+                                     "synthetic", "sig")
+            fields[dedup.FIELD] = sigs[i].tobytes()
+            w.add_document(**fields)
+    return {"docs": args.docs, "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("mode", choices=["merge", "copies", "_merge"])
+    ap.add_argument("mode", choices=["merge", "copies", "synthetic", "_merge"])
+    ap.add_argument("--docs", type=int, default=200_000)
+    ap.add_argument("--out")
     ap.add_argument("index", nargs="?")
     ap.add_argument("--index", dest="index_opt")
     ap.add_argument("--work", default=str(WORK))
@@ -135,7 +169,8 @@ def main(argv=None):
     if args.mode == "_merge":
         child_merge(args.index)
         return
-    result = bench_merge(args) if args.mode == "merge" else bench_copies(args)
+    run = {"merge": bench_merge, "copies": bench_copies, "synthetic": build_synthetic}
+    result = run[args.mode](args)
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
 

@@ -10,16 +10,20 @@ temporary files and the largest thing held is the term table of the merged segme
 
 Policy (choose): log-structured, with a size cap. While MERGE_FACTOR or more segments are below
 half of MAX_DOCS live documents, the smallest of them are merged, up to MAX_DOCS at a time; so a
-200k-document import of ~1.3k-document spills ends with about ten segments, and each document is
-merged once or twice over its life, never into a segment of more than about MAX_DOCS.
+200k-document import of ~1.3k-document spills ends with about 30 segments, and each document is
+merged once or twice over its life, never into a segment of more than about MAX_DOCS. Each merge
+runs in a fresh process, so that its memory is never added to a big writer's.
 """
 
 import heapq
 import io
 import logging
+import multiprocessing
+import os
 import pickle
 import struct
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from itertools import accumulate
 
 import numpy as np
@@ -36,7 +40,9 @@ from search.ingest.w3postings import BLOCK, pickled, write_block
 log = logging.getLogger(__name__)
 
 MERGE_FACTOR = 10  # this many segments below MAX_DOCS // 2 are merged (the smallest first)
-MAX_DOCS = 25_000  # a merge writes at most about this many documents into one segment
+# A merge writes at most about this many documents into one segment: its process peaks near
+# 100 MB + 50 MB per 1,000 news articles (the merged term tables), under issue 16's 600 MB.
+MAX_DOCS = 8_000
 _INT = struct.Struct("!i")
 
 
@@ -66,7 +72,8 @@ def merge_tiers(writer, segments: list, factor: int | None = None,
     while group := choose([s.doc_count() for s in out], factor, max_docs):
         sources = [out[i] for i in sorted(group)]
         try:
-            merged = merge(writer.storage, writer.schema, writer.codec, writer.indexname, sources)
+            merged = _in_child(writer.storage, writer.schema, writer.codec, writer.indexname,
+                               sources)
         except Exception:  # noqa: BLE001 (the documents are written: commit them unmerged)
             log.warning("merging %d segments failed; kept as they are", len(sources),
                         exc_info=True)
@@ -75,6 +82,16 @@ def merge_tiers(writer, segments: list, factor: int | None = None,
         out = [s for i, s in enumerate(out) if i not in group]
         out.insert(min(first, len(out)), merged)
     return out
+
+
+def _in_child(*args):
+    """merge(*args) in a fresh process: its memory is the merge's alone, and freed after."""
+    from search.ingest.parallel import _die_with_parent
+
+    ctx = multiprocessing.get_context("spawn")  # not fork: a copy of a big writer's memory
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        return pool.submit(merge, *args).result()
 
 
 def merge_index(ix, factor: int | None = None, max_docs: int | None = None) -> int:

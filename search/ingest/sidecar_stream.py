@@ -14,7 +14,7 @@ from search import segfile
 from search.engine import sidecar
 from search.engine.arrays import decode_values
 
-_CHUNK = 1 << 18  # postings decoded and written at a time
+_CHUNK = 1 << 16  # postings decoded and written at a time
 _COPY = 1 << 22
 
 
