@@ -130,3 +130,25 @@ def test_a_bulk_run_leaves_few_segments(tmp_path, monkeypatch):
     sizes = [r.doc_count_all() for r, _ in store.open_current(tmp_path).reader().leaf_readers()]
     assert sum(sizes) == 200
     assert len([n for n in sizes if n < 30]) < 3 and len(sizes) < 10
+
+
+def test_a_failed_merge_commits_the_segments_unmerged(tmp_path, monkeypatch):
+    """Documents written are never lost to a merge that fails (a full disk, say)."""
+    from search.ingest import merge
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(merge, "_in_child", fail)
+    monkeypatch.setattr(merge, "MERGE_FACTOR", 2)
+    store.switch(tmp_path, store.new_generation(tmp_path))
+    ix = store.open_current(tmp_path)
+    w = BulkWriter(ix, max_entries=5000)
+    for d in _docs(60, seed=3):
+        w.add_document(**document_fields(d, "src", "sig"))
+    w.commit()
+    reader = store.open_current(tmp_path).reader()
+    assert reader.doc_count() == 60 and len(reader.leaf_readers()) > 2
+    leftovers = [p for p in (tmp_path / store.current_path(tmp_path).name).iterdir()
+                 if p.name.endswith(".tmp")]
+    assert not leftovers
