@@ -10,7 +10,7 @@ temporary files and the largest thing held is the term table of the merged segme
 
 Policy (choose): log-structured, with a size cap. While MERGE_FACTOR or more segments are below
 half of MAX_DOCS live documents, the smallest of them are merged, up to MAX_DOCS at a time; so a
-200k-document import of ~1.3k-document spills ends with about 30 segments, and each document is
+200k-document import of ~1.3k-document spills ends with about 40 segments, and each document is
 merged once or twice over its life, never into a segment of more than about MAX_DOCS. Each merge
 runs in a fresh process, so that its memory is never added to a big writer's.
 """
@@ -39,10 +39,10 @@ from search.ingest.w3postings import BLOCK, pickled, write_block
 
 log = logging.getLogger(__name__)
 
-MERGE_FACTOR = 10  # this many segments below MAX_DOCS // 2 are merged (the smallest first)
+MERGE_FACTOR = 4  # this many segments below MAX_DOCS // 2 are merged (the smallest first)
 # A merge writes at most about this many documents into one segment: its process peaks near
-# 100 MB + 50 MB per 1,000 news articles (the merged term tables), under issue 16's 600 MB.
-MAX_DOCS = 8_000
+# 670 MB at 7,500 news articles (the merged term tables), above issue 16's 600 MB; see bench/README.
+MAX_DOCS = 5_000
 _INT = struct.Struct("!i")
 
 
