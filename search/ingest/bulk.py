@@ -124,10 +124,9 @@ class BulkWriter:
             self.cancel()
             raise
         new = list(self.segments)
-        if self.merge:  # small ones into the writer's own, then tiers of big ones (merge.py)
-            self.writer.commit(mergetype=lambda w, old: merge_tiers(w, _merge_small(w, old) + new))
-        else:
-            self.writer.commit(mergetype=lambda w, old: list(old) + new)
+        merge = _merge_small if self.merge else (lambda w, old: list(old))
+        tiers = merge_tiers if self.merge else (lambda w, segments: segments)  # merge.py
+        self.writer.commit(mergetype=lambda w, old: tiers(w, merge(w, old) + new))
 
     def cancel(self) -> None:
         """Drop everything written since the writer opened; the index stays as it was."""
