@@ -10,7 +10,7 @@ temporary files and the largest thing held is the term table of the merged segme
 
 Policy (choose): log-structured, with a size cap. While MERGE_FACTOR or more segments are below
 half of MAX_DOCS live documents, the smallest of them are merged, up to MAX_DOCS at a time; so a
-200k-document import of ~1.3k-document spills ends with about 40 segments, and each document is
+200k-document import of ~1.3k-document spills ends with about 50 segments, and each document is
 merged once or twice over its life, never into a segment of more than about MAX_DOCS. Each merge
 runs in a fresh process, so that its memory is never added to a big writer's.
 """
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 MERGE_FACTOR = 4  # this many segments below MAX_DOCS // 2 are merged (the smallest first)
 # A merge writes at most about this many documents into one segment: its process peaks near
-# 670 MB at 7,500 news articles (the merged term tables), above issue 16's 600 MB; see bench/README.
+# 463 MB at 3,800 news articles, 671 MB at 7,500 (the merged term tables); issue 16's is 600.
 MAX_DOCS = 5_000
 _INT = struct.Struct("!i")
 
