@@ -34,12 +34,15 @@ def _doc(rng, i) -> Document:
     return Document(id=f"d{i}", title=title, body=body, lang=lang)
 
 
-@pytest.fixture(scope="module", params=["whoosh", "bulk"])
+@pytest.fixture(scope="module", params=["whoosh", "bulk", "merged"])
 def oracle_index(tmp_path_factory, request):
     """Four segments (no merging), deletions in two of them, uk and ru, titles and bodies.
 
-    Written by Whoosh's own writer, and by our bulk writer (search/ingest/bulk.py).
+    Written by Whoosh's own writer, and by our bulk writer (search/ingest/bulk.py); merged:
+    the bulk writer's, then three of them merged into one (search/ingest/merge.py).
     """
+    from search.ingest.merge import merge_index
+
     root = tmp_path_factory.mktemp("oracle")
     ix = fresh_index(root)
     rng = random.Random(3)
@@ -48,8 +51,10 @@ def oracle_index(tmp_path_factory, request):
         docs = [_doc(rng, i) for i in range(n, n + 60)]
         n += 60
         victims = rng.sample(range(n - 60), 9) if batch in (1, 3) else []
-        add_segment(ix, docs, delete=[f"d{v}" for v in victims], bulk=request.param == "bulk")
+        add_segment(ix, docs, delete=[f"d{v}" for v in victims], bulk=request.param != "whoosh")
     assert len(ix.searcher().leaf_searchers()) == 4
+    if request.param == "merged":
+        assert 1 < merge_index(ix, factor=2, max_docs=130) < 4  # segments of two or three
     return root
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from search.engine import arrays
 from search.engine.arrays import ArrayCache
 from search.engine.sidecar import open_sidecar
-from search.ingest import dedup
+from search.ingest import copies, dedup
 from search.query.plan import Term
 
 
@@ -56,6 +56,11 @@ class IndexView:
     def copies(self) -> tuple[np.ndarray, np.ndarray]:
         """(cluster label per document, True where the document has near-duplicates)."""
         if "copies" not in self._whole:
+            stored = self._stored_copies()
+            if stored is not None:  # written by the commit's writer (search/ingest/copies.py)
+                self._whole["copies"] = stored
+                return stored
+            # An index written before those files, or a commit that could not write one.
             parts = [self.cache.get(("near", self._seg(r)), lambda r=r: arrays.read_near(r))
                      for r, _ in self.leaves]
             sigs = (np.concatenate([p[0] for p in parts]) if parts
@@ -65,6 +70,16 @@ class IndexView:
             sizes = np.bincount(label, minlength=len(label))
             self._whole["copies"] = (label, sizes[label] > 1)
         return self._whole["copies"]
+
+    def _stored_copies(self):
+        if not self.leaves:
+            return None
+        storage = self.leaves[0][0]._storage
+        folder = getattr(getattr(storage, "b", storage), "folder", None)
+        segments = [(r._segment.segment_id(), r.doc_count_all(), r._segment.deleted_count())
+                    for r, _ in self.leaves]
+        return copies.load(folder, self.searcher.ixreader.generation(), segments) \
+            if folder else None
 
     def codes(self, column: str) -> np.ndarray:
         """A string column as codes into self.vocab[column] (0 is the empty string)."""

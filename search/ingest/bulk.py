@@ -17,6 +17,7 @@ import queue
 
 from whoosh.reading import SegmentReader
 
+from search.ingest.merge import merge_tiers
 from search.ingest.segment import SegmentBuilder
 
 MAX_ENTRIES = 1_500_000  # positions a builder buffers before writing a segment (~150 B each)
@@ -124,7 +125,8 @@ class BulkWriter:
             raise
         new = list(self.segments)
         merge = _merge_small if self.merge else (lambda w, old: list(old))
-        self.writer.commit(mergetype=lambda w, old: merge(w, old) + new)
+        tiers = merge_tiers if self.merge else (lambda w, segments: segments)  # merge.py
+        self.writer.commit(mergetype=lambda w, old: tiers(w, merge(w, old) + new))
 
     def cancel(self) -> None:
         """Drop everything written since the writer opened; the index stays as it was."""

@@ -60,7 +60,8 @@ def signatures(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return out, has
 
 
-def _band_keys(sigs: np.ndarray, band: int) -> np.ndarray:
+def band_keys(sigs: np.ndarray, band: int) -> np.ndarray:
+    """One band's key per signature (equal rows give equal keys)."""
     rows = sigs[:, band * ROWS:(band + 1) * ROWS]
     key = np.zeros(len(sigs), np.uint64)
     for j in range(ROWS):  # a multiplicative mix: equal rows give equal keys, others rarely
@@ -77,25 +78,42 @@ def clusters(sigs: np.ndarray, has: np.ndarray, threshold: float = THRESHOLD) ->
     estimated Jaccard is at least threshold (union-find by label propagation). Documents
     without a signature are each their own cluster.
     """
+    a, b = links(sigs, has, threshold)
+    return components(len(sigs), a, b)
+
+
+def links(sigs: np.ndarray, has: np.ndarray, threshold: float = THRESHOLD):
+    """(a, b) document pairs that are copies: neighbours in a band's sorted order whose
+    estimated Jaccard is at least threshold."""
     n = len(sigs)
-    label = np.arange(n, dtype=np.int64)
     idx = np.flatnonzero(has)
+    none = np.zeros(0, np.int64)
     if len(idx) < 2:
-        return label
+        return none, none
     pairs = []
     for band in range(BANDS):
-        key = _band_keys(sigs, band)[idx]
+        key = band_keys(sigs, band)[idx]
         order = np.argsort(key)
         same = key[order][1:] == key[order][:-1]
         if same.any():
             pairs.append(np.stack([idx[order][:-1][same], idx[order][1:][same]], 1))
     if not pairs:
-        return label
+        return none, none
     joined = np.concatenate(pairs)
     code = np.unique(joined[:, 0] * n + joined[:, 1])
     a, b = code // n, code % n
-    close = (sigs[a] == sigs[b]).mean(axis=1) >= threshold
-    a, b = a[close], b[close]
+    close = similar(sigs[a], sigs[b], threshold)
+    return a[close], b[close]
+
+
+def similar(x: np.ndarray, y: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
+    """True where rows of signatures x and y estimate a Jaccard of at least threshold."""
+    return (x == y).mean(axis=1) >= threshold
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smallest document number of each document's component over links (a, b)."""
+    label = np.arange(n, dtype=np.int64)
     while len(a):  # each round gives both ends of every link the smaller label
         low = np.minimum(label[a], label[b])
         new = label.copy()

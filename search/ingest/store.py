@@ -103,11 +103,17 @@ def ensure_current(root) -> Path:
 
 
 class Index(whoosh_index.FileIndex):
-    """A Whoosh index whose writers also write each new segment's postings as arrays."""
+    """A Whoosh index whose writers also write each new segment's postings as arrays, and
+    each commit's near-duplicate groups (search/ingest/copies.py)."""
 
     def writer(self, procs=1, **kwargs):
+        from search.ingest import copies
+
         kwargs.setdefault("codec", codec())
-        return super().writer(procs, **kwargs)
+        writer = super().writer(procs, **kwargs)
+        if hasattr(writer, "_commit_toc"):
+            copies.hook(writer)  # each commit stores its near-duplicate groups
+        return writer
 
 
 def codec():

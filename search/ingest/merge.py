@@ -1,0 +1,325 @@
+"""Segments merged into one a term at a time, in Whoosh's W3 format with the sidecar and word table.
+
+Whoosh's own merge (writer.add_reader) re-pools every posting in Python. Here the sources' term
+tables are read in order side by side; each term's blocks are read whole (one zlib + one pickle
+per block), renumbered past deleted documents and written as W3 blocks again
+(w3postings.write_block); positions for the sidecar are decoded in bulk from the same values.
+Stored fields and columns go through the codec's per-document writer, with exact field lengths
+counted from the positions. Memory stays bounded: the sidecar's columns are streamed to
+temporary files and the largest thing held is the term table of the merged segment.
+
+Policy (choose): log-structured, with a size cap. While MERGE_FACTOR or more segments are below
+half of MAX_DOCS live documents, the smallest of them are merged, up to MAX_DOCS at a time; so a
+200k-document import of ~1.3k-document spills ends with about 50 segments, and each document is
+merged once or twice over its life, never into a segment of more than about MAX_DOCS. Each merge
+runs in a fresh process, so that its memory is never added to a big writer's.
+"""
+
+import heapq
+import io
+import logging
+import multiprocessing
+import os
+import pickle
+import struct
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from itertools import accumulate
+
+import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
+from whoosh.formats import PositionBoosts
+from whoosh.reading import SegmentReader
+from whoosh.system import pack_ushort
+
+from search.engine import sidecar
+from search.engine.arrays import read_lengths, read_live
+from search.ingest.sidecar_stream import StreamedSidecar
+from search.ingest.w3postings import BLOCK, pickled, write_block
+
+log = logging.getLogger(__name__)
+
+MERGE_FACTOR = 4  # this many segments below MAX_DOCS // 2 are merged (the smallest first)
+# A merge writes at most about this many documents into one segment: its process peaks near
+# 463 MB at 3,800 news articles, 671 MB at 7,500 (the merged term tables); issue 16's is 600.
+MAX_DOCS = 5_000
+_INT = struct.Struct("!i")
+
+
+def choose(sizes: list[int], factor: int = MERGE_FACTOR, max_docs: int = MAX_DOCS) -> list[int]:
+    """Indexes of the segments (of sizes live documents) to merge next; [] when none."""
+    small = sorted((n, i) for i, n in enumerate(sizes) if n < max_docs // 2)
+    if len(small) < factor:
+        return []
+    group, total = [], 0
+    for n, i in small:
+        if len(group) >= 2 and total + n > max_docs:
+            break
+        group.append(i)
+        total += n
+    return group
+
+
+def merge_tiers(writer, segments: list, factor: int | None = None,
+                max_docs: int | None = None) -> list:
+    """The segments to commit: those choose() picks merged, again until it picks none.
+
+    Called inside the writer's commit (its mergetype), so readers see the sources until the new
+    TOC lists the merged segment instead. A failed merge leaves its sources as they were.
+    """
+    factor, max_docs = factor or MERGE_FACTOR, max_docs or MAX_DOCS
+    out = [s for s in segments if s.doc_count() > 0]
+    while group := choose([s.doc_count() for s in out], factor, max_docs):
+        sources = [out[i] for i in sorted(group)]
+        try:
+            merged = _in_child(writer.storage, writer.schema, writer.codec, writer.indexname,
+                               sources)
+        except Exception:  # noqa: BLE001 (the documents are written: commit them unmerged)
+            log.warning("merging %d segments failed; kept as they are", len(sources),
+                        exc_info=True)
+            break
+        first = min(group)
+        out = [s for i, s in enumerate(out) if i not in group]
+        out.insert(min(first, len(out)), merged)
+    return out
+
+
+def _in_child(*args):
+    """merge(*args) in a fresh process: its memory is the merge's alone, and freed after."""
+    from search.ingest.parallel import _die_with_parent
+
+    ctx = multiprocessing.get_context("spawn")  # not fork: a copy of a big writer's memory
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        return pool.submit(merge, *args).result()
+
+
+def merge_index(ix, factor: int | None = None, max_docs: int | None = None) -> int:
+    """Merge an index's segments by the policy, in one commit; the segments it has after."""
+    writer = ix.writer()
+    try:
+        found = []
+        writer.commit(mergetype=lambda w, old: found.extend(merge_tiers(w, old, factor,
+                                                                        max_docs)) or found)
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return len(found)
+
+
+def merge(storage, schema, codec, indexname, segments: list):
+    """Write one segment holding the live documents of segments, in their order; return it."""
+    readers = [SegmentReader(storage, schema, s) for s in segments]
+    segment = codec.new_segment(storage, indexname)
+    side = None
+    try:
+        docmaps, total = [], 0
+        for r in readers:
+            live = read_live(r)
+            new = np.full(len(live), -1, np.int64)
+            new[live] = total + np.arange(int(live.sum()))
+            docmaps.append(new)
+            total += int(live.sum())
+        scorable = [n for n, f in schema.items() if f.scorable]
+        exact = {n: np.zeros(total, np.int64) for n in scorable}
+        side = StreamedSidecar(storage.folder if hasattr(storage, "folder") else None, exact)
+        _write_postings(storage, schema, codec, segment, readers, docmaps, total, side)
+        _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side)
+        side.write(segment.create_file(storage, sidecar.EXT))
+        sidecar.write_lexicon(storage, segment, side.terms)
+        segment.set_doc_count(total)
+        segment.create_compound_file(storage)
+        return segment
+    except BaseException:
+        if side is not None:
+            side.close()
+        sidecar._titles.pop(segment.segment_id(), None)
+        for name in list(storage):
+            if name.startswith(segment.segment_id()):
+                try:
+                    storage.delete_file(name)
+                except OSError:
+                    pass
+        raise
+    finally:
+        for r in readers:
+            r.close()
+
+
+def _terms(index: int, reader):
+    """((field, term bytes), index, term info bytes) of a segment's terms, in order."""
+    tindex = reader._terms._tindex
+    unmap = reader._terms._fieldunmap
+    for key, value in tindex.items():
+        yield (unmap[(key[0] << 8) | key[1]], key[2:]), index, value
+
+
+def _read(postfile, info, size):
+    """(documents, weights, values) lists of one term in one segment."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        values = [None] * len(ids) if size == 0 else list(values)
+        return list(ids), [float(w) for w in weights], values
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as struct gives it
+        (length,) = length
+    raw = postfile.get(offset, length)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("postings do not start with Whoosh's block tag")
+    ids, weights, values = [], [], []
+    pos, last = 4, False
+    while not last:
+        (n,) = _INT.unpack_from(raw, pos)
+        last, n = n < 0, abs(n)
+        block = io.BytesIO(raw[pos + 4:pos + 4 + n])
+        count, _, _, compression, _, _ = pickle.load(block)  # noqa: S301 (our own index)
+        data = block.read()
+        deltas, w, v = pickle.loads(zlib.decompress(data) if compression else data)  # noqa: S301
+        ids.extend(accumulate(deltas))  # each block's first id is whole, then deltas
+        weights.extend([1.0] * count if w is None else [w] * count if isinstance(w, float)
+                       else w)
+        if size is None or size < 0:
+            values.extend(v)
+        elif size == 0:
+            values.extend([None] * count)
+        else:
+            values.extend(v[i:i + size] for i in range(0, len(v), size))
+        pos += 4 + n
+    return ids, weights, values
+
+
+def _write_postings(storage, schema, codec, segment, readers, docmaps, total, side):
+    """Every term of the sources, renumbered past deleted documents, as W3 blocks."""
+    # Block length statistics use Whoosh's byte-coded lengths, which round-trip exactly.
+    approx = {}
+    for name, f in schema.items():
+        if f.scorable:
+            col = np.zeros(total, np.float32)
+            for r, m in zip(readers, docmaps, strict=True):
+                keep = m >= 0
+                col[m[keep]] = read_lengths(r, name)[keep]
+            approx[name] = col.tolist()
+    fw = W3FieldWriter(codec, storage, segment)
+    try:
+        _write_terms(fw, schema, readers, docmaps, approx, side)
+    except BaseException:
+        _close(fw._postfile, fw._tindex.dbfile)
+        raise
+    fw.close()
+    side.flush()
+
+
+def _write_terms(fw, schema, readers, docmaps, approx, side):
+    maps = [m.tolist() for m in docmaps]
+    post = fw._postfile
+    postfiles = [r._terms._postfile for r in readers]
+    field = None
+    streams = [_terms(i, r) for i, r in enumerate(readers)]
+    merged = heapq.merge(*streams, key=lambda t: t[0])
+    pending = next(merged, None)
+    while pending is not None:
+        key, parts = pending[0], [pending]
+        pending = next(merged, None)
+        while pending is not None and pending[0] == key:
+            parts.append(pending)
+            pending = next(merged, None)
+        name, tbytes = key
+        if name not in schema:
+            continue
+        fieldobj = schema[name]
+        if name != field:
+            if field is not None:
+                fw.finish_field()
+            fw.start_field(name, fieldobj)
+            field, prefix = name, pack_ushort(fw._fieldid)
+            size = fieldobj.format.fixed_value_size()
+            keep = isinstance(fieldobj.format, PositionBoosts)
+            lens = approx.get(name)
+        ids, weights, values = [], [], []
+        for _, i, value in parts:
+            d, w, v = _read(postfiles[i], W3TermInfo.from_bytes(value), size)
+            m = maps[i]
+            new = [m[x] for x in d]
+            if min(new) < 0:
+                live = [j for j, x in enumerate(new) if x >= 0]
+                new, w, v = [new[j] for j in live], [w[j] for j in live], [v[j] for j in live]
+            ids += new
+            weights += w
+            values += v
+        if not ids:  # every posting was a deleted document's
+            continue
+        info = W3TermInfo()
+        start = post.tell()
+        post.write(WHOOSH3_HEADER_MAGIC)
+        for s in range(0, len(ids), BLOCK):
+            chunk = ids[s:s + BLOCK]
+            ls = [lens[d] for d in chunk] if lens is not None else [0]
+            vals = values[s:s + BLOCK]
+            if size is not None and size >= 0:
+                vals = None if size == 0 else b"".join(vals)
+            else:
+                vals = tuple(vals)
+            write_block(post, info, chunk, weights[s:s + BLOCK], pickled(vals), min(ls),
+                        max(ls), last=s + BLOCK >= len(ids))
+        info.set_extent(start, post.tell() - start)
+        fw._tindex.add(prefix + tbytes, info.to_bytes())
+        if keep:
+            side.add(name, tbytes.decode("utf-8"), ids, weights, values)
+    if field is not None:
+        fw.finish_field()
+
+
+def _close(*files):
+    for f in files:
+        try:
+            if f is not None:
+                f.close()
+        except (OSError, ValueError):  # a full disk fails the flush: the file is closed
+            pass
+
+
+def _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side):
+    """Stored fields, exact lengths and columns of every live document, in order."""
+    perdoc = codec.per_document_writer(storage, segment)
+    try:
+        _copy_docs(perdoc, schema, readers, docmaps, exact, side)
+    except BaseException:
+        cols = perdoc._cols
+        _close(cols._temp)
+        try:
+            cols._tempstorage.delete_file(cols._tempname)
+        except (OSError, AttributeError):
+            pass
+        raise
+    perdoc.close()
+
+
+def _copy_docs(perdoc, schema, readers, docmaps, exact, side):
+    names = sorted(schema.names())
+    # Lengths of fields without a sidecar: Whoosh's byte-coded ones, as its own merge takes.
+    for name in exact:
+        if name not in side.counted:
+            for r, m in zip(readers, docmaps, strict=True):
+                keep = m >= 0
+                exact[name][m[keep]] = read_lengths(r, name)[keep].astype(np.int64)
+    lengths = {n: a.tolist() for n, a in exact.items()}
+    for r, m in zip(readers, docmaps, strict=True):
+        cols = {}
+        for name in names:
+            ctype = schema[name].column_type
+            if ctype and r.has_column(name):
+                c = r.column_reader(name, ctype)
+                cols[name] = c.raw_column() if hasattr(c, "raw_column") else c
+        new = m.tolist()
+        for docnum, stored in r.iter_docs():
+            doc = new[docnum]
+            perdoc.start_doc(doc)
+            for name in names:
+                length = lengths[name][doc] if name in lengths else 0
+                value = stored.get(name)
+                if value is not None or length:
+                    perdoc.add_field(name, schema[name], value, length)
+                if name in cols:
+                    perdoc.add_column_value(name, schema[name].column_type, cols[name][docnum])
+            perdoc.finish_doc()
