@@ -171,11 +171,15 @@ def lag_phase(index_dir: Path, args) -> dict:
         n, posters = 0, []
         answers: dict[int, float] = {}
 
+        order = threading.Lock()
+
         def send(k: int):
-            answers[k] = post(server.base, k)
+            answered = post(server.base, k)
             # Visible in order of answers' journal order; kept by number (the poll's order).
-            while len(acked) in answers:
-                acked.append(answers[len(acked)])
+            with order:
+                answers[k] = answered
+                while len(acked) in answers:
+                    acked.append(answers[len(acked)])
 
         while time.monotonic() - start < args.seconds:
             # On time whatever the server's queue: each POST from its own thread.

@@ -44,12 +44,14 @@ def test_unchanged_segments_are_reused_and_deletions_are_seen(tmp_path):
 def test_a_slow_refresh_is_paced_but_fresh_reads_see_the_latest_commit(tmp_path, monkeypatch):
     from search.engine import engine as engine_module
 
-    class Clock:  # the engine's monotonic time, moved by hand
+    class Clock:  # the engine's monotonic and CPU time, moved by hand
         now = 100.0
         perf_counter = staticmethod(time.perf_counter)
 
         def monotonic(self):
             return self.now
+
+        thread_time = monotonic
 
     index_dir, _ = build_index(tmp_path, 5)
     engine = Engine(index_dir, cache_size=0)
@@ -58,7 +60,7 @@ def test_a_slow_refresh_is_paced_but_fresh_reads_see_the_latest_commit(tmp_path,
     monkeypatch.setattr(engine_module, "time", clock)
     opened = engine._open
 
-    def slow_open(path, refresh):  # every refresh takes a second
+    def slow_open(path, refresh):  # every refresh takes a CPU second
         opened(path, refresh)
         clock.now += 1.0
 

@@ -31,9 +31,9 @@ from search.snippets import highlight, snippet
 SORTS = ("relevance", "date", "recent")
 CACHE_SIZE = 512  # results kept per process, per index generation
 # Following a commit costs this process a refresh (new segments' arrays, the view's
-# near-duplicate groups). One quicker than REFRESH_FREE is done at the first search after the
-# commit; a slower one is not repeated for as long as it took (half of the time left to
-# searching), and never longer than REFRESH_MAX_WAIT, as Elasticsearch's refresh_interval.
+# near-duplicate groups). One cheaper than REFRESH_FREE CPU seconds is done at the first search
+# after the commit; a costlier one is not repeated for as long as it took (at least half of the
+# time left to searching), nor longer than REFRESH_MAX_WAIT, as Elasticsearch's refresh_interval.
 REFRESH_FREE = 0.1
 REFRESH_MAX_WAIT = 1.0
 
@@ -73,11 +73,12 @@ class Engine:
             self._open(path, refresh=False)
         elif (fresh or time.monotonic() >= self._next_refresh) and \
                 not self._searcher.up_to_date():
-            started = time.monotonic()
+            # Its cost in CPU: on a busy machine the wall time counts others' work too.
+            cpu = time.thread_time()
             self._open(path, refresh=True)
-            took = time.monotonic() - started
+            took = time.thread_time() - cpu
             self.refresh_seconds = took
-            self._next_refresh = started + took + (
+            self._next_refresh = time.monotonic() + (
                 min(took, REFRESH_MAX_WAIT) if took > REFRESH_FREE else 0.0)
         return self._searcher
 
