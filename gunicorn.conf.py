@@ -6,6 +6,9 @@ import tempfile
 wsgi_app = "wsgi:app"
 bind = os.environ.get("SEARCH_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or os.environ.get("SEARCH_WORKERS") or 2)
+# SEARCH_THREADS > 1: gunicorn's gthread workers, so that a write waiting for its journal fsync
+# does not hold a whole worker (searches in one worker still run one at a time).
+threads = int(os.environ.get("SEARCH_THREADS") or 1)
 # Import the app (and its dictionaries) once in the master; workers fork with it loaded.
 preload_app = True
 # Recycle workers now and then so slow leaks cannot grow;

@@ -39,6 +39,7 @@ TOKEN = "bench-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MARK = "ingestbenchmark"  # a word no corpus has: every benchmark document carries it
 INTERVAL = None  # SEARCH_COMMIT_INTERVAL (--interval); None: the server's default
+COLLAPSE = "1"  # searches' collapse (--collapse 0: no near-duplicate groups computed)
 PREFIXES = ["пре", "вибо", "укр", "мос", "зак", "эконо", "бюдж", "війн", "спор", "ком"]
 
 
@@ -118,8 +119,8 @@ def post(base: str, n: int) -> float:
 
 
 def visible(base: str) -> int:
-    resp = requests.get(f"{base}/api/search", params={"q": MARK, "exact": 1, "per_page": 1},
-                        timeout=60)
+    resp = requests.get(f"{base}/api/search", params={"q": MARK, "exact": 1, "per_page": 1,
+                                                      "collapse": COLLAPSE}, timeout=60)
     return resp.json()["total"]
 
 
@@ -129,7 +130,8 @@ def searchers(base: str, clients: int, stop: threading.Event, took: list):
         with requests.Session() as s:
             while not stop.is_set():
                 t0 = time.monotonic()
-                resp = s.get(f"{base}/api/search", params={"q": rng.choice(QUERIES)}, timeout=60)
+                resp = s.get(f"{base}/api/search",
+                             params={"q": rng.choice(QUERIES), "collapse": COLLAPSE}, timeout=60)
                 took.append((time.monotonic() - t0, resp.status_code))
 
     threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
@@ -169,11 +171,15 @@ def lag_phase(index_dir: Path, args) -> dict:
         n, posters = 0, []
         answers: dict[int, float] = {}
 
+        order = threading.Lock()
+
         def send(k: int):
-            answers[k] = post(server.base, k)
+            answered = post(server.base, k)
             # Visible in order of answers' journal order; kept by number (the poll's order).
-            while len(acked) in answers:
-                acked.append(answers[len(acked)])
+            with order:
+                answers[k] = answered
+                while len(acked) in answers:
+                    acked.append(answers[len(acked)])
 
         while time.monotonic() - start < args.seconds:
             # On time whatever the server's queue: each POST from its own thread.
@@ -264,10 +270,12 @@ def main(argv=None) -> int:
     ap.add_argument("--commits", type=int, default=100)
     ap.add_argument("--phases", default="lag,suggest,memory")
     ap.add_argument("--interval", type=float, help="least seconds between commits")
+    ap.add_argument("--collapse", choices=("0", "1"), default="1",
+                    help="0: searches show near-duplicates, so no copy groups are computed")
     ap.add_argument("--json", help="write the figures here too")
     args = ap.parse_args(argv)
-    global INTERVAL
-    INTERVAL = args.interval
+    global INTERVAL, COLLAPSE
+    INTERVAL, COLLAPSE = args.interval, args.collapse
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         if args.index:

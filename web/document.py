@@ -20,7 +20,9 @@ def web_url(url) -> str | None:
 
 def _marked(stored: dict, text: str) -> tuple[str, str]:
     lang = stored["lang"]
-    parsed = parse_query(text, langs=(lang,), reader=get_engine().searcher().reader())
+    # Under the engine's lock: another thread's search may refresh the searcher meanwhile.
+    parsed = get_engine().with_reader(
+        lambda reader: parse_query(text, langs=(lang,), reader=reader))
     terms = parsed.terms.get(lang, set())
     return (highlight(stored["title"], lang, terms, parsed.prefixes),
             highlight(stored["body"], lang, terms, parsed.prefixes))
@@ -39,8 +41,9 @@ def _highlighted(stored: dict, q: str) -> tuple[str, str]:
         return plain  # nothing to mark: show the plain text
     if "<mark>" in title_html + body_html:
         return title_html, body_html
-    reader, langs = get_engine().searcher().reader(), (stored["lang"],)
-    fixed = layout_fix(q, reader, langs) or spelling_fix(q, reader, langs)
+    langs = (stored["lang"],)
+    fixed = get_engine().with_reader(
+        lambda reader: layout_fix(q, reader, langs) or spelling_fix(q, reader, langs))
     return _marked(stored, fixed) if fixed else (title_html, body_html)
 
 

@@ -138,7 +138,8 @@ def delete_document(doc_id):
     _authorize()
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
     try:
-        exists = get_engine().document(doc_id) is not None
+        # As of the latest commit: what the journal no longer holds must be found there.
+        exists = get_engine().document(doc_id, fresh=True) is not None
     except IndexUnavailable:  # no index yet: nothing to delete but what is journaled
         exists = False
     deleted = committer.delete(index_dir, doc_id, exists)

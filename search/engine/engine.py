@@ -30,6 +30,12 @@ from search.snippets import highlight, snippet
 
 SORTS = ("relevance", "date", "recent")
 CACHE_SIZE = 512  # results kept per process, per index generation
+# Following a commit costs this process a refresh (new segments' arrays, the view's
+# near-duplicate groups). One cheaper than REFRESH_FREE CPU seconds is done at the first search
+# after the commit; a costlier one is not repeated for as long as it took (at least half of the
+# time left to searching), nor longer than REFRESH_MAX_WAIT, as Elasticsearch's refresh_interval.
+REFRESH_FREE = 0.1
+REFRESH_MAX_WAIT = 1.0
 
 
 @dataclass
@@ -54,30 +60,51 @@ class Engine:
         self._view: IndexView | None = None
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
+        self._next_refresh = 0.0  # (monotonic) no commit is followed before this
+        self.refresh_seconds = 0.0  # what following the last commit took
+        self._groups_used = False  # whether searches here collapse near-duplicates
 
-    def searcher(self):
-        """A searcher on the latest committed state of the current generation."""
+    def searcher(self, fresh: bool = False):
+        """A searcher on the latest committed state of the current generation (fresh), or, while
+        the last refresh was slow, one up to REFRESH_MAX_WAIT behind it."""
         path = store.current_path(self.index_dir)
-        if self._searcher is None or path != self._path or not self._searcher.up_to_date():
-            # First use, a full reindex switched `current`, or a commit.
-            for attempt in range(3):
-                try:
-                    ix = store.open_current(self.index_dir, create=False)
-                    if path == self._path and self._searcher is not None:
-                        self._searcher = reopen(ix, self._searcher)
-                    else:
-                        self.close()
-                        self._searcher = ix.searcher(weighting=BM25F())
-                    self._path, self._view = path, None
-                    # Map the new segments' files now: a later commit may merge them away.
-                    self.view(self._searcher).warm(self._fields())
-                    vocabulary(self._searcher.reader())
-                    break
-                except FileNotFoundError:
-                    # A commit merged away a segment (or its TOC) just read: read them again.
-                    if attempt == 2:
-                        raise
+        if self._searcher is None or path != self._path:
+            # First use, or a full reindex switched `current`.
+            self._open(path, refresh=False)
+        elif (fresh or time.monotonic() >= self._next_refresh) and \
+                not self._searcher.up_to_date():
+            # Its cost in CPU: on a busy machine the wall time counts others' work too.
+            cpu = time.thread_time()
+            self._open(path, refresh=True)
+            took = time.thread_time() - cpu
+            self.refresh_seconds = took
+            self._next_refresh = time.monotonic() + (
+                min(took, REFRESH_MAX_WAIT) if took > REFRESH_FREE else 0.0)
         return self._searcher
+
+    def _open(self, path, refresh: bool) -> None:
+        for attempt in range(3):
+            try:
+                ix = store.open_current(self.index_dir, create=False)
+                if refresh:
+                    self._searcher = reopen(ix, self._searcher)
+                else:
+                    self.close()
+                    self._searcher = ix.searcher(weighting=BM25F())
+                self._path, self._view = path, None
+                # Map the new segments' files now: a later commit may merge them away.
+                view = self.view(self._searcher)
+                view.warm(self._fields())
+                vocabulary(self._searcher.reader())
+                if refresh and self._groups_used:
+                    # Searches here collapse copies: pay for the groups here, where the
+                    # refresh's cost is measured and paced, not in the next search.
+                    view.copies()
+                return
+            except FileNotFoundError:
+                # A commit merged away a segment (or its TOC) just read: read them again.
+                if attempt == 2:
+                    raise
 
     def view(self, s=None) -> IndexView:
         """The arrays of a searcher (the current one by default)."""
@@ -134,6 +161,7 @@ class Engine:
         With collapse on, near-duplicates (syndicated copies) show once, as the best-ranked.
         """
         started = time.perf_counter()
+        self._groups_used = self._groups_used or collapse
         # One searcher() call per search: a second one could see a full reindex's switch and
         # close the searcher this search is still reading from.
         s = self.searcher()
@@ -207,9 +235,9 @@ class Engine:
             source=stored.get("site") or None,
         )
 
-    def document(self, doc_id: str) -> dict | None:
-        """Stored fields of one document, or None."""
-        return self.searcher().document(id=doc_id)
+    def document(self, doc_id: str, fresh: bool = False) -> dict | None:
+        """Stored fields of one document, or None (fresh: as of the latest commit)."""
+        return self.searcher(fresh).document(id=doc_id)
 
     def _docnum(self, s, doc_id: str) -> int | None:
         docnum = s.document_number(id=doc_id)
