@@ -44,6 +44,9 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
         numbers = [p for p in parts if _DIGIT.search(p) and len(p) >= 2 and p != word]
         words = [lemmas(p, lang)[0] for p in parts if len(p) >= 3 and not _DIGIT.search(p)]
         return tuple(dict.fromkeys([lemma, word, *numbers, *words]))
+    known = None if "-" in word else _dictionary_lemmas(word, lang)
+    if known is not None:
+        return tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
     try:
         parses = analyzer(lang).parse(word)
     except ValueError:
@@ -60,6 +63,27 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
             if part:
                 out.extend(lemmas(part, lang)[:1])
     return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
+
+
+def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
+    """The normal forms of a word the dictionary knows, in parse()'s order, or None.
+
+    What parse() gives for such a word, without building its tags and Parse objects: the
+    dictionary's readings, stably sorted by P(tag | word) when there is a choice of lemmas.
+    """
+    morph = analyzer(lang)
+    d = morph.dictionary
+    word = word.lower()
+    found = d.words.similar_items(word, morph.char_substitutes)
+    if not found:
+        return None
+    readings = [(fixed, para_id, idx) for fixed, parses in found for para_id, idx in parses]
+    forms = [d.build_normal_form(para_id, idx, fixed) for fixed, para_id, idx in readings]
+    if morph.prob_estimator is None or len(set(forms)) == 1:
+        return forms
+    prob = morph.prob_estimator.p_t_given_w.prob
+    probs = [prob(word, d.build_tag_info(para_id, idx)) for _, para_id, idx in readings]
+    return [f for _, f in sorted(zip(probs, forms, strict=True), key=lambda pf: -pf[0])]
 
 
 def own_language(word: str) -> str | None:
