@@ -1,10 +1,16 @@
 """pymorphy3 lemmas per language, cached per word, and document language detection."""
 
 import functools
+import hashlib
+import json
+import os
 import re
+from importlib.metadata import version
+from pathlib import Path
 
 import pymorphy3
 
+from search import text
 from search.text import fold, tokenize
 
 LANGS = ("uk", "ru")
@@ -14,6 +20,10 @@ _DIGIT = re.compile(r"\d")
 _KNOWN_METHODS = {"DictionaryAnalyzer", "HyphenatedWordsAnalyzer"}
 MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
+MAX_CACHED = 500_000  # (word, language) pairs whose lemmas a process keeps
+CACHE_FILE = "lemmas.cache"  # the lemmas of words seen before, beside an index's generations
+_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+_saved = 0  # entries of _cache that came from (or went to) a cache file
 
 
 @functools.cache
@@ -32,9 +42,80 @@ def _method(parse) -> str:
     return type(parse.methods_stack[0][0]).__name__
 
 
-@functools.lru_cache(maxsize=500_000)
 def lemmas(word: str, lang: str) -> tuple[str, ...]:
-    """Distinct index terms for a normalised word: most likely lemma first."""
+    """Distinct index terms for a normalised word: most likely lemma first (cached)."""
+    found = _cache.get((word, lang))
+    if found is None:
+        found = _lemmas(word, lang)
+        if len(_cache) >= MAX_CACHED:
+            clear_cache()
+        _cache[word, lang] = found
+    return found
+
+
+def clear_cache() -> None:
+    """Forget every word's lemmas (this process's)."""
+    global _saved
+    _cache.clear()
+    _saved = 0
+
+
+@functools.cache
+def analysis_version() -> str:
+    """What lemmas() depends on: this module and search/text.py as written, pymorphy3 and
+    its dictionaries. A cache file made under another version is not used."""
+    h = hashlib.sha256()
+    for path in (__file__, text.__file__):
+        h.update(Path(path).read_bytes())
+    for dist in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk"):
+        h.update(version(dist).encode())
+    return h.hexdigest()[:20]
+
+
+def load_cache(folder) -> int:
+    """Add the lemmas a cache file in folder holds (if made by this analysis); how many."""
+    global _saved
+    try:
+        with open(Path(folder, CACHE_FILE), "rb") as f:
+            saved = json.load(f)
+        made_by, by_lang = saved["analysis"], saved["lemmas"]
+        entries = {(w, lang): tuple(found) for lang, words in by_lang.items()
+                   for w, found in words.items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return 0  # none yet, or unreadable: lemmas are analysed again
+    if made_by != analysis_version():
+        return 0
+    room = MAX_CACHED - len(_cache)
+    if len(entries) > room:
+        entries = dict(list(entries.items())[:room])
+    _cache.update(entries)
+    _saved = len(_cache)
+    return len(entries)
+
+
+def save_cache(folder) -> bool:
+    """Write this process's lemmas to folder's cache file, if it has learnt new words."""
+    global _saved
+    if len(_cache) <= _saved:
+        return False
+    path = Path(folder, CACHE_FILE)
+    tmp = path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
+    try:
+        by_lang: dict[str, dict[str, tuple[str, ...]]] = {}
+        for (word, lang), found in _cache.items():
+            by_lang.setdefault(lang, {})[word] = found
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"analysis": analysis_version(), "lemmas": by_lang}, f,
+                      ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False  # only an optimisation
+    _saved = len(_cache)
+    return True
+
+
+def _lemmas(word: str, lang: str) -> tuple[str, ...]:
     if _DIGIT.search(word):
         # Numbers are not lemmatised, the letters beside them are: "формулы-1" → "формула-1".
         # A number of two or more digits is a term of its own ("1220-го" → "1220"); "1" is not.
@@ -44,6 +125,9 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
         numbers = [p for p in parts if _DIGIT.search(p) and len(p) >= 2 and p != word]
         words = [lemmas(p, lang)[0] for p in parts if len(p) >= 3 and not _DIGIT.search(p)]
         return tuple(dict.fromkeys([lemma, word, *numbers, *words]))
+    known = None if "-" in word else _dictionary_lemmas(word, lang)
+    if known is not None:
+        return tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
     try:
         parses = analyzer(lang).parse(word)
     except ValueError:
@@ -60,6 +144,27 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
             if part:
                 out.extend(lemmas(part, lang)[:1])
     return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
+
+
+def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
+    """The normal forms of a word the dictionary knows, in parse()'s order, or None.
+
+    What parse() gives for such a word, without building its tags and Parse objects: the
+    dictionary's readings, stably sorted by P(tag | word) when there is a choice of lemmas.
+    """
+    morph = analyzer(lang)
+    d = morph.dictionary
+    word = word.lower()
+    found = d.words.similar_items(word, morph.char_substitutes)
+    if not found:
+        return None
+    readings = [(fixed, para_id, idx) for fixed, parses in found for para_id, idx in parses]
+    forms = [d.build_normal_form(para_id, idx, fixed) for fixed, para_id, idx in readings]
+    if morph.prob_estimator is None or len(set(forms)) == 1:
+        return forms
+    prob = morph.prob_estimator.p_t_given_w.prob
+    probs = [prob(word, d.build_tag_info(para_id, idx)) for _, para_id, idx in readings]
+    return [f for _, f in sorted(zip(probs, forms, strict=True), key=lambda pf: -pf[0])]
 
 
 def own_language(word: str) -> str | None:

@@ -123,3 +123,19 @@ def test_prepositions_are_function_words(query):
 
     clauses = parse_query(query).plan.clauses
     assert [c.stop for c in clauses] == [True, False]
+
+
+@pytest.mark.parametrize("word,lang", [
+    ("війни", "uk"), ("роботи", "uk"), ("ґанку", "uk"), ("зв'язків", "uk"), ("мати", "uk"),
+    ("стали", "ru"), ("мыла", "ru"), ("ели", "ru"), ("елка", "ru"), ("печь", "ru"),
+    ("стекло", "ru"), ("полем", "ru"), ("москвы", "ru"), ("стали", "uk"), ("війни", "ru"),
+])
+def test_dictionary_lemmas_are_parses_normal_forms_in_their_order(word, lang):
+    from search.morph import _KNOWN_METHODS, _dictionary_lemmas, _method, analyzer
+
+    parses = [p for p in analyzer(lang).parse(word) if _method(p) in _KNOWN_METHODS]
+    fast = _dictionary_lemmas(word, lang)
+    if not parses:
+        assert fast is None
+    else:
+        assert list(dict.fromkeys(fast)) == list(dict.fromkeys(p.normal_form for p in parses))

@@ -58,6 +58,22 @@ def test_signature_sees_light_edits_as_copies_and_other_stories_not():
     assert dedup.signature("надто короткий текст") == b""
 
 
+def test_shingles_are_word_runs_whatever_the_case_punctuation_and_spacing():
+    same = dedup.shingles("Уряд ухвалив нову програму, відновлення мостів!")
+    assert len(same) == 4
+    assert np.array_equal(same, dedup.shingles("уряд  УХВАЛИВ нову\nпрограму відновлення мостів"))
+    assert not np.array_equal(same, dedup.shingles("мостів відновлення програму нову ухвалив уряд"))
+
+
+def test_signatures_read_tagged_and_older_untagged_values():
+    new = dedup.signature(AGENCY)
+    assert new.startswith(dedup.TAG) and len(new) == len(dedup.TAG) + dedup.PERMS * 4
+    old = np.arange(dedup.PERMS, dtype="<u4").tobytes()  # as written before the tag
+    sigs, has = dedup.signatures([new, old, b""])
+    assert has.tolist() == [True, True, False]
+    assert sigs[0].tobytes() == new[len(dedup.TAG):] and sigs[1].tolist() == list(range(64))
+
+
 def test_clusters_join_copies_transitively_and_keep_the_rest_apart():
     sigs = np.array([[1] * 64, [1] * 60 + [2] * 4, [3] * 64, [1] * 64], np.uint32)
     label = dedup.clusters(sigs, np.array([True, True, True, False]))

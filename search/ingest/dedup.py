@@ -15,15 +15,66 @@ PERMS = BANDS * ROWS
 THRESHOLD = 0.7
 MIN_SHINGLES = 8  # shorter texts say too little to call two of them copies
 FIELD = "near"  # the column of MinHash values (PERMS × uint32), empty for short texts
+# Signatures start with this tag: shingles hashed from word hashes made with numpy (v2).
+# Untagged ones (version 1, a SHA-1 per shingle) still read, but never match version 2 ones.
+TAG = b"mh2\x00"
 _WORD = re.compile(r"\w+")
 # One set of permutations for every document (building them is the slow part of MinHash()).
 _BASE = MinHash(num_perm=PERMS, seed=18)
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], np.uint64)
+_CHUNK = 8192  # shingles permuted at a time: (chunk × PERMS) values in memory
+# Which of the first 65,536 code points are word characters (regex \w), as a lookup table.
+_IS_WORD = np.array([bool(_WORD.match(chr(c))) for c in range(0x10000)], bool)
+_powers = np.ones(1, np.uint64)  # _MIX[1] ** i (mod 2**64), grown to the longest word seen
 
 
-def shingles(text: str) -> set[bytes]:
-    """The text's runs of SHINGLE consecutive words, case folded, ё as е, ' ignored."""
-    words = _WORD.findall(text.casefold().replace("ё", "е").replace("'", "").replace("’", ""))
-    return {" ".join(words[i:i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+def _is_word(cps: np.ndarray) -> np.ndarray:
+    mask = _IS_WORD[np.minimum(cps, 0xFFFF)]
+    astral = np.flatnonzero(cps > 0xFFFF)
+    if len(astral):  # rare: letters past the first plane asked one by one
+        mask[astral] = [bool(_WORD.match(chr(c))) for c in cps[astral].tolist()]
+    return mask
+
+
+def _word_hashes(text: str) -> np.ndarray:
+    """A 64-bit hash per \\w+ word of text, in order, computed over all its letters at once."""
+    global _powers
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4").astype(np.uint64)
+    mask = _is_word(cps)
+    edge = np.diff(mask.view(np.int8), prepend=0, append=0)
+    starts, ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    if not len(starts):
+        return np.zeros(0, np.uint64)
+    longest = int((ends - starts).max())
+    if longest > len(_powers):
+        n = max(longest, 2 * len(_powers))
+        _powers = np.ones(n, np.uint64)
+        _powers[1:] = np.cumprod(np.full(n - 1, _MIX[1], np.uint64))
+    at = np.flatnonzero(mask)
+    word = np.cumsum(edge[:-1] == 1)[at] - 1
+    # A polynomial hash of each word's code points (mod 2**64), then mixed.
+    h = np.add.reduceat((cps[at] + np.uint64(1)) * _powers[at - starts[word]],
+                        np.searchsorted(at, starts))
+    h ^= h >> np.uint64(31)
+    h *= _MIX[2]
+    h ^= h >> np.uint64(29)
+    return h
+
+
+def shingles(text: str) -> np.ndarray:
+    """32-bit hashes of the text's distinct runs of SHINGLE consecutive words (case folded,
+    ё as е, ' ignored), sorted."""
+    hw = _word_hashes(text.casefold().replace("ё", "е").replace("'", "").replace("’", ""))
+    if len(hw) < SHINGLE:
+        return np.zeros(0, np.uint32)
+    n = len(hw) - SHINGLE + 1
+    mixed = hw[:n] * _MIX[0]
+    for j in range(1, SHINGLE):  # order matters: "a b c" is not "c b a"
+        mixed += hw[j:j + n] * _MIX[j]
+    mixed ^= mixed >> np.uint64(29)  # the high half takes every word's bits
+    mixed *= _MIX[0]
+    found = np.sort((mixed >> np.uint64(32)).astype(np.uint32))
+    return found[np.r_[True, found[1:] != found[:-1]]]
 
 
 def minhash(text: str) -> MinHash | None:
@@ -31,17 +82,31 @@ def minhash(text: str) -> MinHash | None:
     found = shingles(text)
     if len(found) < MIN_SHINGLES:
         return None
-    m = MinHash(num_perm=BANDS * ROWS, permutations=_BASE.permutations, scheme=_BASE.scheme)
-    m.update_batch(list(found))
-    return m
+    # As datasketch's update_batch does it (scheme affine32), for all shingles at once.
+    a, b = _BASE.permutations
+    values = np.full(PERMS, 0xFFFFFFFF, np.uint32)
+    for s in range(0, len(found), _CHUNK):
+        hv = _fmix32(found[s:s + _CHUNK])[:, None]
+        values = np.minimum(values, (hv * a + b).min(axis=0))
+    return MinHash(seed=_BASE.seed, hashvalues=values, permutations=_BASE.permutations,
+                   scheme=_BASE.scheme)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer, as datasketch mixes 32-bit hash values before permuting."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def signature(text: str) -> bytes:
-    """PERMS MinHash values as little-endian uint32, or b"" for a text too short to compare."""
+    """TAG then PERMS MinHash values as little-endian uint32, or b"" for a text too short."""
     m = minhash(text)
     if m is None:
         return b""
-    return (np.asarray(m.hashvalues, np.uint64) & np.uint64(0xFFFFFFFF)).astype("<u4").tobytes()
+    return TAG + np.asarray(m.hashvalues, "<u4").tobytes()
 
 
 def fields(title: str, body: str) -> dict:
@@ -53,6 +118,7 @@ def fields(title: str, body: str) -> dict:
 def signatures(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """((documents, PERMS) uint32 values, bool per document: has a signature)."""
     out = np.zeros((len(values), PERMS), np.uint32)
+    values = [v[len(TAG):] if v[:len(TAG)] == TAG else v for v in values]
     has = np.array([len(v) == PERMS * 4 for v in values], bool)
     if has.any():
         out[has] = np.frombuffer(b"".join(v for v, h in zip(values, has, strict=True) if h),

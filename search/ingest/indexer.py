@@ -9,6 +9,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from search import morph
 from search.ingest import dedup, store
 from search.ingest.bulk import BulkWriter
 from search.ingest.documents import (
@@ -171,9 +172,11 @@ def reindex(index_dir, sources, full: bool = False, progress=None, lock_timeout:
         try:
             path = store.new_generation(index_dir) if full else store.ensure_current(index_dir)
             ix = store.open_dir(path)
+            morph.load_cache(index_dir)  # lemmas of words earlier runs analysed
             _write(ix, sources, progress, summary, procs, max_record_chars)
             if full:
                 store.switch(index_dir, path)
+            morph.save_cache(index_dir)
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
