@@ -1,5 +1,6 @@
 """ClusterEngine: Engine.search() over a SphinxQL head node, returning the same Results."""
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, fields
@@ -9,6 +10,7 @@ from search.cluster.client import RETRIES, Client
 from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
+from search.cluster.rescore import CANDIDATES, Stats, candidate_sql, plan_terms, rerank
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
 from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
@@ -21,8 +23,8 @@ from search.snippets import highlight, snippet
 
 # As the embedded policy: up to ALL_FIRST_UPTO content words, documents with all of them rank
 # first, and fewer than FILL_BELOW of those are followed by documents with some of the words.
-# (Its min_share, coord_power, stop_weight and bonuses are not translated: at their defaults
-# they do nothing but the side-by-side bonus, which tf*idf ranking here does without.)
+# The candidates those MATCHes find are then ranked by the embedded engine's own code
+# (rescore.py), which applies the rest of the policy.
 FILL_BELOW = DEFAULT.fill_below
 ALL_FIRST_UPTO = DEFAULT.all_first_upto
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
@@ -33,6 +35,11 @@ _COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, dat
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
 _HIT_FIELDS = {f.name for f in fields(Hit)}
 _RESULT_FIELDS = {f.name for f in fields(Results)}
+log = logging.getLogger(__name__)
+UNRANKED = ("the cluster's live generation was built before its rows carried the rank "
+            "attributes: searches are ranked by searchd's own ranker, not as the embedded "
+            "engine ranks them. Rebuild it with `python -m search reindex --full` (same "
+            "SEARCH_BACKEND) to rank as the embedded engine does.")
 
 
 @dataclass
@@ -71,6 +78,8 @@ class ClusterEngine:
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
         self._meta_at = 0.0
+        self.stats = Stats()
+        self._warned = False
 
     def close(self) -> None:
         self.health.stop()
@@ -189,10 +198,10 @@ class ClusterEngine:
         self.partial = self.partial or partial
         return rows, meta
 
-    def _select(self, gen, match, where, sort, offset, limit) -> tuple[list, int]:
+    def _select(self, gen, match, where, sort, offset, limit, cols=_COLS) -> tuple[list, int]:
         """(rows, total found) of one page of a MATCH (None: every document) and filters."""
         conds = (["MATCH(%s)"] if match else []) + where
-        sql = (f"SELECT {_COLS} FROM {dist_index(gen)}"
+        sql = (f"SELECT {cols} FROM {dist_index(gen)}"
                + (" WHERE " + " AND ".join(conds) if conds else "")
                + f" {translate.order(sort)} LIMIT {offset}, {max(limit, 1)} OPTION "
                f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
@@ -219,6 +228,8 @@ class ClusterEngine:
             return parsed, _Run(rows, total, total, None, where)
         every = translate.combine(content, plan.excluded, every=True)
         some = translate.combine(content, plan.excluded, every=False)
+        if sort != "date" and self._ranked():
+            return parsed, self._rescored(gen, plan, every, some, where, start, want, sort)
         full = self._select(gen, every, where, sort, start, per_page) if every else ([], 0)
         if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
             rows, total = self._select(gen, some, where, sort, start, per_page)
@@ -234,6 +245,54 @@ class ClusterEngine:
         seen = {r[0] for r in first}
         rows = (first + [r for r in rest if r[0] not in seen])[start:want]
         return parsed, _Run(rows, total, full[1], some, where)
+
+    def _ranked(self) -> bool:
+        """Whether the live generation's rows carry the rank attributes (else: warned once)."""
+        if self._meta.get("ranked"):
+            return True
+        if not self._warned:
+            log.warning(UNRANKED)
+            self._warned = True
+        return False
+
+    def _rescored(self, gen, plan, every, some, where, start, want, sort) -> "_Run":
+        """The page of a query ranked as the embedded engine ranks: searchd's best CANDIDATES
+        of the MATCH the policy picks (as _run's), rescored by rescore.rerank()."""
+        n = len(plan.content())
+        terms = plan_terms(plan)
+        cols = f"id, {candidate_sql(terms)}, WEIGHT() AS w"
+        limit = max(CANDIDATES, want)
+        full_rows, full_total = (self._select(gen, every, where, sort, 0,
+                                              1 if n > ALL_FIRST_UPTO else limit, cols)
+                                 if every else ([], 0))
+        match = every
+        if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
+            rows, total = self._select(gen, some, where, sort, 0, limit, cols)
+            match = some
+        elif n < 2 or full_total >= FILL_BELOW or some is None:
+            rows, total = full_rows, full_total
+        else:  # too few documents have every word: those with some follow them
+            rest, total = self._select(gen, some, where, sort, 0, limit, cols)
+            seen = {r[0] for r in full_rows}
+            rows, match = full_rows + [r for r in rest if r[0] not in seen], some
+        size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
+        present = [t for k, t in enumerate(terms) if any(r[7 + k] for r in rows)]
+        df = self.stats.frequencies(self._batch, gen, present)
+        order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
+        page = []
+        if order:
+            ids = ", ".join(str(i) for i, _ in order)
+            got, _ = self._q(f"SELECT {_COLS} FROM {dist_index(gen)} WHERE id IN ({ids}) "
+                             f"LIMIT {len(order)}", meta=False)
+            by_id = {r[0]: r for r in got}
+            page = [(i, score, *by_id[i][2:]) for i, score in order if i in by_id]
+        return _Run(page, total, full_total, match, where)
+
+    def _batch(self, statements) -> list[list]:
+        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
+                                           lost=self._shard_lost)
+        self.partial = self.partial or partial
+        return found
 
     def _hit(self, r, parsed) -> Hit:
         _, score, doc_id, title, body, url, site, lang_code, has_date, ts, precision = r

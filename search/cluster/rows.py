@@ -2,15 +2,16 @@
 
 import functools
 import hashlib
+import json
 import re
 from datetime import UTC, datetime
 
 from pymysql.converters import escape_string as _escape
 
-from search.cluster.config import FIELDS
+from search.cluster.config import FIELDS, RANK_JSON
 from search.ingest.indexer import document_fields
 from search.morph import LANGS, lemmas
-from search.schema import KINDS
+from search.schema import KINDS, make_schema
 from search.text import tokenize
 
 # Characters a lemma may keep as they are: what config.CHARSET calls word characters.
@@ -20,7 +21,7 @@ _BACK = str.maketrans({"\u02bc": "'", "\u2010": "-"})
 LANG_CODES = {lang: i for i, lang in enumerate(LANGS)}
 COLUMNS = ("id", *FIELDS, "doc_id", "title", "body", "url", "site", "source", "signature",
            "date_precision", "lang", "has_date", "year", "month", "date_ts", "source_hash",
-           "site_hash")
+           "site_hash", "len_title", "len_body", RANK_JSON)
 
 
 def token(lemma: str) -> str:
@@ -82,15 +83,42 @@ def _readings(word: str, lang: str) -> tuple[str, str, tuple[str, ...]]:
     return found[0], found[1] if len(found) > 1 else found[0], tuple(found[2:])
 
 
+def rank_key(field: str, term: str) -> str:
+    """The key of a term of a field in a row's ranks JSON: short, ASCII, any script."""
+    return "k" + hashlib.blake2b(f"{field}\0{term}".encode(), digest_size=6).hexdigest()
+
+
+@functools.cache
+def _schema():
+    return make_schema()
+
+
+def rank_data(field: str, text: str) -> tuple[int, dict[str, list]]:
+    """(length, {rank_key: [weight, position, ...]}) of a field's text, as the embedded
+    index holds it: the schema's own field analyses it (Whoosh's weights, with the field's
+    boost and the lower weight of extra readings, and its field length)."""
+    fieldobj = _schema()[field]
+    length, out = 0, {}
+    for term, freq, weight, value in fieldobj.index(text):
+        length += freq
+        out[rank_key(field, term.decode() if isinstance(term, bytes) else term)] = [
+            weight, *fieldobj.format.decode_positions(value)]
+    return length, out
+
+
 def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
     """(row, the set of `lang:token` it holds) of one document."""
     f = document_fields(doc, source, signature)
     lang = f["lang"]
     row = dict.fromkeys(FIELDS, "")
     terms: set[str] = set()
+    ranks: dict[str, list] = {}
     for kind in KINDS:
         # The fields document_fields indexes (a made-up title is shown, not indexed).
-        first, extra = lemma_fields(f.get(f"{kind}_{lang}") or "", lang)
+        text = f.get(f"{kind}_{lang}") or ""
+        row[f"len_{kind}"], found = rank_data(f"{kind}_{lang}", text) if text else (0, {})
+        ranks.update(found)
+        first, extra = lemma_fields(text, lang)
         row[f"{kind}_{lang}"] = " ".join(first)
         row[f"{kind}_{lang}_x"] = " ".join(extra)
         terms.update(f"{lang}:{t}" for t in first)
@@ -106,6 +134,7 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
         year=date.year if date else 0, month=date.year * 100 + date.month if date else 0,
         source_hash=source_hash(source), site_hash=source_hash(f.get("site") or ""),
     )
+    row[RANK_JSON] = json.dumps(ranks, separators=(",", ":"))
     return row, terms
 
 

@@ -8,7 +8,7 @@ from search.cluster import catchup, journal
 from search.cluster.config import shard_index
 from search.cluster.errors import ClusterError
 from search.cluster.rows import COLUMNS, shard_of
-from search.cluster.store import connect
+from search.cluster.store import add_rank_columns, connect
 
 BATCH_BYTES = 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
 MAX_PENDING = 16  # statements sent ahead of their answers, over all mirrors
@@ -54,8 +54,10 @@ class ShardWriter:
         if name in self.lost:
             return None
         try:
-            return connect(addr, timeout=2.0)
-        except ClusterError:
+            conn = connect(addr, timeout=2.0)
+            add_rank_columns(conn, int(name[5:name.index("m")]))
+            return conn
+        except (ClusterError, pymysql.OperationalError, pymysql.InterfaceError):
             self.lost.add(name)
             return None
 

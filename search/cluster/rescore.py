@@ -1,0 +1,196 @@
+"""searchd's best candidates ranked again as the embedded engine ranks: the same plan, the same
+search/engine code (BM25F, tiers, side-by-side bonus) over the candidates' rank attributes and
+the generation's global statistics."""
+
+import json
+import threading
+import time
+
+import numpy as np
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from search.cluster.config import RANK_JSON, dist_index
+from search.cluster.rows import LANG_CODES, rank_key, token
+from search.engine.arrays import NO_DATE
+from search.engine.policy import DEFAULT, Policy
+from search.engine.ranking import rank
+from search.engine.view import bm25_formula
+from search.query.plan import Plan, Term
+
+# How many of searchd's best (by its own ranker) are rescored: the embedded engine's top 10
+# was among them for every query of bench/cluster.py's relevance sets (docs/cluster.md).
+CANDIDATES = 400
+STATS_SECONDS = 30.0  # document counts, average lengths and frequencies are reused this long
+_PERIODS = {"year": 1, "month": 2}
+_MICROS = 1_000_000  # ranking.freshness counts microseconds
+
+
+def plan_terms(plan: Plan) -> list[Term]:
+    """Every (field, text) the plan's positive clauses score: words and phrase steps."""
+    seen: dict[tuple[str, str], Term] = {}
+    for clause in plan.clauses:
+        for t in [*clause.terms, *(t for p in clause.phrases for s in p for t in s)]:
+            seen.setdefault((t.field, t.text), Term(t.field, t.text))
+    return list(seen.values())
+
+
+class Stats:
+    """A generation's document count, average field lengths and per-field document
+    frequencies, asked of the cluster and kept for STATS_SECONDS."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._docs: dict = {}
+        self._df: dict = {}
+
+    def documents(self, query, gen: str) -> tuple[int, dict[str, float]]:
+        """(documents, average length of every field) of generation gen."""
+        now = time.monotonic()
+        with self._lock:
+            got = self._docs.get(gen)
+        if got and now - got[0] < STATS_SECONDS:
+            return got[1]
+        rows = query(f"SELECT lang, COUNT(*) AS n, SUM(len_title) AS t, SUM(len_body) AS b "
+                     f"FROM {dist_index(gen)} GROUP BY lang LIMIT 100")
+        size = sum(int(r[1]) for r in rows)
+        names = {code: lang for lang, code in LANG_CODES.items()}
+        avg = {}
+        for code, _, title, body in rows:
+            lang = names.get(int(code))
+            if lang:  # Whoosh's average: over every document, of any language
+                avg[f"title_{lang}"] = int(title or 0) / (size or 1) or 1
+                avg[f"body_{lang}"] = int(body or 0) / (size or 1) or 1
+        with self._lock:
+            self._docs[gen] = (now, (size, avg))
+        return size, avg
+
+    def frequencies(self, batch, gen: str, terms: list[Term]) -> dict[tuple[str, str], int]:
+        """Documents that have each term in its field (all its readings), over every shard."""
+        now = time.monotonic()
+        out, ask = {}, []
+        with self._lock:
+            for t in terms:
+                got = self._df.get((gen, t.field, t.text))
+                if got and now - got[0] < STATS_SECONDS:
+                    out[t.field, t.text] = got[1]
+                else:
+                    ask.append(t)
+        if ask:
+            # The field's first readings and its other readings (the _x field) together hold
+            # what the embedded index's one field holds.
+            found = batch([(f"SELECT COUNT(*) FROM {dist_index(gen)} WHERE MATCH(%s)",
+                            (f"@({t.field},{t.field}_x) {token(t.text)}",)) for t in ask])
+            with self._lock:
+                if len(self._df) > 200_000:
+                    self._df.clear()
+                for t, rows in zip(ask, found, strict=True):
+                    n = int(rows[0][0]) if rows else 0
+                    out[t.field, t.text] = n
+                    self._df[gen, t.field, t.text] = (now, n)
+        return out
+
+
+def candidate_sql(terms: list[Term]) -> str:
+    """The columns a candidate is rescored from, after its id: its language, date, field
+    lengths, then each term's [weight, positions...] (NULL where it has none)."""
+    cols = ["lang", "has_date", "date_ts", "date_precision", "len_title", "len_body"]
+    cols += [f"{RANK_JSON}.{rank_key(t.field, t.text)}" for t in terms]
+    return ", ".join(cols)
+
+
+class CandidateView:
+    """What search/engine/ranking.rank() reads of an IndexView, over the candidates only
+    (documents 0..n-1), with the generation's global statistics for BM25F."""
+
+    def __init__(self, rows, terms: list[Term], size: int, avg: dict[str, float],
+                 df: dict[tuple[str, str], int]):
+        self.size = len(rows)
+        self.total, self.avg, self.df = size, avg, df
+        lang = np.array([int(r[1]) for r in rows], np.int64)
+        names = {code: g for g, code in LANG_CODES.items()}
+        quantized = {}  # Whoosh keeps a field length as one lossy byte
+
+        def length(n: int) -> float:
+            if n not in quantized:
+                quantized[n] = float(byte_to_length(length_to_byte(n)))
+            return quantized[n]
+
+        self._lengths = {}
+        for kind, col in (("title", 5), ("body", 6)):
+            for code, g in names.items():
+                self._lengths[f"{kind}_{g}"] = np.array(
+                    [length(int(r[col])) if lang[i] == code else 0.0
+                     for i, r in enumerate(rows)], np.float32)
+        stamps = np.array([int(r[3]) * _MICROS for r in rows], np.int64)
+        self._dates = np.where(np.array([int(r[2]) for r in rows]) == 1, stamps, NO_DATE)
+        self._periods = np.array([_PERIODS.get(r[4] or "", 0) for r in rows], np.int8)
+        self._post: dict[tuple[str, str], tuple] = {}
+        for k, t in enumerate(terms):
+            ids, weights, positions = [], [], []
+            for i, r in enumerate(rows):
+                cell = r[7 + k]
+                if cell:
+                    values = json.loads(cell)
+                    ids.append(i)
+                    weights.append(values[0])
+                    positions.append(np.array(values[1:], np.int32))
+            self._post[t.field, t.text] = (np.array(ids, np.int64),
+                                           np.array(weights, np.float32), positions)
+
+    def postings(self, term: Term) -> tuple[np.ndarray, np.ndarray]:
+        ids, w, _ = self._post.get((term.field, term.text), _NONE)
+        return ids, w
+
+    def union(self, parts: list[np.ndarray]) -> np.ndarray:
+        parts = [p for p in parts if len(p)]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+    def lengths(self, field: str) -> np.ndarray:
+        return self._lengths.get(field, np.zeros(self.size, np.float32))
+
+    def avg_length(self, field: str) -> float:
+        return self.avg.get(field, 1.0)
+
+    def bm25(self, term: Term, k1: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+        ids, w = self.postings(term)
+        return ids, self.bm25_of(term, len(ids), ids, w, k1, b)
+
+    def bm25_of(self, term: Term, df: int, docs: np.ndarray, w: np.ndarray, k1: float,
+                b: float) -> np.ndarray:
+        """As IndexView.bm25_of, with the term's frequency over the whole generation (df,
+        counted over the candidates only, is not used)."""
+        return bm25_formula(self.total, self.df.get((term.field, term.text), 0), w,
+                            self.lengths(term.field)[docs], self.avg_length(term.field), k1,
+                            b, term.boost)
+
+    def positions(self, term: Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids, _, positions = self._post.get((term.field, term.text), _NONE)
+        keep = np.flatnonzero(np.isin(ids, docs))
+        if not len(keep):
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        pos = [positions[k] for k in keep]
+        return (np.repeat(ids[keep], [len(p) for p in pos]),
+                np.concatenate(pos).astype(np.int32))
+
+    def dates(self) -> np.ndarray:
+        return self._dates
+
+    def periods(self) -> np.ndarray:
+        return self._periods
+
+
+_NONE = (np.zeros(0, np.int64), np.zeros(0, np.float32), [])
+
+
+def rerank(rows, terms: list[Term], plan: Plan, size: int, avg, df, start: int, stop: int,
+           sort: str = "relevance", policy: Policy = DEFAULT) -> list[tuple[int, float]]:
+    """(row id, score) of positions start..stop of the candidates (rows: id, then
+    candidate_sql's columns) ranked by search/engine's rank() as the embedded engine ranks
+    every document; the plan's exclusions are already applied by the MATCH."""
+    if not rows:
+        return []
+    view = CandidateView(rows, terms, size, avg, df)
+    ranked = rank(view, Plan(list(plan.clauses), []), np.ones(view.size, bool), start, stop,
+                  sort, policy)
+    return [(int(rows[d][0]), float(s)) for d, s in zip(ranked.docs.tolist(),
+                                                         ranked.scores.tolist(), strict=True)]
