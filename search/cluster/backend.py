@@ -80,6 +80,8 @@ class ClusterEngine:
         self._meta_at = 0.0
         self.stats = Stats()
         self._warned = False
+        self.candidates = CANDIDATES  # searchd's best rescored per query (a bench varies it)
+        self.last_candidates: list[int] = []  # their row ids, in searchd's order (bench)
 
     def close(self) -> None:
         self.health.stop()
@@ -261,7 +263,7 @@ class ClusterEngine:
         n = len(plan.content())
         terms = plan_terms(plan)
         cols = f"id, {candidate_sql(terms)}, WEIGHT() AS w"
-        limit = max(CANDIDATES, want)
+        limit = max(self.candidates, want)
         full_rows, full_total = (self._select(gen, every, where, sort, 0,
                                               1 if n > ALL_FIRST_UPTO else limit, cols)
                                  if every else ([], 0))
@@ -275,6 +277,7 @@ class ClusterEngine:
             rest, total = self._select(gen, some, where, sort, 0, limit, cols)
             seen = {r[0] for r in full_rows}
             rows, match = full_rows + [r for r in rest if r[0] not in seen], some
+        self.last_candidates = [r[0] for r in rows]
         size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
         present = [t for k, t in enumerate(terms) if any(r[7 + k] for r in rows)]
         df = self.stats.frequencies(self._batch, gen, present)
