@@ -69,6 +69,19 @@ class Cluster:
         pass
 
 
+class OursAsIs(Ours):
+    """The embedded engine without collapsing near-duplicates, as the cluster answers."""
+
+    def search(self, text, lang, k=10, mode="product"):
+        if self.engine is None:
+            self.open(self.path)
+        try:
+            return [h.id for h in self.engine.search(text, per_page=k, langs=(lang,),
+                                                     collapse=False).hits]
+        except QueryError:
+            return []
+
+
 def reused(root: Path, n: int) -> str | None:
     """The URL of the cluster running under root if it holds n documents."""
     if not nodes.running(root):
@@ -237,6 +250,18 @@ def relevance(args, work: Path, url: str) -> dict:
             row["overlap_top10"] = sum(common) / max(1, len(common))
             row["same_top10"] = sum(a["ranked"][:10] == b["ranked"][:10]
                                     for a, b in zip(runs, runs_ours, strict=True))
+            # The same, against the embedded engine's ranking without collapsing copies.
+            as_is = OursAsIs()
+            as_is.reuse(work / "rel" / name.replace("/", "-"))
+            runs_as_is = run_queries(as_is, queries, "product")
+            as_is.close()
+            row["ours_as_is"] = summarize([(r["ranked"], set(r["relevant"]))
+                                           for r in runs_as_is], 10)
+            row["overlap_as_is"] = sum(
+                len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
+                for a, b in zip(runs, runs_as_is, strict=True)) / max(1, len(runs))
+            row["same_as_is"] = sum(a["ranked"][:10] == b["ranked"][:10]
+                                    for a, b in zip(runs, runs_as_is, strict=True))
             if args.probe:
                 row["depth"] = depths(two.probed, queries, runs_ours)
             out[name] = row
@@ -277,12 +302,16 @@ def render(r) -> str:
     if "relevance" in r:
         parts.append(table(["set", "docs", "queries", "cluster MRR@10", "ours MRR@10",
                             "diff", "top-10 overlap", "same top 10 as ours",
+                            "ours uncollapsed MRR@10", "overlap", "same top 10",
                             "same top 10, 1 shard"],
                            [[n, v["docs"], v["queries"], round(v["cluster"]["MRR@10"], 3),
                              round(v["ours"]["MRR@10"], 3),
                              round(v["cluster"]["MRR@10"] - v["ours"]["MRR@10"], 3),
                              round(v.get("overlap_top10", 0), 1),
                              f"{v.get('same_top10', '-')}/{v['queries']}",
+                             round(v["ours_as_is"]["MRR@10"], 3) if "ours_as_is" in v else "-",
+                             round(v.get("overlap_as_is", 0), 1),
+                             f"{v.get('same_as_is', '-')}/{v['queries']}",
                              f"{v['same_top10_as_1_shard']}/{v['queries']}"]
                             for n, v in r["relevance"].items()]))
         if any("depth" in v for v in r["relevance"].values()):

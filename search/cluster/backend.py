@@ -183,10 +183,15 @@ class ClusterEngine:
                 (parsed, run), corrected = again, {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
-        hits = [self._hit(r, parsed) for r in run.rows]
         extra = {}
+        # A rescored page's rows are read with the facets, in one round trip.
+        page = [self._page_sql(gen, run.order)] if run.order else []
         if "facets" in _RESULT_FIELDS:
-            extra["facets"] = self._facets(gen, run, filters)
+            extra["facets"], got = self._facets(gen, run, filters, page)
+        else:
+            got = [self._batch(page)[0]] if page else []
+        rows = self._page_rows(run.order, got[0]) if run.order else run.rows
+        hits = [self._hit(r, parsed) for r in rows]
         return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
                               took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
                               all_words=run.all_words, partial=self.partial,
@@ -282,14 +287,7 @@ class ClusterEngine:
         present = [t for k, t in enumerate(terms) if any(r[7 + k] for r in rows)]
         df = self.stats.frequencies(self._batch, gen, present)
         order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
-        page = []
-        if order:
-            ids = ", ".join(str(i) for i, _ in order)
-            got, _ = self._q(f"SELECT {_COLS} FROM {dist_index(gen)} WHERE id IN ({ids}) "
-                             f"LIMIT {len(order)}", meta=False)
-            by_id = {r[0]: r for r in got}
-            page = [(i, score, *by_id[i][2:]) for i, score in order if i in by_id]
-        return _Run(page, total, full_total, match, where)
+        return _Run([], total, full_total, match, where, order)
 
     def _batch(self, statements) -> list[list]:
         found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
@@ -308,14 +306,16 @@ class ClusterEngine:
                    snippet=snippet(body, lang, terms, parsed.prefixes),
                    title_html=highlight(title, lang, terms, parsed.prefixes), **extra)
 
-    def _facets(self, gen, run, filters) -> dict:
-        """Counts of every result by language, year, month (within one year) and source."""
+    def _facets(self, gen, run, filters, first=()) -> tuple[dict, list]:
+        """(counts of every result by language, year, month (within one year) and source;
+        the rows of the statements `first`, sent in the same batch)."""
         if not run.total:  # (run.match None with no results: nothing matched, not everything)
-            return {"lang": [], "year": [], "month": [], "source": []}
+            got = self._batch(list(first)) if first else []
+            return {"lang": [], "year": [], "month": [], "source": []}, got
         conds = (["MATCH(%s)"] if run.match else []) + run.where
         args = (run.match,) if run.match else None
 
-        statements = []
+        statements = list(first)
 
         def grouped(select, more, group, order, limit=1000):
             where = " WHERE " + " AND ".join(conds + more) if conds + more else ""
@@ -331,14 +331,24 @@ class ClusterEngine:
         if one_year:
             grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
                     "month ASC")
-        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
-                                           lost=self._shard_lost)
-        self.partial = self.partial or partial
+        found = self._batch(statements)
+        got, found = found[:len(first)], found[len(first):]
         langs, years, sites = found[:3]
         months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []
         return {"lang": as_list((_LANG_NAMES[g], c) for g, c in langs),
                 "year": as_list(years), "month": as_list(months),
-                "source": as_list(sorted(sites, key=lambda p: (-p[1], p[0])))}
+                "source": as_list(sorted(sites, key=lambda p: (-p[1], p[0])))}, got
+
+    def _page_sql(self, gen, order) -> tuple[str, None]:
+        ids = ", ".join(str(i) for i, _ in order)
+        return (f"SELECT {_COLS} FROM {dist_index(gen)} WHERE id IN ({ids}) "
+                f"LIMIT {len(order)}", None)
+
+    @staticmethod
+    def _page_rows(order, got) -> list:
+        """The page's rows in the rescored order, each with its rescored score."""
+        by_id = {r[0]: r for r in got}
+        return [(i, score, *by_id[i][2:]) for i, score in order if i in by_id]
 
 
 @dataclass
@@ -348,6 +358,7 @@ class _Run:
     all_words: int
     match: str | None  # the MATCH whose documents are the results (None: every document)
     where: list
+    order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
 
 
 class _Rows:

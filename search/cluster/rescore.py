@@ -25,10 +25,11 @@ _PERIODS = {"year": 1, "month": 2}
 _MICROS = 1_000_000  # ranking.freshness counts microseconds
 
 
-def plan_terms(plan: Plan) -> list[Term]:
-    """Every (field, text) the plan's positive clauses score: words and phrase steps."""
+def plan_terms(plan: Plan, policy: Policy = DEFAULT) -> list[Term]:
+    """Every (field, text) the plan's clauses that rank() scores hold: words and phrase
+    steps (function words only when the policy weighs them)."""
     seen: dict[tuple[str, str], Term] = {}
-    for clause in plan.clauses:
+    for clause in plan.clauses if policy.stop_weight else plan.content():
         for t in [*clause.terms, *(t for p in clause.phrases for s in p for t in s)]:
             seen.setdefault((t.field, t.text), Term(t.field, t.text))
     return list(seen.values())
