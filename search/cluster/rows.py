@@ -10,7 +10,7 @@ from pymysql.converters import escape_string as _escape
 
 from search.cluster.config import FIELDS, RANK_JSON
 from search.ingest.indexer import document_fields
-from search.morph import LANGS, lemmas
+from search.morph import EXTRA_BOOST, LANGS, lemmas
 from search.schema import KINDS, make_schema
 from search.text import tokenize
 
@@ -58,23 +58,43 @@ def shard_of(rid: int, shards: int) -> int:
     return rid % shards
 
 
-def lemma_fields(text: str, lang: str) -> tuple[list[str], list[str]]:
-    """(first reading of each word; second reading of each word, then the rest) as tokens.
+def analyse(field: str, text: str, lang: str) -> tuple[list[str], list[str], int, dict]:
+    """(first reading of each word; second reading of each word, then the rest; the field's
+    length; its rank attributes) of a field's text.
 
-    Both fields keep one token per word position, so a phrase matches in either: in the
-    first when every word's first reading fits, in the second when the second (or only)
-    reading does (pymorphy3's first Ukrainian reading is often wrong: війни -> війнути). A
-    word's third and later readings follow the aligned part of the second field. The words
-    and readings are those of the index's analysis chain (analysis.language_analyzer:
-    tokenize, then lemmas), taken word by word with a cache.
+    The first two are searchd tokens. Both fields keep one token per word position, so a
+    phrase matches in either: in the first when every word's first reading fits, in the
+    second when the second (or only) reading does (pymorphy3's first Ukrainian reading is
+    often wrong: війни -> війнути). A word's third and later readings follow the aligned part
+    of the second field. The words and readings are those of the index's analysis chain
+    (analysis.language_analyzer: tokenize, then lemmas, every reading at the word's position,
+    the first weighing 1 and the others EXTRA_BOOST), taken word by word with a cache.
+
+    The length and rank attributes are what the embedded index holds for the field: its
+    length counts every reading, and each lemma has {rank_key: [weight, position, ...]}, its
+    weight the summed reading weights times the schema field's boost (title 2.5).
     """
+    boost = _schema()[field].format.field_boost
     first, second, rest = [], [], []
-    for word, _, _ in tokenize(text):
+    weights: dict[str, float] = {}
+    positions: dict[str, list[int]] = {}
+    length = 0
+    for pos, (word, _, _) in enumerate(tokenize(text)):
         a, b, more = _readings(word, lang)
         first.append(a)
         second.append(b)
         rest.extend(more)
-    return first, second + rest
+        found = lemmas(word, lang)
+        length += len(found)
+        for i, lemma in enumerate(found):
+            weights[lemma] = weights.get(lemma, 0.0) + (1.0 if i == 0 else EXTRA_BOOST)
+            positions.setdefault(lemma, []).append(pos)
+    ranks = {rank_key(field, t): [_number(w * boost), *positions[t]] for t, w in weights.items()}
+    return first, second + rest, length, ranks
+
+
+def _number(x: float):
+    return int(x) if x == int(x) else x  # "5" rather than "5.0": rows are stored as text
 
 
 @functools.lru_cache(maxsize=500_000)
@@ -83,27 +103,23 @@ def _readings(word: str, lang: str) -> tuple[str, str, tuple[str, ...]]:
     return found[0], found[1] if len(found) > 1 else found[0], tuple(found[2:])
 
 
+@functools.lru_cache(maxsize=500_000)
 def rank_key(field: str, term: str) -> str:
-    """The key of a term of a field in a row's ranks JSON: short, ASCII, any script."""
-    return "k" + hashlib.blake2b(f"{field}\0{term}".encode(), digest_size=6).hexdigest()
+    """The key of a term of a field in a row's ranks JSON: short, lower-case ASCII whatever
+    the script (k + 40 bits of a hash in base 36; a query term meets another term's key in
+    one of its candidates about once in 10**9 lookups)."""
+    n = int.from_bytes(hashlib.blake2b(f"{field}\0{term}".encode(), digest_size=5).digest(),
+                       "big")
+    digits = ""
+    while n:
+        n, d = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[d] + digits
+    return "k" + digits.rjust(8, "0")
 
 
 @functools.cache
 def _schema():
     return make_schema()
-
-
-def rank_data(field: str, text: str) -> tuple[int, dict[str, list]]:
-    """(length, {rank_key: [weight, position, ...]}) of a field's text, as the embedded
-    index holds it: the schema's own field analyses it (Whoosh's weights, with the field's
-    boost and the lower weight of extra readings, and its field length)."""
-    fieldobj = _schema()[field]
-    length, out = 0, {}
-    for term, freq, weight, value in fieldobj.index(text):
-        length += freq
-        out[rank_key(field, term.decode() if isinstance(term, bytes) else term)] = [
-            weight, *fieldobj.format.decode_positions(value)]
-    return length, out
 
 
 def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
@@ -115,10 +131,9 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
     ranks: dict[str, list] = {}
     for kind in KINDS:
         # The fields document_fields indexes (a made-up title is shown, not indexed).
-        text = f.get(f"{kind}_{lang}") or ""
-        row[f"len_{kind}"], found = rank_data(f"{kind}_{lang}", text) if text else (0, {})
+        first, extra, row[f"len_{kind}"], found = analyse(f"{kind}_{lang}",
+                                                          f.get(f"{kind}_{lang}") or "", lang)
         ranks.update(found)
-        first, extra = lemma_fields(text, lang)
         row[f"{kind}_{lang}"] = " ".join(first)
         row[f"{kind}_{lang}_x"] = " ".join(extra)
         terms.update(f"{lang}:{t}" for t in first)

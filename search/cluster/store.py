@@ -10,7 +10,7 @@ from search.cluster.config import GENERATIONS, META, RANK_JSON, RANK_UINTS, Layo
 from search.cluster.errors import ClusterError
 
 _LIVE, _LAYOUT, _SWITCHED = 1, 2, 3  # meta rows
-# The generation last filled with the attributes the rescoring reads (rows.rank_data): set by
+# The generation last filled with the attributes the rescoring reads (rows.analyse): set by
 # a switch, and on a new cluster. A cluster made before them has none: its searches keep
 # searchd's own ranking until a full rebuild.
 _RANKED = 4
