@@ -10,7 +10,14 @@ from search.cluster.client import RETRIES, Client
 from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
-from search.cluster.rescore import CANDIDATES, Stats, candidate_sql, plan_terms, rerank
+from search.cluster.rescore import (
+    CANDIDATE_COLUMNS,
+    CANDIDATES,
+    Stats,
+    plan_terms,
+    rerank,
+    terms_sql,
+)
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
 from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
@@ -266,8 +273,7 @@ class ClusterEngine:
         """The page of a query ranked as the embedded engine ranks: searchd's best CANDIDATES
         of the MATCH the policy picks (as _run's), rescored by rescore.rerank()."""
         n = len(plan.content())
-        terms = plan_terms(plan)
-        cols = f"id, {candidate_sql(terms)}, WEIGHT() AS w"
+        cols = f"{CANDIDATE_COLUMNS}, WEIGHT() AS w"
         limit = max(self.candidates, want)
         full_rows, full_total = (self._select(gen, every, where, sort, 0,
                                               1 if n > ALL_FIRST_UPTO else limit, cols)
@@ -283,9 +289,17 @@ class ClusterEngine:
             seen = {r[0] for r in full_rows}
             rows, match = full_rows + [r for r in rest if r[0] not in seen], some
         self.last_candidates = [r[0] for r in rows]
+        if not rows:
+            return _Run([], total, full_total, match, where, [])
         size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
-        present = [t for k, t in enumerate(terms) if any(r[7 + k] for r in rows)]
-        df = self.stats.frequencies(self._batch, gen, present)
+        # The candidates' terms and the terms' unknown frequencies, in one round trip.
+        terms = plan_terms(plan)
+        df, ask, counts = self.stats.frequencies(gen, terms)
+        found = self._batch([(terms_sql(gen, terms, [r[0] for r in rows]), None), *counts])
+        self.stats.learn(gen, ask, found[1:], df)
+        by_id = {r[0]: r[1:] for r in found[0]}
+        none = (None,) * len(terms)
+        rows = [(*r[:7], *by_id.get(r[0], none)) for r in rows]
         order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
         return _Run([], total, full_total, match, where, order)
 
