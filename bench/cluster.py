@@ -248,6 +248,9 @@ def relevance(args, work: Path, url: str) -> dict:
             common = [len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
                       for a, b in zip(runs, runs_ours, strict=True)]
             row["overlap_top10"] = sum(common) / max(1, len(common))
+            # The same as a share of what could be common (a query with 3 results: 3 of 3).
+            row["overlap_share"] = sum(common) / max(1, sum(
+                min(10, len(b["ranked"])) for b in runs_ours))
             row["same_top10"] = sum(a["ranked"][:10] == b["ranked"][:10]
                                     for a, b in zip(runs, runs_ours, strict=True))
             # The same, against the embedded engine's ranking without collapsing copies.
@@ -257,6 +260,10 @@ def relevance(args, work: Path, url: str) -> dict:
             as_is.close()
             row["ours_as_is"] = summarize([(r["ranked"], set(r["relevant"]))
                                            for r in runs_as_is], 10)
+            row["overlap_as_is_share"] = sum(
+                len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
+                for a, b in zip(runs, runs_as_is, strict=True)) / max(1, sum(
+                min(10, len(b["ranked"])) for b in runs_as_is))
             row["overlap_as_is"] = sum(
                 len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
                 for a, b in zip(runs, runs_as_is, strict=True)) / max(1, len(runs))
@@ -307,10 +314,11 @@ def render(r) -> str:
                            [[n, v["docs"], v["queries"], round(v["cluster"]["MRR@10"], 3),
                              round(v["ours"]["MRR@10"], 3),
                              round(v["cluster"]["MRR@10"] - v["ours"]["MRR@10"], 3),
-                             round(v.get("overlap_top10", 0), 1),
+                             f"{v.get('overlap_top10', 0):.1f} ({v.get('overlap_share', 0):.0%})",
                              f"{v.get('same_top10', '-')}/{v['queries']}",
                              round(v["ours_as_is"]["MRR@10"], 3) if "ours_as_is" in v else "-",
-                             round(v.get("overlap_as_is", 0), 1),
+                             f"{v.get('overlap_as_is', 0):.1f} "
+                             f"({v.get('overlap_as_is_share', 0):.0%})",
                              f"{v.get('same_as_is', '-')}/{v['queries']}",
                              f"{v['same_top10_as_1_shard']}/{v['queries']}"]
                             for n, v in r["relevance"].items()]))

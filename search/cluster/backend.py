@@ -192,11 +192,11 @@ class ClusterEngine:
                 suggestion = better
         extra = {}
         # A rescored page's rows are read with the facets, in one round trip.
-        page = [self._page_sql(gen, run.order)] if run.order else []
+        page_sql = [self._page_sql(gen, run.order)] if run.order else []
         if "facets" in _RESULT_FIELDS:
-            extra["facets"], got = self._facets(gen, run, filters, page)
+            extra["facets"], got = self._facets(gen, run, filters, page_sql)
         else:
-            got = [self._batch(page)[0]] if page else []
+            got = [self._batch(page_sql)[0]] if page_sql else []
         rows = self._page_rows(run.order, got[0]) if run.order else run.rows
         hits = [self._hit(r, parsed) for r in rows]
         return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
@@ -292,14 +292,16 @@ class ClusterEngine:
         if not rows:
             return _Run([], total, full_total, match, where, [])
         size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
-        # The candidates' terms and the terms' unknown frequencies, in one round trip.
+        # The candidates' terms, then the frequencies of those some candidate has.
         terms = plan_terms(plan)
-        df, ask, counts = self.stats.frequencies(gen, terms)
-        found = self._batch([(terms_sql(gen, terms, [r[0] for r in rows]), None), *counts])
-        self.stats.learn(gen, ask, found[1:], df)
-        by_id = {r[0]: r[1:] for r in found[0]}
+        got, _ = self._q(terms_sql(gen, terms, [r[0] for r in rows]), meta=False)
+        by_id = {r[0]: r[1:] for r in got}
         none = (None,) * len(terms)
         rows = [(*r[:7], *by_id.get(r[0], none)) for r in rows]
+        present = [t for k, t in enumerate(terms) if any(r[7 + k] for r in rows)]
+        df, ask, counts = self.stats.frequencies(gen, present)
+        if counts:
+            self.stats.learn(gen, ask, self._batch(counts), df)
         order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
         return _Run([], total, full_total, match, where, order)
 
