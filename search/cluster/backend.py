@@ -16,7 +16,8 @@ from search.cluster.rescore import (
     Stats,
     plan_terms,
     rerank,
-    terms_sql,
+    terms_statements,
+    with_terms,
 )
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
 from search.cluster.store import parse_urls, read_meta
@@ -294,10 +295,9 @@ class ClusterEngine:
         size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
         # The candidates' terms, then the frequencies of those some candidate has.
         terms = plan_terms(plan)
-        got, _ = self._q(terms_sql(gen, terms, [r[0] for r in rows]), meta=False)
-        by_id = {r[0]: r[1:] for r in got}
-        none = (None,) * len(terms)
-        rows = [(*r[:7], *by_id.get(r[0], none)) for r in rows]
+        statements = terms_statements(gen, terms, rows)
+        found = self._batch([(sql, args) for sql, args, _ in statements]) if statements else []
+        rows = with_terms(rows, terms, statements, found)
         present = [t for k, t in enumerate(terms) if any(r[7 + k] for r in rows)]
         df, ask, counts = self.stats.frequencies(gen, present)
         if counts:

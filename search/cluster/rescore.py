@@ -10,7 +10,7 @@ import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.cluster.config import RANK_JSON, dist_index
-from search.cluster.rows import LANG_CODES, rank_key, token
+from search.cluster.rows import LANG_CODES, rank_bucket, rank_key, token
 from search.engine.arrays import NO_DATE
 from search.engine.policy import DEFAULT, Policy
 from search.engine.ranking import rank
@@ -102,11 +102,36 @@ class Stats:
 CANDIDATE_COLUMNS = "id, lang, has_date, date_ts, date_precision, len_title, len_body"
 
 
-def terms_sql(gen: str, terms: list[Term], ids: list[int]) -> str:
-    """The statement that reads the terms' rank attributes of the rows ids."""
-    cols = ", ".join(["id", *(f"{RANK_JSON}.{rank_key(t.field, t.text)}" for t in terms)])
-    return (f"SELECT {cols} FROM {dist_index(gen)} WHERE id IN ({', '.join(map(str, ids))}) "
-            f"LIMIT {len(ids)} OPTION max_matches={max(len(ids), 1)}")
+def terms_statements(gen: str, terms: list[Term], rows) -> list[tuple]:
+    """Per language of the candidates rows, the statement that reads the rank attributes of
+    that language's terms (a document has only its own language's fields) for its rows."""
+    out = []
+    for lang, code in LANG_CODES.items():
+        ids = [r[0] for r in rows if r[1] == code]
+        mine = [t for t in terms if t.field.endswith(f"_{lang}")]
+        if not ids or not mine:
+            continue
+        keys = [rank_key(t.field, t.text) for t in mine]
+        cols = ", ".join(["id", *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
+        out.append(((f"SELECT {cols} FROM {dist_index(gen)} WHERE id IN "
+                     f"({', '.join(map(str, ids))}) LIMIT {len(ids)} OPTION "
+                     f"max_matches={len(ids)}"), None, mine))
+    return out
+
+
+def with_terms(rows, terms: list[Term], statements, found) -> list[tuple]:
+    """rows (id and CANDIDATE_COLUMNS) each followed by a column per term: what the
+    statements of terms_statements found."""
+    at = {(t.field, t.text): k for k, t in enumerate(terms)}
+    cells: dict[int, list] = {r[0]: [None] * len(terms) for r in rows}
+    for (_, _, mine), got in zip(statements, found, strict=True):
+        where = [at[t.field, t.text] for t in mine]
+        for r in got:
+            row = cells.get(r[0])
+            if row is not None:
+                for k, value in zip(where, r[1:], strict=True):
+                    row[k] = value
+    return [(*r[:7], *cells[r[0]]) for r in rows]
 
 
 class CandidateView:
