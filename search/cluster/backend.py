@@ -13,6 +13,7 @@ from search.cluster.health import Health
 from search.cluster.rescore import (
     CANDIDATE_COLUMNS,
     CANDIDATES,
+    FIRST_TERM,
     Stats,
     plan_terms,
     rerank,
@@ -298,7 +299,7 @@ class ClusterEngine:
         statements = terms_statements(gen, terms, rows)
         found = self._batch([(sql, args) for sql, args, _ in statements]) if statements else []
         rows = with_terms(rows, terms, statements, found)
-        present = [t for k, t in enumerate(terms) if any(r[7 + k] for r in rows)]
+        present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
         df, ask, counts = self.stats.frequencies(gen, present)
         if counts:
             self.stats.learn(gen, ask, self._batch(counts), df)

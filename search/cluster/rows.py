@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from pymysql.converters import escape_string as _escape
 
-from search.cluster.config import FIELDS, RANK_JSON
+from search.cluster.config import FIELDS, RANK_JSON, RANK_ORDINAL
 from search.ingest.indexer import document_fields
 from search.morph import EXTRA_BOOST, LANGS, lemmas
 from search.schema import KINDS, make_schema
@@ -21,7 +21,7 @@ _BACK = str.maketrans({"\u02bc": "'", "\u2010": "-"})
 LANG_CODES = {lang: i for i, lang in enumerate(LANGS)}
 COLUMNS = ("id", *FIELDS, "doc_id", "title", "body", "url", "site", "source", "signature",
            "date_precision", "lang", "has_date", "year", "month", "date_ts", "source_hash",
-           "site_hash", "len_title", "len_body", RANK_JSON)
+           "site_hash", "len_title", "len_body", RANK_JSON, RANK_ORDINAL)  # the writer: the last
 
 
 def token(lemma: str) -> str:
@@ -164,9 +164,15 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
 
 
 def values_sql(row: dict) -> str:
-    """The row as a SQL VALUES tuple, escaped once (it goes to every mirror as it is)."""
+    """The row as a SQL VALUES tuple, escaped once (it goes to every mirror as it is), but
+    for its ordinal: the writer adds it (`with_ordinal`) in the order rows are written."""
     return "(" + ",".join(str(v) if isinstance(v, int) else escape_string(v)
-                          for v in (row[c] for c in COLUMNS)) + ")"
+                          for v in (row[c] for c in COLUMNS[:-1]))
+
+
+def with_ordinal(values: str, ordinal: int) -> str:
+    """values_sql's text completed with the row's ordinal."""
+    return f"{values},{ordinal})"
 
 
 def date_of(ts: int, has_date: int, precision: str) -> tuple[datetime | None, str | None]:

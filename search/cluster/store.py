@@ -6,7 +6,15 @@ from urllib.parse import urlsplit
 import pymysql
 from pymysql.constants import CLIENT
 
-from search.cluster.config import GENERATIONS, META, RANK_JSON, RANK_UINTS, Layout, shard_index
+from search.cluster.config import (
+    GENERATIONS,
+    META,
+    RANK_JSON,
+    RANK_ORDINAL,
+    RANK_UINTS,
+    Layout,
+    shard_index,
+)
 from search.cluster.errors import ClusterError
 
 _LIVE, _LAYOUT, _SWITCHED = 1, 2, 3  # meta rows
@@ -137,6 +145,7 @@ def add_rank_columns(conn, shard: int) -> None:
             except pymysql.MySQLError:
                 continue  # not on this mirror
             have = {r[0] for r in cur.fetchall()}
-            for name, kind in [(a, "INTEGER") for a in RANK_UINTS] + [(RANK_JSON, "JSON")]:
+            for name, kind in [*((a, "INTEGER") for a in RANK_UINTS), (RANK_JSON, "JSON"),
+                               (RANK_ORDINAL, "BIGINT")]:
                 if name not in have:
                     cur.execute(f"ALTER TABLE {index} ADD COLUMN {name} {kind}")

@@ -1,5 +1,6 @@
 """Statements into one generation of every shard: journaled first, then sent to each mirror."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pymysql
@@ -7,7 +8,7 @@ import pymysql
 from search.cluster import catchup, journal
 from search.cluster.config import shard_index
 from search.cluster.errors import ClusterError
-from search.cluster.rows import COLUMNS, shard_of
+from search.cluster.rows import COLUMNS, shard_of, with_ordinal
 from search.cluster.store import add_rank_columns, connect
 
 BATCH_BYTES = 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
@@ -48,6 +49,7 @@ class ShardWriter:
         self.senders = [[ThreadPoolExecutor(1) for _ in self.names[s]] for s in range(self.n)]
         self.pending: list = []
         self.rows: list[list[str]] = [[] for _ in range(self.n)]
+        self.ordinal = time.time_ns()  # later runs' rows come after earlier runs' ones
         self.size = [0] * self.n
 
     def _connect(self, name, addr):
@@ -89,7 +91,10 @@ class ShardWriter:
         journal.set_applied(self.layout.root, name, seq)
 
     def add(self, rid: int, values: str) -> None:
+        """Queue a row (rows.values_sql), numbered in the order rows are added."""
         s = shard_of(rid, self.n)
+        values = with_ordinal(values, self.ordinal)
+        self.ordinal += 1
         self.rows[s].append(values)
         self.size[s] += len(values)
         if self.size[s] > BATCH_BYTES:
