@@ -277,9 +277,11 @@ class ClusterEngine:
         n = len(plan.content())
         cols = f"{CANDIDATE_COLUMNS}, WEIGHT() AS w"
         limit = max(self.candidates, want)
-        full_rows, full_total = (self._select(gen, every, where, sort, 0,
-                                              1 if n > ALL_FIRST_UPTO else limit, cols)
-                                 if every else ([], 0))
+        if n > ALL_FIRST_UPTO:  # only counted: unranked
+            full_rows, full_total = [], self._count(gen, every, where) if every else 0
+        else:
+            full_rows, full_total = (self._select(gen, every, where, sort, 0, limit, cols)
+                                     if every else ([], 0))
         match = every
         if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
             rows, total = self._select(gen, some, where, sort, 0, limit, cols)
@@ -305,6 +307,13 @@ class ClusterEngine:
             self.stats.learn(gen, ask, self._batch(counts), df)
         order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
         return _Run([], total, full_total, match, where, order)
+
+    def _count(self, gen, match, where) -> int:
+        """How many documents a MATCH and filters find (searchd ranks none of them)."""
+        conds = " AND ".join(["MATCH(%s)", *where])
+        _, meta = self._q(f"SELECT id FROM {dist_index(gen)} WHERE {conds} LIMIT 1 "
+                          "OPTION ranker=none", (match,))
+        return int(meta.get("total_found", 0))
 
     def _batch(self, statements) -> list[list]:
         found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
