@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, fields
 
 from search.cluster import translate
-from search.cluster.client import RETRIES, Client
+from search.cluster.client import MAX_BATCH, RETRIES, Client
 from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
@@ -299,12 +299,19 @@ class ClusterEngine:
         # The candidates' terms, then the frequencies of those some candidate has.
         terms = plan_terms(plan)
         statements = terms_statements(gen, terms, rows)
-        found = self._batch([(sql, args) for sql, args, _ in statements]) if statements else []
-        rows = with_terms(rows, terms, statements, found)
-        present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
-        df, ask, counts = self.stats.frequencies(gen, present)
-        if counts:
-            self.stats.learn(gen, ask, self._batch(counts), df)
+        sent = [(sql, args) for sql, args, _ in statements]
+        df, ask, counts = self.stats.frequencies(gen, terms)
+        early = len(sent) + len(counts) <= MAX_BATCH  # one round trip: every term counted
+        batch = sent + counts if early else sent
+        found = self._batch(batch) if batch else []
+        rows = with_terms(rows, terms, statements, found[:len(sent)])
+        if early:
+            self.stats.learn(gen, ask, found[len(sent):], df)
+        else:  # many terms: only those some candidate has, in a second round trip
+            present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
+            df, ask, counts = self.stats.frequencies(gen, present)
+            if counts:
+                self.stats.learn(gen, ask, self._batch(counts), df)
         order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
         return _Run([], total, full_total, match, where, order)
 
