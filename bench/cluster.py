@@ -6,7 +6,10 @@
 Indexing docs/s (our analysis included, 2 processes, both engines), query latency p50/p95 by
 kind (the frozen queries of bench/speed.py, interleaved query by query, a page of 10 with
 snippets), MRR@10 on the relevance sets (bench/relevance.py), and whether the 2-shard cluster
-ranks the relevance queries' top 10 exactly as a 1-shard cluster does (global IDF).
+ranks the relevance queries' top 10 exactly as a 1-shard cluster does (global IDF). Ranking
+parity with the embedded engine: the top-10 overlap and identical top-10 lists (against its
+collapsed and its uncollapsed ranking), and how deep in searchd's candidate order the
+embedded top 10 stand (--probe), which says how many candidates the rescoring needs.
 """
 
 import argparse
