@@ -171,7 +171,7 @@ class CandidateView:
                     values = json.loads(cell)
                     ids.append(i)
                     weights.append(values[0])
-                    positions.append(np.array(values[1:], np.int32))
+                    positions.append(values)  # [weight, position, ...]: made arrays when read
             self._post[t.field, t.text] = (np.array(ids, np.int64),
                                            np.array(weights, np.float32), positions)
 
@@ -206,9 +206,10 @@ class CandidateView:
         keep = np.flatnonzero(np.isin(ids, docs))
         if not len(keep):
             return np.zeros(0, np.int64), np.zeros(0, np.int32)
-        pos = [positions[k] for k in keep]
+        # Positions are read only for the side-by-side bonus and phrases: lists until then.
+        pos = [positions[k][1:] for k in keep]
         return (np.repeat(ids[keep], [len(p) for p in pos]),
-                np.concatenate(pos).astype(np.int32))
+                np.fromiter((p for ps in pos for p in ps), np.int32))
 
     def dates(self) -> np.ndarray:
         return self._dates
