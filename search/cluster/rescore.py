@@ -144,36 +144,32 @@ class CandidateView:
                  df: dict[tuple[str, str], int]):
         self.size = len(rows)
         self.total, self.avg, self.df = size, avg, df
-        lang = np.array([int(r[1]) for r in rows], np.int64)
-        names = {code: g for g, code in LANG_CODES.items()}
+        cols = list(zip(*rows, strict=True))  # column by column
+        lang = np.array([int(x) for x in cols[1]], np.int64)
         quantized = {}  # Whoosh keeps a field length as one lossy byte
 
-        def length(n: int) -> float:
+        def length(n) -> float:
             if n not in quantized:
-                quantized[n] = float(byte_to_length(length_to_byte(n)))
+                quantized[n] = float(byte_to_length(length_to_byte(int(n))))
             return quantized[n]
 
         self._lengths = {}
         for kind, col in (("title", 5), ("body", 6)):
-            for code, g in names.items():
-                self._lengths[f"{kind}_{g}"] = np.array(
-                    [length(int(r[col])) if lang[i] == code else 0.0
-                     for i, r in enumerate(rows)], np.float32)
-        stamps = np.array([int(r[3]) * _MICROS for r in rows], np.int64)
-        self._dates = np.where(np.array([int(r[2]) for r in rows]) == 1, stamps, NO_DATE)
-        self._periods = np.array([_PERIODS.get(r[4] or "", 0) for r in rows], np.int8)
+            lengths = np.array([length(n) for n in cols[col]], np.float32)
+            for g, code in LANG_CODES.items():
+                self._lengths[f"{kind}_{g}"] = np.where(lang == code, lengths, 0.0).astype(
+                    np.float32)
+        stamps = np.array([int(x) for x in cols[3]], np.int64) * _MICROS
+        self._dates = np.where(np.array([int(x) for x in cols[2]]) == 1, stamps, NO_DATE)
+        self._periods = np.array([_PERIODS.get(p or "", 0) for p in cols[4]], np.int8)
         self._post: dict[tuple[str, str], tuple] = {}
         for k, t in enumerate(terms):
-            ids, weights, positions = [], [], []
-            for i, r in enumerate(rows):
-                cell = r[FIRST_TERM + k]
-                if cell:
-                    values = json.loads(cell)
-                    ids.append(i)
-                    weights.append(values[0])
-                    positions.append(values)  # [weight, position, ...]: made arrays when read
+            ids = [i for i, cell in enumerate(cols[FIRST_TERM + k]) if cell]
+            # [weight, position, ...]: positions made arrays only when read
+            values = [json.loads(cols[FIRST_TERM + k][i]) for i in ids]
             self._post[t.field, t.text] = (np.array(ids, np.int64),
-                                           np.array(weights, np.float32), positions)
+                                           np.array([v[0] for v in values], np.float32),
+                                           values)
 
     def postings(self, term: Term) -> tuple[np.ndarray, np.ndarray]:
         ids, w, _ = self._post.get((term.field, term.text), _NONE)
