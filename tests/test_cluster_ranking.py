@@ -14,7 +14,7 @@ from search.engine import Engine
 from search.ingest.indexer import reindex
 from tests.test_cluster import local_cluster
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]  # two indexes of the samples: about a minute
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
