@@ -6,7 +6,10 @@
 Indexing docs/s (our analysis included, 2 processes, both engines), query latency p50/p95 by
 kind (the frozen queries of bench/speed.py, interleaved query by query, a page of 10 with
 snippets), MRR@10 on the relevance sets (bench/relevance.py), and whether the 2-shard cluster
-ranks the relevance queries' top 10 exactly as a 1-shard cluster does (global IDF).
+ranks the relevance queries' top 10 exactly as a 1-shard cluster does (global IDF). Ranking
+parity with the embedded engine: the top-10 overlap and identical top-10 lists (against its
+collapsed and its uncollapsed ranking), and how deep in searchd's candidate order the
+embedded top 10 stand (--probe), which says how many candidates the rescoring needs.
 """
 
 import argparse
@@ -28,27 +31,58 @@ from bench.speed import QUERY_KINDS, WARM_UP, latency_queries, paragraphs, pct, 
 from search.cluster import nodes, ops  # noqa: E402
 from search.cluster.backend import ClusterEngine  # noqa: E402
 from search.cluster.bulk import load_documents  # noqa: E402
+from search.cluster.rescore import CANDIDATES  # noqa: E402
+from search.cluster.rows import row_id  # noqa: E402
 from search.query.parse import QueryError  # noqa: E402
 
 
 class Cluster:
-    """bench/relevance.py's engine interface over a running cluster (rebuilt per set)."""
+    """bench/relevance.py's engine interface over a running cluster (rebuilt per set).
 
-    def __init__(self, url: str, procs: int = 2):
-        self.url, self.procs = url, procs
+    With probe, each query is asked again with that many candidates, to record searchd's
+    candidate order (row ids) deep enough to see where the embedded engine's top 10 stand.
+    """
+
+    def __init__(self, url: str, procs: int = 2, candidates: int = CANDIDATES,
+                 probe: int = 0):
+        self.url, self.procs, self.probe = url, procs, probe
         self.engine = ClusterEngine(url)
+        self.engine.candidates = candidates
+        self.probed: dict = {}
 
     def build(self, docs, path):
         self.stats = load_documents(self.url, docs, procs=self.procs)
 
     def search(self, text, lang, k=10, mode=None):
         try:
-            return [h.id for h in self.engine.search(text, per_page=k, langs=(lang,)).hits]
+            ids = [h.id for h in self.engine.search(text, per_page=k, langs=(lang,)).hits]
+            if self.probe:
+                wanted = self.engine.candidates
+                self.engine.candidates = self.probe
+                try:
+                    self.engine.search(text, per_page=k, langs=(lang,))
+                    self.probed[text, lang] = list(self.engine.last_candidates)
+                finally:
+                    self.engine.candidates = wanted
+            return ids
         except QueryError:
             return []
 
     def close(self):
         pass
+
+
+class OursAsIs(Ours):
+    """The embedded engine without collapsing near-duplicates, as the cluster answers."""
+
+    def search(self, text, lang, k=10, mode="product"):
+        if self.engine is None:
+            self.open(self.path)
+        try:
+            return [h.id for h in self.engine.search(text, per_page=k, langs=(lang,),
+                                                     collapse=False).hits]
+        except QueryError:
+            return []
 
 
 def reused(root: Path, n: int) -> str | None:
@@ -110,6 +144,11 @@ def main(argv=None):
     ap.add_argument("--reuse-cluster", action="store_true",
                     help="keep the running 2x2 cluster if it holds --docs documents (its load "
                          "figures are read from the file its load wrote)")
+    ap.add_argument("--candidates", type=int, default=CANDIDATES,
+                    help="searchd's best rescored per query")
+    ap.add_argument("--probe", type=int, default=2000,
+                    help="candidates asked for to see how deep the embedded top 10 stand "
+                         "(0: not measured)")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
     ap.add_argument("--out-name", default="cluster", help="results file name before the date")
@@ -199,7 +238,8 @@ def relevance(args, work: Path, url: str) -> dict:
             ids, queries, _ = querysets.frozen(name, args.shared, qdir, size)
             docs = querysets.documents(name, args.shared, ids)
             row = {"docs": len(docs), "queries": len(queries)}
-            two, one = Cluster(url, args.procs), Cluster(one_url, args.procs)
+            two = Cluster(url, args.procs, args.candidates, args.probe)
+            one = Cluster(one_url, args.procs, args.candidates)
             metrics, runs = evaluate(two, docs, queries, None)
             row["cluster"] = metrics
             _, runs_one = evaluate(one, docs, queries, None)
@@ -211,6 +251,29 @@ def relevance(args, work: Path, url: str) -> dict:
             common = [len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
                       for a, b in zip(runs, runs_ours, strict=True)]
             row["overlap_top10"] = sum(common) / max(1, len(common))
+            # The same as a share of what could be common (a query with 3 results: 3 of 3).
+            row["overlap_share"] = sum(common) / max(1, sum(
+                min(10, len(b["ranked"])) for b in runs_ours))
+            row["same_top10"] = sum(a["ranked"][:10] == b["ranked"][:10]
+                                    for a, b in zip(runs, runs_ours, strict=True))
+            # The same, against the embedded engine's ranking without collapsing copies.
+            as_is = OursAsIs()
+            as_is.reuse(work / "rel" / name.replace("/", "-"))
+            runs_as_is = run_queries(as_is, queries, "product")
+            as_is.close()
+            row["ours_as_is"] = summarize([(r["ranked"], set(r["relevant"]))
+                                           for r in runs_as_is], 10)
+            row["overlap_as_is_share"] = sum(
+                len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
+                for a, b in zip(runs, runs_as_is, strict=True)) / max(1, sum(
+                min(10, len(b["ranked"])) for b in runs_as_is))
+            row["overlap_as_is"] = sum(
+                len(set(a["ranked"][:10]) & set(b["ranked"][:10]))
+                for a, b in zip(runs, runs_as_is, strict=True)) / max(1, len(runs))
+            row["same_as_is"] = sum(a["ranked"][:10] == b["ranked"][:10]
+                                    for a, b in zip(runs, runs_as_is, strict=True))
+            if args.probe:
+                row["depth"] = depths(two.probed, queries, runs_ours)
             out[name] = row
             print(f"{name}: cluster MRR {row['cluster']['MRR@10']:.3f}, ours "
                   f"{row['ours']['MRR@10']:.3f}, top-10 overlap {row['overlap_top10']:.1f}/10, "
@@ -221,17 +284,53 @@ def relevance(args, work: Path, url: str) -> dict:
     return out
 
 
+DEPTHS = (50, 100, 200, 300, 400, 600, 1000, 2000)
+
+
+def depths(probed: dict, queries, runs_ours) -> dict:
+    """Where the embedded engine's top 10 stand in searchd's candidate order: per depth C,
+    the share of those documents within the first C, and the queries with all 10 there."""
+    within = dict.fromkeys(DEPTHS, 0)
+    whole = dict.fromkeys(DEPTHS, 0)
+    docs = 0
+    for q, run in zip(queries, runs_ours, strict=True):
+        order = probed.get((q["query"], q["lang"]), [])
+        at = {rid: i for i, rid in enumerate(order)}
+        deepest = [at.get(row_id(d), 10**9) for d in run["ranked"][:10]]
+        docs += len(deepest)
+        for c in DEPTHS:
+            inside = sum(p < c for p in deepest)
+            within[c] += inside
+            whole[c] += inside == len(deepest)
+    return {"docs": docs, "queries": len(queries),
+            "recall": {c: within[c] / max(1, docs) for c in DEPTHS},
+            "whole_top10": whole}
+
+
 def render(r) -> str:
     parts = index_tables(r) if "cluster_index" in r else []
     if "relevance" in r:
         parts.append(table(["set", "docs", "queries", "cluster MRR@10", "ours MRR@10",
-                            "diff", "top-10 overlap", "same top 10, 1 shard"],
+                            "diff", "top-10 overlap", "same top 10 as ours",
+                            "ours uncollapsed MRR@10", "overlap", "same top 10",
+                            "same top 10, 1 shard"],
                            [[n, v["docs"], v["queries"], round(v["cluster"]["MRR@10"], 3),
                              round(v["ours"]["MRR@10"], 3),
                              round(v["cluster"]["MRR@10"] - v["ours"]["MRR@10"], 3),
-                             round(v.get("overlap_top10", 0), 1),
+                             f"{v.get('overlap_top10', 0):.1f} ({v.get('overlap_share', 0):.0%})",
+                             f"{v.get('same_top10', '-')}/{v['queries']}",
+                             round(v["ours_as_is"]["MRR@10"], 3) if "ours_as_is" in v else "-",
+                             f"{v.get('overlap_as_is', 0):.1f} "
+                             f"({v.get('overlap_as_is_share', 0):.0%})",
+                             f"{v.get('same_as_is', '-')}/{v['queries']}",
                              f"{v['same_top10_as_1_shard']}/{v['queries']}"]
                             for n, v in r["relevance"].items()]))
+        if any("depth" in v for v in r["relevance"].values()):
+            parts.append(table(["set", *(f"top 10 within {c}" for c in DEPTHS)],
+                               [[n, *(f"{v['depth']['recall'][c]:.3f} "
+                                      f"({v['depth']['whole_top10'][c]}/{v['queries']})"
+                                      for c in DEPTHS)]
+                                for n, v in r["relevance"].items() if "depth" in v]))
     return "\n\n".join(parts)
 
 

@@ -1,14 +1,25 @@
 """ClusterEngine: Engine.search() over a SphinxQL head node, returning the same Results."""
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, fields
 
 from search.cluster import translate
-from search.cluster.client import RETRIES, Client
+from search.cluster.client import MAX_BATCH, RETRIES, Client
 from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
+from search.cluster.rescore import (
+    CANDIDATE_COLUMNS,
+    CANDIDATES,
+    FIRST_TERM,
+    Stats,
+    plan_terms,
+    rerank,
+    terms_statements,
+    with_terms,
+)
 from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
 from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
@@ -21,8 +32,8 @@ from search.snippets import highlight, snippet
 
 # As the embedded policy: up to ALL_FIRST_UPTO content words, documents with all of them rank
 # first, and fewer than FILL_BELOW of those are followed by documents with some of the words.
-# (Its min_share, coord_power, stop_weight and bonuses are not translated: at their defaults
-# they do nothing but the side-by-side bonus, which tf*idf ranking here does without.)
+# The candidates those MATCHes find are then ranked by the embedded engine's own code
+# (rescore.py), which applies the rest of the policy.
 FILL_BELOW = DEFAULT.fill_below
 ALL_FIRST_UPTO = DEFAULT.all_first_upto
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
@@ -33,6 +44,11 @@ _COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, dat
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
 _HIT_FIELDS = {f.name for f in fields(Hit)}
 _RESULT_FIELDS = {f.name for f in fields(Results)}
+log = logging.getLogger(__name__)
+UNRANKED = ("the cluster's live generation was built before its rows carried the rank "
+            "attributes: searches are ranked by searchd's own ranker, not as the embedded "
+            "engine ranks them. Rebuild it with `python -m search reindex --full` (same "
+            "SEARCH_BACKEND) to rank as the embedded engine does.")
 
 
 @dataclass
@@ -71,6 +87,10 @@ class ClusterEngine:
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
         self._meta_at = 0.0
+        self.stats = Stats()
+        self._warned = False
+        self.candidates = CANDIDATES  # searchd's best rescored per query (a bench varies it)
+        self.last_candidates: list[int] = []  # their row ids, in searchd's order (bench)
 
     def close(self) -> None:
         self.health.stop()
@@ -172,10 +192,15 @@ class ClusterEngine:
                 (parsed, run), corrected = again, {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
-        hits = [self._hit(r, parsed) for r in run.rows]
         extra = {}
+        # A rescored page's rows are read with the facets, in one round trip.
+        page_sql = [self._page_sql(gen, run.order)] if run.order else []
         if "facets" in _RESULT_FIELDS:
-            extra["facets"] = self._facets(gen, run, filters)
+            extra["facets"], got = self._facets(gen, run, filters, page_sql)
+        else:
+            got = [self._batch(page_sql)[0]] if page_sql else []
+        rows = self._page_rows(run.order, got[0]) if run.order else run.rows
+        hits = [self._hit(r, parsed) for r in rows]
         return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
                               took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
                               all_words=run.all_words, partial=self.partial,
@@ -189,10 +214,10 @@ class ClusterEngine:
         self.partial = self.partial or partial
         return rows, meta
 
-    def _select(self, gen, match, where, sort, offset, limit) -> tuple[list, int]:
+    def _select(self, gen, match, where, sort, offset, limit, cols=_COLS) -> tuple[list, int]:
         """(rows, total found) of one page of a MATCH (None: every document) and filters."""
         conds = (["MATCH(%s)"] if match else []) + where
-        sql = (f"SELECT {_COLS} FROM {dist_index(gen)}"
+        sql = (f"SELECT {cols} FROM {dist_index(gen)}"
                + (" WHERE " + " AND ".join(conds) if conds else "")
                + f" {translate.order(sort)} LIMIT {offset}, {max(limit, 1)} OPTION "
                f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
@@ -219,6 +244,8 @@ class ClusterEngine:
             return parsed, _Run(rows, total, total, None, where)
         every = translate.combine(content, plan.excluded, every=True)
         some = translate.combine(content, plan.excluded, every=False)
+        if sort != "date" and self._ranked():
+            return parsed, self._rescored(gen, plan, every, some, where, start, want, sort)
         full = self._select(gen, every, where, sort, start, per_page) if every else ([], 0)
         if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
             rows, total = self._select(gen, some, where, sort, start, per_page)
@@ -235,6 +262,72 @@ class ClusterEngine:
         rows = (first + [r for r in rest if r[0] not in seen])[start:want]
         return parsed, _Run(rows, total, full[1], some, where)
 
+    def _ranked(self) -> bool:
+        """Whether the live generation's rows carry the rank attributes (else: warned once)."""
+        if self._meta.get("ranked"):
+            return True
+        if not self._warned:
+            log.warning(UNRANKED)
+            self._warned = True
+        return False
+
+    def _rescored(self, gen, plan, every, some, where, start, want, sort) -> "_Run":
+        """The page of a query ranked as the embedded engine ranks: searchd's best CANDIDATES
+        of the MATCH the policy picks (as _run's), rescored by rescore.rerank()."""
+        n = len(plan.content())
+        cols = f"{CANDIDATE_COLUMNS}, WEIGHT() AS w"
+        limit = max(self.candidates, want)
+        if n > ALL_FIRST_UPTO:  # only counted: unranked
+            full_rows, full_total = [], self._count(gen, every, where) if every else 0
+        else:
+            full_rows, full_total = (self._select(gen, every, where, sort, 0, limit, cols)
+                                     if every else ([], 0))
+        match = every
+        if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
+            rows, total = self._select(gen, some, where, sort, 0, limit, cols)
+            match = some
+        elif n < 2 or full_total >= FILL_BELOW or some is None:
+            rows, total = full_rows, full_total
+        else:  # too few documents have every word: those with some follow them
+            rest, total = self._select(gen, some, where, sort, 0, limit, cols)
+            seen = {r[0] for r in full_rows}
+            rows, match = full_rows + [r for r in rest if r[0] not in seen], some
+        self.last_candidates = [r[0] for r in rows]
+        if not rows:
+            return _Run([], total, full_total, match, where, [])
+        size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
+        # The candidates' terms, then the frequencies of those some candidate has.
+        terms = plan_terms(plan)
+        statements = terms_statements(gen, terms, rows)
+        sent = [(sql, args) for sql, args, _ in statements]
+        df, ask, counts = self.stats.frequencies(gen, terms)
+        early = len(sent) + len(counts) <= MAX_BATCH  # one round trip: every term counted
+        batch = sent + counts if early else sent
+        found = self._batch(batch) if batch else []
+        rows = with_terms(rows, terms, statements, found[:len(sent)])
+        if early:
+            self.stats.learn(gen, ask, found[len(sent):], df)
+        else:  # many terms: only those some candidate has, in a second round trip
+            present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
+            df, ask, counts = self.stats.frequencies(gen, present)
+            if counts:
+                self.stats.learn(gen, ask, self._batch(counts), df)
+        order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
+        return _Run([], total, full_total, match, where, order)
+
+    def _count(self, gen, match, where) -> int:
+        """How many documents a MATCH and filters find (searchd ranks none of them)."""
+        conds = " AND ".join(["MATCH(%s)", *where])
+        _, meta = self._q(f"SELECT id FROM {dist_index(gen)} WHERE {conds} LIMIT 1 "
+                          "OPTION ranker=none", (match,))
+        return int(meta.get("total_found", 0))
+
+    def _batch(self, statements) -> list[list]:
+        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
+                                           lost=self._shard_lost)
+        self.partial = self.partial or partial
+        return found
+
     def _hit(self, r, parsed) -> Hit:
         _, score, doc_id, title, body, url, site, lang_code, has_date, ts, precision = r
         lang = _LANG_NAMES[lang_code]
@@ -246,14 +339,16 @@ class ClusterEngine:
                    snippet=snippet(body, lang, terms, parsed.prefixes),
                    title_html=highlight(title, lang, terms, parsed.prefixes), **extra)
 
-    def _facets(self, gen, run, filters) -> dict:
-        """Counts of every result by language, year, month (within one year) and source."""
+    def _facets(self, gen, run, filters, first=()) -> tuple[dict, list]:
+        """(counts of every result by language, year, month (within one year) and source;
+        the rows of the statements `first`, sent in the same batch)."""
         if not run.total:  # (run.match None with no results: nothing matched, not everything)
-            return {"lang": [], "year": [], "month": [], "source": []}
+            got = self._batch(list(first)) if first else []
+            return {"lang": [], "year": [], "month": [], "source": []}, got
         conds = (["MATCH(%s)"] if run.match else []) + run.where
         args = (run.match,) if run.match else None
 
-        statements = []
+        statements = list(first)
 
         def grouped(select, more, group, order, limit=1000):
             where = " WHERE " + " AND ".join(conds + more) if conds + more else ""
@@ -269,14 +364,24 @@ class ClusterEngine:
         if one_year:
             grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
                     "month ASC")
-        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
-                                           lost=self._shard_lost)
-        self.partial = self.partial or partial
+        found = self._batch(statements)
+        got, found = found[:len(first)], found[len(first):]
         langs, years, sites = found[:3]
         months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []
         return {"lang": as_list((_LANG_NAMES[g], c) for g, c in langs),
                 "year": as_list(years), "month": as_list(months),
-                "source": as_list(sorted(sites, key=lambda p: (-p[1], p[0])))}
+                "source": as_list(sorted(sites, key=lambda p: (-p[1], p[0])))}, got
+
+    def _page_sql(self, gen, order) -> tuple[str, None]:
+        ids = ", ".join(str(i) for i, _ in order)
+        return (f"SELECT {_COLS} FROM {dist_index(gen)} WHERE id IN ({ids}) "
+                f"LIMIT {len(order)}", None)
+
+    @staticmethod
+    def _page_rows(order, got) -> list:
+        """The page's rows in the rescored order, each with its rescored score."""
+        by_id = {r[0]: r for r in got}
+        return [(i, score, *by_id[i][2:]) for i, score in order if i in by_id]
 
 
 @dataclass
@@ -286,6 +391,7 @@ class _Run:
     all_words: int
     match: str | None  # the MATCH whose documents are the results (None: every document)
     where: list
+    order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
 
 
 class _Rows:

@@ -6,7 +6,7 @@ import pymysql
 
 from search.cluster import journal, nodes
 from search.cluster.errors import ClusterError
-from search.cluster.store import connect
+from search.cluster.store import add_rank_columns, connect
 
 
 def mirrors(layout):
@@ -33,6 +33,7 @@ def replay(layout, shard: int, name: str, addr) -> int:
                            f"journal starts at {jr.first()}): copy another mirror's data")
     n = 0
     with connect(addr) as conn, conn.cursor() as cur:
+        add_rank_columns(conn, shard)  # statements written since carry them
         for seq, sql in jr.after(done):
             try:
                 cur.execute(sql)

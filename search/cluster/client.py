@@ -13,6 +13,7 @@ from search.cluster.store import connect
 # check) is not retried at all.
 RETRIES = 5
 CONNECT_TIMEOUT = 2.0
+MAX_BATCH = 32  # statements per multi-statement: searchd's agents take at most 32 queries
 
 
 class Client:
@@ -62,6 +63,10 @@ class Client:
         """Rows of each SELECT, sent as one multi-statement (searchd matches the shared MATCH
         once for all of them), and partial. A batch that drew a warning is asked again one
         statement at a time, each with query()'s retries."""
+        if len(statements) > MAX_BATCH:
+            parts = [self.batch(statements[i:i + MAX_BATCH], retries, lost)
+                     for i in range(0, len(statements), MAX_BATCH)]
+            return [rows for found, _ in parts for rows in found], any(p for _, p in parts)
         try:
             if self._conn is None:
                 self._connect()

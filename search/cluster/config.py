@@ -13,6 +13,13 @@ META = "meta"  # the head's small RT index: live generation, layout, IDF path
 FIELDS = tuple(f"{kind}_{lang}{extra}" for extra in ("", "_x") for lang in LANGS for kind in KINDS)
 STRINGS = ("doc_id", "title", "body", "url", "site", "source", "signature", "date_precision")
 UINTS = ("lang", "has_date", "year", "month")  # month: YYYYMM, for facets
+# For rescoring candidates as the embedded engine does (search/cluster/rescore.py): the
+# document's title and body lengths in tokens, and its terms' weights and positions (JSON).
+RANK_UINTS = ("len_title", "len_body")
+RANK_JSON = "ranks"
+# The order rows were written in (the feeder's clock, then a counter): the embedded engine
+# breaks ties between equal scores by document number, which is the order it indexed them.
+RANK_ORDINAL = "ordinal"
 BIGINTS = ("date_ts", "source_hash", "site_hash")  # hashes: 2.2 filters no string attribute
 # Lemmas are written in an alphabet of word characters only (see feed.token): digits, Latin,
 # Cyrillic, Greek, Latin-1 letters, and two stand-ins for the apostrophe and the hyphen.
@@ -120,6 +127,9 @@ def _rt_index(name: str, path: Path, idf: str) -> str:
     lines += [f"    rt_attr_string = {a}" for a in STRINGS]
     lines += [f"    rt_attr_uint = {a}" for a in UINTS]
     lines += [f"    rt_attr_bigint = {a}" for a in BIGINTS]
+    lines += [f"    rt_attr_uint = {a}" for a in RANK_UINTS]
+    lines.append(f"    rt_attr_json = {RANK_JSON}")
+    lines.append(f"    rt_attr_bigint = {RANK_ORDINAL}")
     lines += [
         "    dict = keywords",
         "    min_prefix_len = 2",

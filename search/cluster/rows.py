@@ -2,15 +2,16 @@
 
 import functools
 import hashlib
+import json
 import re
 from datetime import UTC, datetime
 
 from pymysql.converters import escape_string as _escape
 
-from search.cluster.config import FIELDS
+from search.cluster.config import FIELDS, RANK_JSON, RANK_ORDINAL
 from search.ingest.indexer import document_fields
-from search.morph import LANGS, lemmas
-from search.schema import KINDS
+from search.morph import EXTRA_BOOST, LANGS, lemmas
+from search.schema import KINDS, make_schema
 from search.text import tokenize
 
 # Characters a lemma may keep as they are: what config.CHARSET calls word characters.
@@ -20,7 +21,7 @@ _BACK = str.maketrans({"\u02bc": "'", "\u2010": "-"})
 LANG_CODES = {lang: i for i, lang in enumerate(LANGS)}
 COLUMNS = ("id", *FIELDS, "doc_id", "title", "body", "url", "site", "source", "signature",
            "date_precision", "lang", "has_date", "year", "month", "date_ts", "source_hash",
-           "site_hash")
+           "site_hash", "len_title", "len_body", RANK_JSON, RANK_ORDINAL)  # the writer: the last
 
 
 def token(lemma: str) -> str:
@@ -57,23 +58,43 @@ def shard_of(rid: int, shards: int) -> int:
     return rid % shards
 
 
-def lemma_fields(text: str, lang: str) -> tuple[list[str], list[str]]:
-    """(first reading of each word; second reading of each word, then the rest) as tokens.
+def analyse(field: str, text: str, lang: str) -> tuple[list[str], list[str], int, dict]:
+    """(first reading of each word; second reading of each word, then the rest; the field's
+    length; its rank attributes) of a field's text.
 
-    Both fields keep one token per word position, so a phrase matches in either: in the
-    first when every word's first reading fits, in the second when the second (or only)
-    reading does (pymorphy3's first Ukrainian reading is often wrong: війни -> війнути). A
-    word's third and later readings follow the aligned part of the second field. The words
-    and readings are those of the index's analysis chain (analysis.language_analyzer:
-    tokenize, then lemmas), taken word by word with a cache.
+    The first two are searchd tokens. Both fields keep one token per word position, so a
+    phrase matches in either: in the first when every word's first reading fits, in the
+    second when the second (or only) reading does (pymorphy3's first Ukrainian reading is
+    often wrong: війни -> війнути). A word's third and later readings follow the aligned part
+    of the second field. The words and readings are those of the index's analysis chain
+    (analysis.language_analyzer: tokenize, then lemmas, every reading at the word's position,
+    the first weighing 1 and the others EXTRA_BOOST), taken word by word with a cache.
+
+    The length and rank attributes are what the embedded index holds for the field: its
+    length counts every reading, and each lemma has {rank_key: [weight, position, ...]}, its
+    weight the summed reading weights times the schema field's boost (title 2.5).
     """
+    boost = _schema()[field].format.field_boost
     first, second, rest = [], [], []
-    for word, _, _ in tokenize(text):
+    weights: dict[str, float] = {}
+    positions: dict[str, list[int]] = {}
+    length = 0
+    for pos, (word, _, _) in enumerate(tokenize(text)):
         a, b, more = _readings(word, lang)
         first.append(a)
         second.append(b)
         rest.extend(more)
-    return first, second + rest
+        found = lemmas(word, lang)
+        length += len(found)
+        for i, lemma in enumerate(found):
+            weights[lemma] = weights.get(lemma, 0.0) + (1.0 if i == 0 else EXTRA_BOOST)
+            positions.setdefault(lemma, []).append(pos)
+    ranks = {rank_key(field, t): [_number(w * boost), *positions[t]] for t, w in weights.items()}
+    return first, second + rest, length, ranks
+
+
+def _number(x: float):
+    return int(x) if x == int(x) else x  # "5" rather than "5.0": rows are stored as text
 
 
 @functools.lru_cache(maxsize=500_000)
@@ -82,15 +103,42 @@ def _readings(word: str, lang: str) -> tuple[str, str, tuple[str, ...]]:
     return found[0], found[1] if len(found) > 1 else found[0], tuple(found[2:])
 
 
+@functools.lru_cache(maxsize=500_000)
+def rank_key(field: str, term: str) -> str:
+    """The key of a term of a field in a row's ranks JSON: short, lower-case ASCII whatever
+    the script (k + 40 bits of a hash in base 36; a query term meets another term's key in
+    one of its candidates about once in 10**9 lookups)."""
+    n = int.from_bytes(hashlib.blake2b(f"{field}\0{term}".encode(), digest_size=5).digest(),
+                       "big")
+    digits = ""
+    while n:
+        n, d = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[d] + digits
+    return "k" + digits.rjust(8, "0")
+
+
+def rank_bucket(key: str) -> str:
+    """The bucket of the ranks JSON that holds a key."""
+    return "b" + key[-1]
+
+
+@functools.cache
+def _schema():
+    return make_schema()
+
+
 def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
     """(row, the set of `lang:token` it holds) of one document."""
     f = document_fields(doc, source, signature)
     lang = f["lang"]
     row = dict.fromkeys(FIELDS, "")
     terms: set[str] = set()
+    ranks: dict[str, list] = {}
     for kind in KINDS:
         # The fields document_fields indexes (a made-up title is shown, not indexed).
-        first, extra = lemma_fields(f.get(f"{kind}_{lang}") or "", lang)
+        first, extra, row[f"len_{kind}"], found = analyse(f"{kind}_{lang}",
+                                                          f.get(f"{kind}_{lang}") or "", lang)
+        ranks.update(found)
         row[f"{kind}_{lang}"] = " ".join(first)
         row[f"{kind}_{lang}_x"] = " ".join(extra)
         terms.update(f"{lang}:{t}" for t in first)
@@ -106,13 +154,25 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
         year=date.year if date else 0, month=date.year * 100 + date.month if date else 0,
         source_hash=source_hash(source), site_hash=source_hash(f.get("site") or ""),
     )
+    # In 36 buckets by the key's last character: searchd finds a key by reading an object's
+    # keys in turn, so a query term is found among a bucket's few keys, not among hundreds.
+    buckets: dict[str, dict] = {}
+    for key, value in ranks.items():
+        buckets.setdefault(rank_bucket(key), {})[key] = value
+    row[RANK_JSON] = json.dumps(buckets, separators=(",", ":"))
     return row, terms
 
 
 def values_sql(row: dict) -> str:
-    """The row as a SQL VALUES tuple, escaped once (it goes to every mirror as it is)."""
+    """The row as a SQL VALUES tuple, escaped once (it goes to every mirror as it is), but
+    for its ordinal: the writer adds it (`with_ordinal`) in the order rows are written."""
     return "(" + ",".join(str(v) if isinstance(v, int) else escape_string(v)
-                          for v in (row[c] for c in COLUMNS)) + ")"
+                          for v in (row[c] for c in COLUMNS[:-1]))
+
+
+def with_ordinal(values: str, ordinal: int) -> str:
+    """values_sql's text completed with the row's ordinal."""
+    return f"{values},{ordinal})"
 
 
 def date_of(ts: int, has_date: int, precision: str) -> tuple[datetime | None, str | None]:

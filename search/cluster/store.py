@@ -6,10 +6,22 @@ from urllib.parse import urlsplit
 import pymysql
 from pymysql.constants import CLIENT
 
-from search.cluster.config import GENERATIONS, META, Layout
+from search.cluster.config import (
+    GENERATIONS,
+    META,
+    RANK_JSON,
+    RANK_ORDINAL,
+    RANK_UINTS,
+    Layout,
+    shard_index,
+)
 from search.cluster.errors import ClusterError
 
 _LIVE, _LAYOUT, _SWITCHED = 1, 2, 3  # meta rows
+# The generation last filled with the attributes the rescoring reads (rows.analyse): set by
+# a switch, and on a new cluster. A cluster made before them has none: its searches keep
+# searchd's own ranking until a full rebuild.
+_RANKED = 4
 
 
 def parse_urls(url: str) -> list[tuple[str, int]]:
@@ -71,7 +83,8 @@ def init_meta(layout: Layout, addrs=None) -> None:
     for addr in [a for _, a in layout.heads()]:
         try:
             with connect(addr, 2.0) as conn, conn.cursor() as cur:
-                cur.execute(f"SELECT id, value FROM {META} WHERE id IN ({_LIVE}, {_SWITCHED})")
+                cur.execute(f"SELECT id, value FROM {META} WHERE id IN ({_LIVE}, {_SWITCHED}, "
+                            f"{_RANKED})")
                 known = known or dict(cur.fetchall())
         except ClusterError:
             continue
@@ -81,6 +94,8 @@ def init_meta(layout: Layout, addrs=None) -> None:
             if not cur.fetchall():
                 _set(cur, _LIVE, known.get(_LIVE, GENERATIONS[0]))
                 _set(cur, _SWITCHED, known.get(_SWITCHED, str(time.time_ns())))
+                if _RANKED in known or not known:  # a new cluster's rows have them
+                    _set(cur, _RANKED, known.get(_RANKED, known.get(_LIVE, GENERATIONS[0])))
             _set(cur, _LAYOUT, layout.to_json())
 
 
@@ -91,8 +106,9 @@ def read_meta(cur) -> dict:
     if _LAYOUT not in rows:
         raise ClusterError("the head has no cluster layout in its meta index "
                            "(start it with `make cluster` or see README: Cluster)")
-    return {"live": rows.get(_LIVE, GENERATIONS[0]), "layout": Layout.from_json(rows[_LAYOUT]),
-            "switched": int(rows.get(_SWITCHED, 0))}
+    live = rows.get(_LIVE, GENERATIONS[0])
+    return {"live": live, "layout": Layout.from_json(rows[_LAYOUT]),
+            "switched": int(rows.get(_SWITCHED, 0)), "ranked": rows.get(_RANKED) == live}
 
 
 def switch(cur, gen: str, layout: Layout | None = None) -> None:
@@ -101,11 +117,13 @@ def switch(cur, gen: str, layout: Layout | None = None) -> None:
     now = str(time.time_ns())
     _set(cur, _LIVE, gen)
     _set(cur, _SWITCHED, now)
+    _set(cur, _RANKED, gen)  # filled by this version: its rows carry the rank attributes
     for _, addr in (layout.heads() if layout else []):
         try:
             with connect(addr, 2.0) as conn, conn.cursor() as other:
                 _set(other, _LIVE, gen)
                 _set(other, _SWITCHED, now)
+                _set(other, _RANKED, gen)
         except ClusterError:
             continue  # a dead head takes the live generation from another when it starts
 
@@ -113,3 +131,21 @@ def switch(cur, gen: str, layout: Layout | None = None) -> None:
 def save_layout(cur, layout: Layout) -> None:
     """Record a changed layout (a new shard count) on the head of cur."""
     _set(cur, _LAYOUT, layout.to_json())
+
+
+def add_rank_columns(conn, shard: int) -> None:
+    """Add the rank attributes to both generations of a shard on one mirror where its index
+    was made before them (searchd keeps an RT index's schema from its own files, not from the
+    config); both searchd 2.2 and Manticore take ALTER TABLE ... ADD COLUMN."""
+    with conn.cursor() as cur:
+        for gen in GENERATIONS:
+            index = shard_index(shard, gen)
+            try:
+                cur.execute(f"DESCRIBE {index}")
+            except pymysql.MySQLError:
+                continue  # not on this mirror
+            have = {r[0] for r in cur.fetchall()}
+            for name, kind in [*((a, "INTEGER") for a in RANK_UINTS), (RANK_JSON, "JSON"),
+                               (RANK_ORDINAL, "BIGINT")]:
+                if name not in have:
+                    cur.execute(f"ALTER TABLE {index} ADD COLUMN {name} {kind}")

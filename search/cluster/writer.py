@@ -1,5 +1,6 @@
 """Statements into one generation of every shard: journaled first, then sent to each mirror."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pymysql
@@ -7,8 +8,8 @@ import pymysql
 from search.cluster import catchup, journal
 from search.cluster.config import shard_index
 from search.cluster.errors import ClusterError
-from search.cluster.rows import COLUMNS, shard_of
-from search.cluster.store import connect
+from search.cluster.rows import COLUMNS, shard_of, with_ordinal
+from search.cluster.store import add_rank_columns, connect
 
 BATCH_BYTES = 1024 * 1024  # rows per REPLACE statement, by size (searchd takes 32 MB)
 MAX_PENDING = 16  # statements sent ahead of their answers, over all mirrors
@@ -48,14 +49,17 @@ class ShardWriter:
         self.senders = [[ThreadPoolExecutor(1) for _ in self.names[s]] for s in range(self.n)]
         self.pending: list = []
         self.rows: list[list[str]] = [[] for _ in range(self.n)]
+        self.ordinal = time.time_ns()  # later runs' rows come after earlier runs' ones
         self.size = [0] * self.n
 
     def _connect(self, name, addr):
         if name in self.lost:
             return None
         try:
-            return connect(addr, timeout=2.0)
-        except ClusterError:
+            conn = connect(addr, timeout=2.0)
+            add_rank_columns(conn, int(name[5:name.index("m")]))
+            return conn
+        except (ClusterError, pymysql.OperationalError, pymysql.InterfaceError):
             self.lost.add(name)
             return None
 
@@ -87,7 +91,10 @@ class ShardWriter:
         journal.set_applied(self.layout.root, name, seq)
 
     def add(self, rid: int, values: str) -> None:
+        """Queue a row (rows.values_sql), numbered in the order rows are added."""
         s = shard_of(rid, self.n)
+        values = with_ordinal(values, self.ordinal)
+        self.ordinal += 1
         self.rows[s].append(values)
         self.size[s] += len(values)
         if self.size[s] > BATCH_BYTES:

@@ -155,11 +155,8 @@ class IndexView:
                 b: float) -> np.ndarray:
         """BM25 times boost of a term with df postings, in docs where it weighs w."""
         # Whoosh's idf: a term's postings in every segment, deleted documents included.
-        idf = math.log(self.size / (df + 1)) + 1
-        fl = self.lengths(term.field)[docs].astype(np.float64)
-        w = w.astype(np.float64)
-        norm = k1 * ((1 - b) + b * fl / self.avg_length(term.field))
-        return idf * (w * (k1 + 1)) / (w + norm) * term.boost
+        return bm25_formula(self.size, df, w, self.lengths(term.field)[docs],
+                            self.avg_length(term.field), k1, b, term.boost)
 
     def positions(self, term: Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(document, position) of every occurrence of term in the given sorted documents."""
@@ -183,6 +180,17 @@ class IndexView:
         if not out_docs:
             return np.zeros(0, np.int64), np.zeros(0, np.int32)
         return np.concatenate(out_docs).astype(np.int64), np.concatenate(out_pos)
+
+
+def bm25_formula(size: int, df: int, w: np.ndarray, fl: np.ndarray, avg: float, k1: float,
+                 b: float, boost: float) -> np.ndarray:
+    """Whoosh's BM25F of a term in df of size documents, where it weighs w in fields of
+    length fl (average avg), times boost: the one formula of the embedded engine and the
+    cluster's rescoring (search/cluster/rescore.py)."""
+    idf = math.log(size / (df + 1)) + 1
+    w = w.astype(np.float64)
+    norm = k1 * ((1 - b) + b * fl.astype(np.float64) / avg)
+    return idf * (w * (k1 + 1)) / (w + norm) * boost
 
 
 def _local_codes(reader, column: str) -> tuple[np.ndarray, np.ndarray]:

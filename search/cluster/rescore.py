@@ -1,0 +1,235 @@
+"""searchd's best candidates ranked again as the embedded engine ranks: the same plan, the same
+search/engine code (BM25F, tiers, side-by-side bonus) over the candidates' rank attributes and
+the generation's global statistics."""
+
+import json
+import threading
+import time
+
+import numpy as np
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from search.cluster.config import RANK_JSON, dist_index
+from search.cluster.rows import LANG_CODES, rank_bucket, rank_key, token
+from search.engine.arrays import NO_DATE
+from search.engine.policy import DEFAULT, Policy
+from search.engine.ranking import rank
+from search.engine.view import bm25_formula
+from search.query.plan import Plan, Term
+
+# How many of searchd's best (by its own ranker) are rescored: they held 99.6-100 % of the
+# embedded engine's top-10 documents at 50,000 paragraphs (98-99 % with 200), and all of them
+# on the relevance sets (bench/README.md, "Cluster ranking parity").
+CANDIDATES = 400
+STATS_SECONDS = 30.0  # document counts, average lengths and frequencies are reused this long
+_PERIODS = {"year": 1, "month": 2}
+_MICROS = 1_000_000  # ranking.freshness counts microseconds
+
+
+def plan_terms(plan: Plan, policy: Policy = DEFAULT) -> list[Term]:
+    """Every (field, text) the plan's clauses that rank() scores hold: words and phrase
+    steps (function words only when the policy weighs them)."""
+    seen: dict[tuple[str, str], Term] = {}
+    for clause in plan.clauses if policy.stop_weight else plan.content():
+        for t in [*clause.terms, *(t for p in clause.phrases for s in p for t in s)]:
+            seen.setdefault((t.field, t.text), Term(t.field, t.text))
+    return list(seen.values())
+
+
+class Stats:
+    """A generation's document count, average field lengths and per-field document
+    frequencies, asked of the cluster and kept for STATS_SECONDS."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._docs: dict = {}
+        self._df: dict = {}
+
+    def documents(self, query, gen: str) -> tuple[int, dict[str, float]]:
+        """(documents, average length of every field) of generation gen."""
+        now = time.monotonic()
+        with self._lock:
+            got = self._docs.get(gen)
+        if got and now - got[0] < STATS_SECONDS:
+            return got[1]
+        rows = query(f"SELECT lang, COUNT(*) AS n, SUM(len_title) AS t, SUM(len_body) AS b "
+                     f"FROM {dist_index(gen)} GROUP BY lang LIMIT 100")
+        size = sum(int(r[1]) for r in rows)
+        names = {code: lang for lang, code in LANG_CODES.items()}
+        avg = {}
+        for code, _, title, body in rows:
+            lang = names.get(int(code))
+            if lang:  # Whoosh's average: over every document, of any language
+                avg[f"title_{lang}"] = int(title or 0) / (size or 1) or 1
+                avg[f"body_{lang}"] = int(body or 0) / (size or 1) or 1
+        with self._lock:
+            self._docs[gen] = (now, (size, avg))
+        return size, avg
+
+    def frequencies(self, gen: str, terms: list[Term]) -> tuple[dict, list[Term], list]:
+        """(the known documents that have each term in its field, over every shard; the
+        terms not known; the statements that count them, for `learn`)."""
+        now = time.monotonic()
+        known, ask = {}, []
+        with self._lock:
+            for t in terms:
+                got = self._df.get((gen, t.field, t.text))
+                if got and now - got[0] < STATS_SECONDS:
+                    known[t.field, t.text] = got[1]
+                else:
+                    ask.append(t)
+        # The field's first readings and its other readings (the _x field) together hold
+        # what the embedded index's one field holds.
+        return known, ask, [(f"SELECT COUNT(*) FROM {dist_index(gen)} WHERE MATCH(%s) "
+                             f"OPTION ranker=none", (f"@({t.field},{t.field}_x) {token(t.text)}",))
+                            for t in ask]
+
+    def learn(self, gen: str, terms: list[Term], found: list[list], into: dict) -> None:
+        """Keep the counts of `frequencies`' statements, and add them to into."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._df) > 200_000:
+                self._df.clear()
+            for t, rows in zip(terms, found, strict=True):
+                n = int(rows[0][0]) if rows else 0
+                into[t.field, t.text] = n
+                self._df[gen, t.field, t.text] = (now, n)
+
+
+# What a candidate is rescored from, after its id: its language, date and field lengths
+# (read with the candidates), then each term's [weight, positions...] (NULL where it has none),
+# read by id once the candidates are known: searchd works a JSON column out for every match
+# of a MATCH, not only for those it returns (40 ms against 3 on 20,000 matches).
+CANDIDATE_COLUMNS = "id, lang, has_date, date_ts, date_precision, len_title, len_body, ordinal"
+FIRST_TERM = 8  # the column of a candidate row where its terms' columns start
+
+
+def terms_statements(gen: str, terms: list[Term], rows) -> list[tuple]:
+    """Per language of the candidates rows, the statement that reads the rank attributes of
+    that language's terms (a document has only its own language's fields) for its rows."""
+    out = []
+    for lang, code in LANG_CODES.items():
+        ids = [r[0] for r in rows if r[1] == code]
+        mine = [t for t in terms if t.field.endswith(f"_{lang}")]
+        if not ids or not mine:
+            continue
+        keys = [rank_key(t.field, t.text) for t in mine]
+        cols = ", ".join(["id", *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
+        out.append(((f"SELECT {cols} FROM {dist_index(gen)} WHERE id IN "
+                     f"({', '.join(map(str, ids))}) LIMIT {len(ids)} OPTION "
+                     f"max_matches={len(ids)}"), None, mine))
+    return out
+
+
+def with_terms(rows, terms: list[Term], statements, found) -> list[tuple]:
+    """rows (id and CANDIDATE_COLUMNS) each followed by a column per term: what the
+    statements of terms_statements found."""
+    at = {(t.field, t.text): k for k, t in enumerate(terms)}
+    cells: dict[int, list] = {r[0]: [None] * len(terms) for r in rows}
+    for (_, _, mine), got in zip(statements, found, strict=True):
+        where = [at[t.field, t.text] for t in mine]
+        for r in got:
+            row = cells.get(r[0])
+            if row is not None:
+                for k, value in zip(where, r[1:], strict=True):
+                    row[k] = value
+    return [(*r[:FIRST_TERM], *cells[r[0]]) for r in rows]
+
+
+class CandidateView:
+    """What search/engine/ranking.rank() reads of an IndexView, over the candidates only
+    (documents 0..n-1), with the generation's global statistics for BM25F."""
+
+    def __init__(self, rows, terms: list[Term], size: int, avg: dict[str, float],
+                 df: dict[tuple[str, str], int]):
+        self.size = len(rows)
+        self.total, self.avg, self.df = size, avg, df
+        cols = list(zip(*rows, strict=True))  # column by column
+        lang = np.array([int(x) for x in cols[1]], np.int64)
+        quantized = {}  # Whoosh keeps a field length as one lossy byte
+
+        def length(n) -> float:
+            if n not in quantized:
+                quantized[n] = float(byte_to_length(length_to_byte(int(n))))
+            return quantized[n]
+
+        self._lengths = {}
+        for kind, col in (("title", 5), ("body", 6)):
+            lengths = np.array([length(n) for n in cols[col]], np.float32)
+            for g, code in LANG_CODES.items():
+                self._lengths[f"{kind}_{g}"] = np.where(lang == code, lengths, 0.0).astype(
+                    np.float32)
+        stamps = np.array([int(x) for x in cols[3]], np.int64) * _MICROS
+        self._dates = np.where(np.array([int(x) for x in cols[2]]) == 1, stamps, NO_DATE)
+        self._periods = np.array([_PERIODS.get(p or "", 0) for p in cols[4]], np.int8)
+        self._post: dict[tuple[str, str], tuple] = {}
+        for k, t in enumerate(terms):
+            ids = [i for i, cell in enumerate(cols[FIRST_TERM + k]) if cell]
+            # [weight, position, ...]: positions made arrays only when read
+            values = [json.loads(cols[FIRST_TERM + k][i]) for i in ids]
+            self._post[t.field, t.text] = (np.array(ids, np.int64),
+                                           np.array([v[0] for v in values], np.float32),
+                                           values)
+
+    def postings(self, term: Term) -> tuple[np.ndarray, np.ndarray]:
+        ids, w, _ = self._post.get((term.field, term.text), _NONE)
+        return ids, w
+
+    def union(self, parts: list[np.ndarray]) -> np.ndarray:
+        parts = [p for p in parts if len(p)]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+    def lengths(self, field: str) -> np.ndarray:
+        return self._lengths.get(field, np.zeros(self.size, np.float32))
+
+    def avg_length(self, field: str) -> float:
+        return self.avg.get(field, 1.0)
+
+    def bm25(self, term: Term, k1: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+        ids, w = self.postings(term)
+        return ids, self.bm25_of(term, len(ids), ids, w, k1, b)
+
+    def bm25_of(self, term: Term, df: int, docs: np.ndarray, w: np.ndarray, k1: float,
+                b: float) -> np.ndarray:
+        """As IndexView.bm25_of, with the term's frequency over the whole generation (df,
+        counted over the candidates only, is not used)."""
+        return bm25_formula(self.total, self.df.get((term.field, term.text), 0), w,
+                            self.lengths(term.field)[docs], self.avg_length(term.field), k1,
+                            b, term.boost)
+
+    def positions(self, term: Term, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids, _, positions = self._post.get((term.field, term.text), _NONE)
+        keep = np.flatnonzero(np.isin(ids, docs))
+        if not len(keep):
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        # Positions are read only for the side-by-side bonus and phrases: lists until then.
+        pos = [positions[k][1:] for k in keep]
+        return (np.repeat(ids[keep], [len(p) for p in pos]),
+                np.fromiter((p for ps in pos for p in ps), np.int32))
+
+    def dates(self) -> np.ndarray:
+        return self._dates
+
+    def periods(self) -> np.ndarray:
+        return self._periods
+
+
+_NONE = (np.zeros(0, np.int64), np.zeros(0, np.float32), [])
+
+
+def rerank(rows, terms: list[Term], plan: Plan, size: int, avg, df, start: int, stop: int,
+           sort: str = "relevance", policy: Policy = DEFAULT) -> list[tuple[int, float]]:
+    """(row id, score) of positions start..stop of the candidates (rows: id, then
+    CANDIDATE_COLUMNS' others, then the terms' columns) ranked by search/engine's rank()
+    as the embedded engine ranks
+    every document; the plan's exclusions are already applied by the MATCH."""
+    if not rows:
+        return []
+    # In the order they were written: rank() breaks ties by position, as the embedded engine
+    # does by document number.
+    rows = sorted(rows, key=lambda r: int(r[7] or 0))
+    view = CandidateView(rows, terms, size, avg, df)
+    ranked = rank(view, Plan(list(plan.clauses), []), np.ones(view.size, bool), start, stop,
+                  sort, policy)
+    return [(int(rows[d][0]), float(s)) for d, s in zip(ranked.docs.tolist(),
+                                                         ranked.scores.tolist(), strict=True)]
