@@ -7,6 +7,7 @@ results are kept only if the other dictionary (and, given a reader, the index) k
 Latin names go through search/query/latin.py.
 """
 
+import math
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -14,12 +15,15 @@ from search.morph import LANGS, is_known, lemmas, own_language
 from search.query.latin import cyrillic, in_index
 from search.query.readings import readings
 from search.schema import KINDS
-from search.text import fold, is_cyrillic, normalize
+from search.text import STOP_WORDS, fold, is_cyrillic, normalize
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 OTHER = {"uk": "ru", "ru": "uk"}
 MIN_LETTERS = 4  # shorter words turn into other real words by chance too often
 MAX_COST = 2  # spelling substitutions per word
+# A query whose words are together this many times more frequent, per document, in one
+# language's documents than in the other's looks like that language (мир: Russian).
+LEAN = 3.0
 
 
 def _lines(name: str):
@@ -182,6 +186,32 @@ def counterparts(word: str, raw: str = "", reader=None) -> dict[str, list[str]]:
         if terms:
             out.setdefault(dst, []).extend(t for t in terms if t not in out.get(dst, []))
     return out
+
+
+def query_language(words: list[str], reader=None) -> str | None:
+    """The language a query looks like, or None: the one whose own letters its words have,
+    else (given a reader) the one whose documents use its words LEAN times more often."""
+    owns = {own_language(w) for w in words} - {None}
+    if owns or reader is None:
+        return owns.pop() if len(owns) == 1 else None
+    try:
+        docs = {lang: reader.doc_frequency("lang", lang) for lang in LANGS}
+    except (KeyError, AttributeError):  # no per-document language (a cluster's vocabulary)
+        return None
+    if not all(docs.values()):  # one language only: nothing to prefer
+        return None
+    lean = 0.0
+    for word in words:
+        if word in STOP_WORDS or not is_cyrillic(word):
+            continue
+        rate = {}
+        for lang in LANGS:
+            mine = readings(word, lang, word)
+            rate[lang] = ((_indexed(reader, lang, mine[0]) if mine else 0) + 1) / (docs[lang] + 1)
+        lean += math.log(rate["ru"] / rate["uk"])
+    if abs(lean) < math.log(LEAN):
+        return None
+    return "ru" if lean > 0 else "uk"
 
 
 def _from_latin(word: str, reader) -> dict[str, list[str]]:
