@@ -77,13 +77,17 @@ def word_pairs() -> dict[tuple[str, str], tuple[str, ...]]:
 def english_names() -> dict[str, dict[str, tuple[str, ...]]]:
     """An English name of a country or city (one word) → lang → its index terms there."""
     out: dict[str, dict[str, list[str]]] = {}
-    for names in cldr_names():
-        if all(len(names[k]) == 1 for k in names):
+    # CLDR's names, then the names English news also uses (Turkey, Washington).
+    extra = [{"en": [en], "uk": uk.split("|"), "ru": ru.split("|")}
+             for en, uk, ru in list(_lines("en_names.tsv"))[1:]]
+    for names in [*cldr_names(), *extra]:
+        if all(len(names[k]) == 1 for k in names) or names in extra:
             found = out.setdefault(fold(normalize(names["en"][0])), {})
             for lang in LANGS:
-                term = _term(names[lang][0], lang)
-                if term not in found.setdefault(lang, []):
-                    found[lang].append(term)
+                for name in names[lang]:
+                    term = _term(name, lang)
+                    if term not in found.setdefault(lang, []):
+                        found[lang].append(term)
     return {k: {lang: tuple(v) for lang, v in d.items()} for k, d in out.items()}
 
 
