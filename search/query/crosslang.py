@@ -7,8 +7,12 @@ results are kept only if the other dictionary (and, given a reader, the index) k
 Latin names go through search/query/latin.py.
 """
 
+import hashlib
 import math
+import os
+import pickle
 from functools import cache, lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from search.morph import LANGS, is_known, lemmas, own_language
@@ -18,6 +22,9 @@ from search.schema import KINDS
 from search.text import STOP_WORDS, fold, is_cyrillic, normalize
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+# Where the tables built from CLDR and the word lists are kept between processes (set by the
+# CLI: loading CLDR through babel and looking up its names cost each run ~0.6 s); None: none.
+CACHE_DIR: Path | None = None
 OTHER = {"uk": "ru", "ru": "uk"}
 MIN_LETTERS = 4  # shorter words turn into other real words by chance too often
 MAX_COST = 2  # spelling substitutions per word
@@ -50,9 +57,50 @@ def _term(word: str, lang: str) -> str:
     return word if word in found else found[0]
 
 
+def _cache_key() -> str:
+    """What the cached tables are made from: the code, the word lists and the versions of the
+    CLDR data and the dictionaries."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent.parent
+    for path in (Path(__file__), here / "morph.py", here / "text.py",
+                 DATA / "news_words.tsv", DATA / "en_names.tsv"):
+        h.update(path.read_bytes())
+    for dist in ("babel", "pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=?;".encode())
+    return h.hexdigest()[:20]
+
+
+def _cached(name: str, build):
+    """build(), kept in CACHE_DIR (if set) for the next process, rebuilt when what it is made
+    from changes."""
+    if CACHE_DIR is None:
+        return build()
+    path = CACHE_DIR / f"{name}-{_cache_key()}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # noqa: S301 (written by this function)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        pass
+    value = build()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)  # atomic: another run may write the same file
+    except OSError:  # a read-only home, say: built again next time
+        tmp.unlink(missing_ok=True)
+    return value
+
+
 @cache
 def word_pairs() -> dict[tuple[str, str], tuple[str, ...]]:
     """(lang, index term) → index terms of the other language: news words, then CLDR names."""
+    return _cached("word_pairs", _word_pairs)
+
+
+def _word_pairs() -> dict[tuple[str, str], tuple[str, ...]]:
     pairs: dict[tuple[str, str], list[str]] = {}
 
     def add(uk_words: list[str], ru_words: list[str]) -> None:
@@ -76,6 +124,10 @@ def word_pairs() -> dict[tuple[str, str], tuple[str, ...]]:
 @cache
 def english_names() -> dict[str, dict[str, tuple[str, ...]]]:
     """An English name of a country or city (one word) → lang → its index terms there."""
+    return _cached("english_names", _english_names)
+
+
+def _english_names() -> dict[str, dict[str, tuple[str, ...]]]:
     out: dict[str, dict[str, list[str]]] = {}
     # CLDR's names, then the names English news also uses (Turkey, Washington).
     extra = [{"en": [en], "uk": uk.split("|"), "ru": ru.split("|")}
