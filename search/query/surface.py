@@ -20,8 +20,6 @@ from search.text import MAX_WORD, WORD_RE, fold, normalize
 PROPER = frozenset(("Name", "Surn", "Patr", "Geox", "Orgn", "Trad"))
 # A word right after a sentence ends (or a text starts) is capitalised whatever it is. (The
 # pattern starts with the characters that end sentences, so the regex engine skips to them.)
-# Letters fold() merges: a lemma with г or е may be written with ґ or ё.
-_UNFOLD = (("г", str.maketrans("гГ", "ґҐ")), ("е", str.maketrans("еЕ", "ёЁ")))
 _INITIAL = re.compile(rf"[.!?…:»\"]\s+({WORD_RE.pattern})")
 
 
@@ -151,7 +149,7 @@ def shown_forms(surfaces: Surfaces, freq: dict[str, int], langs: dict[str, int],
         for head, (form, _, inside, upper, first) in rows.items():
             # Only ever first in a sentence, a form's capital says nothing.
             shown = form or first[1].lower()
-            cased = _as_written(head, words, firsts, head_of, form)
+            cased = _as_written(head, words, firsts, head_of, shown)
             if cased is None:  # the lemma itself is not written: the capital its forms have
                 cased = head[:1].upper() + head[1:] if upper * 2 > inside else head
             out[lang, head] = (shown, cased, inside + first[0])
@@ -159,16 +157,17 @@ def shown_forms(surfaces: Surfaces, freq: dict[str, int], langs: dict[str, int],
 
 
 def _as_written(head: str, words: Counter, firsts: Counter, head_of, shown: str) -> str | None:
-    """The lemma as the texts write it («Київ», «НАТО», «ґрунт»), among its likely spellings
-    (and the form shown, if it is the lemma), or None if they do not write it."""
-    spellings = [head, head[:1].upper() + head[1:], head.upper()]
-    if "-" in head:  # Нью-Йорк
-        spellings.append(head.title())
-    for letter, unfold in _UNFOLD:  # folded in the term, not in the texts
-        if letter in head:
-            spellings += [w.translate(unfold) for w in spellings[:3]]
-    if shown and shown not in spellings and fold(normalize(shown)) == head:
-        spellings.append(shown)
+    """The lemma as the texts write it («Київ», «НАТО», «ґрунт»): the form shown if it is the
+    lemma, else the likeliest of its spellings the texts have; None if they have none."""
+    if shown and (shown.lower() == head or fold(normalize(shown)) == head):
+        return shown
+    spellings = [head]
+    low = shown.lower()
+    if "ё" in low or "ґ" in low:  # folded in the term: where the form shown has them
+        spellings.append("".join(low[i] if c in "ег" and i < len(low) and low[i] in "ёґ" else c
+                                 for i, c in enumerate(head)))
+    for w in spellings[:2]:
+        spellings += [w[:1].upper() + w[1:], w.upper(), *((w.title(),) if "-" in w else ())]
     best = None
     for form in spellings:
         n = words.get(form)
