@@ -18,6 +18,10 @@ from search.text import MAX_WORD, WORD_RE, fold, normalize
 
 # Grammemes of names: a lemma all of whose dictionary readings have one is a proper name.
 PROPER = frozenset(("Name", "Surn", "Patr", "Geox", "Orgn", "Trad"))
+# The words counted of each text: its first LEDE (its lede, which names what it is about). The
+# forms of a segment's ledes are enough to tell each lemma's usual written form, and counting
+# every word of every text cost the bulk writer about a fifth more CPU (bench/README.md).
+LEDE = 150
 # A word right after a sentence ends (or a text starts) is capitalised whatever it is. (The
 # pattern starts with the characters that end sentences, so the regex engine skips to them.)
 _INITIAL = re.compile(rf"[.!?…:»\"]\s+({WORD_RE.pattern})")
@@ -35,6 +39,14 @@ class Surfaces:
 
     def add(self, lang: str, words: list[str], text: str) -> None:
         """Count one text's words, as the analysis split them (WORD_RE, at most MAX_WORD)."""
+        if len(words) > LEDE:
+            words = words[:LEDE]
+            # The lede's end: its last word, found from the earliest place it can start (the
+            # words before it, one character apart).
+            last = words[-1]
+            start = sum(map(len, words)) - len(last) + LEDE - 1
+            end = text.find(last, start)
+            text = text[:end + len(last)] if end >= 0 else text
         self.words[lang].update(words)
         initial = self.initial[lang]
         initial.update(_INITIAL.findall(text))
