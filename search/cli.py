@@ -17,6 +17,7 @@ from search.engine import MAX_PAGE, SORTS, Engine
 from search.engine.results import Results
 from search.ingest.indexer import DiskFull, doc_count, reindex
 from search.ingest.store import IndexBusy
+from search.query import crosslang
 from search.query.parse import QueryError
 
 DEFAULT_INDEX = "index"
@@ -194,7 +195,15 @@ def _print_results(res) -> None:
         print(f"   {plain(hit.snippet)}")
 
 
+def _cache_dir() -> Path:
+    """Where tables built from CLDR are kept between runs (search/query/crosslang.py)."""
+    if os.environ.get("SEARCH_CACHE_DIR"):
+        return Path(os.environ["SEARCH_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsearch"
+
+
 def cmd_query(args) -> int:
+    crosslang.CACHE_DIR = _cache_dir()
     backend = _backend(args)
     if backend == "whoosh":
         engine = Engine(_index_dir(args))

@@ -16,6 +16,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_PAGES = sorted(FIXTURES.glob("pages/*.txt"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """CLI runs keep their CLDR tables in a temporary folder, not the user's ~/.cache."""
+    import os
+
+    os.environ.setdefault("SEARCH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 def index_records(records: list[dict], src: Path, index_dir: Path) -> Path:
     """Write records as src/docs.jsonl, index them into index_dir and return index_dir."""
     (src / "docs.jsonl").write_text(

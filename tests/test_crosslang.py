@@ -6,11 +6,12 @@ import pytest
 
 from search.engine import Engine
 from search.ingest.indexer import open_index
-from search.query.crosslang import counterparts, spellings, word_pairs
+from search.query.crosslang import _lines, _term, counterparts, spellings, word_pairs
 from search.query.latin import cyrillic, romanisations
 from search.query.parse import parse_query, straight_quotes
 from search.query.readings import readings, weighted_readings
 from search.query.spelling import suggest_word
+from search.text import fold, normalize
 from tests.conftest import index_records
 from tests.web_helpers import html
 from web import create_app
@@ -41,6 +42,8 @@ DOCS = [
      "text": "Спалах ковід закрив школи."},
     {"id": "uk-dovid", "lang": "uk", "title": "Довід судді",
      "text": "Довід захисту суд відхилив. Ще один довід. Довід прокурора."},
+    {"id": "ru-washington", "lang": "ru", "title": "Делегация в Вашингтоне",
+     "text": "Делегация прибыла в Вашингтон на переговоры."},
     {"id": "uk-dovid2", "lang": "uk", "title": "Новий довід",
      "text": "Довід експерта переконав раду."},
 ]
@@ -105,6 +108,31 @@ def test_counterparts_kept_only_if_the_index_has_them(reader):
     assert counterparts("німеччина", "Німеччина", reader) == {}  # no Германия indexed
 
 
+@pytest.mark.parametrize("english, uk, ru", [
+    # English names CLDR lacks: an older country name (CLDR says Türkiye), capitals that are no
+    # time-zone city (en_names.tsv); and CLDR's own.
+    ("Turkey", "туреччина", "турция"), ("Washington", "вашингтон", "вашингтон"),
+    ("Beijing", "пекін", "пекин"), ("Burma", "м'янма", "мьянма"),
+    ("Türkiye", "туреччина", "турция"), ("Germany", "німеччина", "германия"),
+])
+def test_english_names(english, uk, ru):
+    found = counterparts(english, english)
+    assert uk in found["uk"] and ru in found["ru"]
+
+
+def test_english_names_file_lemmatises():
+    # Every name of en_names.tsv is its own index term (a dictionary form), else it would
+    # never match the documents' lemmas.
+    for en, *names in list(_lines("en_names.tsv"))[1:]:
+        for lang, words in zip(("uk", "ru"), names, strict=True):
+            for word in words.split("|"):
+                assert _term(word, lang) == fold(normalize(word)), (en, word)
+
+
+def test_english_names_kept_only_if_the_index_has_them(reader):
+    assert counterparts("Washington", "Washington", reader) == {"ru": ["вашингтон"]}
+
+
 def test_spellings_are_dictionary_words_first():
     found = spellings("рішення", "uk")
     assert min((c, known) for c, w, known in found if w == "решение") == (2, True)
@@ -143,6 +171,8 @@ def test_word_pairs_are_dictionary_forms():
     ("Госдеп", ("uk",), {"uk-turkey"}),
     ("Erdogan", ("uk", "ru"), {"ru-erdogan"}),
     ("Poroshenko", ("uk", "ru"), {"uk-poroshenko"}),
+    ("Turkey", ("uk", "ru"), {"uk-turkey", "ru-erdogan"}),  # CLDR says Türkiye
+    ("Washington", ("uk", "ru"), {"ru-washington"}),
 ])
 def test_search_crosses_languages(engine, query, langs, expected):
     res = engine.search(query, langs=langs)

@@ -27,6 +27,12 @@ def _columns_equal(a: segment_words.SegmentTable, b: segment_words.SegmentTable)
     assert np.array_equal(a.freq, b.freq) and np.array_equal(a.langs, b.langs)
     assert [a.titles[i] for i in range(len(a.titles))] == [
         b.titles[i] for i in range(len(b.titles))]
+    for lang in a.written:  # the surface forms (surface.py) too
+        for col_a, col_b in zip(a.written[lang][:2], b.written[lang][:2], strict=True):
+            assert [col_a[i] for i in range(len(a.terms))] == [
+                col_b[i] for i in range(len(b.terms))]
+        assert np.array_equal(a.written[lang][2], b.written[lang][2])
+    assert np.array_equal(a.hidden, b.hidden)
     for prefix in ("в", "ви", "міс", "гол"):
         assert list(a.top_ids(prefix, None)) == list(b.top_ids(prefix, None))
 

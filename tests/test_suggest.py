@@ -75,7 +75,8 @@ def test_words_first_then_titles_when_there_is_room(client):
 
 
 def test_earlier_words_are_kept(client):
-    assert suggest(client, "промисловість зр") == ["промисловість зростати",
+    # The completed word as the texts write it after other words, not its lemma (зростати).
+    assert suggest(client, "промисловість зр") == ["промисловість зростає",
                                                     "Промисловість зростає третій рік"]
 
 
@@ -90,7 +91,8 @@ def test_nothing_to_suggest_is_an_empty_list(client):
     assert suggest(client, "!!!") == []
 
 
-@pytest.mark.parametrize("limit,count", [("1", 1), ("3", 3), ("20", 7), ("", 7)])
+# 4 words (промінь, not also its other reading проміння) and 2 titles.
+@pytest.mark.parametrize("limit,count", [("1", 1), ("3", 3), ("20", 6), ("", 6)])
 def test_limit(client, limit, count):
     assert len(suggest(client, "пром", limit=limit)) == count
 
@@ -135,7 +137,8 @@ def test_post_is_405(client):
 
 
 @pytest.mark.parametrize("typed,expected", [
-    ("ґром", "громада"), ("Ґрун", "грунт"),  # ґ folds to г, as the index holds it
+    # ґ folds to г, as the index holds it; a lemma the texts write is shown as written.
+    ("ґром", "громада"), ("Ґрун", "ґрунт"),
     ("прем’є", "прем'єр"), ("премʼє", "прем'єр"), ("прем'є", "прем'єр"),  # any apostrophe
     ("зелё", "зеленый"), ("ЗЕЛЕ", "зеленый"), ("ёлк", "елка"),  # ё folds to е
     ("ПРОМ", "промисловість"), ("ghjv", "промисловість"),  # case; wrong keyboard layout
@@ -193,13 +196,13 @@ def phrase_client(tmp_path_factory):
 
 @pytest.mark.parametrize("typed, wanted, unwanted", [
     # The words before say the language: completions stay in it.
-    ("уряд ухвалив прав", ["уряд ухвалив правило", "уряд ухвалив правда"],
+    ("уряд ухвалив прав", ["уряд ухвалив правило", "уряд ухвалив правду"],
      ["уряд ухвалив правительство"]),
     ("лікарні отримають прав", ["лікарні отримають правило"], ["лікарні отримають правительство"]),
     # "уряд" is in both dictionaries: the index says only Ukrainian documents use it.
     ("уряд прав", ["уряд правило"], ["уряд правительство"]),
     ("правительство приняло прав", ["правительство приняло правительство",
-                                    "правительство приняло правило"],
+                                    "правительство приняло правила"],
      ["правительство приняло правда"]),
     # Without earlier words, both languages.
     ("прав", ["правило", "правительство"], []),

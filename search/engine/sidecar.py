@@ -18,6 +18,7 @@ from whoosh.formats import PositionBoosts
 from search import segfile
 from search.engine.arrays import Postings, decode_positions
 from search.query import segment_words
+from search.query.surface import Surfaces
 
 EXT = ".npa"
 MAGIC = b"newsearch-arr-1\n"
@@ -33,23 +34,43 @@ class ArraysCodec(W3Codec):
         return TitlesPerDocWriter(self, storage, segment)
 
 
-# Titles a segment's per-document writer saw, for its field writer's word table (which Whoosh
-# closes second), by segment id.
+# Titles and words a segment's per-document writer saw, for its field writer's word table
+# (which Whoosh closes second), by segment id.
 _titles: dict[str, list[tuple[str, int]]] = {}
+_surfaces: dict[str, Surfaces] = {}
 
 
 class TitlesPerDocWriter(W3PerDocWriter):
-    """W3PerDocWriter that keeps the stored titles, for the segment's word table."""
+    """W3PerDocWriter that keeps the stored titles and words, for the segment's word table."""
+
+    # The bulk builder (search/ingest/segment.py) counts the words from its own analysis.
+    count_words = True
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._texts: dict[str, str] = {}  # the document's stored title, body and lang
 
     def start_doc(self, docnum):
         super().start_doc(docnum)
         if docnum == 0:
             _titles[self._segment.segment_id()] = []
+            if self.count_words:
+                _surfaces[self._segment.segment_id()] = Surfaces()
 
     def add_field(self, fieldname, fieldobj, value, length):
         super().add_field(fieldname, fieldobj, value, length)
         if fieldname == "title" and isinstance(value, str):
             _titles.setdefault(self._segment.segment_id(), []).append((value, self._docnum))
+        if self.count_words and fieldname in ("title", "body", "lang") and isinstance(value, str):
+            self._texts[fieldname] = value
+
+    def finish_doc(self):
+        super().finish_doc()
+        if self.count_words:
+            t, self._texts = self._texts, {}
+            surfaces = _surfaces.setdefault(self._segment.segment_id(), Surfaces())
+            surfaces.add_text(t.get("lang"), t.get("title", ""))
+            surfaces.add_text(t.get("lang"), t.get("body", ""))
 
 
 class ArraysFieldWriter(W3FieldWriter):
@@ -102,9 +123,11 @@ class ArraysFieldWriter(W3FieldWriter):
         write_lexicon(self._storage, self._segment, self._terms)
 
 
-def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]]) -> None:
+def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]],
+                  surfaces: Surfaces | None = None) -> None:
     """The segment's word table for spelling and completion, from its sidecar's term spans
-    (postings a..b of each (field, term)) and the titles its per-document writer saw."""
+    (postings a..b of each (field, term)), the titles its per-document writer saw and the
+    words as written (the bulk builder's, else those the per-document writer counted)."""
     freq: dict[str, int] = {}
     langs: dict[str, int] = {}
     for (fieldname, term), (a, b) in terms.items():
@@ -113,8 +136,9 @@ def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]
             freq[term] = freq.get(term, 0) + b - a
             langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
     titles = _titles.pop(segment.segment_id(), [])
+    counted = _surfaces.pop(segment.segment_id(), None)
     segment_words.write(segment.create_file(storage, segment_words.EXT),
-                        segment_words.build(freq, langs, titles))
+                        segment_words.build(freq, langs, titles, surfaces or counted))
 
 
 def _write(f, terms: dict, columns: dict[str, np.ndarray]) -> None:

@@ -31,6 +31,7 @@ from search.ingest.w3postings import (
     write_block,
 )
 from search.morph import lemmas
+from search.query.surface import Surfaces
 from search.text import MAX_WORD, WORD_RE, normalize
 
 _MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
@@ -65,6 +66,7 @@ class SegmentBuilder:
         self._key, self._doc, self._pos, self._first = [], [], [], []
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
+        self.surfaces = Surfaces()  # the words as written, for the word table (surface.py)
 
     def _terms(self, field: str, lang: str, word: str) -> tuple[int, ...]:
         keys = self._keys
@@ -87,6 +89,7 @@ class SegmentBuilder:
             return 0
         cache = self._words[field]
         seqs = [cache.get(w) or self._terms(field, lang, w) for w in words]
+        self.surfaces.add(lang, words, value)  # after the lookups: the words' hashes are known
         counts = np.fromiter(map(len, seqs), np.int32, len(seqs))
         keys = np.fromiter(itertools.chain.from_iterable(seqs), np.int32, int(counts.sum()))
         first = np.zeros(len(keys), bool)
@@ -127,12 +130,14 @@ class SegmentBuilder:
                 lengths[name] = length
             if field.column_type:
                 columns[name] = field.to_column_value(value)
+        self.surfaces.add_unindexed_title(fields)
         for name, length in lengths.items():
             col = self._lengths[name]
             col.extend([0] * (docnum - len(col)))
             col.append(length)
         if self._perdoc is None:
             self._perdoc = self.codec.per_document_writer(self.storage, self.segment)
+            self._perdoc.count_words = False  # counted here, from the analysis (surface.py)
         perdoc = self._perdoc
         perdoc.start_doc(docnum)
         for name in sorted(stored.keys() | lengths.keys() | columns.keys()):
@@ -192,7 +197,8 @@ class SegmentBuilder:
         fw.close()
         side.write(segment.create_file(storage, sidecar.EXT))
         # The spelling and completion table, as Whoosh's own writer leaves it (the codec).
-        sidecar.write_lexicon(storage, segment, side.terms)
+        sidecar.write_lexicon(storage, segment, side.terms,
+                              self.surfaces.analysed(self.fast, self._words, list(self._keys)))
         segment.set_doc_count(self.docs)
         self._other.clear()
         # One file per segment, as Whoosh's writer leaves it (read through one mapping).

@@ -7,19 +7,30 @@ results are kept only if the other dictionary (and, given a reader, the index) k
 Latin names go through search/query/latin.py.
 """
 
+import hashlib
+import math
+import os
+import pickle
 from functools import cache, lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from search.morph import LANGS, is_known, lemmas, own_language
 from search.query.latin import cyrillic, in_index
 from search.query.readings import readings
 from search.schema import KINDS
-from search.text import fold, is_cyrillic, normalize
+from search.text import STOP_WORDS, fold, is_cyrillic, normalize
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+# Where the tables built from CLDR and the word lists are kept between processes (set by the
+# CLI: loading CLDR through babel and looking up its names cost each run ~0.6 s); None: none.
+CACHE_DIR: Path | None = None
 OTHER = {"uk": "ru", "ru": "uk"}
 MIN_LETTERS = 4  # shorter words turn into other real words by chance too often
 MAX_COST = 2  # spelling substitutions per word
+# A query whose words are together this many times more frequent, per document, in one
+# language's documents than in the other's looks like that language (мир: Russian).
+LEAN = 3.0
 
 
 def _lines(name: str):
@@ -46,9 +57,50 @@ def _term(word: str, lang: str) -> str:
     return word if word in found else found[0]
 
 
+def _cache_key() -> str:
+    """What the cached tables are made from: the code, the word lists and the versions of the
+    CLDR data and the dictionaries."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent.parent
+    for path in (Path(__file__), here / "morph.py", here / "text.py",
+                 DATA / "news_words.tsv", DATA / "en_names.tsv"):
+        h.update(path.read_bytes())
+    for dist in ("babel", "pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=?;".encode())
+    return h.hexdigest()[:20]
+
+
+def _cached(name: str, build):
+    """build(), kept in CACHE_DIR (if set) for the next process, rebuilt when what it is made
+    from changes."""
+    if CACHE_DIR is None:
+        return build()
+    path = CACHE_DIR / f"{name}-{_cache_key()}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # noqa: S301 (written by this function)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        pass
+    value = build()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)  # atomic: another run may write the same file
+    except OSError:  # a read-only home, say: built again next time
+        tmp.unlink(missing_ok=True)
+    return value
+
+
 @cache
 def word_pairs() -> dict[tuple[str, str], tuple[str, ...]]:
     """(lang, index term) → index terms of the other language: news words, then CLDR names."""
+    return _cached("word_pairs", _word_pairs)
+
+
+def _word_pairs() -> dict[tuple[str, str], tuple[str, ...]]:
     pairs: dict[tuple[str, str], list[str]] = {}
 
     def add(uk_words: list[str], ru_words: list[str]) -> None:
@@ -72,14 +124,22 @@ def word_pairs() -> dict[tuple[str, str], tuple[str, ...]]:
 @cache
 def english_names() -> dict[str, dict[str, tuple[str, ...]]]:
     """An English name of a country or city (one word) → lang → its index terms there."""
+    return _cached("english_names", _english_names)
+
+
+def _english_names() -> dict[str, dict[str, tuple[str, ...]]]:
     out: dict[str, dict[str, list[str]]] = {}
-    for names in cldr_names():
-        if all(len(names[k]) == 1 for k in names):
+    # CLDR's names, then the names English news also uses (Turkey, Washington).
+    extra = [{"en": [en], "uk": uk.split("|"), "ru": ru.split("|")}
+             for en, uk, ru in list(_lines("en_names.tsv"))[1:]]
+    for names in [*cldr_names(), *extra]:
+        if all(len(names[k]) == 1 for k in names) or names in extra:
             found = out.setdefault(fold(normalize(names["en"][0])), {})
             for lang in LANGS:
-                term = _term(names[lang][0], lang)
-                if term not in found.setdefault(lang, []):
-                    found[lang].append(term)
+                for name in names[lang]:
+                    term = _term(name, lang)
+                    if term not in found.setdefault(lang, []):
+                        found[lang].append(term)
     return {k: {lang: tuple(v) for lang, v in d.items()} for k, d in out.items()}
 
 
@@ -182,6 +242,32 @@ def counterparts(word: str, raw: str = "", reader=None) -> dict[str, list[str]]:
         if terms:
             out.setdefault(dst, []).extend(t for t in terms if t not in out.get(dst, []))
     return out
+
+
+def query_language(words: list[str], reader=None) -> str | None:
+    """The language a query looks like, or None: the one whose own letters its words have,
+    else (given a reader) the one whose documents use its words LEAN times more often."""
+    owns = {own_language(w) for w in words} - {None}
+    if owns or reader is None:
+        return owns.pop() if len(owns) == 1 else None
+    try:
+        docs = {lang: reader.doc_frequency("lang", lang) for lang in LANGS}
+    except (KeyError, AttributeError):  # no per-document language (a cluster's vocabulary)
+        return None
+    if not all(docs.values()):  # one language only: nothing to prefer
+        return None
+    lean = 0.0
+    for word in words:
+        if word in STOP_WORDS or not is_cyrillic(word):
+            continue
+        rate = {}
+        for lang in LANGS:
+            mine = readings(word, lang, word)
+            rate[lang] = ((_indexed(reader, lang, mine[0]) if mine else 0) + 1) / (docs[lang] + 1)
+        lean += math.log(rate["ru"] / rate["uk"])
+    if abs(lean) < math.log(LEAN):
+        return None
+    return "ru" if lean > 0 else "uk"
 
 
 def _from_latin(word: str, reader) -> dict[str, list[str]]:

@@ -73,6 +73,19 @@ class Lexicon:
         """Documents containing term (title and body counted apart), over all segments."""
         return sum(int(t.freq[i]) for t, i in self._hits(term))
 
+    def shown(self, term: str, lang: str | None = None) -> tuple[str, str] | None:
+        """(the term's most frequent surface form, the term itself as written) in the language
+        (else either) and segment that write it most, or None when none saw it written."""
+        forms = [(int(n[i]), f[i], c[i] or term) for t, i in self._hits(term)
+                 for la in ((lang,) if lang else LANGS)
+                 for f, c, n in (t.written[la],) if n[i]]
+        return max(forms)[1:] if forms else None
+
+    def hidden(self, term: str) -> bool:
+        """Whether every segment has the term only as a lesser reading of other words."""
+        hits = list(self._hits(term))
+        return bool(hits) and all(t.hidden[i] for t, i in hits)
+
     def has(self, term: str, langs=LANGS) -> bool:
         bits = sum(LANG_BIT[lang] for lang in langs)
         return any(t.langs[i] & bits for t, i in self._hits(term))
@@ -106,7 +119,8 @@ class Lexicon:
                 found[table.terms[int(i)]] += 0
         for term in found:
             found[term] = self.frequency(term)
-        return {t: n for t, n in found.items() if n >= min_freq and completable(t)}
+        return {t: n for t, n in found.items()
+                if n >= min_freq and completable(t) and not self.hidden(t)}
 
     def top(self, prefix: str, lang: str | None, limit: int, min_freq: int) -> list[str]:
         """The most frequent completable terms of a 1–3 letter prefix: each segment's stored

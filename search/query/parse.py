@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from search.morph import LANGS, own_language
-from search.query.crosslang import counterparts
+from search.query.crosslang import OTHER, counterparts, query_language
 from search.query.plan import Clause, Plan, Step, Term, all_words_query
 from search.query.readings import readings as word_readings
 from search.query.readings import weighted_readings
@@ -78,6 +78,7 @@ class Parsed:
     crosslang: list[dict] = field(default_factory=list)
     cross: bool = True  # look for counterparts in the other language (off: exact search)
     reader: object = None
+    lean: str | None = None  # the language the query looks like (crosslang.query_language)
 
     @property
     def query(self) -> wq.Query:
@@ -155,6 +156,24 @@ def _cross(word: str, raw: str, langs, parsed: "Parsed") -> dict:
     return boosts
 
 
+def _lean_weights(word: str, raw: str, kinds, parsed: "Parsed") -> dict[str, float]:
+    """field → weight factor of the word's own readings in the language the query does not
+    look like (мир of a Russian-looking query, read as Ukrainian): CROSS_BOOST, lowered where
+    that reading is rarer than the other, as for counterparts (_cross_boosts)."""
+    lean, reader = parsed.lean, parsed.reader
+    if lean is None or word in STOP_WORDS or own_language(word) is not None:
+        return {}
+    other = OTHER[lean]
+    mine, theirs = word_readings(word, lean, raw), word_readings(word, other, raw)
+    if not mine or not theirs:
+        return {}
+    if reader is None:
+        return {f"{kind}_{other}": CROSS_BOOST for kind in kinds}
+    return {f"{kind}_{other}": CROSS_BOOST * min(1.0, _idf(reader, f"{kind}_{lean}", mine[0])
+                                                 / _idf(reader, f"{kind}_{other}", theirs[0]))
+            for kind in kinds}
+
+
 def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
     terms = []
     for lang in langs:
@@ -164,10 +183,13 @@ def _word_terms(word, raw, kinds, langs, parsed) -> tuple[Term, ...]:
     alts = {lang: (word_alternatives(word, lang, raw, cross),
                    {t for t, _ in word_alternatives(word, lang, raw)} if cross else None)
             for lang in langs}
+    lean = _lean_weights(word, raw, kinds, parsed)
     for fname, lang in _fields(kinds, langs):
         found, own = alts[lang]
         for term, boost in found:
-            terms.append(Term(fname, term, boost, cross=own is not None and term not in own))
+            is_cross = own is not None and term not in own
+            terms.append(Term(fname, term, boost if is_cross else boost * lean.get(fname, 1.0),
+                              cross=is_cross))
             parsed.terms.setdefault(lang, set()).add(term)
     return tuple(terms)
 
@@ -239,11 +261,14 @@ def parse_query(text: str, langs=LANGS, reader=None, crosslang: bool = True) -> 
     their Cyrillic forms (kept only if the index has them, given a reader).
     """
     parsed = Parsed(Plan(), cross=crosslang, reader=reader)
+    text = straight_quotes(text or "")
+    if crosslang:  # a Russian-looking query prefers the Russian reading of мир
+        parsed.lean = query_language([w for w, _, _ in tokenize(text)], reader)
     groups: list[list[Clause]] = []  # OR-groups, in query order
     excluded: list[Clause] = []
     join_next = False
     count = 0
-    for m in _ITEM.finditer(straight_quotes(text or "")):
+    for m in _ITEM.finditer(text):
         if m.group("word") in OPERATORS and not m.group("neg") and not m.group("field"):
             # "a AND b" is what "a b" means already; "a OR b" joins the next item to the last.
             join_next = m.group("word") == "OR" and bool(groups)

@@ -17,11 +17,13 @@ import numpy as np
 
 from search import segfile
 from search.morph import LANGS
+from search.query.surface import Surfaces, shown_forms
 from search.schema import KINDS
 from search.text import STOP_WORDS, fold, normalize
 
 EXT = ".lex"
-MAGIC = b"newsearch-lex-3\n"  # 3: the layout inside a header dict (search/segfile.py)
+# 3: the layout inside a header dict (search/segfile.py); 4: surface forms (surface.py)
+MAGIC = b"newsearch-lex-4\n"
 FIELDS = {f"{kind}_{lang}": lang for lang in LANGS for kind in KINDS}
 LANG_BIT = {lang: 1 << i for i, lang in enumerate(LANGS)}
 SHORT_PREFIX = 3  # prefixes up to this long have their best terms stored
@@ -104,11 +106,12 @@ def _grams(terms: list[str], lengths: np.ndarray) -> tuple:
 
 
 def _tops(terms: list[str], lengths: np.ndarray, counts: np.ndarray,
-          langs: np.ndarray) -> dict[str, np.ndarray]:
+          langs: np.ndarray, hidden: np.ndarray) -> dict[str, np.ndarray]:
     """The KEEP_TOP most frequent completable terms of every 1–3 letter prefix, per language
-    and for all: columns tops_<lang|all>_<k>_{keys,ptr,ids}."""
+    and for all, hidden ones left out: columns tops_<lang|all>_<k>_{keys,ptr,ids}."""
     cols = {}
     ok = np.array([completable(t) for t in terms], bool) if terms else np.zeros(0, bool)
+    ok &= hidden == 0
     for k in range(1, SHORT_PREFIX + 1):
         sel = np.flatnonzero(ok & (lengths > k))
         cp = _codepoints([terms[i][:k] for i in sel], k)
@@ -130,18 +133,26 @@ def _tops(terms: list[str], lengths: np.ndarray, counts: np.ndarray,
     return cols
 
 
-def build(freq: dict[str, int], langs: dict[str, int],
-          titles: list[tuple[str, int]]) -> dict[str, np.ndarray]:
-    """The columns of a segment's table from term → documents, term → language bits and
-    (title, docnum) pairs."""
+def build(freq: dict[str, int], langs: dict[str, int], titles: list[tuple[str, int]],
+          surfaces: Surfaces | None = None) -> dict[str, np.ndarray]:
+    """The columns of a segment's table from term → documents, term → language bits,
+    (title, docnum) pairs and the words of its documents as written."""
     terms = sorted(freq)
+    shown, never = shown_forms(surfaces or Surfaces(), freq, langs, LANG_BIT)
     counts = np.array([freq[t] for t in terms], np.int32)
     bits = np.array([langs[t] for t in terms], np.uint8)
     lengths = np.array([len(t) for t in terms], np.int64)
     cols = {"freq": counts, "langs": bits}
     cols["terms"], cols["terms_off"] = _strings(terms)
     cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = _grams(terms, lengths)
-    cols.update(_tops(terms, lengths, counts.astype(np.int64), bits))
+    for lang in LANGS:  # per language: «Москви» is not how Russian texts write москва
+        rows = [shown.get((lang, t), ("", "", 0)) for t in terms]
+        cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = _strings([r[0] for r in rows])
+        cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = _strings(
+            [r[1] if r[1] != t else "" for r, t in zip(rows, terms, strict=True)])
+        cols[f"written_{lang}"] = np.array([r[2] for r in rows], np.int32)
+    cols["hidden"] = np.array([t in never for t in terms], np.uint8)
+    cols.update(_tops(terms, lengths, counts.astype(np.int64), bits, cols["hidden"]))
     rows = sorted((norm_title(t), t, d) for t, d in titles if t)
     cols["tnorm"], cols["tnorm_off"] = _strings([r[0] for r in rows])
     cols["title"], cols["title_off"] = _strings([r[1] for r in rows])
@@ -167,11 +178,15 @@ def from_reader(reader) -> dict[str, np.ndarray]:
             freq[term] += info.doc_frequency()
             langs[term] |= LANG_BIT[lang]
     if hasattr(reader, "doc_count_all"):
-        titles = [(reader.stored_fields(d).get("title") or "", d)
-                  for d in range(reader.doc_count_all())]
+        stored = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
     else:  # a cluster's vocabulary (search/cluster/vocab.py): terms only
-        titles = [(f.get("title") or "", d) for d, f in enumerate(reader.all_stored_fields())]
-    return build(freq, langs, titles)
+        stored = list(reader.all_stored_fields())
+    surfaces = Surfaces()
+    for f in stored:  # the words as the segment's writer counted them
+        surfaces.add_text(f.get("lang"), f.get("title") or "")
+        surfaces.add_text(f.get("lang"), f.get("body") or "")
+    return build(freq, langs, [(f.get("title") or "", d) for d, f in enumerate(stored)],
+                 surfaces)
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -210,6 +225,11 @@ class SegmentTable:
         self.tnorm = Strings(c["tnorm"], c["tnorm_off"])
         self.titles = Strings(c["title"], c["title_off"])
         self.title_doc = c["title_doc"]
+        # lang → (surface forms, lemmas as written, how often written), by term id
+        self.written = {lang: (Strings(c[f"shown_{lang}"], c[f"shown_{lang}_off"]),
+                               Strings(c[f"cased_{lang}"], c[f"cased_{lang}_off"]),
+                               c[f"written_{lang}"]) for lang in LANGS}
+        self.hidden = c["hidden"]
 
     @staticmethod
     def _list(table, key: int) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Suggest as you type: index terms starting with what was typed, most frequent first.
 
 Terms are lemmas with ё→е and ґ→г folded, as the index holds them; function words are left out.
-Completions stay in the language of the words typed before them, proper names are capitalised
-(the dictionary, the place-name table or the texts say so) and Latin prefixes of Ukrainian place
-names complete to their Latin names. The terms, the top terms of every 1–3 letter prefix and the
+Completions show them as the documents write them (surface.py): alone, the lemma with the capital
+the texts give it; after other words, its most frequent written form; one per lemma. They stay
+in the language of the words typed before them, and Latin prefixes of Ukrainian place names
+complete to their Latin names. The terms, the top terms of every 1–3 letter prefix and the
 titles come from each segment's word table, written with the segment (lexicon.py): a commit
 never makes a call rebuild them; a call is a few binary searches per segment.
 """
@@ -15,10 +16,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from search.morph import LANGS, analyzer, is_known, lemmas, own_language
+from search.morph import LANGS, is_known, lemmas, own_language
 from search.query.layout import convert
 from search.query.lexicon import Lexicon, norm_title
 from search.query.spelling import vocabulary
+from search.query.surface import all_proper, may_be_a_name
 from search.query.variants import ADJECTIVE_KINDS, PLACES, terms_of
 from search.text import WORD_RE, fold, is_cyrillic, normalize
 
@@ -27,8 +29,6 @@ SHORT_PREFIX = 3  # prefixes up to this long are precomputed
 MIN_FREQ = 2  # in a big index a term in a single document is too often a typo or noise
 BIG_INDEX = 1000  # documents from which MIN_FREQ applies
 _LAST_WORD = re.compile(r"(\S*)$")
-# Grammemes of names: a lemma all of whose dictionary readings have one is a proper name.
-PROPER = frozenset(("Name", "Surn", "Patr", "Geox", "Orgn", "Trad"))
 CASE_SAMPLE_DOCS = 3  # documents read to see whether a word is written with a capital
 _SENTENCE_END = re.compile(r"[.!?…:»\"]\s*$|^\s*$")
 
@@ -129,27 +129,6 @@ def _complete_place(table: Completions, word: str, limit: int) -> list[str]:
     return out[:limit]
 
 
-def _readings(term: str, lang: str) -> list:
-    """The dictionary's readings of a lemma as itself."""
-    return [p for p in analyzer(lang).parse(term) if p.normal_form == term
-            and p.methods_stack[0][0].__class__.__name__ == "DictionaryAnalyzer"]
-
-
-def _all_proper(term: str) -> bool:
-    # Nouns only: "московский" is a Geox adjective, written with a small letter.
-    return any((r := _readings(term, lang))
-               and all(p.tag.POS == "NOUN" and PROPER & p.tag.grammemes for p in r)
-               for lang in LANGS)
-
-
-def _may_be_a_name(term: str) -> bool:
-    """A noun or a word no dictionary knows: adjectives and verbs written with a capital are
-    parts of names ("Київська область"), not names themselves."""
-    # The likeliest reading in each dictionary that knows the word.
-    first = [r[0] for lang in LANGS if (r := _readings(term, lang))]
-    return all(p.tag.POS == "NOUN" for p in first)
-
-
 @cache
 def _place_terms() -> frozenset[str]:
     # Not the adjectives of "Київська область": alone they are common words.
@@ -188,8 +167,8 @@ def _shown(reader, table: Completions, term: str) -> str:
     if proper is None:
         if len(_proper) > MAX_PROPER:
             _proper.clear()
-        proper = table.proper[term] = _may_be_a_name(term) and (
-            term in _place_terms() or _all_proper(term) or _written_with_capital(reader, term))
+        proper = table.proper[term] = may_be_a_name(term) and (
+            term in _place_terms() or all_proper(term) or _written_with_capital(reader, term))
     return term[:1].upper() + term[1:] if proper else term
 
 
@@ -219,8 +198,46 @@ def complete(reader, prefix: str, limit: int = 10, cased: bool = False) -> list[
         for lang_ in langs:
             found += _complete_word(table, fold(normalize(convert(last, "en", lang_))), limit,
                                     lang)
-    out = list(dict.fromkeys(found))[:limit]
-    return [head + (_shown(reader, table, t) if cased and is_cyrillic(t) else t) for t in out]
+    terms = list(dict.fromkeys(found))
+    if not cased:
+        return [head + t for t in terms[:limit]]
+    # One completion per lemma, as the documents write it.
+    out = {}
+    for t in terms:
+        shown = (_as_written(reader, table, t, word, lang, bool(head.strip()))
+                 if is_cyrillic(t) else t)
+        out.setdefault(shown.casefold(), head + shown)
+    return list(out.values())[:limit]
+
+
+def _as_written(reader, table: Completions, term: str, word: str, lang: str | None,
+                phrase: bool) -> str:
+    """In a phrase, the term's most frequent surface form when it extends what was typed;
+    alone (or else), the lemma as the texts write it (names with their capital)."""
+    found = table.lexicon.shown(term, lang)
+    if found is None:  # no segment saw it written (a cluster's vocabulary)
+        return _shown(reader, table, term)
+    form, lemma = found
+    k = min(len(word), len(term))
+    if phrase and fold(normalize(form)).startswith(term[:k]):
+        return form
+    if lemma == term:  # written only first in sentences: the dictionary decides
+        return term[:1].upper() + term[1:] if _is_name(term) else term
+    # Adjectives and verbs written with a capital are parts of names ("Київська область").
+    return lemma if lemma.islower() or may_be_a_name(term) else term
+
+
+def _is_name(term: str) -> bool:
+    """Whether the dictionaries or the place-name table say the lemma is a proper name."""
+    if term not in _dictionary_names:
+        if len(_dictionary_names) > MAX_PROPER:
+            _dictionary_names.clear()
+        _dictionary_names[term] = may_be_a_name(term) and (
+            term in _place_terms() or all_proper(term))
+    return _dictionary_names[term]
+
+
+_dictionary_names: dict[str, bool] = {}
 
 
 def complete_title(reader, prefix: str, limit: int = 5) -> list[str]:
