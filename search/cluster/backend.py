@@ -178,6 +178,9 @@ class ClusterEngine:
 
     def _search(self, gen, text, page, per_page, sort, filters, forgiving) -> ClusterResults:
         reader = self.vocabulary()
+        if reader.docs and self._ranked():  # the query's language, judged as the embedded
+            # engine judges it (an unranked generation lacks the length columns asked with it)
+            reader.lang_docs = self.stats.languages(lambda sql: self._q(sql, meta=False)[0], gen)
         corrected, suggestion = None, None
         fixed = layout_fix(text, reader, filters.langs) if forgiving and reader.docs else None
         if fixed:

@@ -47,6 +47,13 @@ class Stats:
 
     def documents(self, query, gen: str) -> tuple[int, dict[str, float]]:
         """(documents, average length of every field) of generation gen."""
+        return self._documents(query, gen)[:2]
+
+    def languages(self, query, gen: str) -> dict[str, int]:
+        """Documents of each language in generation gen."""
+        return self._documents(query, gen)[2]
+
+    def _documents(self, query, gen: str) -> tuple[int, dict[str, float], dict[str, int]]:
         now = time.monotonic()
         with self._lock:
             got = self._docs.get(gen)
@@ -56,15 +63,16 @@ class Stats:
                      f"FROM {dist_index(gen)} GROUP BY lang LIMIT 100")
         size = sum(int(r[1]) for r in rows)
         names = {code: lang for lang, code in LANG_CODES.items()}
-        avg = {}
-        for code, _, title, body in rows:
+        avg, langs = {}, {}
+        for code, n, title, body in rows:
             lang = names.get(int(code))
             if lang:  # Whoosh's average: over every document, of any language
                 avg[f"title_{lang}"] = int(title or 0) / (size or 1) or 1
                 avg[f"body_{lang}"] = int(body or 0) / (size or 1) or 1
+                langs[lang] = int(n)
         with self._lock:
-            self._docs[gen] = (now, (size, avg))
-        return size, avg
+            self._docs[gen] = (now, (size, avg, langs))
+        return size, avg, langs
 
     def frequencies(self, gen: str, terms: list[Term]) -> tuple[dict, list[Term], list]:
         """(the known documents that have each term in its field, over every shard; the

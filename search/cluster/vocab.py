@@ -33,6 +33,9 @@ class VocabReader:
         self.key = key
         self.schema = {f"body_{lang}" for lang in terms}
         self._sorted: dict[str, list[str]] = {}
+        # Documents per language, as the embedded index's "lang" field tells them: the query's
+        # language is judged by them (crosslang.query_language). Set by the cluster engine.
+        self.lang_docs: dict[str, int] = {}
 
     @classmethod
     def load(cls, path) -> "VocabReader":
@@ -61,6 +64,8 @@ class VocabReader:
             yield term, _Info(n)
 
     def doc_frequency(self, name, term) -> int:
+        if name == "lang":
+            return self.lang_docs.get(term, 0)
         return self.terms.get(name.partition("_")[2], {}).get(term, 0)
 
     def expand_prefix(self, name, prefix: str):
