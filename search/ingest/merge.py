@@ -35,7 +35,7 @@ from whoosh.system import pack_ushort
 from search.engine import sidecar
 from search.engine.arrays import read_lengths, read_live
 from search.ingest.sidecar_stream import StreamedSidecar
-from search.ingest.w3postings import BLOCK, pickled, write_block
+from search.ingest.w3postings import BLOCK, close_quietly, pickled, write_block
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def _write_postings(storage, schema, codec, segment, readers, docmaps, total, si
     try:
         _write_terms(fw, schema, readers, docmaps, approx, side)
     except BaseException:
-        _close(fw._postfile, fw._tindex.dbfile)
+        close_quietly(fw._postfile, fw._tindex.dbfile)
         raise
     fw.close()
     side.flush()
@@ -270,15 +270,6 @@ def _write_terms(fw, schema, readers, docmaps, approx, side):
         fw.finish_field()
 
 
-def _close(*files):
-    for f in files:
-        try:
-            if f is not None:
-                f.close()
-        except (OSError, ValueError):  # a full disk fails the flush: the file is closed
-            pass
-
-
 def _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side):
     """Stored fields, exact lengths and columns of every live document, in order."""
     perdoc = codec.per_document_writer(storage, segment)
@@ -286,7 +277,7 @@ def _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side):
         _copy_docs(perdoc, schema, readers, docmaps, exact, side)
     except BaseException:
         cols = perdoc._cols
-        _close(cols._temp)
+        close_quietly(cols._temp)
         try:
             cols._tempstorage.delete_file(cols._tempname)
         except (OSError, AttributeError):

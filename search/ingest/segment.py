@@ -26,6 +26,7 @@ from search.ingest.w3postings import (
     Postings,
     SidecarParts,
     Window,
+    close_quietly,
     pickled,
     text_term,
     write_block,
@@ -219,12 +220,7 @@ class SegmentBuilder:
         fw = getattr(self, "_fw", None)
         if fw is not None:
             files += [fw._postfile, getattr(fw._tindex, "dbfile", None)]
-        for f in files:
-            try:
-                if f is not None:
-                    f.close()
-            except (OSError, ValueError):  # a full disk fails the flush: the file is closed
-                pass
+        close_quietly(*files)
         for name in list(self.storage):
             if name.startswith(self.segment.segment_id()):
                 try:

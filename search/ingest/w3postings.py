@@ -304,3 +304,13 @@ class SidecarParts:
                    "positions": cat(positions) if positions else np.zeros(0, np.int32),
                    "starts": start_col.astype(np.uint32) if base < 2**32 else start_col}
         sidecar._write(f, self.terms, columns)
+
+
+def close_quietly(*files) -> None:
+    """Close each file that is not None; one that fails its flush is closed all the same."""
+    for f in files:
+        try:
+            if f is not None:
+                f.close()
+        except (OSError, ValueError):  # a full disk fails the flush: the file is closed
+            pass
