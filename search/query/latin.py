@@ -65,17 +65,25 @@ def _plain(latin: str) -> str:
     return "".join(c for c in latin.lower() if c.isalpha() or c == "-")
 
 
-def _spellings(word: str):
+def spellings(word: str, table: dict[str, list[str]], keys: list[str], cap: int,
+              options=None) -> list[str]:
+    """Cyrillic spellings of a Latin word by table's letter groups (keys: longest first, the
+    first that matches at each place), at most cap, likeliest first; options(word, i, key)
+    may replace a group's readings."""
     parts, i = [], 0
     while i < len(word):
-        key = next((k for k in _KEYS if word.startswith(k, i)), None)
+        key = next((k for k in keys if word.startswith(k, i)), None)
         if key is None:
             parts.append([word[i]])
             i += 1
             continue
-        parts.append(FROM_LATIN[key])
+        parts.append(options(word, i, key) if options else table[key])
         i += len(key)
-    return ("".join(p) for p in itertools.islice(itertools.product(*parts), MAX_SPELLINGS))
+    return ["".join(p) for p in itertools.islice(itertools.product(*parts), cap)]
+
+
+def _spellings(word: str) -> list[str]:
+    return spellings(word, FROM_LATIN, _KEYS, MAX_SPELLINGS)
 
 
 @lru_cache(maxsize=20_000)

@@ -5,12 +5,12 @@ for in the fields of each language. Latin words not in the table are translitera
 the official Ukrainian system (CMU resolution No. 55, 2010), kept only if a dictionary knows them.
 """
 
-import itertools
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from search.morph import is_known, lemmas
+from search.query.latin import spellings
 from search.query.layout import latin_words
 from search.text import fold, is_cyrillic, normalize
 
@@ -60,24 +60,20 @@ def to_latin(word: str) -> str:
 
 def _readings(word: str) -> list[str]:
     """Cyrillic spellings a romanised word may come from (capped), likeliest first."""
-    parts, i = [], 0
-    while i < len(word):
-        key = next((k for k in _KEYS if word.startswith(k, i)), None)
-        if key is None:
-            parts.append([word[i]])
-            i += 1
-            continue
-        opts = FROM_LATIN[key]
-        if key in ("ya", "yu", "ye", "yi") and i > 0 and word[i - 1] not in "aeiouy'-":
-            # "kyiv": и then ї, not a digraph
-            opts = [*("и" + x for x in FROM_LATIN[key[1]]), *opts]
-        if key == "yi" and i + 2 == len(word):
-            opts = ["ий", *opts]  # adjective ending: Khmelnytskyi
-        if key == "i" and i > 0 and word[i - 1] in "aeou":
-            opts = ["ї", "й", "і"]  # after a vowel i is ї or й
-        parts.append(opts)
-        i += len(key)
-    return ["".join(p) for p in itertools.islice(itertools.product(*parts), MAX_READINGS)]
+    return spellings(word, FROM_LATIN, _KEYS, MAX_READINGS, _options)
+
+
+def _options(word: str, i: int, key: str) -> list[str]:
+    """The readings of the letter group key at word[i], with the official scheme's cases."""
+    opts = FROM_LATIN[key]
+    if key in ("ya", "yu", "ye", "yi") and i > 0 and word[i - 1] not in "aeiouy'-":
+        # "kyiv": и then ї, not a digraph
+        opts = [*("и" + x for x in FROM_LATIN[key[1]]), *opts]
+    if key == "yi" and i + 2 == len(word):
+        opts = ["ий", *opts]  # adjective ending: Khmelnytskyi
+    if key == "i" and i > 0 and word[i - 1] in "aeou":
+        opts = ["ї", "й", "і"]  # after a vowel i is ї or й
+    return opts
 
 
 def from_latin(word: str) -> list[str]:
