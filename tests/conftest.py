@@ -32,6 +32,35 @@ def index_records(records: list[dict], src: Path, index_dir: Path) -> Path:
     return index_dir
 
 
+def index_fixtures(records: list[dict], name: str):
+    """Module-scoped fixtures over one index of records: index_dir, engine, reader, client."""
+
+    @pytest.fixture(scope="module", name="index_dir")
+    def _index_dir(tmp_path_factory):
+        return index_records(records, tmp_path_factory.mktemp(f"{name}_src"),
+                             tmp_path_factory.mktemp(f"{name}_index"))
+
+    @pytest.fixture(scope="module", name="engine")
+    def _engine(index_dir):
+        eng = Engine(index_dir, cache_size=0)
+        yield eng
+        eng.close()
+
+    @pytest.fixture(scope="module", name="reader")
+    def _reader(index_dir):
+        from search.ingest.indexer import open_index
+
+        r = open_index(index_dir, create=False).reader()
+        yield r
+        r.close()
+
+    @pytest.fixture(name="client")
+    def _client(index_dir):
+        return create_app({"SEARCH_INDEX_DIR": str(index_dir), "TESTING": True}).test_client()
+
+    return _index_dir, _engine, _reader, _client
+
+
 def fresh_index(root: Path):
     """An empty current generation under root, opened for writing segments by hand."""
     from search.ingest import store

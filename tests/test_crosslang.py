@@ -4,15 +4,13 @@ import html as html_module
 
 import pytest
 
-from search.engine import Engine
-from search.ingest.indexer import open_index
 from search.query.crosslang import _lines, _term, counterparts, spellings, word_pairs
 from search.query.latin import cyrillic, romanisations
 from search.query.parse import parse_query, straight_quotes
 from search.query.readings import readings, weighted_readings
 from search.query.spelling import suggest_word
 from search.text import fold, normalize
-from tests.conftest import index_records
+from tests.conftest import index_fixtures
 from tests.web_helpers import html
 from web import create_app
 
@@ -49,24 +47,7 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return index_records(DOCS, tmp_path_factory.mktemp("cross_src"),
-                         tmp_path_factory.mktemp("cross_ix"))
-
-
-@pytest.fixture(scope="module")
-def engine(index_dir):
-    eng = Engine(index_dir, cache_size=0)
-    yield eng
-    eng.close()
-
-
-@pytest.fixture(scope="module")
-def reader(index_dir):
-    r = open_index(index_dir, create=False).reader()
-    yield r
-    r.close()
+index_dir, engine, reader, _ = index_fixtures(DOCS, "cross")
 
 
 def ids(res) -> list[str]:

@@ -11,7 +11,7 @@ from search.query.layout import convert, correct_layout, detect_layout
 from search.query.spelling import distance, index_known, suggest_word, vocabulary
 from search.query.suggest import complete, complete_title
 from search.query.variants import PLACES, from_latin, to_latin, variants
-from tests.conftest import index_records
+from tests.conftest import index_fixtures
 
 DOCS = [
     {"id": "uk1", "lang": "uk", "title": "Запоріжжя: співпраця громад",
@@ -32,17 +32,7 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return index_records(DOCS, tmp_path_factory.mktemp("forgiving_src"),
-                         tmp_path_factory.mktemp("forgiving_ix"))
-
-
-@pytest.fixture(scope="module")
-def reader(index_dir):
-    r = open_index(index_dir, create=False).reader()
-    yield r
-    r.close()
+index_dir, _, reader, _ = index_fixtures(DOCS, "forgiving")
 
 
 # --- 1. wrong keyboard layout -------------------------------------------------------------

@@ -3,10 +3,8 @@ one that looks Ukrainian the Ukrainian one (рада); a word both use alike pre
 
 import pytest
 
-from search.engine import Engine
-from search.ingest.indexer import open_index
 from search.query.crosslang import query_language
-from tests.conftest import index_records
+from tests.conftest import index_fixtures
 
 RU = [
     ("Мир и безопасность", "Лидеры обсудили мир в Европе. Мир нужен всем."),  # = uk0
@@ -32,24 +30,7 @@ DOCS = ([{"id": f"ru{i}", "lang": "ru", "title": t, "text": b} for i, (t, b) in 
         + [{"id": f"uk{i}", "lang": "uk", "title": t, "text": b} for i, (t, b) in enumerate(UK)])
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return index_records(DOCS, tmp_path_factory.mktemp("lean_src"),
-                         tmp_path_factory.mktemp("lean_ix"))
-
-
-@pytest.fixture(scope="module")
-def engine(index_dir):
-    eng = Engine(index_dir, cache_size=0)
-    yield eng
-    eng.close()
-
-
-@pytest.fixture(scope="module")
-def reader(index_dir):
-    r = open_index(index_dir, create=False).reader()
-    yield r
-    r.close()
+index_dir, engine, reader, _ = index_fixtures(DOCS, "lean")
 
 
 @pytest.mark.parametrize("words, expected", [

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.conftest import index_records
+from tests.conftest import index_fixtures, index_records
 from web import create_app
 from web.openapi import spec
 from web.suggesting import MAX_SUGGEST, MAX_SUGGEST_CHARS
@@ -26,15 +26,7 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return index_records(DOCS, tmp_path_factory.mktemp("suggest_src"),
-                         tmp_path_factory.mktemp("suggest_index"))
-
-
-@pytest.fixture
-def client(index_dir):
-    return create_app({"SEARCH_INDEX_DIR": str(index_dir), "TESTING": True}).test_client()
+index_dir, _, _, client = index_fixtures(DOCS, "suggest")
 
 
 def suggest(client, q, **args):

@@ -4,8 +4,7 @@ import pytest
 
 from search.ingest import store
 from search.query import lexicon, segment_words
-from tests.conftest import index_records
-from web import create_app
+from tests.conftest import index_fixtures
 
 DOCS = [
     {"id": "uk1", "lang": "uk", "title": "Вибори у Києві відбудуться восени",
@@ -28,15 +27,7 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return index_records(DOCS, tmp_path_factory.mktemp("forms_src"),
-                         tmp_path_factory.mktemp("forms_index"))
-
-
-@pytest.fixture
-def client(index_dir):
-    return create_app({"SEARCH_INDEX_DIR": str(index_dir), "TESTING": True}).test_client()
+index_dir, _, _, client = index_fixtures(DOCS, "forms")
 
 
 def suggest(client, q):
