@@ -7,12 +7,12 @@ import json
 import os
 import re
 import sys
-import time
 from datetime import date, datetime
 from datetime import time as day_time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from search.cli_progress import ProgressLine, counted
 from search.engine import MAX_PAGE, SORTS, Engine
 from search.engine.results import Results
 from search.ingest.indexer import DiskFull, doc_count, reindex
@@ -37,56 +37,8 @@ def _version() -> str:
         return "unknown"
 
 
-def _n(count: int, unit: str) -> str:
-    """"1 document", "2 documents", "1,396 documents"."""
-    return f"{count:,} {unit}{'' if count == 1 else 's'}"
-
-
 def _index_dir(args) -> Path:
     return Path(args.index or os.environ.get("SEARCH_INDEX_DIR") or DEFAULT_INDEX)
-
-
-class ProgressLine:
-    """Draws a reindex's progress on stderr: documents written, files read, rate.
-
-    On a terminal one line is redrawn in place; otherwise (a log, `make run` piped) a line is
-    written every few seconds, and on the first document, so that a long file is never silent.
-    """
-
-    def __init__(self, stream, tty: bool):
-        self.stream, self.tty = stream, tty
-        self.every = 0.1 if tty else 2.0
-        self.started = time.monotonic()
-        self.last, self.last_phase, self.width = 0.0, "", 0
-
-    def __call__(self, state) -> None:
-        now = time.monotonic()
-        due = now - self.last >= self.every or (state.documents == 1 and not self.last)
-        if not due and state.phase == self.last_phase:
-            return
-        self.last, self.last_phase = now, state.phase
-        rate = state.documents / max(now - self.started, 1e-6)
-        name = Path(state.file).name if state.file else ""
-        if state.phase == "indexing":
-            where = f"file {state.files_done + 1}/{state.files} {name}"
-            size, done = getattr(state, "file_size", 0), getattr(state, "file_done", 0)
-            if size > 2**20 and done:  # a big collection: how far into it
-                where += f" ({min(done / size, 1):.0%})"
-        elif state.phase == "committing" and state.documents < state.handed_over:
-            where = f"analysing the last {_n(state.handed_over - state.documents, 'document')}"
-        elif state.phase == "committing":
-            where = "writing the index to disk"
-        else:
-            where = f"done, {_n(state.files, 'file')}"
-        line = f"indexing: {_n(state.documents, 'document')} ({rate:,.0f}/s), {where}"
-        if self.tty:
-            pad = max(0, self.width - len(line))
-            self.width = len(line)
-            end = "\n" if state.phase == "done" else ""
-            self.stream.write(f"\r{line}{' ' * pad}{end}")
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
 
 
 def _backend(args) -> str:
@@ -143,13 +95,13 @@ def cmd_reindex(args) -> int:
 
         with contextlib.suppress(IndexBusy):  # a server's committer is doing it
             apply_pending(_index_dir(args))  # documents written over HTTP, into the new generation
-    return _report(summary, f"; the index holds {_n(doc_count(_index_dir(args)), 'document')}")
+    return _report(summary, f"; the index holds {counted(doc_count(_index_dir(args)), 'document')}")
 
 
 def _report(summary, where: str) -> int:
     """Print a reindex summary (where follows its time); exit code 1 if nothing was indexed."""
-    print(f"{_n(summary.documents, 'document')} indexed from "
-          f"{_n(summary.indexed_files, 'file')} in {summary.seconds:.1f} s{where}")
+    print(f"{counted(summary.documents, 'document')} indexed from "
+          f"{counted(summary.indexed_files, 'file')} in {summary.seconds:.1f} s{where}")
     print(f"files: {summary.added} added, {summary.updated} updated, {summary.deleted} deleted, "
           f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped")
     records = [getattr(summary, f"records_{k}", 0) for k in
