@@ -68,9 +68,9 @@ def tokens(docs) -> int:
 
 
 def make_engine(name, procs):
-    from search.morph import lemmas
+    from search.morph import clear_cache
 
-    lemmas.cache_clear()  # every run starts with a cold lemma cache
+    clear_cache()  # every run starts with a cold lemma cache
     return {"ours": lambda: Ours(procs), "whoosh-std": lambda: WhooshBaseline(procs=procs),
             "tantivy-default": lambda: Tantivy(procs, pre_analysed=False),
             "tantivy-lemmas": lambda: Tantivy(procs), "sqlite-fts5": Fts5}[name]()
