@@ -112,36 +112,39 @@ CANDIDATE_COLUMNS = "id, lang, has_date, date_ts, date_precision, len_title, len
 FIRST_TERM = 8  # the column of a candidate row where its terms' columns start
 
 
-def terms_statements(gen: str, terms: list[Term], rows) -> list[tuple]:
+def terms_statements(gen: str, terms: list[Term], rows, extra=()) -> list[tuple]:
     """Per language of the candidates rows, the statement that reads the rank attributes of
-    that language's terms (a document has only its own language's fields) for its rows."""
+    that language's terms (a document has only its own language's fields) for its rows, after
+    the `extra` columns (then every language's rows are read, with terms or not)."""
     out = []
     for lang, code in LANG_CODES.items():
         ids = [r[0] for r in rows if r[1] == code]
         mine = [t for t in terms if t.field.endswith(f"_{lang}")]
-        if not ids or not mine:
+        if not ids or not (mine or extra):
             continue
         keys = [rank_key(t.field, t.text) for t in mine]
-        cols = ", ".join(["id", *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
+        cols = ", ".join(["id", *extra, *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
         out.append(((f"SELECT {cols} FROM {dist_index(gen)} WHERE id IN "
                      f"({', '.join(map(str, ids))}) LIMIT {len(ids)} OPTION "
                      f"max_matches={len(ids)}"), None, mine))
     return out
 
 
-def with_terms(rows, terms: list[Term], statements, found) -> list[tuple]:
-    """rows (id and CANDIDATE_COLUMNS) each followed by a column per term: what the
-    statements of terms_statements found."""
+def with_terms(rows, terms: list[Term], statements, found, extra: int = 0) -> tuple[list, list]:
+    """(rows (id and CANDIDATE_COLUMNS) each followed by a column per term, the extra columns
+    of every row): what the statements of terms_statements found."""
     at = {(t.field, t.text): k for k, t in enumerate(terms)}
     cells: dict[int, list] = {r[0]: [None] * len(terms) for r in rows}
+    extras: list = []
     for (_, _, mine), got in zip(statements, found, strict=True):
         where = [at[t.field, t.text] for t in mine]
         for r in got:
             row = cells.get(r[0])
             if row is not None:
-                for k, value in zip(where, r[1:], strict=True):
+                extras.append(r[1:1 + extra])
+                for k, value in zip(where, r[1 + extra:], strict=True):
                     row[k] = value
-    return [(*r[:FIRST_TERM], *cells[r[0]]) for r in rows]
+    return [(*r[:FIRST_TERM], *cells[r[0]]) for r in rows], extras
 
 
 class CandidateView:
@@ -174,7 +177,7 @@ class CandidateView:
         for k, t in enumerate(terms):
             ids = [i for i, cell in enumerate(cols[FIRST_TERM + k]) if cell]
             # [weight, position, ...]: positions made arrays only when read
-            values = [json.loads(cols[FIRST_TERM + k][i]) for i in ids]
+            values = json.loads("[" + ",".join(cols[FIRST_TERM + k][i] for i in ids) + "]")
             self._post[t.field, t.text] = (np.array(ids, np.int64),
                                            np.array([v[0] for v in values], np.float32),
                                            values)
