@@ -319,7 +319,7 @@ class ClusterEngine:
         mine = facets.EXTRA if total <= len(rows) else ()
         statements = terms_statements(gen, terms, rows, mine)
         sent = [(sql, args) for sql, args, _ in statements]
-        asked = [] if mine else facets.statements(gen, match, where, filters)
+        asked = [] if mine else facets.statements(gen, match, where)
         got = self._batch(sent + asked)
         rows, extras = with_terms(rows, terms, statements, got[:len(sent)], len(mine))
         counted = (facets.counted(extras, filters) if mine else
@@ -354,7 +354,7 @@ class ClusterEngine:
         the rows of the statements `first`, sent in the same batch)."""
         if not run.total:  # (run.match None with no results: nothing matched, not everything)
             return facets.empty(), (self._batch(list(first)) if first else [])
-        found = self._batch([*first, *facets.statements(gen, run.match, run.where, filters)])
+        found = self._batch([*first, *facets.statements(gen, run.match, run.where)])
         return facets.read(found[len(first):], filters), found[:len(first)]
 
     def _page_sql(self, gen, order) -> tuple[str, None]:

@@ -9,6 +9,8 @@ from search.cluster.rows import LANG_CODES, source_hash
 MAX_SOURCES = 50
 EXTRA = ("lang", "month", "site")  # what counting over the candidates reads of each
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
+_PER_LANG = 1_000_000  # the key of a (language, month) group: lang * _PER_LANG + YYYYMM
+_GROUPS = 10_000  # at most this many (language, month) groups are counted
 
 
 def empty() -> dict[str, list]:
@@ -22,55 +24,52 @@ def one_year(filters) -> int | None:
     return None
 
 
-def statements(gen: str, match: str | None, where: list[str], filters) -> list[tuple]:
+def statements(gen: str, match: str | None, where: list[str]) -> list[tuple]:
     """The GROUP BY statements that count the results of a MATCH (None: every document) and
-    filters; searchd ranks none of their matches (ranker=none)."""
-    conds = (["MATCH(%s)"] if match else []) + where
+    filters, unranked: by language and month together (month 0: undated), and by source."""
+    conds = " AND ".join((["MATCH(%s)"] if match else []) + where)
     args = (match,) if match else None
-    out = []
-
-    def grouped(select, more, group, order, limit=1000):
-        cond = " WHERE " + " AND ".join(conds + more) if conds + more else ""
-        out.append((f"SELECT {select}, COUNT(*) AS c FROM {dist_index(gen)}{cond} "
-                    f"GROUP BY {group} ORDER BY {order} LIMIT {limit} OPTION ranker=none", args))
-
-    grouped("lang", [], "lang", "c DESC")
-    grouped("year", ["has_date = 1"], "year", "year DESC")
-    grouped("site", [f"site_hash != {source_hash('')}"], "site_hash", "c DESC", MAX_SOURCES)
-    year = one_year(filters)
-    if year is not None:
-        grouped("month", ["has_date = 1", f"year = {year}"], "month", "month ASC")
-    return out
+    where_sql = f" WHERE {conds}" if conds else ""
+    site_sql = (f" WHERE {conds} AND " if conds else " WHERE ") + f"site_hash != {source_hash('')}"
+    # One pass for three facets: fewer groups than max_matches, so every count is exact.
+    return [(f"SELECT lang * {_PER_LANG} + month AS k, COUNT(*) AS c FROM {dist_index(gen)}"
+             f"{where_sql} GROUP BY k ORDER BY k ASC LIMIT {_GROUPS} OPTION ranker=none, "
+             f"max_matches={_GROUPS}", args),
+            (f"SELECT site, COUNT(*) AS c FROM {dist_index(gen)}{site_sql} GROUP BY site_hash "
+             f"ORDER BY c DESC LIMIT {MAX_SOURCES} OPTION ranker=none", args)]
 
 
 def read(found: list[list], filters) -> dict[str, list]:
     """The facets from the rows of `statements`, in their order."""
-    langs, years, sites = found[:3]
-    months = found[3] if one_year(filters) is not None else []
-    return _listed(((_LANG_NAMES[g], c) for g, c in langs), years,
-                   ((_month(m), c) for m, c in months), sites)
+    joint = Counter({(k // _PER_LANG, k % _PER_LANG): int(c) for k, c in found[0]})
+    return _facets(joint, Counter({site: int(c) for site, c in found[1]}), filters)
 
 
 def counted(rows, filters) -> dict[str, list]:
     """The facets of every result, counted here: rows are (lang code, month, site) of each
     (month 0: undated), and the same as `read` gives for them."""
     rows = [(int(lang), int(month or 0), site or "") for lang, month, site in rows]
-    langs = Counter(lang for lang, _, _ in rows)
-    years = Counter(m // 100 for _, m, _ in rows if m)
     sites = Counter(site for _, _, site in rows if site)
+    return _facets(Counter((lang, month) for lang, month, _ in rows),
+                   Counter(dict(sorted(sites.items(), key=_by_count)[:MAX_SOURCES])), filters)
+
+
+def _facets(joint: Counter, sites: Counter, filters) -> dict[str, list]:
+    """The facets from the counts of each (lang code, month) and of each source."""
+    langs, years, months = Counter(), Counter(), Counter()
     year = one_year(filters)
-    months = Counter(m for _, m, _ in rows if m and m // 100 == year)
-    top = sorted(sites.items(), key=lambda p: (-p[1], p[0]))[:MAX_SOURCES]
-    return _listed(((_LANG_NAMES[g], c) for g, c in sorted(langs.items(), key=lambda p: -p[1])),
-                   sorted(years.items(), reverse=True),
-                   ((_month(m), c) for m, c in sorted(months.items())), top)
-
-
-def _month(m: int) -> str:
-    return f"{m // 100:04d}-{m % 100:02d}"
-
-
-def _listed(langs, years, months, sites) -> dict[str, list]:
+    for (lang, month), c in joint.items():
+        langs[_LANG_NAMES[lang]] += c
+        if month:
+            years[month // 100] += c
+            if month // 100 == year:
+                months[f"{month // 100:04d}-{month % 100:02d}"] += c
     as_list = lambda pairs: [{"value": str(v), "count": int(c)} for v, c in pairs]  # noqa: E731
-    return {"lang": as_list(langs), "year": as_list(years), "month": as_list(months),
-            "source": as_list(sorted(sites, key=lambda p: (-int(p[1]), p[0])))}
+    return {"lang": as_list(sorted(langs.items(), key=lambda p: -p[1])),
+            "year": as_list(sorted(years.items(), reverse=True)),
+            "month": as_list(sorted(months.items())),
+            "source": as_list(sorted(sites.items(), key=_by_count))}
+
+
+def _by_count(pair) -> tuple:
+    return -pair[1], pair[0]
