@@ -11,10 +11,10 @@ from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
 from search.cluster.rescore import (
-    CANDIDATE_COLUMNS,
     CANDIDATES,
     FIRST_TERM,
     Stats,
+    candidate_columns,
     plan_terms,
     rerank,
     terms_statements,
@@ -225,11 +225,13 @@ class ClusterEngine:
 
     @staticmethod
     def _select_sql(gen, match, where, sort, offset, limit, cols, most) -> tuple[str, tuple]:
-        """The statement of _select (most: searchd's max_matches)."""
+        """The statement of _select (most: searchd's max_matches); ordered by the alias w, or
+        by WEIGHT() when cols do not name it."""
         conds = (["MATCH(%s)"] if match else []) + where
+        weight = "w" if " AS w" in cols else "WEIGHT()"
         sql = (f"SELECT {cols} FROM {dist_index(gen)}"
                + (" WHERE " + " AND ".join(conds) if conds else "")
-               + f" {translate.order(sort)} LIMIT {offset}, {max(limit, 1)} OPTION "
+               + f" {translate.order(sort, weight)} LIMIT {offset}, {max(limit, 1)} OPTION "
                f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
                f"max_matches={most}")
         return sql, ((match,) if match else None)
@@ -287,7 +289,7 @@ class ClusterEngine:
         trips: the candidates (with the terms' frequencies and a long query's all-words
         count); their rank attributes (with the facets); then the page's rows (by _search)."""
         n = len(plan.content())
-        cols = f"{CANDIDATE_COLUMNS}, WEIGHT() AS w"
+        cols = candidate_columns(sort)
         limit = max(self.candidates, want)
         terms = plan_terms(plan)
         df, ask, counts = self.stats.frequencies(gen, terms)

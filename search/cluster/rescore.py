@@ -104,12 +104,20 @@ class Stats:
                 self._df[gen, t.field, t.text] = (now, n)
 
 
-# What a candidate is rescored from, after its id: its language, date and field lengths
-# (read with the candidates), then each term's [weight, positions...] (NULL where it has none),
-# read by id once the candidates are known: searchd works a JSON column out for every match
-# of a MATCH, not only for those it returns (40 ms against 3 on 20,000 matches).
-CANDIDATE_COLUMNS = "id, lang, has_date, date_ts, date_precision, len_title, len_body, ordinal"
+# What a candidate is rescored from, after its id: its language, field lengths and ordinal,
+# and its date when freshness counts (read with the candidates: each column read costs, in
+# pymysql's parsing, over hundreds of rows), then each term's [weight, positions...] (NULL
+# where it has none), read by id once the candidates are known: searchd works a JSON column
+# out for every match of a MATCH, not only for those it returns (40 ms against 3 on 20,000).
+CANDIDATE_COLUMNS = "id, lang, len_title, len_body, ordinal"
+DATE_COLUMNS = "has_date, date_ts, date_precision"
+_UNDATED = (0, 0, "")
 FIRST_TERM = 8  # the column of a candidate row where its terms' columns start
+
+
+def candidate_columns(sort: str) -> str:
+    """The columns of searchd's candidates a sort reads (dates only for freshness)."""
+    return f"{CANDIDATE_COLUMNS}, {DATE_COLUMNS}" if sort == "recent" else CANDIDATE_COLUMNS
 
 
 def terms_statements(gen: str, terms: list[Term], rows, extra=()) -> list[tuple]:
@@ -131,8 +139,8 @@ def terms_statements(gen: str, terms: list[Term], rows, extra=()) -> list[tuple]
 
 
 def with_terms(rows, terms: list[Term], statements, found, extra: int = 0) -> tuple[list, list]:
-    """(rows (id and CANDIDATE_COLUMNS) each followed by a column per term, the extra columns
-    of every row): what the statements of terms_statements found."""
+    """(rows (CANDIDATE_COLUMNS, then DATE_COLUMNS (undated if not read), then a column per
+    term), the extra columns of every row): what the statements of terms_statements found."""
     at = {(t.field, t.text): k for k, t in enumerate(terms)}
     cells: dict[int, list] = {r[0]: [None] * len(terms) for r in rows}
     extras: list = []
@@ -144,7 +152,7 @@ def with_terms(rows, terms: list[Term], statements, found, extra: int = 0) -> tu
                 extras.append(r[1:1 + extra])
                 for k, value in zip(where, r[1 + extra:], strict=True):
                     row[k] = value
-    return [(*r[:FIRST_TERM], *cells[r[0]]) for r in rows], extras
+    return [(*r[:5], *(r[5:8] if len(r) >= 8 else _UNDATED), *cells[r[0]]) for r in rows], extras
 
 
 class CandidateView:
@@ -165,14 +173,14 @@ class CandidateView:
             return quantized[n]
 
         self._lengths = {}
-        for kind, col in (("title", 5), ("body", 6)):
+        for kind, col in (("title", 2), ("body", 3)):
             lengths = np.array([length(n) for n in cols[col]], np.float32)
             for g, code in LANG_CODES.items():
                 self._lengths[f"{kind}_{g}"] = np.where(lang == code, lengths, 0.0).astype(
                     np.float32)
-        stamps = np.array([int(x) for x in cols[3]], np.int64) * _MICROS
-        self._dates = np.where(np.array([int(x) for x in cols[2]]) == 1, stamps, NO_DATE)
-        self._periods = np.array([_PERIODS.get(p or "", 0) for p in cols[4]], np.int8)
+        stamps = np.array([int(x) for x in cols[6]], np.int64) * _MICROS
+        self._dates = np.where(np.array([int(x) for x in cols[5]]) == 1, stamps, NO_DATE)
+        self._periods = np.array([_PERIODS.get(p or "", 0) for p in cols[7]], np.int8)
         self._post: dict[tuple[str, str], tuple] = {}
         for k, t in enumerate(terms):
             ids = [i for i, cell in enumerate(cols[FIRST_TERM + k]) if cell]
@@ -230,15 +238,14 @@ _NONE = (np.zeros(0, np.int64), np.zeros(0, np.float32), [])
 
 def rerank(rows, terms: list[Term], plan: Plan, size: int, avg, df, start: int, stop: int,
            sort: str = "relevance", policy: Policy = DEFAULT) -> list[tuple[int, float]]:
-    """(row id, score) of positions start..stop of the candidates (rows: id, then
-    CANDIDATE_COLUMNS' others, then the terms' columns) ranked by search/engine's rank()
-    as the embedded engine ranks
-    every document; the plan's exclusions are already applied by the MATCH."""
+    """(row id, score) of positions start..stop of the candidates (rows as with_terms gives
+    them) ranked by search/engine's rank() as the embedded engine ranks every document; the
+    plan's exclusions are already applied by the MATCH."""
     if not rows:
         return []
     # In the order they were written: rank() breaks ties by position, as the embedded engine
     # does by document number.
-    rows = sorted(rows, key=lambda r: int(r[7] or 0))
+    rows = sorted(rows, key=lambda r: int(r[4] or 0))
     view = CandidateView(rows, terms, size, avg, df)
     ranked = rank(view, Plan(list(plan.clauses), []), np.ones(view.size, bool), start, stop,
                   sort, policy)
