@@ -292,7 +292,8 @@ class ClusterEngine:
         cols = candidate_columns(sort)
         limit = max(self.candidates, want)
         terms = plan_terms(plan)
-        df, ask, counts = self.stats.frequencies(gen, terms)
+        tally = self.vocabulary().fields  # the feeder's per-field counts, if it is here
+        df, ask, counts = self.stats.frequencies(gen, terms, tally)
         long = n > ALL_FIRST_UPTO  # a long query: any word, by score alone; every word counted
         match = some if long else every
         first = []
@@ -328,7 +329,7 @@ class ClusterEngine:
                    facets.read(got[len(sent):], filters))
         if not early:  # many terms: only those some candidate has, in one more round trip
             present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
-            df, ask, counts = self.stats.frequencies(gen, present)
+            df, ask, counts = self.stats.frequencies(gen, present, tally)
             if counts:
                 self.stats.learn(gen, ask, self._batch(counts), df)
         order = rerank(rows, terms, plan, size, avg, df, start, want, sort)

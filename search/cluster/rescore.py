@@ -74,9 +74,14 @@ class Stats:
             self._docs[gen] = (now, (size, avg, langs))
         return size, avg, langs
 
-    def frequencies(self, gen: str, terms: list[Term]) -> tuple[dict, list[Term], list]:
+    def frequencies(self, gen: str, terms: list[Term], tally: dict | None = None,
+                    ) -> tuple[dict, list[Term], list]:
         """(the known documents that have each term in its field, over every shard; the
-        terms not known; the statements that count them, for `learn`)."""
+        terms not known; the statements that count them, for `learn`). With the feeder's
+        per-field tally of generation gen (`field:token` → documents), every term is known."""
+        if tally:
+            return {(t.field, t.text): tally.get(f"{t.field}:{token(t.text)}", 0)
+                    for t in terms}, [], []
         now = time.monotonic()
         known, ask = {}, []
         with self._lock:
