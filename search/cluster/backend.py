@@ -3,6 +3,7 @@
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 from search.cluster import facets, translate
@@ -81,6 +82,10 @@ class ClusterEngine:
     def __init__(self, url: str, cache_size: int = 0):
         self.url = url
         self.client = Client(parse_urls(url), url)
+        # The facets of a large result are counted on a second connection while the first
+        # reads the candidates' rank attributes and the page: searchd runs both at once.
+        self._side = Client(parse_urls(url), url)
+        self._aside = ThreadPoolExecutor(1, thread_name_prefix="cluster-facets")
         self._lock = threading.Lock()
         self.health = Health()
         self._vocab: tuple = (None, None)
@@ -93,7 +98,9 @@ class ClusterEngine:
 
     def close(self) -> None:
         self.health.stop()
+        self._aside.shutdown(wait=True)
         self.client.close()
+        self._side.close()
 
     def lost_shards(self) -> list[str]:
         """Shards of the live generation without a mirror that answers the heads."""
@@ -196,8 +203,12 @@ class ClusterEngine:
                 suggestion = better
         extra = {}
         page_sql = [self._page_sql(gen, run.order)] if run.order else []
-        if run.facets is not None:  # rescored: counted with the candidates' rank attributes
+        if run.facets is not None:  # rescored: counted with the candidates, or aside
             got = self._batch(page_sql) if page_sql else []
+            if isinstance(run.facets, Future):
+                found, partial = run.facets.result()
+                self.partial = self.partial or partial
+                run.facets = facets.read(found, filters)
         else:  # the page's rows are read with the facets, in one round trip
             run.facets, got = self._facets(gen, run, filters, page_sql)
         if "facets" in _RESULT_FIELDS:
@@ -318,15 +329,17 @@ class ClusterEngine:
         if not rows:
             return _Run([], total, full_total, match, where, [], facets.empty())
         size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
-        # Every result a candidate: the facets are counted over them, else asked of searchd.
+        # Every result a candidate: the facets are counted over them, else asked of searchd
+        # aside (read by _search after the page).
         mine = facets.EXTRA if total <= len(rows) else ()
+        counted = None if mine else self._aside.submit(
+            self._side.batch, facets.statements(gen, match, where),
+            retries=0 if self.degraded else RETRIES, lost=self._shard_lost)
         statements = terms_statements(gen, terms, rows, mine)
-        sent = [(sql, args) for sql, args, _ in statements]
-        asked = [] if mine else facets.statements(gen, match, where)
-        got = self._batch(sent + asked)
-        rows, extras = with_terms(rows, terms, statements, got[:len(sent)], len(mine))
-        counted = (facets.counted(extras, filters) if mine else
-                   facets.read(got[len(sent):], filters))
+        got = self._batch([(sql, args) for sql, args, _ in statements])
+        rows, extras = with_terms(rows, terms, statements, got, len(mine))
+        if mine:
+            counted = facets.counted(extras, filters)
         if not early:  # many terms: only those some candidate has, in one more round trip
             present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
             df, ask, counts = self.stats.frequencies(gen, present, tally)
@@ -380,7 +393,7 @@ class _Run:
     match: str | None  # the MATCH whose documents are the results (None: every document)
     where: list
     order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
-    facets: dict | None = None  # rescored: counted with the candidates
+    facets: dict | Future | None = None  # rescored: counted with the candidates, or aside
 
 
 def _total(meta_rows) -> int:
