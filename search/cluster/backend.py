@@ -322,7 +322,9 @@ class ClusterEngine:
         full_total = (int(found[2][0][0]) if every else 0) if long else total
         if not long and n >= 2 and full_total < FILL_BELOW and some is not None:
             # too few documents have every word: those with some follow them
-            rest, total = self._select(gen, some, where, sort, 0, limit, cols)
+            found = self._batch([self._select_sql(gen, some, where, sort, 0, limit, cols, limit),
+                                 (SHOW_META, None)])
+            rest, total = list(found[0]), _total(found[1])
             seen = {r[0] for r in rows}
             rows, match = rows + [r for r in rest if r[0] not in seen], some
         self.last_candidates = [r[0] for r in rows]
