@@ -116,6 +116,21 @@ def test_cluster_totals_and_hits_match_the_embedded_engine(engine, cluster_engin
     assert as_set(ours) == as_set(theirs)
 
 
+@pytest.mark.parametrize(("query", "kwargs"), [q for q in SAME if not q[0].startswith("-")])
+def test_facets_counted_over_the_candidates_are_searchds(cluster_engine, query, kwargs):
+    # Where every result is a candidate the facets are counted here, else searchd counts them
+    # (aside, on a second connection): with fewer candidates, the same counts come back.
+    few = ClusterEngine(cluster_engine.url)
+    few.candidates = 1  # (at least a page's worth are read: a page of one)
+    try:
+        ours = cluster_engine.search(query, **kwargs)
+        theirs = few.search(query, **{**kwargs, "per_page": 1})
+        assert ours.facets == theirs.facets and ours.total == theirs.total
+        assert not theirs.partial
+    finally:
+        few.close()
+
+
 def test_cluster_sorts_by_date_newest_first(engine, cluster_engine):
     query = "бюджет OR сталь OR ёлка OR війна"
     ours = cluster_engine.search(query, sort="date")

@@ -10,8 +10,11 @@ import pytest
 from search.cluster import config, store
 from search.cluster.backend import UNRANKED, ClusterEngine
 from search.cluster.feed import reindex as cluster_reindex
+from search.cluster.rescore import Stats, plan_terms
 from search.engine import Engine
 from search.ingest.indexer import reindex
+from search.query.parse import parse_query
+from search.query.plan import Term
 from tests.test_cluster import local_cluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]  # two indexes of the samples: about a minute
@@ -69,6 +72,36 @@ def test_cluster_ranks_as_the_embedded_engine(engines, query, kwargs):
     assert (ours.total, ours.all_words) == (theirs.total, theirs.all_words)
     assert len(theirs.hits) > 0
     assert_same_ranking(ours, theirs)
+
+
+def _frequencies(cluster) -> tuple[dict, dict]:
+    """(searchd's per-field document counts of the test queries' terms, the tally's)."""
+    gen, reader = cluster.meta()["live"], cluster.vocabulary()
+    terms = [t for q, _ in QUERIES for t in plan_terms(parse_query(q, reader=reader).plan)]
+    terms += [Term("body_uk", "кмітливість"), Term("title_ru", "неизвестныйслово")]
+    _, ask, statements = Stats().frequencies(gen, terms)
+    counted: dict = {}
+    Stats().learn(gen, ask, cluster._batch(statements), counted)
+    return counted, Stats().frequencies(gen, terms, reader.fields)[0]
+
+
+def test_frequencies_come_from_the_feeders_tally_as_searchd_counts_them(engines, tmp_path):
+    cluster, _, url, _ = engines
+    counted, tallied = _frequencies(cluster)
+    assert tallied == counted and any(counted.values())
+    # An incremental run adds to the tally; deleting the file takes it away again.
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "k.jsonl").write_text(
+        '{"id": "k-1", "title": "Кмітливість", "body": "Кмітливість і кмітливість.", '
+        '"lang": "uk"}\n', encoding="utf-8")
+    assert cluster_reindex(url, [src]).documents == 1
+    counted, tallied = _frequencies(cluster)
+    assert tallied == counted and counted["body_uk", "кмітливість"] == 1
+    (src / "k.jsonl").unlink()
+    assert cluster_reindex(url, [src]).deleted == 1
+    counted, tallied = _frequencies(cluster)
+    assert tallied == counted and counted["body_uk", "кмітливість"] == 0
 
 
 def _drop_rank_attributes(layout) -> None:

@@ -3,24 +3,25 @@
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
-from search.cluster import translate
-from search.cluster.client import MAX_BATCH, RETRIES, Client
+from search.cluster import facets, translate
+from search.cluster.client import MAX_BATCH, RETRIES, SHOW_META, Client
 from search.cluster.config import FIELDS, dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
 from search.cluster.rescore import (
-    CANDIDATE_COLUMNS,
     CANDIDATES,
     FIRST_TERM,
     Stats,
+    candidate_columns,
     plan_terms,
     rerank,
     terms_statements,
     with_terms,
 )
-from search.cluster.rows import LANG_CODES, date_of, row_id, source_hash
+from search.cluster.rows import LANG_CODES, date_of, row_id
 from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
@@ -37,7 +38,6 @@ from search.snippets import highlight, snippet
 FILL_BELOW = DEFAULT.fill_below
 ALL_FIRST_UPTO = DEFAULT.all_first_upto
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
-MAX_SOURCES = 50
 META_SECONDS = 1.0
 _COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
          "date_precision")
@@ -82,6 +82,10 @@ class ClusterEngine:
     def __init__(self, url: str, cache_size: int = 0):
         self.url = url
         self.client = Client(parse_urls(url), url)
+        # The facets of a large result are counted on a second connection while the first
+        # reads the candidates' rank attributes and the page: searchd runs both at once.
+        self._side = Client(parse_urls(url), url)
+        self._aside = ThreadPoolExecutor(1, thread_name_prefix="cluster-facets")
         self._lock = threading.Lock()
         self.health = Health()
         self._vocab: tuple = (None, None)
@@ -94,7 +98,9 @@ class ClusterEngine:
 
     def close(self) -> None:
         self.health.stop()
+        self._aside.shutdown(wait=True)
         self.client.close()
+        self._side.close()
 
     def lost_shards(self) -> list[str]:
         """Shards of the live generation without a mirror that answers the heads."""
@@ -196,12 +202,17 @@ class ClusterEngine:
             elif better:
                 suggestion = better
         extra = {}
-        # A rescored page's rows are read with the facets, in one round trip.
         page_sql = [self._page_sql(gen, run.order)] if run.order else []
+        if run.facets is not None:  # rescored: counted with the candidates, or aside
+            got = self._batch(page_sql) if page_sql else []
+            if isinstance(run.facets, Future):
+                found, partial = run.facets.result()
+                self.partial = self.partial or partial
+                run.facets = facets.read(found, filters)
+        else:  # the page's rows are read with the facets, in one round trip
+            run.facets, got = self._facets(gen, run, filters, page_sql)
         if "facets" in _RESULT_FIELDS:
-            extra["facets"], got = self._facets(gen, run, filters, page_sql)
-        else:
-            got = [self._batch(page_sql)[0]] if page_sql else []
+            extra["facets"] = run.facets
         rows = self._page_rows(run.order, got[0]) if run.order else run.rows
         hits = [self._hit(r, parsed) for r in rows]
         return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
@@ -219,14 +230,22 @@ class ClusterEngine:
 
     def _select(self, gen, match, where, sort, offset, limit, cols=_COLS) -> tuple[list, int]:
         """(rows, total found) of one page of a MATCH (None: every document) and filters."""
+        rows, meta = self._q(*self._select_sql(gen, match, where, sort, offset, limit, cols,
+                                               max(1000, offset + limit)))
+        return (list(rows) if limit else []), int(meta.get("total_found", 0))
+
+    @staticmethod
+    def _select_sql(gen, match, where, sort, offset, limit, cols, most) -> tuple[str, tuple]:
+        """The statement of _select (most: searchd's max_matches); ordered by the alias w, or
+        by WEIGHT() when cols do not name it."""
         conds = (["MATCH(%s)"] if match else []) + where
+        weight = "w" if " AS w" in cols else "WEIGHT()"
         sql = (f"SELECT {cols} FROM {dist_index(gen)}"
                + (" WHERE " + " AND ".join(conds) if conds else "")
-               + f" {translate.order(sort)} LIMIT {offset}, {max(limit, 1)} OPTION "
+               + f" {translate.order(sort, weight)} LIMIT {offset}, {max(limit, 1)} OPTION "
                f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
-               f"max_matches={max(1000, offset + limit)}")
-        rows, meta = self._q(sql, (match,) if match else None)
-        return (list(rows) if limit else []), int(meta.get("total_found", 0))
+               f"max_matches={most}")
+        return sql, ((match,) if match else None)
 
     def _run(self, gen, text, page, per_page, sort, filters, reader, cross=True):
         """(parsed, _Run) of one query text: the page's rows, totals and the matching MATCH."""
@@ -248,7 +267,8 @@ class ClusterEngine:
         every = translate.combine(content, plan.excluded, every=True)
         some = translate.combine(content, plan.excluded, every=False)
         if sort != "date" and self._ranked():
-            return parsed, self._rescored(gen, plan, every, some, where, start, want, sort)
+            return parsed, self._rescored(gen, plan, every, some, where, start, want, sort,
+                                          filters)
         full = self._select(gen, every, where, sort, start, per_page) if every else ([], 0)
         if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
             rows, total = self._select(gen, some, where, sort, start, per_page)
@@ -274,56 +294,61 @@ class ClusterEngine:
             self._warned = True
         return False
 
-    def _rescored(self, gen, plan, every, some, where, start, want, sort) -> "_Run":
+    def _rescored(self, gen, plan, every, some, where, start, want, sort, filters) -> "_Run":
         """The page of a query ranked as the embedded engine ranks: searchd's best CANDIDATES
-        of the MATCH the policy picks (as _run's), rescored by rescore.rerank()."""
+        of the MATCH the policy picks (as _run's), rescored by rescore.rerank(). Three round
+        trips: the candidates (with the terms' frequencies and a long query's all-words
+        count); their rank attributes (with the facets); then the page's rows (by _search)."""
         n = len(plan.content())
-        cols = f"{CANDIDATE_COLUMNS}, WEIGHT() AS w"
+        cols = candidate_columns(sort)
         limit = max(self.candidates, want)
-        if n > ALL_FIRST_UPTO:  # only counted: unranked
-            full_rows, full_total = [], self._count(gen, every, where) if every else 0
-        else:
-            full_rows, full_total = (self._select(gen, every, where, sort, 0, limit, cols)
-                                     if every else ([], 0))
-        match = every
-        if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
-            rows, total = self._select(gen, some, where, sort, 0, limit, cols)
-            match = some
-        elif n < 2 or full_total >= FILL_BELOW or some is None:
-            rows, total = full_rows, full_total
-        else:  # too few documents have every word: those with some follow them
-            rest, total = self._select(gen, some, where, sort, 0, limit, cols)
-            seen = {r[0] for r in full_rows}
-            rows, match = full_rows + [r for r in rest if r[0] not in seen], some
+        terms = plan_terms(plan)
+        tally = self.vocabulary().fields  # the feeder's per-field counts, if it is here
+        df, ask, counts = self.stats.frequencies(gen, terms, tally)
+        long = n > ALL_FIRST_UPTO  # a long query: any word, by score alone; every word counted
+        match = some if long else every
+        first = []
+        if long or every:
+            first += [self._select_sql(gen, match, where, sort, 0, limit, cols, limit),
+                      (SHOW_META, None)]
+        if long and every:
+            first.append((f"SELECT COUNT(*) FROM {dist_index(gen)} WHERE "
+                          f"{' AND '.join(['MATCH(%s)', *where])} OPTION ranker=none", (every,)))
+        early = len(first) + len(counts) <= MAX_BATCH  # else: only the terms candidates have
+        found = self._batch(first + counts if early else first) if first or counts else []
+        if early:
+            self.stats.learn(gen, ask, found[len(first):], df)
+        rows, total = (list(found[0]), _total(found[1])) if first else ([], 0)
+        full_total = (int(found[2][0][0]) if every else 0) if long else total
+        if not long and n >= 2 and full_total < FILL_BELOW and some is not None:
+            # too few documents have every word: those with some follow them
+            found = self._batch([self._select_sql(gen, some, where, sort, 0, limit, cols, limit),
+                                 (SHOW_META, None)])
+            rest, total = list(found[0]), _total(found[1])
+            seen = {r[0] for r in rows}
+            rows, match = rows + [r for r in rest if r[0] not in seen], some
         self.last_candidates = [r[0] for r in rows]
         if not rows:
-            return _Run([], total, full_total, match, where, [])
+            return _Run([], total, full_total, match, where, [], facets.empty())
         size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
-        # The candidates' terms, then the frequencies of those some candidate has.
-        terms = plan_terms(plan)
-        statements = terms_statements(gen, terms, rows)
-        sent = [(sql, args) for sql, args, _ in statements]
-        df, ask, counts = self.stats.frequencies(gen, terms)
-        early = len(sent) + len(counts) <= MAX_BATCH  # one round trip: every term counted
-        batch = sent + counts if early else sent
-        found = self._batch(batch) if batch else []
-        rows = with_terms(rows, terms, statements, found[:len(sent)])
-        if early:
-            self.stats.learn(gen, ask, found[len(sent):], df)
-        else:  # many terms: only those some candidate has, in a second round trip
+        # Every result a candidate: the facets are counted over them, else asked of searchd
+        # aside (read by _search after the page).
+        mine = facets.EXTRA if total <= len(rows) else ()
+        counted = None if mine else self._aside.submit(
+            self._side.batch, facets.statements(gen, match, where),
+            retries=0 if self.degraded else RETRIES, lost=self._shard_lost)
+        statements = terms_statements(gen, terms, rows, mine)
+        got = self._batch([(sql, args) for sql, args, _ in statements])
+        rows, extras = with_terms(rows, terms, statements, got, len(mine))
+        if mine:
+            counted = facets.counted(extras, filters)
+        if not early:  # many terms: only those some candidate has, in one more round trip
             present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
-            df, ask, counts = self.stats.frequencies(gen, present)
+            df, ask, counts = self.stats.frequencies(gen, present, tally)
             if counts:
                 self.stats.learn(gen, ask, self._batch(counts), df)
         order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
-        return _Run([], total, full_total, match, where, order)
-
-    def _count(self, gen, match, where) -> int:
-        """How many documents a MATCH and filters find (searchd ranks none of them)."""
-        conds = " AND ".join(["MATCH(%s)", *where])
-        _, meta = self._q(f"SELECT id FROM {dist_index(gen)} WHERE {conds} LIMIT 1 "
-                          "OPTION ranker=none", (match,))
-        return int(meta.get("total_found", 0))
+        return _Run([], total, full_total, match, where, order, counted)
 
     def _batch(self, statements) -> list[list]:
         found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
@@ -346,34 +371,9 @@ class ClusterEngine:
         """(counts of every result by language, year, month (within one year) and source;
         the rows of the statements `first`, sent in the same batch)."""
         if not run.total:  # (run.match None with no results: nothing matched, not everything)
-            got = self._batch(list(first)) if first else []
-            return {"lang": [], "year": [], "month": [], "source": []}, got
-        conds = (["MATCH(%s)"] if run.match else []) + run.where
-        args = (run.match,) if run.match else None
-
-        statements = list(first)
-
-        def grouped(select, more, group, order, limit=1000):
-            where = " WHERE " + " AND ".join(conds + more) if conds + more else ""
-            statements.append((f"SELECT {select}, COUNT(*) AS c FROM {dist_index(gen)}{where} "
-                               f"GROUP BY {group} ORDER BY {order} LIMIT {limit}", args))
-
-        as_list = lambda pairs: [{"value": str(v), "count": int(c)} for v, c in pairs]  # noqa: E731
-        grouped("lang", [], "lang", "c DESC")
-        grouped("year", ["has_date = 1"], "year", "year DESC")
-        grouped("site", [f"site_hash != {source_hash('')}"], "site_hash", "c DESC", MAX_SOURCES)
-        one_year = filters.date_from and filters.date_to and \
-            filters.date_from.year == filters.date_to.year
-        if one_year:
-            grouped("month", ["has_date = 1", f"year = {filters.date_from.year}"], "month",
-                    "month ASC")
-        found = self._batch(statements)
-        got, found = found[:len(first)], found[len(first):]
-        langs, years, sites = found[:3]
-        months = [(f"{m // 100:04d}-{m % 100:02d}", c) for m, c in found[3]] if one_year else []
-        return {"lang": as_list((_LANG_NAMES[g], c) for g, c in langs),
-                "year": as_list(years), "month": as_list(months),
-                "source": as_list(sorted(sites, key=lambda p: (-p[1], p[0])))}, got
+            return facets.empty(), (self._batch(list(first)) if first else [])
+        found = self._batch([*first, *facets.statements(gen, run.match, run.where)])
+        return facets.read(found[len(first):], filters), found[:len(first)]
 
     def _page_sql(self, gen, order) -> tuple[str, None]:
         ids = ", ".join(str(i) for i, _ in order)
@@ -395,6 +395,12 @@ class _Run:
     match: str | None  # the MATCH whose documents are the results (None: every document)
     where: list
     order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
+    facets: dict | Future | None = None  # rescored: counted with the candidates, or aside
+
+
+def _total(meta_rows) -> int:
+    """total_found of a SHOW META's rows."""
+    return int(dict(meta_rows).get("total_found", 0))
 
 
 class _Rows:

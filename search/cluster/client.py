@@ -14,6 +14,7 @@ from search.cluster.store import connect
 RETRIES = 5
 CONNECT_TIMEOUT = 2.0
 MAX_BATCH = 32  # statements per multi-statement: searchd's agents take at most 32 queries
+SHOW_META = "SHOW META"  # in a batch: the totals of the SELECT before it
 
 
 class Client:
@@ -60,8 +61,8 @@ class Client:
 
     def batch(self, statements: list[tuple[str, tuple | None]], retries: int = RETRIES,
               lost=None) -> tuple[list[list], bool]:
-        """Rows of each SELECT, sent as one multi-statement (searchd matches the shared MATCH
-        once for all of them), and partial. A batch that drew a warning is asked again one
+        """Rows of each statement (a SELECT, or SHOW_META after one), sent as one
+        multi-statement, and partial. A batch that drew a warning is asked again one
         statement at a time, each with query()'s retries."""
         if len(statements) > MAX_BATCH:
             parts = [self.batch(statements[i:i + MAX_BATCH], retries, lost)
@@ -81,9 +82,16 @@ class Client:
                 return out, False
         except (pymysql.Error, ClusterError):
             self.close()  # whatever went wrong, the statements one by one say it clearly
-        singles = [self.query(q, a, meta=False, retries=retries, lost=lost)
-                   for q, a in statements]
-        return [list(rows) for rows, _, _ in singles], any(p for _, _, p in singles)
+        out, partial, meta = [], False, {}
+        for k, (q, a) in enumerate(statements):
+            if q == SHOW_META:  # the previous statement's, asked with it
+                out.append(list(meta.items()))
+                continue
+            shown = k + 1 < len(statements) and statements[k + 1][0] == SHOW_META
+            rows, meta, lost_shard = self.query(q, a, meta=shown, retries=retries, lost=lost)
+            out.append(list(rows))
+            partial = partial or lost_shard
+        return out, partial
 
     def _once(self, sql, args, with_meta=True):
         for attempt in (0, 1):

@@ -192,8 +192,9 @@ def refresh_idf(layout, freq: Counter, total: int) -> None:
     A dead mirror is left down (it loads the file when it is started and caught up)."""
     docs: Counter = Counter()
     for key, n in freq.items():
-        if n > 0:
-            docs[key.split(":", 1)[1]] += n  # a document has one language: counts add up
+        lang, _, tok = key.partition(":")
+        if n > 0 and lang in LANGS:  # (not a per-field count)
+            docs[tok] += n  # a document has one language: counts add up
     idf.build(layout.idf, docs, total)
     for j in range(max(len(m) for m in layout.shards)):
         if j:

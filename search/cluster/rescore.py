@@ -74,9 +74,14 @@ class Stats:
             self._docs[gen] = (now, (size, avg, langs))
         return size, avg, langs
 
-    def frequencies(self, gen: str, terms: list[Term]) -> tuple[dict, list[Term], list]:
+    def frequencies(self, gen: str, terms: list[Term], tally: dict | None = None,
+                    ) -> tuple[dict, list[Term], list]:
         """(the known documents that have each term in its field, over every shard; the
-        terms not known; the statements that count them, for `learn`)."""
+        terms not known; the statements that count them, for `learn`). With the feeder's
+        per-field tally of generation gen (`field:token` → documents), every term is known."""
+        if tally:
+            return {(t.field, t.text): tally.get(f"{t.field}:{token(t.text)}", 0)
+                    for t in terms}, [], []
         now = time.monotonic()
         known, ask = {}, []
         with self._lock:
@@ -104,44 +109,55 @@ class Stats:
                 self._df[gen, t.field, t.text] = (now, n)
 
 
-# What a candidate is rescored from, after its id: its language, date and field lengths
-# (read with the candidates), then each term's [weight, positions...] (NULL where it has none),
-# read by id once the candidates are known: searchd works a JSON column out for every match
-# of a MATCH, not only for those it returns (40 ms against 3 on 20,000 matches).
-CANDIDATE_COLUMNS = "id, lang, has_date, date_ts, date_precision, len_title, len_body, ordinal"
+# What a candidate is rescored from, after its id: its language, field lengths and ordinal,
+# and its date when freshness counts (read with the candidates: each column read costs, in
+# pymysql's parsing, over hundreds of rows), then each term's [weight, positions...] (NULL
+# where it has none), read by id once the candidates are known: searchd works a JSON column
+# out for every match of a MATCH, not only for those it returns (40 ms against 3 on 20,000).
+CANDIDATE_COLUMNS = "id, lang, len_title, len_body, ordinal"
+DATE_COLUMNS = "has_date, date_ts, date_precision"
+_UNDATED = (0, 0, "")
 FIRST_TERM = 8  # the column of a candidate row where its terms' columns start
 
 
-def terms_statements(gen: str, terms: list[Term], rows) -> list[tuple]:
+def candidate_columns(sort: str) -> str:
+    """The columns of searchd's candidates a sort reads (dates only for freshness)."""
+    return f"{CANDIDATE_COLUMNS}, {DATE_COLUMNS}" if sort == "recent" else CANDIDATE_COLUMNS
+
+
+def terms_statements(gen: str, terms: list[Term], rows, extra=()) -> list[tuple]:
     """Per language of the candidates rows, the statement that reads the rank attributes of
-    that language's terms (a document has only its own language's fields) for its rows."""
+    that language's terms (a document has only its own language's fields) for its rows, after
+    the `extra` columns (then every language's rows are read, with terms or not)."""
     out = []
     for lang, code in LANG_CODES.items():
         ids = [r[0] for r in rows if r[1] == code]
         mine = [t for t in terms if t.field.endswith(f"_{lang}")]
-        if not ids or not mine:
+        if not ids or not (mine or extra):
             continue
         keys = [rank_key(t.field, t.text) for t in mine]
-        cols = ", ".join(["id", *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
+        cols = ", ".join(["id", *extra, *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
         out.append(((f"SELECT {cols} FROM {dist_index(gen)} WHERE id IN "
                      f"({', '.join(map(str, ids))}) LIMIT {len(ids)} OPTION "
                      f"max_matches={len(ids)}"), None, mine))
     return out
 
 
-def with_terms(rows, terms: list[Term], statements, found) -> list[tuple]:
-    """rows (id and CANDIDATE_COLUMNS) each followed by a column per term: what the
-    statements of terms_statements found."""
+def with_terms(rows, terms: list[Term], statements, found, extra: int = 0) -> tuple[list, list]:
+    """(rows (CANDIDATE_COLUMNS, then DATE_COLUMNS (undated if not read), then a column per
+    term), the extra columns of every row): what the statements of terms_statements found."""
     at = {(t.field, t.text): k for k, t in enumerate(terms)}
     cells: dict[int, list] = {r[0]: [None] * len(terms) for r in rows}
+    extras: list = []
     for (_, _, mine), got in zip(statements, found, strict=True):
         where = [at[t.field, t.text] for t in mine]
         for r in got:
             row = cells.get(r[0])
             if row is not None:
-                for k, value in zip(where, r[1:], strict=True):
+                extras.append(r[1:1 + extra])
+                for k, value in zip(where, r[1 + extra:], strict=True):
                     row[k] = value
-    return [(*r[:FIRST_TERM], *cells[r[0]]) for r in rows]
+    return [(*r[:5], *(r[5:8] if len(r) >= 8 else _UNDATED), *cells[r[0]]) for r in rows], extras
 
 
 class CandidateView:
@@ -162,19 +178,19 @@ class CandidateView:
             return quantized[n]
 
         self._lengths = {}
-        for kind, col in (("title", 5), ("body", 6)):
+        for kind, col in (("title", 2), ("body", 3)):
             lengths = np.array([length(n) for n in cols[col]], np.float32)
             for g, code in LANG_CODES.items():
                 self._lengths[f"{kind}_{g}"] = np.where(lang == code, lengths, 0.0).astype(
                     np.float32)
-        stamps = np.array([int(x) for x in cols[3]], np.int64) * _MICROS
-        self._dates = np.where(np.array([int(x) for x in cols[2]]) == 1, stamps, NO_DATE)
-        self._periods = np.array([_PERIODS.get(p or "", 0) for p in cols[4]], np.int8)
+        stamps = np.array([int(x) for x in cols[6]], np.int64) * _MICROS
+        self._dates = np.where(np.array([int(x) for x in cols[5]]) == 1, stamps, NO_DATE)
+        self._periods = np.array([_PERIODS.get(p or "", 0) for p in cols[7]], np.int8)
         self._post: dict[tuple[str, str], tuple] = {}
         for k, t in enumerate(terms):
             ids = [i for i, cell in enumerate(cols[FIRST_TERM + k]) if cell]
             # [weight, position, ...]: positions made arrays only when read
-            values = [json.loads(cols[FIRST_TERM + k][i]) for i in ids]
+            values = json.loads("[" + ",".join(cols[FIRST_TERM + k][i] for i in ids) + "]")
             self._post[t.field, t.text] = (np.array(ids, np.int64),
                                            np.array([v[0] for v in values], np.float32),
                                            values)
@@ -227,15 +243,14 @@ _NONE = (np.zeros(0, np.int64), np.zeros(0, np.float32), [])
 
 def rerank(rows, terms: list[Term], plan: Plan, size: int, avg, df, start: int, stop: int,
            sort: str = "relevance", policy: Policy = DEFAULT) -> list[tuple[int, float]]:
-    """(row id, score) of positions start..stop of the candidates (rows: id, then
-    CANDIDATE_COLUMNS' others, then the terms' columns) ranked by search/engine's rank()
-    as the embedded engine ranks
-    every document; the plan's exclusions are already applied by the MATCH."""
+    """(row id, score) of positions start..stop of the candidates (rows as with_terms gives
+    them) ranked by search/engine's rank() as the embedded engine ranks every document; the
+    plan's exclusions are already applied by the MATCH."""
     if not rows:
         return []
     # In the order they were written: rank() breaks ties by position, as the embedded engine
     # does by document number.
-    rows = sorted(rows, key=lambda r: int(r[7] or 0))
+    rows = sorted(rows, key=lambda r: int(r[4] or 0))
     view = CandidateView(rows, terms, size, avg, df)
     ranked = rank(view, Plan(list(plan.clauses), []), np.ones(view.size, bool), start, stop,
                   sort, policy)

@@ -128,7 +128,9 @@ def _schema():
 
 
 def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
-    """(row, the set of `lang:token` it holds) of one document."""
+    """(row, the `lang:token` and `field:token` keys it holds) of one document: the tally
+    counts documents by the first (the IDF, the vocabulary) and by the second (the rescoring's
+    per-field document frequencies, as `@(field,field_x) token` would count them)."""
     f = document_fields(doc, source, signature)
     lang = f["lang"]
     row = dict.fromkeys(FIELDS, "")
@@ -143,6 +145,8 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
         row[f"{kind}_{lang}_x"] = " ".join(extra)
         terms.update(f"{lang}:{t}" for t in first)
         terms.update(f"{lang}:{t}" for t in extra)
+        terms.update(f"{kind}_{lang}:{t}" for t in first)
+        terms.update(f"{kind}_{lang}:{t}" for t in extra)
     date = f.get("date")
     if date is not None and date.tzinfo is None:
         date = date.replace(tzinfo=UTC)

@@ -104,7 +104,7 @@ def _ts(d) -> int:
     return int((d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp())
 
 
-def order(sort: str) -> str:
+def order(sort: str, weight: str = "w") -> str:
     if sort == "date":
         return "ORDER BY has_date DESC, date_ts DESC, id ASC"  # newest first, undated last
-    return "ORDER BY w DESC, id ASC"
+    return f"ORDER BY {weight} DESC, id ASC"

@@ -27,8 +27,10 @@ class _Info:
 class VocabReader:
     """Enough of a Whoosh reader for the query package's correct, spelling and suggest."""
 
-    def __init__(self, terms: dict[str, dict[str, int]], docs: int, key: int):
+    def __init__(self, terms: dict[str, dict[str, int]], docs: int, key: int,
+                 fields: dict[str, int] | None = None):
         self.terms = terms  # lang → term → documents
+        self.fields = fields or {}  # "field:token" → documents (an older tally has none)
         self.docs = docs
         self.key = key
         self.schema = {f"body_{lang}" for lang in terms}
@@ -46,12 +48,17 @@ class VocabReader:
         except OSError:
             key = 0
         terms: dict[str, dict[str, int]] = {lang: {} for lang in LANGS}
+        fields: dict[str, int] = {}
         for k, n in freq.items():
             lang, _, tok = k.partition(":")
+            if lang not in terms:
+                if n > 0:
+                    fields[k] = n
+                continue
             term = lemma_of(tok)
-            if term is not None and lang in terms and n > 0:
+            if term is not None and n > 0:
                 terms[lang][term] = n
-        return cls(terms, docs, key)
+        return cls(terms, docs, key, fields)
 
     def __contains__(self, item) -> bool:
         name, term = item

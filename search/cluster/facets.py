@@ -1,0 +1,75 @@
+"""A cluster search's result counts by language, year, month (within one year) and source: asked
+of searchd, or counted over the candidates when they are every result."""
+
+from collections import Counter
+
+from search.cluster.config import dist_index
+from search.cluster.rows import LANG_CODES, source_hash
+
+MAX_SOURCES = 50
+EXTRA = ("lang", "month", "site")  # what counting over the candidates reads of each
+_LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
+_PER_LANG = 1_000_000  # the key of a (language, month) group: lang * _PER_LANG + YYYYMM
+_GROUPS = 10_000  # at most this many (language, month) groups are counted
+
+
+def empty() -> dict[str, list]:
+    return {"lang": [], "year": [], "month": [], "source": []}
+
+
+def one_year(filters) -> int | None:
+    """The year the date filters keep to, if they keep to one (months are counted then)."""
+    if filters.date_from and filters.date_to and filters.date_from.year == filters.date_to.year:
+        return filters.date_from.year
+    return None
+
+
+def statements(gen: str, match: str | None, where: list[str]) -> list[tuple]:
+    """The GROUP BY statements that count the results of a MATCH (None: every document) and
+    filters, unranked: by language and month together (month 0: undated), and by source."""
+    conds = " AND ".join((["MATCH(%s)"] if match else []) + where)
+    args = (match,) if match else None
+    where_sql = f" WHERE {conds}" if conds else ""
+    site_sql = (f" WHERE {conds} AND " if conds else " WHERE ") + f"site_hash != {source_hash('')}"
+    # One pass for three facets: fewer groups than max_matches, so every count is exact.
+    return [(f"SELECT lang * {_PER_LANG} + month AS k, COUNT(*) AS c FROM {dist_index(gen)}"
+             f"{where_sql} GROUP BY k ORDER BY k ASC LIMIT {_GROUPS} OPTION ranker=none, "
+             f"max_matches={_GROUPS}", args),
+            (f"SELECT site, COUNT(*) AS c FROM {dist_index(gen)}{site_sql} GROUP BY site_hash "
+             f"ORDER BY c DESC LIMIT {MAX_SOURCES} OPTION ranker=none", args)]
+
+
+def read(found: list[list], filters) -> dict[str, list]:
+    """The facets from the rows of `statements`, in their order."""
+    joint = Counter({(k // _PER_LANG, k % _PER_LANG): int(c) for k, c in found[0]})
+    return _facets(joint, Counter({site: int(c) for site, c in found[1]}), filters)
+
+
+def counted(rows, filters) -> dict[str, list]:
+    """The facets of every result, counted here: rows are (lang code, month, site) of each
+    (month 0: undated), and the same as `read` gives for them."""
+    rows = [(int(lang), int(month or 0), site or "") for lang, month, site in rows]
+    sites = Counter(site for _, _, site in rows if site)
+    return _facets(Counter((lang, month) for lang, month, _ in rows),
+                   Counter(dict(sorted(sites.items(), key=_by_count)[:MAX_SOURCES])), filters)
+
+
+def _facets(joint: Counter, sites: Counter, filters) -> dict[str, list]:
+    """The facets from the counts of each (lang code, month) and of each source."""
+    langs, years, months = Counter(), Counter(), Counter()
+    year = one_year(filters)
+    for (lang, month), c in joint.items():
+        langs[_LANG_NAMES[lang]] += c
+        if month:
+            years[month // 100] += c
+            if month // 100 == year:
+                months[f"{month // 100:04d}-{month % 100:02d}"] += c
+    as_list = lambda pairs: [{"value": str(v), "count": int(c)} for v, c in pairs]  # noqa: E731
+    return {"lang": as_list(sorted(langs.items(), key=lambda p: -p[1])),
+            "year": as_list(sorted(years.items(), reverse=True)),
+            "month": as_list(sorted(months.items())),
+            "source": as_list(sorted(sites.items(), key=_by_count))}
+
+
+def _by_count(pair) -> tuple:
+    return -pair[1], pair[0]
