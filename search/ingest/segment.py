@@ -21,6 +21,7 @@ from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
 from search.engine import sidecar
+from search.ingest.w3bulk import add_rows, short_terms
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
@@ -171,29 +172,15 @@ class SegmentBuilder:
             fieldobj = schema[field]
             fw.start_field(field, fieldobj)
             keep = isinstance(fieldobj.format, PositionBoosts)
-            window = Window(postings, fieldobj.format.field_boost)
-            out = bytearray()  # the field's postings, written a few MB at a time
-            base = fw._postfile.tell()
-            prefix = pack_ushort(fw._fieldid)
-            add_term = fw._tindex.add
             terms = by_field[field]
             if any(span is None for _, span in terms):  # else already in order
                 terms.sort(key=lambda t: t[0])
-            for tbytes, span in terms:
-                if span is not None:
-                    a, b = span
-                    info = text_term(out, base, window, postings.blob, a, b)
-                    if len(out) > 2**23:
-                        fw._postfile.write(bytes(out))
-                        out = bytearray()
-                        base = fw._postfile.tell()
-                else:
-                    fw._postfile.write(bytes(out))
-                    out = bytearray()
-                    info = self._write_other(fw, field, tbytes, keep, side).to_bytes()
-                    base = fw._postfile.tell()
-                add_term(prefix + tbytes, info)
-            fw._postfile.write(bytes(out))
+            infos = self._text_terms(fw, postings, fieldobj.format.field_boost, terms)
+            for i, (tbytes, span) in enumerate(terms):
+                if span is None:
+                    infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+            prefix = pack_ushort(fw._fieldid)
+            add_rows(fw._tindex, [prefix + tbytes for tbytes, _ in terms], infos)
             fw.finish_field()
         fw.close()
         side.write(segment.create_file(storage, sidecar.EXT))
@@ -227,6 +214,36 @@ class SegmentBuilder:
                     self.storage.delete_file(name)
                 except OSError:
                     pass
+
+    @staticmethod
+    def _text_terms(fw, postings, boost: float, terms: list) -> list:
+        """Write the postings of the terms with spans; their term infos (None for the rest).
+
+        One-block terms are laid out together (w3bulk.short_terms), the others a term at a
+        time."""
+        infos = [None] * len(terms)
+        where = [i for i, (_, span) in enumerate(terms) if span is not None]
+        if not where:
+            return infos
+        spans = np.array([terms[i][1] for i in where], np.int64).reshape(-1, 2)
+        done, rows = short_terms(postings, boost, spans[:, 0], spans[:, 1], fw._postfile)
+        raw, size = rows.tobytes(), rows.dtype.itemsize
+        left = np.ones(len(where), bool)
+        left[done] = False
+        for j, k in enumerate(done.tolist()):
+            infos[where[k]] = raw[j * size:(j + 1) * size]
+        window = Window(postings, boost)
+        out = bytearray()  # written a few MB at a time
+        base = fw._postfile.tell()
+        for k in np.flatnonzero(left).tolist():
+            a, b = terms[where[k]][1]
+            infos[where[k]] = text_term(out, base, window, postings.blob, a, b)
+            if len(out) > 2**23:
+                fw._postfile.write(bytes(out))
+                out = bytearray()
+                base = fw._postfile.tell()
+        fw._postfile.write(bytes(out))
+        return infos
 
     def _postings(self) -> Postings:
         """The buffered positions grouped into postings, ordered by term, document, position."""
