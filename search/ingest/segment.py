@@ -21,15 +21,13 @@ from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
 from search.engine import sidecar
-from search.ingest.w3bulk import add_rows, short_terms
+from search.ingest.w3bulk import add_rows, write_terms
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
     SidecarParts,
-    Window,
     close_quietly,
     pickled,
-    text_term,
     write_block,
 )
 from search.morph import lemmas
@@ -175,7 +173,12 @@ class SegmentBuilder:
             terms = by_field[field]
             if any(span is None for _, span in terms):  # else already in order
                 terms.sort(key=lambda t: t[0])
-            infos = self._text_terms(fw, postings, fieldobj.format.field_boost, terms)
+            infos = [None] * len(terms)
+            where = [i for i, (_, span) in enumerate(terms) if span is not None]
+            found = write_terms(fw._postfile, postings, fieldobj.format.field_boost,
+                                [terms[i][1] for i in where])
+            for i, info in zip(where, found, strict=True):
+                infos[i] = info
             for i, (tbytes, span) in enumerate(terms):
                 if span is None:
                     infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
@@ -214,36 +217,6 @@ class SegmentBuilder:
                     self.storage.delete_file(name)
                 except OSError:
                     pass
-
-    @staticmethod
-    def _text_terms(fw, postings, boost: float, terms: list) -> list:
-        """Write the postings of the terms with spans; their term infos (None for the rest).
-
-        One-block terms are laid out together (w3bulk.short_terms), the others a term at a
-        time."""
-        infos = [None] * len(terms)
-        where = [i for i, (_, span) in enumerate(terms) if span is not None]
-        if not where:
-            return infos
-        spans = np.array([terms[i][1] for i in where], np.int64).reshape(-1, 2)
-        done, rows = short_terms(postings, boost, spans[:, 0], spans[:, 1], fw._postfile)
-        raw, size = rows.tobytes(), rows.dtype.itemsize
-        left = np.ones(len(where), bool)
-        left[done] = False
-        for j, k in enumerate(done.tolist()):
-            infos[where[k]] = raw[j * size:(j + 1) * size]
-        window = Window(postings, boost)
-        out = bytearray()  # written a few MB at a time
-        base = fw._postfile.tell()
-        for k in np.flatnonzero(left).tolist():
-            a, b = terms[where[k]][1]
-            infos[where[k]] = text_term(out, base, window, postings.blob, a, b)
-            if len(out) > 2**23:
-                fw._postfile.write(bytes(out))
-                out = bytearray()
-                base = fw._postfile.tell()
-        fw._postfile.write(bytes(out))
-        return infos
 
     def _postings(self) -> Postings:
         """The buffered positions grouped into postings, ordered by term, document, position."""

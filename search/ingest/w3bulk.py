@@ -16,7 +16,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.util.numeric import _length_byte_cache
 
-from search.ingest.w3postings import BLOCK, COMPRESS_OVER
+from search.ingest.w3postings import BLOCK, COMPRESS_OVER, Window, text_term
 
 _U8 = np.uint8
 _LENGTH_BYTES = np.array(_length_byte_cache, np.int64)
@@ -132,7 +132,7 @@ def short_terms(p, boost: float, a: np.ndarray, b: np.ndarray, post) -> tuple:
     lo, hi = int(a[0]), int(b[-1])
     at = a - lo
     docs = p.doc[lo:hi].astype(np.int64)
-    w = (p.sums[lo:hi] * boost).astype(np.float32)  # as w3postings.Window
+    w = p.weighted(lo, hi, boost)
     lens = p.lengths[lo:hi]
     first = np.zeros(hi - lo, bool)
     first[at] = True
@@ -214,6 +214,33 @@ def _lay_out(rows, p, a, b, n, docs, w, lens, dmat, dlen, wmax, uniform, data_le
     info["offset"] = base + offsets
     info["length"] = r.lengths
     return info
+
+
+def write_terms(post, postings, boost: float, spans) -> list[bytes]:
+    """Write the postings a..b of each (a, b) in spans (in term order) to post; their term
+    infos. One-block terms are laid out together (short_terms), the others a term at a time."""
+    infos = [None] * len(spans)
+    if not len(spans):
+        return infos
+    spans = np.asarray(spans, np.int64).reshape(-1, 2)
+    done, rows = short_terms(postings, boost, spans[:, 0], spans[:, 1], post)
+    raw, size = rows.tobytes(), rows.dtype.itemsize
+    for j, k in enumerate(done.tolist()):
+        infos[k] = raw[j * size:(j + 1) * size]
+    left = np.ones(len(spans), bool)
+    left[done] = False
+    window = Window(postings, boost)
+    out = bytearray()  # written a few MB at a time
+    base = post.tell()
+    for k in np.flatnonzero(left).tolist():
+        infos[k] = text_term(out, base, window, postings.blob, int(spans[k, 0]),
+                             int(spans[k, 1]))
+        if len(out) > 2**23:
+            post.write(bytes(out))
+            out = bytearray()
+            base = post.tell()
+    post.write(bytes(out))
+    return infos
 
 
 def add_rows(tindex, keys: list[bytes], values: list[bytes]) -> None:

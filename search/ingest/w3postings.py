@@ -70,7 +70,7 @@ class Window:
             lo, hi = self.lo, self.hi
             self.lists = (p.doc[lo:hi].tolist(), p.lengths[lo:hi].tolist(),
                           p.vstart[lo:hi + 1].tolist(),
-                          (p.sums[lo:hi] * self.boost).astype(np.float32).tolist())
+                          p.weighted(lo, hi, self.boost).tolist())
         return (*self.lists, self.lo)
 
 
@@ -197,6 +197,10 @@ class Postings:
             if len(col):
                 self.lengths[sel] = np.where(d < len(col), col[np.minimum(d, len(col) - 1)], 0)
         self.blob, self.vstart = _values(pos, boosts, pstart, counts, self.sums)
+
+    def weighted(self, lo: int, hi: int, boost: float) -> np.ndarray:
+        """Postings lo..hi's weights in a field of this boost, as Whoosh's "!f" packs them."""
+        return (self.sums[lo:hi] * boost).astype(np.float32)
 
 
 _CHUNK = 1_000_000  # positions laid out at a time
