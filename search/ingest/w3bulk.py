@@ -124,44 +124,50 @@ def _scatter(buf, at, mat, lens) -> None:
 def short_terms(p, boost: float, a: np.ndarray, b: np.ndarray, post) -> tuple:
     """Write the one-block, uncompressed terms among postings a[i]..b[i] to post (a Whoosh
     StructFile); (their indexes into a, their term infos as INFO rows)."""
-    n = b - a
     done, infos = [], []
-    if not len(a):
+    cand = np.flatnonzero(b - a <= BLOCK)  # one block each; the larger terms are skipped
+    if not len(cand):
         return np.zeros(0, np.int64), np.zeros(0, INFO)
-    # Per posting over the field's range (terms are contiguous, in order).
-    lo, hi = int(a[0]), int(b[-1])
-    at = a - lo
-    docs = p.doc[lo:hi].astype(np.int64)
-    w = p.weighted(lo, hi, boost)
-    lens = p.lengths[lo:hi]
-    first = np.zeros(hi - lo, bool)
-    first[at] = True
+    va, vb = a[cand], b[cand]
+    n = vb - va
+    # The candidates' postings gathered (only theirs: most postings are frequent terms').
+    ga = np.cumsum(n) - n
+    gb = ga + n
+    pidx = np.repeat(va - ga, n) + np.arange(int(n.sum()))
+    lo, hi = int(va[0]), int(vb[-1])
+    docs = p.doc[pidx].astype(np.int64)
+    w = p.weighted(lo, hi, boost)[pidx - lo]
+    lens = p.lengths[pidx]
     deltas = docs.copy()
     deltas[1:] -= docs[:-1]
-    deltas[first] = docs[first]
+    deltas[ga] = docs[ga]
+    del pidx
     dmat, dlen = _pints(deltas)
-    wmax = np.maximum.reduceat(w, at)
-    wmin = np.minimum.reduceat(w, at)
+    wmax = np.maximum.reduceat(w, ga)
+    wmin = np.minimum.reduceat(w, ga)
     uniform = wmin == wmax
-    vlen = p.vstart[b] - p.vstart[a]
+    vlen = p.vstart[vb] - p.vstart[va]
     # data = PROTO 3, ids, weights, MARK values TUPLE, TUPLE3, STOP (as write_block's)
-    ids_len = np.where(n == 1, dlen[at] + 1, np.add.reduceat(dlen, at) + 2)
+    ids_len = np.where(n == 1, dlen[ga] + 1, np.add.reduceat(dlen, ga) + 2)
     w_len = np.where(uniform, np.where(wmax == 1.0, 1, 9), 2 + 9 * n)
     data_len = 2 + ids_len + w_len + 1 + vlen + 3
-    ok = np.flatnonzero((n <= BLOCK) & (data_len <= COMPRESS_OVER))
+    ok = np.flatnonzero(data_len <= COMPRESS_OVER)
     for s in range(0, len(ok), ROWS):
         rows = ok[s:s + ROWS]
-        infos.append(_lay_out(rows, p, a, b, n, docs, w, lens, dmat, dlen, wmax, uniform,
-                              data_len, lo, post))
-        done.append(rows)
+        infos.append(_lay_out(rows, p, ga, gb, va, vb, n, docs, w, lens, dmat, dlen, wmax,
+                              uniform, data_len, post))
+        done.append(cand[rows])
     if not done:
         return np.zeros(0, np.int64), np.zeros(0, INFO)
     return np.concatenate(done), np.concatenate(infos).astype(INFO)  # numpy made it native
 
 
-def _lay_out(rows, p, a, b, n, docs, w, lens, dmat, dlen, wmax, uniform, data_len, lo, post):
+def _lay_out(rows, p, ga, gb, va, vb, n, docs, w, lens, dmat, dlen, wmax, uniform, data_len,
+             post):
+    """Write the blocks of the candidate terms rows (ga..gb in the gathered per-posting arrays,
+    va..vb in p); their INFO rows."""
     m = len(rows)
-    ra, rb, rn = a[rows] - lo, b[rows] - lo, n[rows]
+    ra, rb, rn = ga[rows], gb[rows], n[rows]
     # The postings of these rows, by row.
     owner = np.repeat(np.arange(m), rn)
     pidx = np.repeat(ra - (np.cumsum(rn) - rn), rn) + np.arange(int(rn.sum()))
@@ -200,7 +206,8 @@ def _lay_out(rows, p, a, b, n, docs, w, lens, dmat, dlen, wmax, uniform, data_le
     r.items(owner, _doubles(w[pidx]), np.where(mixed, 9, 0))
     r.var(np.full((m, 1), ord("t"), _U8), (~ru).astype(np.int64))
     r.const(b"(")
-    r.slices(np.frombuffer(p.blob, _U8), p.vstart[a[rows]], p.vstart[b[rows]] - p.vstart[a[rows]])
+    r.slices(np.frombuffer(p.blob, _U8), p.vstart[va[rows]],
+             p.vstart[vb[rows]] - p.vstart[va[rows]])
     r.const(b"t\x87.")
     buf, offsets = r.build()
     base = post.tell()

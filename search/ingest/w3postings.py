@@ -218,24 +218,20 @@ def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
     multi = counts > 1
     if not m:
         return memoryview(b""), np.zeros(1, np.int64)
-    # Each position's delta from the one before in its posting (the first: itself), and its
-    # index j in the posting (memo j + 1).
-    p = pos.astype(np.int64)
-    delta = p.copy()
-    delta[1:] -= p[:-1]
-    firsts = np.zeros(n, bool)
-    firsts[pstart] = True
-    delta[firsts] = p[firsts]
-    j = np.arange(n, dtype=np.int64) - np.repeat(pstart, counts)
-    int_w = np.where(delta < 256, 2, np.where(delta < 65536, 3, 5)).astype(np.int8)
-    memo_w = np.where(j < 255, 2, 5).astype(np.int8)
-    esize = int_w + 10 + memo_w  # int, BINFLOAT (9), TUPLE2, memo
-    del firsts, p
     # header 8 + PROTO 2 + EMPTY_LIST + BINPUT 0 (5) + MARK if more than one; then entries;
     # then APPENDS or APPEND, and STOP.
     head = 5 + 13 + multi  # the pickle framing of a bytes object (BINBYTES, length) first
-    ecum = np.cumsum(esize, dtype=np.int64)
-    ebytes = np.add.reduceat(esize.astype(np.int64), pstart)
+    chunks = []  # (first posting, end posting, first entry, end entry), whole postings each
+    p0 = 0
+    while p0 < m:
+        p1 = int(np.searchsorted(pstart, pstart[p0] + _CHUNK, side="right"))
+        p1 = max(p1, p0 + 1)
+        chunks.append((p0, p1, int(pstart[p0]), int(pstart[p1]) if p1 < m else n))
+        p0 = p1
+    ebytes = np.zeros(m, np.int64)  # each posting's entries' bytes
+    for p0, p1, e0, e1 in chunks:
+        esize = _entries(pos, pstart, counts, p0, p1, e0, e1)[3]
+        ebytes[p0:p1] = np.add.reduceat(esize, pstart[p0:p1] - e0)
     size = head + ebytes + 2
     vstart = np.zeros(m + 1, np.int64)
     np.cumsum(size, out=vstart[1:])
@@ -248,19 +244,14 @@ def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
         buf[vstart[:-1] + k] = hbytes[:, k]
     buf[vstart[:-1][multi] + 18] = ord("(")
     # The entries, a chunk of postings at a time: the temporaries are ~80 bytes a position.
-    p0 = 0
-    while p0 < m:
-        p1 = int(np.searchsorted(pstart, pstart[p0] + _CHUNK, side="right"))
-        p1 = max(p1, p0 + 1)
-        e0, e1 = int(pstart[p0]), int(pstart[p1]) if p1 < m else n
+    for p0, p1, e0, e1 in chunks:
+        d, iw, jj, esize = _entries(pos, pstart, counts, p0, p1, e0, e1)
         c = counts[p0:p1]
         post_of = np.repeat(np.arange(p0, p1), c)
         # Each entry's start: its posting's values start, past the header, plus the entries
         # before it in the posting.
-        before = ecum[e0:e1] - esize[e0:e1] - np.repeat(ecum[pstart[p0:p1]] -
-                                                         esize[pstart[p0:p1]], c)
-        at = vstart[:-1][post_of] + head[post_of] + before
-        d, iw, jj = delta[e0:e1], int_w[e0:e1], j[e0:e1]
+        ecum = np.cumsum(esize) - esize
+        at = vstart[:-1][post_of] + head[post_of] + ecum - np.repeat(ecum[pstart[p0:p1] - e0], c)
         buf[at] = np.where(iw == 2, ord("K"), np.where(iw == 3, ord("M"), ord("J")))
         le = d.astype("<u4").view(np.uint8).reshape(e1 - e0, 4)
         for k in range(4):
@@ -279,12 +270,25 @@ def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
         buf[at + 1] = ml[:, 0]
         for k in range(1, 4):
             buf[at[~small] + 1 + k] = ml[~small, k]
-        del post_of, before, at, le, bb, ml
-        p0 = p1
+        del post_of, ecum, at, le, bb, ml, d, iw, jj, esize
     tail = vstart[1:] - 2
     buf[tail] = np.where(multi, ord("e"), ord("a"))
     buf[tail + 1] = ord(".")
     return memoryview(buf), vstart  # sliced per block, never copied whole
+
+
+def _entries(pos, pstart, counts, p0, p1, e0, e1):
+    """Entries e0..e1 (postings p0..p1): position deltas (a posting's first: itself), their
+    pickled ints' widths (with the opcode), indexes in their posting, and pickled sizes."""
+    p = pos[e0:e1].astype(np.int64)
+    delta = p.copy()
+    delta[1:] -= p[:-1]
+    firsts = pstart[p0:p1] - e0
+    delta[firsts] = p[firsts]
+    j = np.arange(e0, e1, dtype=np.int64) - np.repeat(pstart[p0:p1], counts[p0:p1])
+    int_w = np.where(delta < 256, 2, np.where(delta < 65536, 3, 5))
+    # int, BINFLOAT (9), TUPLE2, memo (BINPUT, or LONG_BINPUT past 255)
+    return delta, int_w, j, int_w + 10 + np.where(j < 255, 2, 5)
 
 
 class SidecarParts:
