@@ -34,6 +34,7 @@ from whoosh.system import pack_ushort
 
 from search.engine import sidecar
 from search.engine.arrays import read_lengths, read_live
+from search.ingest.merge_terms import BATCH, Batch
 from search.ingest.sidecar_stream import StreamedSidecar
 from search.ingest.w3postings import BLOCK, close_quietly, pickled, write_block
 
@@ -199,7 +200,7 @@ def _write_postings(storage, schema, codec, segment, readers, docmaps, total, si
             for r, m in zip(readers, docmaps, strict=True):
                 keep = m >= 0
                 col[m[keep]] = read_lengths(r, name)[keep]
-            approx[name] = col.tolist()
+            approx[name] = col
     fw = W3FieldWriter(codec, storage, segment)
     try:
         _write_terms(fw, schema, readers, docmaps, approx, side)
@@ -207,14 +208,15 @@ def _write_postings(storage, schema, codec, segment, readers, docmaps, total, si
         close_quietly(fw._postfile, fw._tindex.dbfile)
         raise
     fw.close()
-    side.flush()
 
 
 def _write_terms(fw, schema, readers, docmaps, approx, side):
     maps = [m.tolist() for m in docmaps]
+    offsets = np.cumsum([0] + [len(m) for m in docmaps])[:-1]
+    batch = Batch([r._terms._postfile for r in readers], np.concatenate(docmaps), offsets)
     post = fw._postfile
     postfiles = [r._terms._postfile for r in readers]
-    field = None
+    field, prefix, lengths, lens, keep, size = None, b"", None, None, False, None
     streams = [_terms(i, r) for i, r in enumerate(readers)]
     merged = heapq.merge(*streams, key=lambda t: t[0])
     pending = next(merged, None)
@@ -230,12 +232,20 @@ def _write_terms(fw, schema, readers, docmaps, approx, side):
         fieldobj = schema[name]
         if name != field:
             if field is not None:
+                batch.write(fw, prefix, lengths, side, field if keep else None)
                 fw.finish_field()
             fw.start_field(name, fieldobj)
             field, prefix = name, pack_ushort(fw._fieldid)
             size = fieldobj.format.fixed_value_size()
             keep = isinstance(fieldobj.format, PositionBoosts)
-            lens = approx.get(name)
+            lengths = approx.get(name)
+            lens = None if lengths is None else lengths.tolist()
+            lengths = None if lengths is None else lengths.astype(np.int64)
+        if size is None:  # text: in batches, as arrays (merge_terms.py)
+            batch.add(tbytes, [(i, value) for _, i, value in parts])
+            if batch.n >= BATCH:
+                batch.write(fw, prefix, lengths, side, field if keep else None)
+            continue
         ids, weights, values = [], [], []
         for _, i, value in parts:
             d, w, v = _read(postfiles[i], W3TermInfo.from_bytes(value), size)
@@ -256,17 +266,13 @@ def _write_terms(fw, schema, readers, docmaps, approx, side):
             chunk = ids[s:s + BLOCK]
             ls = [lens[d] for d in chunk] if lens is not None else [0]
             vals = values[s:s + BLOCK]
-            if size is not None and size >= 0:
-                vals = None if size == 0 else b"".join(vals)
-            else:
-                vals = tuple(vals)
+            vals = None if size == 0 else b"".join(vals)
             write_block(post, info, chunk, weights[s:s + BLOCK], pickled(vals), min(ls),
                         max(ls), last=s + BLOCK >= len(ids))
         info.set_extent(start, post.tell() - start)
         fw._tindex.add(prefix + tbytes, info.to_bytes())
-        if keep:
-            side.add(name, tbytes.decode("utf-8"), ids, weights, values)
     if field is not None:
+        batch.write(fw, prefix, lengths, side, field if keep else None)
         fw.finish_field()
 
 

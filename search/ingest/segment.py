@@ -21,14 +21,13 @@ from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
 from search.engine import sidecar
+from search.ingest.w3bulk import add_rows, write_terms
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
     SidecarParts,
-    Window,
     close_quietly,
     pickled,
-    text_term,
     write_block,
 )
 from search.morph import lemmas
@@ -171,29 +170,20 @@ class SegmentBuilder:
             fieldobj = schema[field]
             fw.start_field(field, fieldobj)
             keep = isinstance(fieldobj.format, PositionBoosts)
-            window = Window(postings, fieldobj.format.field_boost)
-            out = bytearray()  # the field's postings, written a few MB at a time
-            base = fw._postfile.tell()
-            prefix = pack_ushort(fw._fieldid)
-            add_term = fw._tindex.add
             terms = by_field[field]
             if any(span is None for _, span in terms):  # else already in order
                 terms.sort(key=lambda t: t[0])
-            for tbytes, span in terms:
-                if span is not None:
-                    a, b = span
-                    info = text_term(out, base, window, postings.blob, a, b)
-                    if len(out) > 2**23:
-                        fw._postfile.write(bytes(out))
-                        out = bytearray()
-                        base = fw._postfile.tell()
-                else:
-                    fw._postfile.write(bytes(out))
-                    out = bytearray()
-                    info = self._write_other(fw, field, tbytes, keep, side).to_bytes()
-                    base = fw._postfile.tell()
-                add_term(prefix + tbytes, info)
-            fw._postfile.write(bytes(out))
+            infos = [None] * len(terms)
+            where = [i for i, (_, span) in enumerate(terms) if span is not None]
+            found = write_terms(fw._postfile, postings, fieldobj.format.field_boost,
+                                [terms[i][1] for i in where])
+            for i, info in zip(where, found, strict=True):
+                infos[i] = info
+            for i, (tbytes, span) in enumerate(terms):
+                if span is None:
+                    infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+            prefix = pack_ushort(fw._fieldid)
+            add_rows(fw._tindex, [prefix + tbytes for tbytes, _ in terms], infos)
             fw.finish_field()
         fw.close()
         side.write(segment.create_file(storage, sidecar.EXT))

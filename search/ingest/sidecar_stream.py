@@ -1,8 +1,9 @@
 """A merged segment's postings sidecar (search/engine/sidecar.py), streamed to temporary files.
 
-A merge (search/ingest/merge.py) hands over each term's postings in order; their positions are
-decoded from the values in chunks, each field's document lengths counted from them, and the
-columns written out, so memory holds one chunk and the term table, never the whole segment.
+A merge (search/ingest/merge_terms.py) hands over a batch of terms' postings at a time, in
+order; their positions are decoded from the values, each field's document lengths counted from
+them, and the columns written out, so memory holds one batch and the term table, never the
+whole segment.
 """
 
 import pickle
@@ -12,9 +13,8 @@ import numpy as np
 
 from search import segfile
 from search.engine import sidecar
-from search.engine.arrays import decode_values
+from search.engine.arrays import decode_positions
 
-_CHUNK = 1 << 16  # postings decoded and written at a time
 _COPY = 1 << 22
 
 
@@ -27,38 +27,24 @@ class StreamedSidecar:
         self.terms: dict[tuple[str, str], tuple[int, int]] = {}
         self.exact, self.counted = exact, set()
         self.n = self.npos = 0  # postings and positions written
-        self._ids, self._weights, self._values, self._fields = [], [], [], []
 
-    def add(self, field, term, ids, weights, values) -> None:
-        a = self.n + len(self._ids)
-        self._ids += ids
-        self._weights += weights
-        self._values += values
-        self._fields.append((field, len(ids)))
-        self.terms[field, term] = (a, a + len(ids))
-        if len(self._ids) >= _CHUNK:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._ids:
-            return
-        positions, starts = decode_values(self._values)
-        ids = np.array(self._ids, np.int32)
+    def add_arrays(self, field, names, spans, ids, weights, blob, vstart) -> None:
+        """Terms names of field with postings spans (a, b) of ids and weights; their values
+        framed in blob at vstart (each after a 5-byte BINBYTES frame, as w3postings lays them)."""
+        positions, starts = decode_positions(blob, vstart[:-1] + 5)
         counts = np.diff(starts)
-        names, sizes = zip(*self._fields, strict=True)
-        owner = np.repeat(np.array(names, dtype=object), sizes)
-        for name in set(names) & self.exact.keys():  # a field's length: its positions
-            sel = owner == name
-            length = self.exact[name]
-            length += np.bincount(ids[sel], counts[sel], len(length)).astype(np.int64)
-            self.counted.add(name)
-        self.files["ids"].write(ids.tobytes())
-        self.files["weights"].write(np.array(self._weights, np.float32).tobytes())
+        if field in self.exact:  # a field's length: its positions
+            length = self.exact[field]
+            length += np.bincount(ids, counts, len(length)).astype(np.int64)
+            self.counted.add(field)
+        for name, (a, b) in zip(names, spans.tolist(), strict=True):
+            self.terms[field, name] = (self.n + a, self.n + b)
+        self.files["ids"].write(np.asarray(ids, np.int32).tobytes())
+        self.files["weights"].write(np.asarray(weights, np.float32).tobytes())
         self.files["positions"].write(positions.astype(np.int32).tobytes())
         self.files["starts"].write((starts[:-1] + self.npos).astype(np.int64).tobytes())
         self.n += len(ids)
         self.npos += int(starts[-1])
-        self._ids, self._weights, self._values, self._fields = [], [], [], []
 
     def close(self) -> None:
         """Drop the temporary files (after a failed merge)."""
@@ -67,7 +53,6 @@ class StreamedSidecar:
 
     def write(self, f) -> None:
         """The sidecar file, laid out as segfile.write lays it out; close f."""
-        self.flush()
         self.files["starts"].write(np.array([self.npos], np.int64).tobytes())
         wide = self.npos >= 2**32
         dtypes = {"ids": np.dtype(np.int32), "weights": np.dtype(np.float32),

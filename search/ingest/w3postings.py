@@ -19,9 +19,6 @@ from search.morph import EXTRA_BOOST
 BLOCK = 128  # postings per block, as Whoosh's W3 codec writes them
 COMPRESSION = 1  # zlib level of postings blocks (Whoosh's is 3: a third slower, 5 % smaller)
 COMPRESS_OVER = 256  # bytes of block data below which zlib costs more than it saves
-# One position in a value: pickle's BININT (J) delta, BINFLOAT (G) boost, TUPLE2, LONG_BINPUT.
-_ENTRY = np.dtype([("J", "u1"), ("delta", "<i4"), ("G", "u1"), ("boost", ">f8"),
-                   ("t2", "u1"), ("r", "u1"), ("memo", "<u4")])
 _HEAD = np.dtype([("B", "u1"), ("size", "<u4"), ("count", ">u4"), ("sum", ">f4"), ("proto", "S5")])
 
 
@@ -70,7 +67,7 @@ class Window:
             lo, hi = self.lo, self.hi
             self.lists = (p.doc[lo:hi].tolist(), p.lengths[lo:hi].tolist(),
                           p.vstart[lo:hi + 1].tolist(),
-                          (p.sums[lo:hi] * self.boost).astype(np.float32).tolist())
+                          p.weighted(lo, hi, self.boost).tolist())
         return (*self.lists, self.lo)
 
 
@@ -198,6 +195,10 @@ class Postings:
                 self.lengths[sel] = np.where(d < len(col), col[np.minimum(d, len(col) - 1)], 0)
         self.blob, self.vstart = _values(pos, boosts, pstart, counts, self.sums)
 
+    def weighted(self, lo: int, hi: int, boost: float) -> np.ndarray:
+        """Postings lo..hi's weights in a field of this boost, as Whoosh's "!f" packs them."""
+        return (self.sums[lo:hi] * boost).astype(np.float32)
+
 
 _CHUNK = 1_000_000  # positions laid out at a time
 
@@ -209,20 +210,32 @@ def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
     one slice of the buffer.
 
     A value is count, summed boost, then pickle protocol 2 of [(delta, boost), ...] as Whoosh's
-    PositionBoosts.encode writes it (memo numbers included, so the engine's fast decoder and
-    pickle read it alike).
+    PositionBoosts.encode writes it: each delta as BININT1, BININT2 or BININT (K, M, J), each
+    boost as BINFLOAT, each pair memoised (BINPUT, or LONG_BINPUT past 255), so the engine's
+    fast decoder and pickle read it alike.
     """
     n, m = len(pos), len(pstart)
     multi = counts > 1
+    if not m:
+        return memoryview(b""), np.zeros(1, np.int64)
     # header 8 + PROTO 2 + EMPTY_LIST + BINPUT 0 (5) + MARK if more than one; then entries;
     # then APPENDS or APPEND, and STOP.
     head = 5 + 13 + multi  # the pickle framing of a bytes object (BINBYTES, length) first
-    size = head + counts * _ENTRY.itemsize + 2
+    chunks = []  # (first posting, end posting, first entry, end entry), whole postings each
+    p0 = 0
+    while p0 < m:
+        p1 = int(np.searchsorted(pstart, pstart[p0] + _CHUNK, side="right"))
+        p1 = max(p1, p0 + 1)
+        chunks.append((p0, p1, int(pstart[p0]), int(pstart[p1]) if p1 < m else n))
+        p0 = p1
+    ebytes = np.zeros(m, np.int64)  # each posting's entries' bytes
+    for p0, p1, e0, e1 in chunks:
+        esize = _entries(pos, pstart, counts, p0, p1, e0, e1)[3]
+        ebytes[p0:p1] = np.add.reduceat(esize, pstart[p0:p1] - e0)
+    size = head + ebytes + 2
     vstart = np.zeros(m + 1, np.int64)
     np.cumsum(size, out=vstart[1:])
     buf = np.zeros(int(vstart[-1]), np.uint8)
-    if not m:
-        return memoryview(b""), vstart
     hd = np.zeros(m, _HEAD)
     hd["B"], hd["size"] = ord("B"), size - 5
     hd["count"], hd["sum"], hd["proto"] = counts, sums, b"\x80\x02]q\x00"
@@ -230,33 +243,52 @@ def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
     for k in range(18):
         buf[vstart[:-1] + k] = hbytes[:, k]
     buf[vstart[:-1][multi] + 18] = ord("(")
-    # The positions, a chunk of postings at a time: the temporaries are ~60 bytes a position.
-    p0 = 0
-    while p0 < m:
-        p1 = int(np.searchsorted(pstart, pstart[p0] + _CHUNK, side="right"))
-        p1 = max(p1, p0 + 1)
-        e0, e1 = int(pstart[p0]), int(pstart[p1]) if p1 < m else n
+    # The entries, a chunk of postings at a time: the temporaries are ~80 bytes a position.
+    for p0, p1, e0, e1 in chunks:
+        d, iw, jj, esize = _entries(pos, pstart, counts, p0, p1, e0, e1)
         c = counts[p0:p1]
         post_of = np.repeat(np.arange(p0, p1), c)
-        j = np.arange(e0, e1) - np.repeat(pstart[p0:p1], c)  # index within the posting
-        p = pos[e0:e1].astype(np.int64)
-        delta = p.copy()
-        delta[1:] -= p[:-1]
-        delta[j == 0] = p[j == 0]
-        ent = np.zeros(e1 - e0, _ENTRY)
-        ent["J"], ent["delta"], ent["G"], ent["boost"] = ord("J"), delta, ord("G"), \
-            boosts[e0:e1]
-        ent["t2"], ent["r"], ent["memo"] = 0x86, ord("r"), j + 1
-        eb = ent.view(np.uint8).reshape(e1 - e0, _ENTRY.itemsize)
-        where = vstart[:-1][post_of] + head[post_of] + j * _ENTRY.itemsize
-        for k in range(_ENTRY.itemsize):
-            buf[where + k] = eb[:, k]
-        del ent, eb, where, post_of, j, p, delta
-        p0 = p1
+        # Each entry's start: its posting's values start, past the header, plus the entries
+        # before it in the posting.
+        ecum = np.cumsum(esize) - esize
+        at = vstart[:-1][post_of] + head[post_of] + ecum - np.repeat(ecum[pstart[p0:p1] - e0], c)
+        buf[at] = np.where(iw == 2, ord("K"), np.where(iw == 3, ord("M"), ord("J")))
+        le = d.astype("<u4").view(np.uint8).reshape(e1 - e0, 4)
+        for k in range(4):
+            sel = iw > k + 1
+            buf[at[sel] + 1 + k] = le[sel, k]
+        at = at + iw
+        buf[at] = ord("G")
+        bb = boosts[e0:e1].astype(">f8").view(np.uint8).reshape(e1 - e0, 8)
+        for k in range(8):
+            buf[at + 1 + k] = bb[:, k]
+        buf[at + 9] = 0x86
+        at = at + 10
+        small = jj < 255
+        buf[at] = np.where(small, ord("q"), ord("r"))
+        ml = (jj + 1).astype("<u4").view(np.uint8).reshape(e1 - e0, 4)
+        buf[at + 1] = ml[:, 0]
+        for k in range(1, 4):
+            buf[at[~small] + 1 + k] = ml[~small, k]
+        del post_of, ecum, at, le, bb, ml, d, iw, jj, esize
     tail = vstart[1:] - 2
     buf[tail] = np.where(multi, ord("e"), ord("a"))
     buf[tail + 1] = ord(".")
     return memoryview(buf), vstart  # sliced per block, never copied whole
+
+
+def _entries(pos, pstart, counts, p0, p1, e0, e1):
+    """Entries e0..e1 (postings p0..p1): position deltas (a posting's first: itself), their
+    pickled ints' widths (with the opcode), indexes in their posting, and pickled sizes."""
+    p = pos[e0:e1].astype(np.int64)
+    delta = p.copy()
+    delta[1:] -= p[:-1]
+    firsts = pstart[p0:p1] - e0
+    delta[firsts] = p[firsts]
+    j = np.arange(e0, e1, dtype=np.int64) - np.repeat(pstart[p0:p1], counts[p0:p1])
+    int_w = np.where(delta < 256, 2, np.where(delta < 65536, 3, 5))
+    # int, BINFLOAT (9), TUPLE2, memo (BINPUT, or LONG_BINPUT past 255)
+    return delta, int_w, j, int_w + 10 + np.where(j < 255, 2, 5)
 
 
 class SidecarParts:
