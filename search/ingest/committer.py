@@ -1,10 +1,12 @@
 """Live ingest: check records, journal them, and commit the journal into the index in batches.
 
-A write is acknowledged once it is in the journal (journal.py). A Committer thread in every web
-worker polls the journal and, whichever worker gets the index's writer lock first, applies it in
-one Whoosh commit, as often as every INTERVAL seconds while there is work (Elasticsearch's
-refresh). The CLI's reindex takes the same lock, so the two never write at once: while a long
-reindex holds it, writes are still accepted and become searchable after it.
+A write is acknowledged once it is in the journal (journal.py). A Committer polls the journal
+and applies it in one Whoosh commit, as often as every INTERVAL seconds while there is work
+(Elasticsearch's refresh). Under gunicorn it runs in a process of its own (commitd.py), and the
+workers' Committer threads only stand in when the journal has waited FALLBACK_AFTER seconds (that
+process died, or is being restarted); elsewhere each process's thread commits. Whoever commits
+holds the index's writer lock, which the CLI's reindex takes too, so the two never write at
+once: while a long reindex holds it, writes are still accepted and become searchable after it.
 """
 
 import hashlib
@@ -28,8 +30,9 @@ __all__ = ["InvalidRecord", "accept", "apply_pending", "delete", "status", "Comm
 
 log = logging.getLogger(__name__)
 
-INTERVAL = 0.3  # least seconds between commits while writes keep coming
-POLL = 0.1  # seconds between looks at the journal (other workers' writes)
+INTERVAL = 0.3  # least seconds between the starts of commits while writes keep coming
+POLL = 0.05  # seconds between looks at the journal (other processes' writes: two stat calls)
+FALLBACK_AFTER = 2.0  # a standing-in Committer applies only what has waited this long
 API_SOURCE = "<api>"  # the `source` of documents written over HTTP (never a file's path)
 CARRIED = "ingest.carried"  # the generation whose API documents the current one has
 
@@ -121,9 +124,10 @@ def _fsync_since(folder: Path, since: float) -> None:
     store.fsync_path(folder)
 
 
-def apply_pending(index_dir) -> int:
+def apply_pending(index_dir, trace: dict | None = None) -> int:
     """Commit what the journal holds, if the writer lock is free now; changes made. Raises
-    store.IndexBusy when another writer (a reindex, another worker) holds it."""
+    store.IndexBusy when another writer (a reindex, another worker) holds it. trace, if given,
+    gets the batch's size, its oldest and newest journal times and when it was taken."""
     moved = _switched(index_dir)
     if not moved and not journal.pending(index_dir):
         return 0
@@ -134,6 +138,10 @@ def apply_pending(index_dir) -> int:
         if batch is None and not old:
             return 0
         ops = journal.read(batch) if batch else []
+        if trace is not None:
+            times = [op["t"] for op in ops if isinstance(op.get("t"), (int, float))]
+            trace.update(ops=len(ops), taken=time.time(), first=min(times, default=None),
+                         last=max(times, default=None))
         ix = store.open_dir(path)
         searcher = _searcher(ix, path)
         started = time.time() - 1  # mtimes may be coarser than the clock
@@ -164,6 +172,18 @@ def _searcher(ix, path: Path):
         _searchers.pop(other).close()
     _searchers[path] = ix.searcher() if old is None else reopen(ix, old)
     return _searchers[path]
+
+
+def prepare(index_dir) -> None:
+    """Open the committer's searcher now, not at the first commit (every segment's terms are
+    read into memory: seconds at 200k documents, which the first writes would wait for)."""
+    path = store.current_path(index_dir)
+    if path is None:
+        return
+    try:
+        _searcher(store.open_dir(path), path)
+    except (OSError, whoosh_index.EmptyIndexError):
+        pass  # no index yet, or switched meanwhile: the first commit opens it
 
 
 def _switched(index_dir) -> Path | None:
@@ -210,14 +230,23 @@ def _carry(old: Path, ix, writer) -> int:
 
 
 class Committer:
-    """A daemon thread applying the journal every INTERVAL seconds while there is work."""
+    """Applies the journal every INTERVAL seconds while there is work: in a daemon thread
+    (start) or in the calling one (run).
 
-    def __init__(self, index_dir, interval: float = INTERVAL):
+    standby: only what has waited FALLBACK_AFTER seconds (a dedicated committer process does
+    the rest); parent: stop once this process's parent is gone; trace: a file to which each
+    commit appends a JSON line of its times (bench/ingest.py reads them)."""
+
+    def __init__(self, index_dir, interval: float = INTERVAL, standby: bool = False,
+                 parent: int | None = None, trace: str | None = None):
         self.index_dir = Path(index_dir)
         self.interval = interval
+        self.standby = standby
+        self.parent = parent
+        self.trace = trace
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="committer", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="committer", daemon=True)
         self.commits = 0
 
     def start(self) -> "Committer":
@@ -226,29 +255,56 @@ class Committer:
 
     def wake(self) -> None:
         """Something was journaled: apply it at the next turn."""
+        if not self.standby:
+            self._wake.set()
+
+    def request_stop(self) -> None:
+        """Stop after the commit under way, if any (safe in a signal handler)."""
+        self._stop.set()
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=30)
+        self.request_stop()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
-    def _run(self) -> None:
+    def _due(self) -> bool:
+        if not self.standby:
+            return True
+        oldest = journal.oldest(self.index_dir)
+        return oldest is not None and time.time() - oldest >= FALLBACK_AFTER
+
+    def run(self) -> None:
         last = 0.0
         while not self._stop.is_set():
-            self._wake.wait(POLL)
+            if self.parent is not None and os.getppid() != self.parent:
+                return  # the server is gone
+            self._wake.wait(POLL * (10 if self.standby else 1))
             self._wake.clear()
             # Batch what arrives meanwhile into the next commit.
             self._stop.wait(max(0.0, last + self.interval - time.monotonic()))
+            if self._stop.is_set() or not self._due():
+                continue
+            trace: dict = {}
+            started = time.monotonic()
             try:
-                if apply_pending(self.index_dir):
+                if apply_pending(self.index_dir, trace):
                     self.commits += 1
-                    last = time.monotonic()
+                    # From start to start, as Elasticsearch's refresh_interval: a commit that
+                    # took longer than the interval is followed by the next at once.
+                    last = started
+                    self._trace(trace)
             except store.IndexBusy:
-                pass  # another worker or a reindex is writing; try again next turn
+                pass  # another process or a reindex is writing; try again next turn
             except Exception:
                 log.exception("applying the ingest journal failed; retrying")
                 self._stop.wait(5)
+
+    def _trace(self, trace: dict) -> None:
+        if self.trace:
+            trace.update(committed=time.time(), pid=os.getpid())
+            with open(self.trace, "a") as f:
+                f.write(json.dumps(trace) + "\n")
 
 
 def status(index_dir) -> dict:
