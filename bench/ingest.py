@@ -117,7 +117,11 @@ class Server:
                 # the oldest document of a batch: journaled -> taken -> committed
                 "wait_ms": stage([r["taken"] - r["first"] for r in rows]),
                 "commit_ms": stage([r["committed"] - r["taken"] for r in rows]),
-                "journal_to_committed_ms": stage([r["committed"] - r["first"] for r in rows])}
+                "journal_to_committed_ms": stage([r["committed"] - r["first"] for r in rows]),
+                # the three slowest: (seconds after the first commit, ms, operations)
+                "slowest": sorted(([round(r["taken"] - rows[0]["taken"], 1),
+                                    round(1000 * (r["committed"] - r["taken"])), r["ops"]]
+                                   for r in rows), key=lambda x: -x[1])[:3]}
 
     def stop(self):
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -238,6 +242,12 @@ def lag_phase(index_dir: Path, args) -> dict:
                              "p95": round(pct(ms([t for t, _ in busy]), 95), 1),
                              "n": len(busy)},
         "post_ms": {"p50": round(pct(POST_MS, 50), 1), "p95": round(pct(POST_MS, 95), 1)},
+        # The worst lag of the documents answered in each 5 s of the phase: a slow start (the
+        # first commits, merges) or spread over the run.
+        "lag_max_per_5s_ms": [round(1000 * max((lag for a, lag in zip(acked, lags, strict=False)
+                                                 if start + w <= a < start + w + 5),
+                                                default=0))
+                              for w in range(0, int(args.seconds), 5)],
         "commits": server.commits(),
         "errors": sorted(s for _, s in idle + busy if s != 200),
         "server_errors": [line for line in server.log.read_text(errors="replace").splitlines()

@@ -47,7 +47,7 @@ def start_committer_process(app, close_fds=(), trace: str | None = None) -> comm
     if config.get("SEARCH_BACKEND", "whoosh") != "whoosh" or not config.get("SEARCH_WRITE_TOKEN"):
         return None
     keeper = commitd.Keeper(config["SEARCH_INDEX_DIR"], config["SEARCH_COMMIT_INTERVAL"],
-                            close_fds, trace)
+                            close_fds, trace, config["SEARCH_COMMITTER_NICE"])
     keeper.start()
     config["SEARCH_COMMITTER_PROCESS"] = True
     return keeper

@@ -25,15 +25,16 @@ _RESET = ("SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTTIN", "SIG
 
 
 def spawn(index_dir, interval: float = committer.INTERVAL, close_fds=(),
-          trace: str | None = None) -> int:
-    """Fork the committer process; its pid (in the parent)."""
+          trace: str | None = None, nice: int = 0) -> int:
+    """Fork the committer process; its pid (in the parent). nice < 0: run it ahead of the
+    workers (a commit waits less for the CPU; needs CAP_SYS_NICE, else ignored)."""
     parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     code = 0
     try:
-        _serve(index_dir, interval, close_fds, parent, trace)
+        _serve(index_dir, interval, close_fds, parent, trace, nice)
     except BaseException:
         log.exception("the committer process failed")
         code = 1
@@ -42,7 +43,7 @@ def spawn(index_dir, interval: float = committer.INTERVAL, close_fds=(),
     return 0  # not reached
 
 
-def _serve(index_dir, interval, close_fds, parent: int, trace) -> None:
+def _serve(index_dir, interval, close_fds, parent: int, trace, nice: int) -> None:
     for fd in close_fds:
         try:
             os.close(fd)
@@ -55,6 +56,11 @@ def _serve(index_dir, interval, close_fds, parent: int, trace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.request_stop())
     _die_with_parent()
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:
+            log.warning("the committer process keeps its priority (no CAP_SYS_NICE)")
     if os.getppid() != parent:
         return  # the parent died before the line above
     morph.load_cache(index_dir)  # lemmas of words reindex runs analysed
@@ -73,8 +79,9 @@ def _die_with_parent() -> None:
 class Keeper:
     """Keeps one committer process alive for a server: spawn, respawn when it died, stop."""
 
-    def __init__(self, index_dir, interval: float, close_fds=(), trace: str | None = None):
-        self.args = (index_dir, interval, tuple(close_fds), trace)
+    def __init__(self, index_dir, interval: float, close_fds=(), trace: str | None = None,
+                 nice: int = 0):
+        self.args = (index_dir, interval, tuple(close_fds), trace, nice)
         self.pid = 0
         self.respawns = 0
 

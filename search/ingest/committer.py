@@ -113,14 +113,33 @@ def write(writer, ops: list[dict], searcher=None) -> int:
     return len(final)
 
 
-def _fsync_since(folder: Path, since: float) -> None:
+_unsynced: set[Path] = set()  # generation folders where this process's fsync failed
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's (mtime in ns, size): what a commit changed is what differs afterwards."""
+    found = {}
+    with os.scandir(folder) as entries:
+        for e in entries:
+            try:
+                if e.is_file():
+                    st = e.stat()
+                    found[e.name] = (st.st_mtime_ns, st.st_size)
+            except FileNotFoundError:
+                pass  # a merged-away segment removed meanwhile
+    return found
+
+
+def _fsync_changed(folder: Path, before: dict[str, tuple[int, int]]) -> None:
     # Whoosh does not fsync; the journal is dropped only once the commit would survive a crash.
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime >= since:
-                store.fsync_path(path)
-        except FileNotFoundError:
-            pass  # a merged-away segment removed meanwhile
+    # Only the files this commit wrote (new names: segments, their tables, the TOC), not every
+    # file touched in the last second, as before: each fsync is a disk flush.
+    for name, state in _files(folder).items():
+        if before.get(name) != state:
+            try:
+                store.fsync_path(folder / name)
+            except FileNotFoundError:
+                pass
     store.fsync_path(folder)
 
 
@@ -134,6 +153,8 @@ def apply_pending(index_dir, trace: dict | None = None) -> int:
     with store.lock(index_dir, brief=True):
         path = store.ensure_current(index_dir)
         old = _switched(index_dir)
+        # A batch left over: its commit may have been cut between Whoosh's commit and the fsync.
+        cut = (Path(index_dir) / journal.APPLYING).exists() or old is not None
         batch = journal.take(index_dir)
         if batch is None and not old:
             return 0
@@ -144,7 +165,9 @@ def apply_pending(index_dir, trace: dict | None = None) -> int:
                          last=max(times, default=None))
         ix = store.open_dir(path)
         searcher = _searcher(ix, path)
-        started = time.time() - 1  # mtimes may be coarser than the clock
+        # After a cut commit, every file: its files, which this commit's TOC may still name,
+        # might not be on disk.
+        before = {} if cut or path in _unsynced else _files(path)
         writer = ix.writer(limitmb=64)
         try:
             # First what a full reindex left behind, then what was written since.
@@ -153,8 +176,10 @@ def apply_pending(index_dir, trace: dict | None = None) -> int:
         except BaseException:
             writer.cancel()
             raise
+        _unsynced.add(path)  # until this commit's files are on disk (an fsync may fail)
         writer.commit()
-        _fsync_since(path, started)
+        _fsync_changed(path, before)
+        _unsynced.discard(path)
         _mark_carried(index_dir, path)
         if batch:
             journal.done(batch)
