@@ -51,6 +51,15 @@ def pct(values, p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU a process has used (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def private_mib(pid: int) -> float:
     """A process's private memory in MiB (pages no other process shares)."""
     total = 0
@@ -200,6 +209,7 @@ def lag_phase(index_dir: Path, args) -> dict:
 
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
+        cpu0 = (cpu_seconds(server.committer()), sum(map(cpu_seconds, server.workers())))
         start = time.monotonic()
         n, posters = 0, []
         order = threading.Lock()
@@ -221,6 +231,8 @@ def lag_phase(index_dir: Path, args) -> dict:
             time.sleep(max(0.0, start + n / args.rate - time.monotonic()))
         for t in posters:
             t.join()
+        cpu = [round(cpu_seconds(server.committer()) - cpu0[0], 1),
+               round(sum(map(cpu_seconds, server.workers())) - cpu0[1], 1)]
         done.set()
         poller.join(timeout=60)
         stop.set()
@@ -249,6 +261,8 @@ def lag_phase(index_dir: Path, args) -> dict:
                                                 default=0))
                               for w in range(0, int(args.seconds), 5)],
         "commits": server.commits(),
+        # CPU seconds used while documents were POSTed: the committer process, the workers
+        "cpu_s": {"committer": cpu[0], "workers": cpu[1]},
         "errors": sorted(s for _, s in idle + busy if s != 200),
         "server_errors": [line for line in server.log.read_text(errors="replace").splitlines()
                           if "Error" in line or "WORKER TIMEOUT" in line][:5],

@@ -30,7 +30,7 @@ __all__ = ["InvalidRecord", "accept", "apply_pending", "delete", "status", "Comm
 
 log = logging.getLogger(__name__)
 
-INTERVAL = 0.3  # least seconds between the starts of commits while writes keep coming
+INTERVAL = 0.3  # least seconds between commits while writes keep coming
 POLL = 0.05  # seconds between looks at the journal (other processes' writes: two stat calls)
 FALLBACK_AFTER = 2.0  # a standing-in Committer applies only what has waited this long
 API_SOURCE = "<api>"  # the `source` of documents written over HTTP (never a file's path)
@@ -311,13 +311,12 @@ class Committer:
             if self._stop.is_set() or not self._due():
                 continue
             trace: dict = {}
-            started = time.monotonic()
             try:
                 if apply_pending(self.index_dir, trace):
                     self.commits += 1
-                    # From start to start, as Elasticsearch's refresh_interval: a commit that
-                    # took longer than the interval is followed by the next at once.
-                    last = started
+                    # From the end of one to the start of the next (paced from their starts,
+                    # commits slower than the interval followed each other without a pause).
+                    last = time.monotonic()
                     self._trace(trace)
             except store.IndexBusy:
                 pass  # another process or a reindex is writing; try again next turn
