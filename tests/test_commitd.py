@@ -245,3 +245,24 @@ def test_a_commit_fsyncs_the_files_it_wrote_and_after_a_cut_one_every_file(tmp_p
     assert not first & before - {"MAIN_WRITELOCK"}  # not the files of earlier commits
     after_cut = commit("two", cut=True)
     assert after_cut == {p.name for p in gen.iterdir() if p.is_file()}
+
+
+def test_standby_committer_leaves_a_live_committer_process_alone(tmp_path, monkeypatch):
+    index_dir, _ = build_index(tmp_path, 3)
+    monkeypatch.setattr(committer, "FALLBACK_AFTER", 0.2)
+    held = committer.claim(index_dir)  # as a committer process holds it, however slow it is
+    worker = committer.Committer(index_dir, 0.05, standby=True).start()
+    try:
+        journal.append(index_dir, [{"put": doc("slow")}])
+        time.sleep(1.5)
+        assert journal.pending(index_dir) and worker.commits == 0
+        os.close(held)  # the process died: the worker stands in
+        deadline = time.monotonic() + 20
+        while not worker.commits:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        free = committer.claim(index_dir, block=False)  # released after its commit
+        assert free is not None
+        os.close(free)
+    finally:
+        worker.stop()

@@ -63,6 +63,9 @@ def _serve(index_dir, interval, close_fds, parent: int, trace, nice: int) -> Non
             log.warning("the committer process keeps its priority (no CAP_SYS_NICE)")
     if os.getppid() != parent:
         return  # the parent died before the line above
+    # One committer process per index, whichever servers run; a worker standing in for a
+    # dead one holds this lock only for its commit.
+    committer.claim(index_dir)  # held until this process exits
     morph.load_cache(index_dir)  # lemmas of words reindex runs analysed
     committer.prepare(index_dir)
     worker.run()

@@ -3,12 +3,14 @@
 A write is acknowledged once it is in the journal (journal.py). A Committer polls the journal
 and applies it in one Whoosh commit, as often as every INTERVAL seconds while there is work
 (Elasticsearch's refresh). Under gunicorn it runs in a process of its own (commitd.py), and the
-workers' Committer threads only stand in when the journal has waited FALLBACK_AFTER seconds (that
-process died, or is being restarted); elsewhere each process's thread commits. Whoever commits
-holds the index's writer lock, which the CLI's reindex takes too, so the two never write at
-once: while a long reindex holds it, writes are still accepted and become searchable after it.
+workers' Committer threads only stand in when the journal has waited FALLBACK_AFTER seconds and
+that process is gone (it holds PROCESS_LOCK); elsewhere each process's thread commits. Whoever
+commits holds the index's writer lock, which the CLI's reindex takes too, so the two never
+write at once: while a long reindex holds it, writes are still accepted and become searchable
+after it.
 """
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 INTERVAL = 0.3  # least seconds between commits while writes keep coming
 POLL = 0.05  # seconds between looks at the journal (other processes' writes: two stat calls)
 FALLBACK_AFTER = 2.0  # a standing-in Committer applies only what has waited this long
+PROCESS_LOCK = ".ingest.committer"  # flock a committer process holds for its whole life
 API_SOURCE = "<api>"  # the `source` of documents written over HTTP (never a file's path)
 CARRIED = "ingest.carried"  # the generation whose API documents the current one has
 
@@ -254,13 +257,27 @@ def _carry(old: Path, ix, writer) -> int:
     return n
 
 
+def claim(index_dir, block: bool = True) -> int | None:
+    """Take the committer-process lock (PROCESS_LOCK): its file descriptor, held until closed
+    (or the process dies); None if another holds it and block is False."""
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    fd = os.open(Path(index_dir) / PROCESS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 class Committer:
     """Applies the journal every INTERVAL seconds while there is work: in a daemon thread
     (start) or in the calling one (run).
 
-    standby: only what has waited FALLBACK_AFTER seconds (a dedicated committer process does
-    the rest); parent: stop once this process's parent is gone; trace: a file to which each
-    commit appends a JSON line of its times (bench/ingest.py reads them)."""
+    standby: only what has waited FALLBACK_AFTER seconds, and only while no committer process
+    holds PROCESS_LOCK (it is dead, or being replaced); parent: stop once this process's parent
+    is gone; trace: a file to which each commit appends a JSON line of its times
+    (bench/ingest.py reads them)."""
 
     def __init__(self, index_dir, interval: float = INTERVAL, standby: bool = False,
                  parent: int | None = None, trace: str | None = None):
@@ -293,11 +310,15 @@ class Committer:
         if self._thread.is_alive():
             self._thread.join(timeout=30)
 
-    def _due(self) -> bool:
-        if not self.standby:
-            return True
+    def _stand_in(self) -> int | None:
+        """For a standing-by Committer: the committer-process lock, if the journal has waited
+        FALLBACK_AFTER and no committer process holds it (None: nothing to do)."""
         oldest = journal.oldest(self.index_dir)
-        return oldest is not None and time.time() - oldest >= FALLBACK_AFTER
+        if oldest is None or time.time() - oldest < FALLBACK_AFTER:
+            return None
+        # A slow commit under load is no reason: a worker committing beside the process
+        # would open a searcher of every segment of its own.
+        return claim(self.index_dir, block=False)
 
     def run(self) -> None:
         last = 0.0
@@ -308,7 +329,10 @@ class Committer:
             self._wake.clear()
             # Batch what arrives meanwhile into the next commit.
             self._stop.wait(max(0.0, last + self.interval - time.monotonic()))
-            if self._stop.is_set() or not self._due():
+            if self._stop.is_set():
+                continue
+            claimed = self._stand_in() if self.standby else None
+            if self.standby and claimed is None:
                 continue
             trace: dict = {}
             try:
@@ -323,6 +347,9 @@ class Committer:
             except Exception:
                 log.exception("applying the ingest journal failed; retrying")
                 self._stop.wait(5)
+            finally:
+                if claimed is not None:
+                    os.close(claimed)
 
     def _trace(self, trace: dict) -> None:
         if self.trace:
