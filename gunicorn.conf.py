@@ -38,6 +38,37 @@ def on_starting(server):
             os.unlink(os.path.join(folder, name))
 
 
+def when_ready(server):
+    """Before the first threaded workers: fork the one live-ingest committer, kept alive by the
+    loop. Sync workers commit in their own committer threads, as a process of its own beside
+    them lengthened the lag and cost searches (bench/README.md, "Live ingest lag, issue 16h")."""
+    if threads <= 1:
+        return
+    from web.ingest import start_committer_process
+
+    keeper = start_committer_process(server.app.wsgi(),
+                                     close_fds=[s.fileno() for s in server.LISTENERS],
+                                     trace=os.environ.get("SEARCH_INGEST_TRACE") or None)
+    if keeper is None:
+        return
+    server.search_committer = keeper
+    manage_workers = server.manage_workers
+
+    def manage():  # the master's loop calls this every second and after every signal
+        keeper.check()
+        manage_workers()
+
+    server.manage_workers = manage
+    server.log.info("Live-ingest committer process: %s", keeper.pid)
+
+
+def on_exit(server):
+    """The committer finishes the commit under way and exits."""
+    keeper = getattr(server, "search_committer", None)
+    if keeper is not None:
+        keeper.stop()
+
+
 def child_exit(server, worker):
     """A worker's live gauges go with it (its counters stay counted)."""
     from prometheus_client import multiprocess

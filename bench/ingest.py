@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -50,6 +51,15 @@ def pct(values, p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU a process has used (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def private_mib(pid: int) -> float:
     """A process's private memory in MiB (pages no other process shares)."""
     total = 0
@@ -67,8 +77,10 @@ class Server:
 
     def __init__(self, index_dir: Path, workers: int, cache_size: int = 512):
         self.port = free_port()
+        self.trace = index_dir.parent / f"commits-{index_dir.name}.jsonl"
         env = {**os.environ, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_WORKERS": str(workers),
                "SEARCH_WRITE_TOKEN": TOKEN, "SEARCH_CACHE_SIZE": str(cache_size),
+               "SEARCH_INGEST_TRACE": str(self.trace),
                **({"SEARCH_COMMIT_INTERVAL": str(INTERVAL)} if INTERVAL else {})}
         self.log = index_dir.parent / f"gunicorn-{index_dir.name}.log"
         with open(self.log, "ab") as log:
@@ -89,11 +101,36 @@ class Server:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("gunicorn did not start")
             time.sleep(0.2)
-        while len(_pids(self.proc.pid)) < workers:
+        while len(self.workers()) < workers:
             time.sleep(0.1)
 
+    def committer(self) -> int | None:
+        """The pid of the server's committer process (None: commits in the workers)."""
+        found = re.findall(r"(?:Live-ingest committer process|started another): (\d+)",
+                           self.log.read_text(errors="replace"))
+        return int(found[-1]) if found else None
+
     def workers(self) -> list[int]:
-        return _pids(self.proc.pid)
+        return [p for p in _pids(self.proc.pid) if p != self.committer()]
+
+    def commits(self) -> dict | None:
+        """Each commit's stages (the committer's trace), or None if it keeps none."""
+        try:
+            rows = [json.loads(line) for line in self.trace.read_text().splitlines()]
+        except OSError:
+            return None
+        rows = [r for r in rows if r.get("first")]
+        ms = lambda xs: [x * 1000 for x in xs]  # noqa: E731
+        stage = lambda xs: {"p50": round(pct(ms(xs), 50)), "p95": round(pct(ms(xs), 95))}  # noqa: E731
+        return {"n": len(rows), "ops_p50": pct([r["ops"] for r in rows], 50),
+                # the oldest document of a batch: journaled -> taken -> committed
+                "wait_ms": stage([r["taken"] - r["first"] for r in rows]),
+                "commit_ms": stage([r["committed"] - r["taken"] for r in rows]),
+                "journal_to_committed_ms": stage([r["committed"] - r["first"] for r in rows]),
+                # the three slowest: (seconds after the first commit, ms, operations)
+                "slowest": sorted(([round(r["taken"] - rows[0]["taken"], 1),
+                                    round(1000 * (r["committed"] - r["taken"])), r["ops"]]
+                                   for r in rows), key=lambda x: -x[1])[:3]}
 
     def stop(self):
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -127,12 +164,17 @@ def visible(base: str) -> int:
 def searchers(base: str, clients: int, stop: threading.Event, took: list):
     def client(k: int):
         rng = random.Random(k)
-        with requests.Session() as s:
-            while not stop.is_set():
-                t0 = time.monotonic()
-                resp = s.get(f"{base}/api/search",
-                             params={"q": rng.choice(QUERIES), "collapse": COLLAPSE}, timeout=60)
-                took.append((time.monotonic() - t0, resp.status_code))
+        while not stop.is_set():
+            t0 = time.monotonic()
+            # A connection per search, closed at once, as a proxy in front of gunicorn does: a
+            # sync worker answers with "Connection: close" and then waits (gunicorn 27's
+            # close_graceful, up to 2 s) for the client to close its side, which a kept-alive
+            # session in this busy process did only when its thread next got the interpreter:
+            # the workers sat idle for 40 % of their time (py-spy).
+            resp = requests.get(f"{base}/api/search",
+                                params={"q": rng.choice(QUERIES), "collapse": COLLAPSE},
+                                timeout=60)
+            took.append((time.monotonic() - t0, resp.status_code))
 
     threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
     for t in threads:
@@ -155,31 +197,36 @@ def lag_phase(index_dir: Path, args) -> dict:
         threads = searchers(server.base, args.clients, stop, busy)
         acked: list[float] = []
         lags: list[float] = []
+        sent: list[float] = []  # each document's lag to the sending of the search that found it
+        polls: list[float] = []  # each poll's own time (its wait behind the clients, its search)
         done = threading.Event()
 
         def poll():
             while not done.is_set() or len(lags) < len(acked):
+                t0 = time.monotonic()
                 n = visible(server.base)
                 now = time.monotonic()
+                polls.append(now - t0)
                 while len(lags) < min(n, len(acked)):
                     lags.append(now - acked[len(lags)])
+                    sent.append(t0 - acked[len(sent)])
                 time.sleep(0.02)
 
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
+        cpu0 = (cpu_seconds(server.committer()), sum(map(cpu_seconds, server.workers())))
         start = time.monotonic()
         n, posters = 0, []
-        answers: dict[int, float] = {}
-
         order = threading.Lock()
 
         def send(k: int):
             answered = post(server.base, k)
-            # Visible in order of answers' journal order; kept by number (the poll's order).
+            # The poll counts the documents visible, which are the first ones in journal order:
+            # the order of the answers (a POST is answered right after its journal fsync). Not
+            # the order of their numbers: one slow answer would hold back the lags of all the
+            # documents after it until it came.
             with order:
-                answers[k] = answered
-                while len(acked) in answers:
-                    acked.append(answers[len(acked)])
+                acked.append(answered)
 
         while time.monotonic() - start < args.seconds:
             # On time whatever the server's queue: each POST from its own thread.
@@ -189,6 +236,8 @@ def lag_phase(index_dir: Path, args) -> dict:
             time.sleep(max(0.0, start + n / args.rate - time.monotonic()))
         for t in posters:
             t.join()
+        cpu = [round(cpu_seconds(server.committer()) - cpu0[0], 1),
+               round(sum(map(cpu_seconds, server.workers())) - cpu0[1], 1)]
         done.set()
         poller.join(timeout=60)
         stop.set()
@@ -201,12 +250,24 @@ def lag_phase(index_dir: Path, args) -> dict:
         "docs": len(acked), "rate": round(len(acked) / args.seconds, 1),
         "lag_ms": {"p50": round(pct(ms(lags), 50)), "p95": round(pct(ms(lags), 95)),
                    "max": round(max(ms(lags), default=0))},
+        # Of the lag: until the poll that found the document was sent, and the polls' own time.
+        "lag_to_sent_ms": {"p50": round(pct(ms(sent), 50)), "p95": round(pct(ms(sent), 95))},
+        "poll_ms": {"p50": round(pct(ms(polls), 50)), "p95": round(pct(ms(polls), 95))},
         "search_ms_idle": {"p50": round(pct(ms([t for t, _ in idle]), 50), 1),
                            "p95": round(pct(ms([t for t, _ in idle]), 95), 1), "n": len(idle)},
         "search_ms_ingest": {"p50": round(pct(ms([t for t, _ in busy]), 50), 1),
                              "p95": round(pct(ms([t for t, _ in busy]), 95), 1),
                              "n": len(busy)},
         "post_ms": {"p50": round(pct(POST_MS, 50), 1), "p95": round(pct(POST_MS, 95), 1)},
+        # The worst lag of the documents answered in each 5 s of the phase: a slow start (the
+        # first commits, merges) or spread over the run.
+        "lag_max_per_5s_ms": [round(1000 * max((lag for a, lag in zip(acked, lags, strict=False)
+                                                 if start + w <= a < start + w + 5),
+                                                default=0))
+                              for w in range(0, int(args.seconds), 5)],
+        "commits": server.commits(),
+        # CPU seconds used while documents were POSTed: the committer process, the workers
+        "cpu_s": {"committer": cpu[0], "workers": cpu[1]},
         "errors": sorted(s for _, s in idle + busy if s != 200),
         "server_errors": [line for line in server.log.read_text(errors="replace").splitlines()
                           if "Error" in line or "WORKER TIMEOUT" in line][:5],
@@ -238,7 +299,7 @@ def suggest_phase(index_dir: Path, args) -> dict:
 def memory_phase(index_dir: Path, args) -> dict:
     server = Server(index_dir, args.workers)
     warm = 10  # commits before the first sample: workers first touch what they use
-    marks, samples = {0, 10, 25, 50, 75, 100, args.commits}, {}
+    marks, samples, committer = {0, 10, 25, 50, 75, 100, args.commits}, {}, {}
     try:
         with requests.Session() as s:
             for k in range(-warm + 1, args.commits + 1):
@@ -250,11 +311,13 @@ def memory_phase(index_dir: Path, args) -> dict:
                     s.get(f"{server.base}/api/suggest", params={"q": q[:4]}, timeout=600)
                 if k in marks:
                     samples[k] = [round(private_mib(p)) for p in server.workers()]
+                    if server.committer():
+                        committer[k] = round(private_mib(server.committer()))
     finally:
         server.stop()
     first, last = samples[min(samples)], samples[max(samples)]
     change = [round(100 * (b - a) / a, 1) for a, b in zip(first, last, strict=False) if a]
-    return {"private_mib": samples, "change_pct": change}
+    return {"private_mib": samples, "change_pct": change, "committer_private_mib": committer}
 
 
 def main(argv=None) -> int:

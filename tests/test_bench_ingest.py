@@ -19,4 +19,9 @@ def test_ingest_bench_reports_its_figures(tmp_path):
     lag = figures["lag"]
     assert lag["docs"] >= 8 and lag["errors"] == [] and lag["lag_ms"]["p95"] > 0
     assert figures["suggest"]["n"] == 1
+    # The committer process's trace: every benchmark document went through one of its commits.
+    assert lag["commits"]["n"] >= 1 and lag["poll_ms"]["p50"] > 0
+    assert lag["commits"]["commit_ms"]["p50"] >= 0
     assert sorted(figures["memory"]["private_mib"]) == ["0", "2"]
+    assert all(len(v) == 2 for v in figures["memory"]["private_mib"].values())  # workers only
+    assert sorted(figures["memory"]["committer_private_mib"]) == ["0", "2"]

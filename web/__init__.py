@@ -43,13 +43,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     # SEARCH_BACKEND: whoosh (the index in SEARCH_INDEX_DIR) or sphinxql://host:port (a cluster).
     # SEARCH_WRITE_TOKEN: enables POST/DELETE /api/documents for `Bearer <token>` (web/ingest.py);
     # SEARCH_WRITE_MAX_MB: the largest write body; SEARCH_COMMIT_INTERVAL: least seconds between
-    # live-ingest commits.
+    # live-ingest commits; SEARCH_COMMITTER_NICE: added to the committer process's niceness
+    # (-5: commits wait less for the CPU behind busy workers, but searches lose throughput;
+    # needs CAP_SYS_NICE).
     # SEARCH_RECENT_HALF_LIFE_DAYS: sort=recent halves a match's weight per this many days
     # older than the newest match.
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
                             SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256,
                             SEARCH_BACKEND="whoosh", SEARCH_WRITE_TOKEN="",
                             SEARCH_WRITE_MAX_MB=16, SEARCH_COMMIT_INTERVAL=0.3,
+                            SEARCH_COMMITTER_NICE=0,
                             SEARCH_PUBLIC_URL="", SEARCH_RECENT_HALF_LIFE_DAYS=30.0)
     # SEARCH_PUBLIC_URL: the site's address as its users see it (https://news.example.org), for
     # absolute links; without it links are relative, never built from the Host header.
@@ -60,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     for name in ("SEARCH_CACHE_SIZE", "SEARCH_ARRAY_CACHE_MB", "SEARCH_WRITE_MAX_MB"):
         if os.environ.get(name, "").isdigit():  # results kept (0: none); MiB
             app.config[name] = int(os.environ[name])
+    if os.environ.get("SEARCH_COMMITTER_NICE", "").lstrip("-").isdigit():
+        app.config["SEARCH_COMMITTER_NICE"] = int(os.environ["SEARCH_COMMITTER_NICE"])
     if os.environ.get("SEARCH_COMMIT_INTERVAL"):
         app.config["SEARCH_COMMIT_INTERVAL"] = float(os.environ["SEARCH_COMMIT_INTERVAL"])
     try:

@@ -9,7 +9,31 @@ from whoosh.index import EmptyIndexError
 from search.engine import Engine
 from search.engine.policy import DEFAULT
 
-_lock = threading.Lock()
+
+class FifoLock:
+    """A lock granted in the order it was asked for. threading.Lock is not: with gthread
+    workers, a request thread that just released it often took it again at once while others
+    waited, so a few searches (and the poll that would see a new document) waited many turns."""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._next = 0  # the ticket the next caller gets
+        self._serving = 0  # the ticket that holds the lock
+
+    def __enter__(self):
+        with self._cond:
+            ticket = self._next
+            self._next += 1
+            self._cond.wait_for(lambda: self._serving == ticket)
+        return self
+
+    def __exit__(self, *exc):
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+
+_lock = FifoLock()
 
 
 class IndexUnavailable(RuntimeError):

@@ -2,7 +2,8 @@
 
 Writes are off unless SEARCH_WRITE_TOKEN is set; then every write needs
 `Authorization: Bearer <token>`. A write is answered once it is journaled (durable); the
-worker's committer makes it searchable within a second (search/ingest/committer.py).
+committer makes it searchable within a second (search/ingest/committer.py): under gunicorn a
+process of its own that the master starts (search/ingest/commitd.py), elsewhere a thread.
 """
 
 import hmac
@@ -11,7 +12,7 @@ import threading
 
 from flask import Blueprint, current_app, jsonify, request
 
-from search.ingest import committer, journal
+from search.ingest import commitd, committer, journal
 from search.ingest.committer import InvalidRecord
 from web.errors import error_response
 from web.index import IndexUnavailable, get_engine
@@ -38,6 +39,20 @@ def queue_source(index_dir):
     return source
 
 
+def start_committer_process(app, close_fds=(), trace: str | None = None) -> commitd.Keeper | None:
+    """In a server's master, before it forks its workers: the one committer process of a
+    writable server (None: read-only, or a cluster). Workers' committer threads then only stand
+    in for it when the journal has waited committer.FALLBACK_AFTER seconds."""
+    config = app.config
+    if config.get("SEARCH_BACKEND", "whoosh") != "whoosh" or not config.get("SEARCH_WRITE_TOKEN"):
+        return None
+    keeper = commitd.Keeper(config["SEARCH_INDEX_DIR"], config["SEARCH_COMMIT_INTERVAL"],
+                            close_fds, trace, config["SEARCH_COMMITTER_NICE"])
+    keeper.start()
+    config["SEARCH_COMMITTER_PROCESS"] = True
+    return keeper
+
+
 def ensure_committer(app) -> committer.Committer | None:
     """This process's committer thread (started after gunicorn forked, on first request)."""
     if app.config.get("SEARCH_BACKEND", "whoosh") != "whoosh":
@@ -48,7 +63,8 @@ def ensure_committer(app) -> committer.Committer | None:
             if "search_committer" not in ext:
                 ext["search_committer"] = committer.Committer(
                     app.config["SEARCH_INDEX_DIR"],
-                    interval=app.config["SEARCH_COMMIT_INTERVAL"]).start()
+                    interval=app.config["SEARCH_COMMIT_INTERVAL"],
+                    standby=bool(app.config.get("SEARCH_COMMITTER_PROCESS"))).start()
     return ext["search_committer"]
 
 

@@ -1,12 +1,16 @@
 """Live ingest: check records, journal them, and commit the journal into the index in batches.
 
-A write is acknowledged once it is in the journal (journal.py). A Committer thread in every web
-worker polls the journal and, whichever worker gets the index's writer lock first, applies it in
-one Whoosh commit, as often as every INTERVAL seconds while there is work (Elasticsearch's
-refresh). The CLI's reindex takes the same lock, so the two never write at once: while a long
-reindex holds it, writes are still accepted and become searchable after it.
+A write is acknowledged once it is in the journal (journal.py). A Committer polls the journal
+and applies it in one Whoosh commit, as often as every INTERVAL seconds while there is work
+(Elasticsearch's refresh). Under gunicorn it runs in a process of its own (commitd.py), and the
+workers' Committer threads only stand in when the journal has waited FALLBACK_AFTER seconds and
+that process is gone (it holds PROCESS_LOCK); elsewhere each process's thread commits. Whoever
+commits holds the index's writer lock, which the CLI's reindex takes too, so the two never
+write at once: while a long reindex holds it, writes are still accepted and become searchable
+after it.
 """
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -29,7 +33,9 @@ __all__ = ["InvalidRecord", "accept", "apply_pending", "delete", "status", "Comm
 log = logging.getLogger(__name__)
 
 INTERVAL = 0.3  # least seconds between commits while writes keep coming
-POLL = 0.1  # seconds between looks at the journal (other workers' writes)
+POLL = 0.05  # seconds between looks at the journal (other processes' writes: two stat calls)
+FALLBACK_AFTER = 2.0  # a standing-in Committer applies only what has waited this long
+PROCESS_LOCK = ".ingest.committer"  # flock a committer process holds for its whole life
 API_SOURCE = "<api>"  # the `source` of documents written over HTTP (never a file's path)
 CARRIED = "ingest.carried"  # the generation whose API documents the current one has
 
@@ -110,33 +116,61 @@ def write(writer, ops: list[dict], searcher=None) -> int:
     return len(final)
 
 
-def _fsync_since(folder: Path, since: float) -> None:
+_unsynced: set[Path] = set()  # generation folders where this process's fsync failed
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's (mtime in ns, size): what a commit changed is what differs afterwards."""
+    found = {}
+    with os.scandir(folder) as entries:
+        for e in entries:
+            try:
+                if e.is_file():
+                    st = e.stat()
+                    found[e.name] = (st.st_mtime_ns, st.st_size)
+            except FileNotFoundError:
+                pass  # a merged-away segment removed meanwhile
+    return found
+
+
+def _fsync_changed(folder: Path, before: dict[str, tuple[int, int]]) -> None:
     # Whoosh does not fsync; the journal is dropped only once the commit would survive a crash.
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime >= since:
-                store.fsync_path(path)
-        except FileNotFoundError:
-            pass  # a merged-away segment removed meanwhile
+    # Only the files this commit wrote (new names: segments, their tables, the TOC), not every
+    # file touched in the last second, as before: each fsync is a disk flush.
+    for name, state in _files(folder).items():
+        if before.get(name) != state:
+            try:
+                store.fsync_path(folder / name)
+            except FileNotFoundError:
+                pass
     store.fsync_path(folder)
 
 
-def apply_pending(index_dir) -> int:
+def apply_pending(index_dir, trace: dict | None = None) -> int:
     """Commit what the journal holds, if the writer lock is free now; changes made. Raises
-    store.IndexBusy when another writer (a reindex, another worker) holds it."""
+    store.IndexBusy when another writer (a reindex, another worker) holds it. trace, if given,
+    gets the batch's size, its oldest and newest journal times and when it was taken."""
     moved = _switched(index_dir)
     if not moved and not journal.pending(index_dir):
         return 0
     with store.lock(index_dir, brief=True):
         path = store.ensure_current(index_dir)
         old = _switched(index_dir)
+        # A batch left over: its commit may have been cut between Whoosh's commit and the fsync.
+        cut = (Path(index_dir) / journal.APPLYING).exists() or old is not None
         batch = journal.take(index_dir)
         if batch is None and not old:
             return 0
         ops = journal.read(batch) if batch else []
+        if trace is not None:
+            times = [op["t"] for op in ops if isinstance(op.get("t"), (int, float))]
+            trace.update(ops=len(ops), taken=time.time(), first=min(times, default=None),
+                         last=max(times, default=None))
         ix = store.open_dir(path)
         searcher = _searcher(ix, path)
-        started = time.time() - 1  # mtimes may be coarser than the clock
+        # After a cut commit, every file: its files, which this commit's TOC may still name,
+        # might not be on disk.
+        before = {} if cut or path in _unsynced else _files(path)
         writer = ix.writer(limitmb=64)
         try:
             # First what a full reindex left behind, then what was written since.
@@ -145,8 +179,10 @@ def apply_pending(index_dir) -> int:
         except BaseException:
             writer.cancel()
             raise
+        _unsynced.add(path)  # until this commit's files are on disk (an fsync may fail)
         writer.commit()
-        _fsync_since(path, started)
+        _fsync_changed(path, before)
+        _unsynced.discard(path)
         _mark_carried(index_dir, path)
         if batch:
             journal.done(batch)
@@ -164,6 +200,18 @@ def _searcher(ix, path: Path):
         _searchers.pop(other).close()
     _searchers[path] = ix.searcher() if old is None else reopen(ix, old)
     return _searchers[path]
+
+
+def prepare(index_dir) -> None:
+    """Open the committer's searcher now, not at the first commit (every segment's terms are
+    read into memory: seconds at 200k documents, which the first writes would wait for)."""
+    path = store.current_path(index_dir)
+    if path is None:
+        return
+    try:
+        _searcher(store.open_dir(path), path)
+    except (OSError, whoosh_index.EmptyIndexError):
+        pass  # no index yet, or switched meanwhile: the first commit opens it
 
 
 def _switched(index_dir) -> Path | None:
@@ -209,15 +257,38 @@ def _carry(old: Path, ix, writer) -> int:
     return n
 
 
-class Committer:
-    """A daemon thread applying the journal every INTERVAL seconds while there is work."""
+def claim(index_dir, block: bool = True) -> int | None:
+    """Take the committer-process lock (PROCESS_LOCK): its file descriptor, held until closed
+    (or the process dies); None if another holds it and block is False."""
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    fd = os.open(Path(index_dir) / PROCESS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
-    def __init__(self, index_dir, interval: float = INTERVAL):
+
+class Committer:
+    """Applies the journal every INTERVAL seconds while there is work: in a daemon thread
+    (start) or in the calling one (run).
+
+    standby: only what has waited FALLBACK_AFTER seconds, and only while no committer process
+    holds PROCESS_LOCK (it is dead, or being replaced); parent: stop once this process's parent
+    is gone; trace: a file to which each commit appends a JSON line of its times
+    (bench/ingest.py reads them)."""
+
+    def __init__(self, index_dir, interval: float = INTERVAL, standby: bool = False,
+                 parent: int | None = None, trace: str | None = None):
         self.index_dir = Path(index_dir)
         self.interval = interval
+        self.standby = standby
+        self.parent = parent
+        self.trace = trace
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="committer", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="committer", daemon=True)
         self.commits = 0
 
     def start(self) -> "Committer":
@@ -226,29 +297,65 @@ class Committer:
 
     def wake(self) -> None:
         """Something was journaled: apply it at the next turn."""
+        if not self.standby:
+            self._wake.set()
+
+    def request_stop(self) -> None:
+        """Stop after the commit under way, if any (safe in a signal handler)."""
+        self._stop.set()
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=30)
+        self.request_stop()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
-    def _run(self) -> None:
+    def _stand_in(self) -> int | None:
+        """For a standing-by Committer: the committer-process lock, if the journal has waited
+        FALLBACK_AFTER and no committer process holds it (None: nothing to do)."""
+        oldest = journal.oldest(self.index_dir)
+        if oldest is None or time.time() - oldest < FALLBACK_AFTER:
+            return None
+        # A slow commit under load is no reason: a worker committing beside the process
+        # would open a searcher of every segment of its own.
+        return claim(self.index_dir, block=False)
+
+    def run(self) -> None:
         last = 0.0
         while not self._stop.is_set():
-            self._wake.wait(POLL)
+            if self.parent is not None and os.getppid() != self.parent:
+                return  # the server is gone
+            self._wake.wait(POLL * (10 if self.standby else 1))
             self._wake.clear()
             # Batch what arrives meanwhile into the next commit.
             self._stop.wait(max(0.0, last + self.interval - time.monotonic()))
+            if self._stop.is_set():
+                continue
+            claimed = self._stand_in() if self.standby else None
+            if self.standby and claimed is None:
+                continue
+            trace: dict = {}
             try:
-                if apply_pending(self.index_dir):
+                if apply_pending(self.index_dir, trace):
                     self.commits += 1
+                    # From the end of one to the start of the next (paced from their starts,
+                    # commits slower than the interval followed each other without a pause).
                     last = time.monotonic()
+                    self._trace(trace)
             except store.IndexBusy:
-                pass  # another worker or a reindex is writing; try again next turn
+                pass  # another process or a reindex is writing; try again next turn
             except Exception:
                 log.exception("applying the ingest journal failed; retrying")
                 self._stop.wait(5)
+            finally:
+                if claimed is not None:
+                    os.close(claimed)
+
+    def _trace(self, trace: dict) -> None:
+        if self.trace:
+            trace.update(committed=time.time(), pid=os.getpid())
+            with open(self.trace, "a") as f:
+                f.write(json.dumps(trace) + "\n")
 
 
 def status(index_dir) -> dict:

@@ -184,6 +184,24 @@ def pending(root) -> bool:
     return False
 
 
+def oldest(root) -> float | None:
+    """When the oldest operation waiting to be applied was journaled (Unix time), or None."""
+    root = Path(root)
+    for name in (APPLYING, JOURNAL):
+        try:
+            with open(root / name, "rb") as f:
+                for line in f:  # the first whole line; a torn one was never acknowledged
+                    try:
+                        t = json.loads(line).get("t")
+                    except (ValueError, AttributeError):
+                        continue
+                    if isinstance(t, (int, float)):
+                        return t
+        except FileNotFoundError:
+            continue
+    return None
+
+
 def status(root) -> dict:
     """Queue depth (operations not yet searchable) and the age of the oldest, in seconds."""
     root = Path(root)
