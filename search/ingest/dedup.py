@@ -5,8 +5,6 @@ import re
 import numpy as np
 from datasketch import MinHash
 
-from search.ingest import wordtable
-
 SHINGLE = 3  # words per shingle
 BANDS = 16  # LSH bands of ROWS values: pairs with Jaccard ≥ 0.7 share a band 99% of the time
 ROWS = 4
@@ -28,6 +26,20 @@ _CHUNK = 8192  # shingles permuted at a time: (chunk × PERMS) values in memory
 # Which of the first 65,536 code points are word characters (regex \w), as a lookup table.
 _IS_WORD = np.array([bool(_WORD.match(chr(c))) for c in range(0x10000)], bool)
 _powers = np.ones(1, np.uint64)  # _MIX[1] ** i (mod 2**64), grown to the longest word seen
+# Texts up to this many code points are hashed from prefix sums over these power tables.
+MAX_CHARS = 1 << 18
+_tables: list[np.ndarray] = []  # [_MIX[1] ** i, _MIX[1] ** -i] (mod 2**64), i ≤ MAX_CHARS
+
+
+def _prefix_powers() -> list[np.ndarray]:
+    if not _tables:
+        p = int(_MIX[1])
+        for base in (p, pow(p, -1, 2**64)):  # p is odd, so it has an inverse
+            t = np.empty(MAX_CHARS + 1, np.uint64)
+            t[0] = 1
+            t[1:] = base
+            _tables.append(np.cumprod(t))  # wraps modulo 2**64, as wanted
+    return _tables
 
 
 def _is_word(cps: np.ndarray) -> np.ndarray:
@@ -48,10 +60,10 @@ def _word_hashes(text: str) -> np.ndarray:
     starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
         return np.zeros(0, np.uint64)
-    if len(cps) <= wordtable.MAX_CHARS:
+    if len(cps) <= MAX_CHARS:
         # The same polynomial hash from prefix sums: sum((c + 1) * P**i) over the text, the
         # span of each word, times P**-start (P is odd, so invertible modulo 2**64).
-        up, down = wordtable.powers(_MIX[1])
+        up, down = _prefix_powers()
         sums = np.zeros(len(cps) + 1, np.uint64)
         np.cumsum((cps + np.uint64(1)) * up[:len(cps)], out=sums[1:])
         h = (sums[ends] - sums[starts]) * down[starts]

@@ -21,7 +21,6 @@ from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
 from search.engine import sidecar
-from search.ingest import wordtable
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
@@ -33,7 +32,7 @@ from search.ingest.w3postings import (
     write_block,
 )
 from search.morph import lemmas
-from search.query.surface import LEDE, Surfaces
+from search.query.surface import Surfaces
 from search.text import MAX_WORD, WORD_RE, normalize
 
 _MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
@@ -65,7 +64,6 @@ class SegmentBuilder:
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
         self._keys: dict[tuple[str, str], int] = {}
         self._words: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
-        self._tables: dict[str, wordtable.WordTable] = {}  # the same words, found with numpy
         self._key, self._doc, self._pos, self._first = [], [], [], []
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
@@ -84,39 +82,21 @@ class SegmentBuilder:
         return ids
 
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
+        # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
+        # the same words, faster.
+        rx = WORD_RE if _MARKS.search(value) else _PLAIN_WORD
+        words = [w for w in rx.findall(value) if len(w) <= MAX_WORD]
+        if not words:
+            return 0
         cache = self._words[field]
-        parts = wordtable.split(value)
-        found = None
-        if parts is not None:  # nearly always: words found with numpy (wordtable.py)
-            starts, ends = parts[1], parts[2]
-            if not len(starts):
-                return 0
-            table = self._tables.get(field)
-            if table is None:
-                table = self._tables[field] = wordtable.WordTable()
-            found = table.terms(value, parts,
-                                lambda w: cache.get(w) or self._terms(field, lang, w))
-        if found is not None:
-            keys, pos, first = found
-            # The lede's words (one more tells Surfaces.add that the text goes on).
-            words = [value[s:e] for s, e in zip(starts[:LEDE + 1].tolist(),
-                                                ends[:LEDE + 1].tolist(), strict=True)]
-            self.surfaces.add(lang, words, value)
-        else:
-            # Without combining marks or soft hyphens a simpler pattern finds the same words.
-            rx = WORD_RE if _MARKS.search(value) else _PLAIN_WORD
-            words = [w for w in rx.findall(value) if len(w) <= MAX_WORD]
-            if not words:
-                return 0
-            seqs = [cache.get(w) or self._terms(field, lang, w) for w in words]
-            self.surfaces.add(lang, words, value)
-            counts = np.fromiter(map(len, seqs), np.int32, len(seqs))
-            keys = np.fromiter(itertools.chain.from_iterable(seqs), np.int32, int(counts.sum()))
-            first = np.zeros(len(keys), bool)
-            first[np.cumsum(counts) - counts] = True
-            pos = np.repeat(np.arange(len(words), dtype=np.int32), counts)
-        self._key.append(keys.astype(np.int32, copy=False))
-        self._pos.append(pos)
+        seqs = [cache.get(w) or self._terms(field, lang, w) for w in words]
+        self.surfaces.add(lang, words, value)  # after the lookups: the words' hashes are known
+        counts = np.fromiter(map(len, seqs), np.int32, len(seqs))
+        keys = np.fromiter(itertools.chain.from_iterable(seqs), np.int32, int(counts.sum()))
+        first = np.zeros(len(keys), bool)
+        first[np.cumsum(counts) - counts] = True
+        self._key.append(keys)
+        self._pos.append(np.repeat(np.arange(len(words), dtype=np.int32), counts))
         self._first.append(first)
         self._doc.append(np.full(len(keys), docnum, np.int32))
         self.entries += len(keys)
