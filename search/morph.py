@@ -17,6 +17,10 @@ LANGS = ("uk", "ru")
 # Letters that only one of the two languages has.
 _OWN_LETTERS = {"uk": re.compile(r"[іїєґ]"), "ru": re.compile(r"[ыэъё]")}
 _DIGIT = re.compile(r"\d")
+# A lowercase Latin word no dictionary knows: pymorphy3's shape analysers give the word itself as
+# its only normal form (LatinAnalyzer; RomanNumberAnalyzer and NumberAnalyzer for "mix", "nan"),
+# so it is its own lemma, without parse().
+_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _KNOWN_METHODS = {"DictionaryAnalyzer", "HyphenatedWordsAnalyzer"}
 MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
@@ -104,9 +108,11 @@ def save_cache(folder) -> bool:
         by_lang: dict[str, dict[str, tuple[str, ...]]] = {}
         for (word, lang), found in _cache.items():
             by_lang.setdefault(lang, {})[word] = found
+        # dumps, not dump: json.dump encodes in Python, dumps in C (five times faster).
+        data = json.dumps({"analysis": analysis_version(), "lemmas": by_lang},
+                          ensure_ascii=False, separators=(",", ":"))
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"analysis": analysis_version(), "lemmas": by_lang}, f,
-                      ensure_ascii=False, separators=(",", ":"))
+            f.write(data)
         os.replace(tmp, path)  # readers see the old file or the new one, never half of one
     except OSError:
         tmp.unlink(missing_ok=True)
@@ -128,6 +134,8 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
     known = None if "-" in word else _dictionary_lemmas(word, lang)
     if known is not None:
         return tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
+    if _LATIN_WORD.fullmatch(word):
+        return (word,)
     try:
         parses = analyzer(lang).parse(word)
     except ValueError:

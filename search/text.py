@@ -12,8 +12,13 @@ WORD_RE = re.compile(
 
 APOSTROPHES = str.maketrans({c: "'" for c in "’ʼ‘`´"})
 HYPHENS = str.maketrans({"‐": "-", "‑": "-"})
+_PUNCT = {**APOSTROPHES, **HYPHENS}
 # After NFC has composed й, ї, ё, any combining mark left is a stress or accent mark.
 STRIP = {c: None for c in [*range(0x300, 0x370), 0xAD]}
+# Most words have none of the characters the tables map: a regex search is cheaper than
+# str.translate with a dict (a Python lookup per character).
+_HAS_MARK = re.compile(r"[\u0300-\u036f\u00ad]")
+_HAS_PUNCT = re.compile(r"[’ʼ‘`´‐‑]")
 MAX_WORD = 64  # longer "words" are junk (base64, URLs glued together) and are not indexed
 # Output-term folding: the same word is spelled with and without these letters.
 FOLD = str.maketrans({"ё": "е", "ґ": "г"})
@@ -36,8 +41,11 @@ def is_cyrillic(word: str) -> bool:
 def normalize(word: str) -> str:
     """Token text as looked up in dictionaries: NFC, lowercase, one apostrophe, no stress marks."""
     word = unicodedata.normalize("NFC", word)
-    word = word.translate(STRIP)
-    word = word.lower().translate(APOSTROPHES).translate(HYPHENS)
+    if _HAS_MARK.search(word):
+        word = word.translate(STRIP)
+    word = word.lower()  # (may add a combining mark: İ → i̇, kept as before)
+    if _HAS_PUNCT.search(word):
+        word = word.translate(_PUNCT)
     if _LATIN.search(word) and is_cyrillic(word):
         word = word.translate(HOMOGLYPHS)
     return word
@@ -45,7 +53,7 @@ def normalize(word: str) -> str:
 
 def fold(term: str) -> str:
     """Fold letters that are spelled inconsistently (ё→е, ґ→г) in an output term."""
-    return term.translate(FOLD)
+    return term.translate(FOLD) if "ё" in term or "ґ" in term else term
 
 
 def tokenize(text: str):

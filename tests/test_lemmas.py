@@ -139,3 +139,41 @@ def test_dictionary_lemmas_are_parses_normal_forms_in_their_order(word, lang):
         assert fast is None
     else:
         assert list(dict.fromkeys(fast)) == list(dict.fromkeys(p.normal_form for p in parses))
+
+
+def _normalize_plainly(word: str) -> str:
+    """normalize() as first written, one step after another (the reference for its fast path)."""
+    import unicodedata
+
+    from search.text import APOSTROPHES, HOMOGLYPHS, HYPHENS, STRIP, is_cyrillic
+
+    word = unicodedata.normalize("NFC", word).translate(STRIP)
+    word = word.lower().translate(APOSTROPHES).translate(HYPHENS)
+    if any("a" <= c <= "z" for c in word) and is_cyrillic(word):
+        word = word.translate(HOMOGLYPHS)
+    return word
+
+
+def test_normalize_is_the_plain_steps():
+    import random
+
+    rng = random.Random(7)
+    pool = "aбБAеЕёЁiIİ\u0301\u0308\u00ad’ʼ‘`´‐‑-'xXсСйЙ" + "ﬁǅẞΣ"
+    words = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 8))) for _ in range(5000)]
+    words += [chr(c) for c in range(0x2000)] + ["Ёлка", "İstanbul", "уда\u0301р", "п’ять",
+                                                "Mосква", "ДЖ`ОН", "інтер\u00adнет"]
+    for word in words:
+        assert normalize(word) == _normalize_plainly(word), repr(word)
+
+
+@pytest.mark.parametrize("word", ["iphone", "nan", "inf", "mix", "xiv", "o'neil", "a", "zzzq"])
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+def test_unknown_latin_words_are_their_own_lemma_as_parse_says(word, lang):
+    from search.morph import _KNOWN_METHODS, _dictionary_lemmas, _method, analyzer, clear_cache
+
+    clear_cache()
+    if _dictionary_lemmas(word, lang) is None:  # else the dictionary's lemmas are used
+        parses = analyzer(lang).parse(word)
+        assert not [p for p in parses if _method(p) in _KNOWN_METHODS]
+        assert {p.normal_form for p in parses} == {word}
+    assert lemmas(word, lang) == (word,) or _dictionary_lemmas(word, lang) is not None

@@ -65,6 +65,15 @@ def test_shingles_are_word_runs_whatever_the_case_punctuation_and_spacing():
     assert not np.array_equal(same, dedup.shingles("мостів відновлення програму нову ухвалив уряд"))
 
 
+def test_word_hashes_are_the_same_in_short_and_long_texts():
+    """Prefix sums (texts up to MAX_CHARS) and per-letter powers (longer ones) agree."""
+    words = ["слово", "Київ", "x", "𝐀𝐁c", "covid19"]
+    short = dedup._word_hashes(" ".join(words))
+    long = dedup._word_hashes(" ".join(words * (dedup.MAX_CHARS // 20 + 1)))
+    assert len(long) > dedup.MAX_CHARS // 5 and len(set(short.tolist())) == len(words)
+    assert np.array_equal(long, np.tile(short, len(long) // len(words)))
+
+
 def test_signatures_read_tagged_and_older_untagged_values():
     new = dedup.signature(AGENCY)
     assert new.startswith(dedup.TAG) and len(new) == len(dedup.TAG) + dedup.PERMS * 4

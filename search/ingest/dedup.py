@@ -26,6 +26,20 @@ _CHUNK = 8192  # shingles permuted at a time: (chunk × PERMS) values in memory
 # Which of the first 65,536 code points are word characters (regex \w), as a lookup table.
 _IS_WORD = np.array([bool(_WORD.match(chr(c))) for c in range(0x10000)], bool)
 _powers = np.ones(1, np.uint64)  # _MIX[1] ** i (mod 2**64), grown to the longest word seen
+# Texts up to this many code points are hashed from prefix sums over these power tables.
+MAX_CHARS = 1 << 18
+_tables: list[np.ndarray] = []  # [_MIX[1] ** i, _MIX[1] ** -i] (mod 2**64), i ≤ MAX_CHARS
+
+
+def _prefix_powers() -> list[np.ndarray]:
+    if not _tables:
+        p = int(_MIX[1])
+        for base in (p, pow(p, -1, 2**64)):  # p is odd, so it has an inverse
+            t = np.empty(MAX_CHARS + 1, np.uint64)
+            t[0] = 1
+            t[1:] = base
+            _tables.append(np.cumprod(t))  # wraps modulo 2**64, as wanted
+    return _tables
 
 
 def _is_word(cps: np.ndarray) -> np.ndarray:
@@ -38,27 +52,42 @@ def _is_word(cps: np.ndarray) -> np.ndarray:
 
 def _word_hashes(text: str) -> np.ndarray:
     """A 64-bit hash per \\w+ word of text, in order, computed over all its letters at once."""
-    global _powers
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4").astype(np.uint64)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
     mask = _is_word(cps)
-    edge = np.diff(mask.view(np.int8), prepend=0, append=0)
-    starts, ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    padded = np.zeros(len(cps) + 2, bool)
+    padded[1:-1] = mask
+    edges = np.flatnonzero(padded[1:] != padded[:-1])  # a word's start, then its end
+    starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
         return np.zeros(0, np.uint64)
+    if len(cps) <= MAX_CHARS:
+        # The same polynomial hash from prefix sums: sum((c + 1) * P**i) over the text, the
+        # span of each word, times P**-start (P is odd, so invertible modulo 2**64).
+        up, down = _prefix_powers()
+        sums = np.zeros(len(cps) + 1, np.uint64)
+        np.cumsum((cps + np.uint64(1)) * up[:len(cps)], out=sums[1:])
+        h = (sums[ends] - sums[starts]) * down[starts]
+    else:
+        h = _long_hashes(cps.astype(np.uint64), mask, starts, ends)
+    h ^= h >> np.uint64(31)
+    h *= _MIX[2]
+    h ^= h >> np.uint64(29)
+    return h
+
+
+def _long_hashes(cps, mask, starts, ends) -> np.ndarray:
+    """The words' hashes before mixing, for a text longer than the power tables."""
+    global _powers
     longest = int((ends - starts).max())
     if longest > len(_powers):
         n = max(longest, 2 * len(_powers))
         _powers = np.ones(n, np.uint64)
         _powers[1:] = np.cumprod(np.full(n - 1, _MIX[1], np.uint64))
     at = np.flatnonzero(mask)
-    word = np.cumsum(edge[:-1] == 1)[at] - 1
-    # A polynomial hash of each word's code points (mod 2**64), then mixed.
-    h = np.add.reduceat((cps[at] + np.uint64(1)) * _powers[at - starts[word]],
-                        np.searchsorted(at, starts))
-    h ^= h >> np.uint64(31)
-    h *= _MIX[2]
-    h ^= h >> np.uint64(29)
-    return h
+    word = np.searchsorted(starts, at, side="right") - 1
+    # A polynomial hash of each word's code points (mod 2**64).
+    return np.add.reduceat((cps[at] + np.uint64(1)) * _powers[at - starts[word]],
+                           np.searchsorted(at, starts))
 
 
 def shingles(text: str) -> np.ndarray:
