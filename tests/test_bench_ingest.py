@@ -9,7 +9,8 @@ from tests.web_helpers import build_index
 
 
 @pytest.mark.slow
-def test_ingest_bench_reports_its_figures(tmp_path):
+def test_ingest_bench_reports_its_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEARCH_THREADS", "2")  # threaded workers: the committer process's trace
     index_dir, _ = build_index(tmp_path, 20)
     out = tmp_path / "out.json"
     assert ingest.main(["--index", str(index_dir), "--seconds", "2", "--clients", "2",
