@@ -16,13 +16,9 @@ runs in a fresh process, so that its memory is never added to a big writer's.
 """
 
 import heapq
-import io
 import logging
 import multiprocessing
 import os
-import pickle
-import struct
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from itertools import accumulate
 
@@ -34,7 +30,7 @@ from whoosh.system import pack_ushort
 
 from search.engine import sidecar
 from search.engine.arrays import read_lengths, read_live
-from search.ingest.merge_terms import BATCH, Batch
+from search.ingest.merge_terms import BATCH, Batch, blocks
 from search.ingest.sidecar_stream import StreamedSidecar
 from search.ingest.w3postings import BLOCK, close_quietly, pickled, write_block
 
@@ -44,7 +40,6 @@ MERGE_FACTOR = 4  # this many segments below MAX_DOCS // 2 are merged (the small
 # A merge writes at most about this many documents into one segment: its process peaks near
 # 463 MB at 3,800 news articles, 671 MB at 7,500 (the merged term tables); issue 16's is 600.
 MAX_DOCS = 5_000
-_INT = struct.Struct("!i")
 
 
 def choose(sizes: list[int], factor: int = MERGE_FACTOR, max_docs: int = MAX_DOCS) -> list[int]:
@@ -162,21 +157,8 @@ def _read(postfile, info, size):
         ids, weights, values = info.inlined_postings()
         values = [None] * len(ids) if size == 0 else list(values)
         return list(ids), [float(w) for w in weights], values
-    offset, length = info.extent()
-    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as struct gives it
-        (length,) = length
-    raw = postfile.get(offset, length)
-    if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError("postings do not start with Whoosh's block tag")
     ids, weights, values = [], [], []
-    pos, last = 4, False
-    while not last:
-        (n,) = _INT.unpack_from(raw, pos)
-        last, n = n < 0, abs(n)
-        block = io.BytesIO(raw[pos + 4:pos + 4 + n])
-        count, _, _, compression, _, _ = pickle.load(block)  # noqa: S301 (our own index)
-        data = block.read()
-        deltas, w, v = pickle.loads(zlib.decompress(data) if compression else data)  # noqa: S301
+    for count, deltas, w, v in blocks(postfile, info):
         ids.extend(accumulate(deltas))  # each block's first id is whole, then deltas
         weights.extend([1.0] * count if w is None else [w] * count if isinstance(w, float)
                        else w)
@@ -186,7 +168,6 @@ def _read(postfile, info, size):
             values.extend([None] * count)
         else:
             values.extend(v[i:i + size] for i in range(0, len(v), size))
-        pos += 4 + n
     return ids, weights, values
 
 

@@ -34,6 +34,25 @@ class Merged:
         return self.sums[lo:hi]
 
 
+def blocks(postfile, info):
+    """A term's postings blocks as Whoosh wrote them: (count, id deltas, weights, values) each."""
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as struct gives it
+        (length,) = length
+    raw = postfile.get(offset, length)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("postings do not start with Whoosh's block tag")
+    pos, last = 4, False
+    while not last:
+        (n,) = _INT.unpack_from(raw, pos)
+        last, n = n < 0, abs(n)
+        block = io.BytesIO(raw[pos + 4:pos + 4 + n])
+        count, _, _, compression, _, _ = pickle.load(block)  # noqa: S301 (our own index)
+        data = block.read()
+        yield (count, *pickle.loads(zlib.decompress(data) if compression else data))  # noqa: S301
+        pos += 4 + n
+
+
 class Batch:
     """Consecutive terms of one field, with each source's postings of them."""
 
@@ -66,20 +85,8 @@ class Batch:
             self.weights += [float(w) for w in weights]
             self.values += list(values)
             return len(ids)
-        offset, length = info.extent()
-        if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as struct gives it
-            (length,) = length
-        raw = postfile.get(offset, length)
-        if raw[:4] != WHOOSH3_HEADER_MAGIC:
-            raise ValueError("postings do not start with Whoosh's block tag")
-        pos, last, total = 4, False, 0
-        while not last:
-            (n,) = _INT.unpack_from(raw, pos)
-            last, n = n < 0, abs(n)
-            block = io.BytesIO(raw[pos + 4:pos + 4 + n])
-            count, _, _, compression, _, _ = pickle.load(block)  # noqa: S301 (our own index)
-            data = block.read()
-            deltas, w, v = pickle.loads(zlib.decompress(data) if compression else data)  # noqa: S301
+        total = 0
+        for count, deltas, w, v in blocks(postfile, info):
             self.deltas += deltas  # each block's first id is whole, then deltas
             self.counts.append(count)
             if w is None:
@@ -90,7 +97,6 @@ class Batch:
                 self.weights += w
             self.values += v
             total += count
-            pos += 4 + n
         return total
 
     def write(self, fw, prefix: bytes, lengths, side, field: str | None) -> None:
