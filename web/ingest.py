@@ -2,8 +2,9 @@
 
 Writes are off unless SEARCH_WRITE_TOKEN is set; then every write needs
 `Authorization: Bearer <token>`. A write is answered once it is journaled (durable); the
-committer makes it searchable within a second (search/ingest/committer.py): under gunicorn a
-process of its own that the master starts (search/ingest/commitd.py), elsewhere a thread.
+committer makes it searchable within a second (search/ingest/committer.py): with gunicorn's
+threaded workers a process of its own that the master starts (search/ingest/commitd.py),
+elsewhere a thread in each worker.
 """
 
 import hmac

@@ -2,9 +2,10 @@
 
 A write is acknowledged once it is in the journal (journal.py). A Committer polls the journal
 and applies it in one Whoosh commit, as often as every INTERVAL seconds while there is work
-(Elasticsearch's refresh). Under gunicorn it runs in a process of its own (commitd.py), and the
-workers' Committer threads only stand in when the journal has waited FALLBACK_AFTER seconds and
-that process is gone (it holds PROCESS_LOCK); elsewhere each process's thread commits. Whoever
+(Elasticsearch's refresh). Under gunicorn with threaded workers it runs in a process of its own
+(commitd.py), and the workers' Committer threads only stand in when the journal has waited
+FALLBACK_AFTER seconds and that process is gone (it holds PROCESS_LOCK); elsewhere (sync
+workers, the test client) each process's thread commits, whichever takes the lock. Whoever
 commits holds the index's writer lock, which the CLI's reindex takes too, so the two never
 write at once: while a long reindex holds it, writes are still accepted and become searchable
 after it.
