@@ -12,6 +12,7 @@ from search.ingest.bulk import BulkWriter
 from search.ingest.indexer import document_fields
 from search.ingest.merge import choose, merge_index
 from search.query import segment_words
+from tests.conftest import fresh_index
 from tests.test_bulk_writer import _docs, _postings
 
 TEXT = ("title_uk", "body_uk", "title_ru", "body_ru")
@@ -121,8 +122,7 @@ def test_a_bulk_run_leaves_few_segments(tmp_path, monkeypatch):
 
     monkeypatch.setattr(merge, "MAX_DOCS", 60)
     monkeypatch.setattr(merge, "MERGE_FACTOR", 3)
-    store.switch(tmp_path, store.new_generation(tmp_path))
-    ix = store.open_current(tmp_path)
+    ix = fresh_index(tmp_path)
     w = BulkWriter(ix, max_entries=2000)
     for d in _docs(200, seed=2):
         w.add_document(**document_fields(d, "src", "sig"))
@@ -141,8 +141,7 @@ def test_a_failed_merge_commits_the_segments_unmerged(tmp_path, monkeypatch):
 
     monkeypatch.setattr(merge, "_in_child", fail)
     monkeypatch.setattr(merge, "MERGE_FACTOR", 2)
-    store.switch(tmp_path, store.new_generation(tmp_path))
-    ix = store.open_current(tmp_path)
+    ix = fresh_index(tmp_path)
     w = BulkWriter(ix, max_entries=5000)
     for d in _docs(60, seed=3):
         w.add_document(**document_fields(d, "src", "sig"))
