@@ -6,41 +6,22 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
-from search.cluster import facets, translate
-from search.cluster.client import MAX_BATCH, RETRIES, SHOW_META, Client
-from search.cluster.config import FIELDS, dist_index
+from search.cluster import facets, matching
+from search.cluster.client import RETRIES, Client
+from search.cluster.config import dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
-from search.cluster.rescore import (
-    CANDIDATES,
-    FIRST_TERM,
-    Stats,
-    candidate_columns,
-    plan_terms,
-    rerank,
-    terms_statements,
-    with_terms,
-)
+from search.cluster.rescore import CANDIDATES, Stats
 from search.cluster.rows import LANG_CODES, date_of, row_id
 from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
-from search.engine.policy import DEFAULT
 from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
-from search.query.parse import parse_query
 from search.snippets import highlight, snippet
 
-# As the embedded policy: up to ALL_FIRST_UPTO content words, documents with all of them rank
-# first, and fewer than FILL_BELOW of those are followed by documents with some of the words.
-# The candidates those MATCHes find are then ranked by the embedded engine's own code
-# (rescore.py), which applies the rest of the policy.
-FILL_BELOW = DEFAULT.fill_below
-ALL_FIRST_UPTO = DEFAULT.all_first_upto
-MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
 META_SECONDS = 1.0
-_COLS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
-         "date_precision")
+_COLS = matching.COLUMNS
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
 _HIT_FIELDS = {f.name for f in fields(Hit)}
 _RESULT_FIELDS = {f.name for f in fields(Results)}
@@ -91,7 +72,7 @@ class ClusterEngine:
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
         self._meta_at = 0.0
-        self.stats = Stats()
+        self.stats = Stats()  # the generation's statistics, for rescoring (matching.py)
         self._warned = False
         self.candidates = CANDIDATES  # searchd's best rescored per query (a bench varies it)
         self.last_candidates: list[int] = []  # their row ids, in searchd's order (bench)
@@ -184,19 +165,19 @@ class ClusterEngine:
 
     def _search(self, gen, text, page, per_page, sort, filters, forgiving) -> ClusterResults:
         reader = self.vocabulary()
-        if reader.docs and self._ranked():  # the query's language, judged as the embedded
+        if reader.docs and self.ranked():  # the query's language, judged as the embedded
             # engine judges it (an unranked generation lacks the length columns asked with it)
-            reader.lang_docs = self.stats.languages(lambda sql: self._q(sql, meta=False)[0], gen)
+            reader.lang_docs = self.stats.languages(lambda sql: self.q(sql, meta=False)[0], gen)
         corrected, suggestion = None, None
         fixed = layout_fix(text, reader, filters.langs) if forgiving and reader.docs else None
         if fixed:
             corrected = {"query": fixed, "reason": "layout"}
-        parsed, run = self._run(gen, fixed or text, page, per_page, sort, filters, reader,
-                                forgiving)
+        parsed, run = matching.run(self, gen, fixed or text, page, per_page, sort, filters,
+                                   reader, forgiving)
         if forgiving and not fixed and reader.docs and run.all_words < FEW_RESULTS:
             better = spelling_fix(text, reader, filters.langs, real_words=run.all_words == 0)
-            again = (self._run(gen, better, page, per_page, sort, filters, reader, forgiving)
-                     if better and run.all_words == 0 else None)
+            again = (matching.run(self, gen, better, page, per_page, sort, filters, reader,
+                                  forgiving) if better and run.all_words == 0 else None)
             if again is not None and again[1].all_words:  # never a query that finds some
                 (parsed, run), corrected = again, {"query": better, "reason": "spelling"}
             elif better:
@@ -204,7 +185,7 @@ class ClusterEngine:
         extra = {}
         page_sql = [self._page_sql(gen, run.order)] if run.order else []
         if run.facets is not None:  # rescored: counted with the candidates, or aside
-            got = self._batch(page_sql) if page_sql else []
+            got = self.batch(page_sql) if page_sql else []
             if isinstance(run.facets, Future):
                 found, partial = run.facets.result()
                 self.partial = self.partial or partial
@@ -220,7 +201,9 @@ class ClusterEngine:
                               all_words=run.all_words, partial=self.partial,
                               crosslang=parsed.crosslang, **extra)
 
-    def _q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
+    def q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
+        """(rows, SHOW META) of one statement; a shard that did not answer marks the search
+        partial."""
         rows, meta, partial = self.client.query(sql, args, meta, lost=self._shard_lost,
                                                 retries=0 if self.degraded else RETRIES)
         if partial:
@@ -228,64 +211,7 @@ class ClusterEngine:
         self.partial = self.partial or partial
         return rows, meta
 
-    def _select(self, gen, match, where, sort, offset, limit, cols=_COLS) -> tuple[list, int]:
-        """(rows, total found) of one page of a MATCH (None: every document) and filters."""
-        rows, meta = self._q(*self._select_sql(gen, match, where, sort, offset, limit, cols,
-                                               max(1000, offset + limit)))
-        return (list(rows) if limit else []), int(meta.get("total_found", 0))
-
-    @staticmethod
-    def _select_sql(gen, match, where, sort, offset, limit, cols, most) -> tuple[str, tuple]:
-        """The statement of _select (most: searchd's max_matches); ordered by the alias w, or
-        by WEIGHT() when cols do not name it."""
-        conds = (["MATCH(%s)"] if match else []) + where
-        weight = "w" if " AS w" in cols else "WEIGHT()"
-        sql = (f"SELECT {cols} FROM {dist_index(gen)}"
-               + (" WHERE " + " AND ".join(conds) if conds else "")
-               + f" {translate.order(sort, weight)} LIMIT {offset}, {max(limit, 1)} OPTION "
-               f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
-               f"max_matches={most}")
-        return sql, ((match,) if match else None)
-
-    def _run(self, gen, text, page, per_page, sort, filters, reader, cross=True):
-        """(parsed, _Run) of one query text: the page's rows, totals and the matching MATCH."""
-        parsed = parse_query(text, langs=filters.langs, reader=reader, crosslang=cross)
-        plan = parsed.plan
-        content = plan.content()
-        n, start, want = len(content), (page - 1) * per_page, page * per_page
-        where = translate.where(filters)
-        if n == 0:  # only exclusions: everything but their matches
-            excluded = translate.excluded_match(plan)
-            if excluded:
-                ids, _ = self._q(f"SELECT id FROM {dist_index(gen)} WHERE MATCH(%s) LIMIT "
-                                 f"{MAX_EXCLUDED_ONLY} OPTION max_matches={MAX_EXCLUDED_ONLY}",
-                                 (excluded,))
-                if ids:
-                    where = [*where, f"id NOT IN ({', '.join(str(r[0]) for r in ids)})"]
-            rows, total = self._select(gen, None, where, sort, start, per_page)
-            return parsed, _Run(rows, total, total, None, where)
-        every = translate.combine(content, plan.excluded, every=True)
-        some = translate.combine(content, plan.excluded, every=False)
-        if sort != "date" and self._ranked():
-            return parsed, self._rescored(gen, plan, every, some, where, start, want, sort,
-                                          filters)
-        full = self._select(gen, every, where, sort, start, per_page) if every else ([], 0)
-        if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
-            rows, total = self._select(gen, some, where, sort, start, per_page)
-            return parsed, _Run(rows, total, full[1], some, where)
-        if n < 2 or full[1] >= FILL_BELOW or some is None:
-            return parsed, _Run(full[0], full[1], full[1], every, where)
-        # Too few documents have every word: those with some follow them (by date: mixed).
-        if sort == "date":
-            rows, total = self._select(gen, some, where, sort, start, per_page)
-            return parsed, _Run(rows, total, full[1], some, where)
-        first = self._select(gen, every, where, sort, 0, FILL_BELOW)[0] if every else []
-        rest, total = self._select(gen, some, where, sort, 0, want + len(first))
-        seen = {r[0] for r in first}
-        rows = (first + [r for r in rest if r[0] not in seen])[start:want]
-        return parsed, _Run(rows, total, full[1], some, where)
-
-    def _ranked(self) -> bool:
+    def ranked(self) -> bool:
         """Whether the live generation's rows carry the rank attributes (else: warned once)."""
         if self._meta.get("ranked"):
             return True
@@ -294,63 +220,13 @@ class ClusterEngine:
             self._warned = True
         return False
 
-    def _rescored(self, gen, plan, every, some, where, start, want, sort, filters) -> "_Run":
-        """The page of a query ranked as the embedded engine ranks: searchd's best CANDIDATES
-        of the MATCH the policy picks (as _run's), rescored by rescore.rerank(). Three round
-        trips: the candidates (with the terms' frequencies and a long query's all-words
-        count); their rank attributes (with the facets); then the page's rows (by _search)."""
-        n = len(plan.content())
-        cols = candidate_columns(sort)
-        limit = max(self.candidates, want)
-        terms = plan_terms(plan)
-        tally = self.vocabulary().fields  # the feeder's per-field counts, if it is here
-        df, ask, counts = self.stats.frequencies(gen, terms, tally)
-        long = n > ALL_FIRST_UPTO  # a long query: any word, by score alone; every word counted
-        match = some if long else every
-        first = []
-        if long or every:
-            first += [self._select_sql(gen, match, where, sort, 0, limit, cols, limit),
-                      (SHOW_META, None)]
-        if long and every:
-            first.append((f"SELECT COUNT(*) FROM {dist_index(gen)} WHERE "
-                          f"{' AND '.join(['MATCH(%s)', *where])} OPTION ranker=none", (every,)))
-        early = len(first) + len(counts) <= MAX_BATCH  # else: only the terms candidates have
-        found = self._batch(first + counts if early else first) if first or counts else []
-        if early:
-            self.stats.learn(gen, ask, found[len(first):], df)
-        rows, total = (list(found[0]), _total(found[1])) if first else ([], 0)
-        full_total = (int(found[2][0][0]) if every else 0) if long else total
-        if not long and n >= 2 and full_total < FILL_BELOW and some is not None:
-            # too few documents have every word: those with some follow them
-            found = self._batch([self._select_sql(gen, some, where, sort, 0, limit, cols, limit),
-                                 (SHOW_META, None)])
-            rest, total = list(found[0]), _total(found[1])
-            seen = {r[0] for r in rows}
-            rows, match = rows + [r for r in rest if r[0] not in seen], some
-        self.last_candidates = [r[0] for r in rows]
-        if not rows:
-            return _Run([], total, full_total, match, where, [], facets.empty())
-        size, avg = self.stats.documents(lambda sql: self._q(sql, meta=False)[0], gen)
-        # Every result a candidate: the facets are counted over them, else asked of searchd
-        # aside (read by _search after the page).
-        mine = facets.EXTRA if total <= len(rows) else ()
-        counted = None if mine else self._aside.submit(
-            self._side.batch, facets.statements(gen, match, where),
-            retries=0 if self.degraded else RETRIES, lost=self._shard_lost)
-        statements = terms_statements(gen, terms, rows, mine)
-        got = self._batch([(sql, args) for sql, args, _ in statements])
-        rows, extras = with_terms(rows, terms, statements, got, len(mine))
-        if mine:
-            counted = facets.counted(extras, filters)
-        if not early:  # many terms: only those some candidate has, in one more round trip
-            present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
-            df, ask, counts = self.stats.frequencies(gen, present, tally)
-            if counts:
-                self.stats.learn(gen, ask, self._batch(counts), df)
-        order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
-        return _Run([], total, full_total, match, where, order, counted)
+    def aside(self, statements) -> Future:
+        """The statements' rows and partial, asked on the second connection meanwhile."""
+        return self._aside.submit(self._side.batch, statements,
+                                  retries=0 if self.degraded else RETRIES, lost=self._shard_lost)
 
-    def _batch(self, statements) -> list[list]:
+    def batch(self, statements) -> list[list]:
+        """The rows of each statement, sent together (as q: partial)."""
         found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
                                            lost=self._shard_lost)
         self.partial = self.partial or partial
@@ -371,8 +247,8 @@ class ClusterEngine:
         """(counts of every result by language, year, month (within one year) and source;
         the rows of the statements `first`, sent in the same batch)."""
         if not run.total:  # (run.match None with no results: nothing matched, not everything)
-            return facets.empty(), (self._batch(list(first)) if first else [])
-        found = self._batch([*first, *facets.statements(gen, run.match, run.where)])
+            return facets.empty(), (self.batch(list(first)) if first else [])
+        found = self.batch([*first, *facets.statements(gen, run.match, run.where)])
         return facets.read(found[len(first):], filters), found[:len(first)]
 
     def _page_sql(self, gen, order) -> tuple[str, None]:
@@ -385,22 +261,6 @@ class ClusterEngine:
         """The page's rows in the rescored order, each with its rescored score."""
         by_id = {r[0]: r for r in got}
         return [(i, score, *by_id[i][2:]) for i, score in order if i in by_id]
-
-
-@dataclass
-class _Run:
-    rows: list
-    total: int
-    all_words: int
-    match: str | None  # the MATCH whose documents are the results (None: every document)
-    where: list
-    order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
-    facets: dict | Future | None = None  # rescored: counted with the candidates, or aside
-
-
-def _total(meta_rows) -> int:
-    """total_found of a SHOW META's rows."""
-    return int(dict(meta_rows).get("total_found", 0))
 
 
 class _Rows:

@@ -1,0 +1,158 @@
+"""What a query matches on the cluster, and in what order: the MATCH the embedded policy picks,
+then searchd's best candidates ranked as the embedded engine ranks (rescore.py), or a page in
+searchd's own order (by date, an old generation, a query of exclusions only)."""
+
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from search.cluster import facets, translate
+from search.cluster.client import MAX_BATCH, SHOW_META
+from search.cluster.config import FIELDS, dist_index
+from search.cluster.rescore import (
+    FIRST_TERM,
+    candidate_columns,
+    plan_terms,
+    rerank,
+    terms_statements,
+    with_terms,
+)
+from search.engine.policy import DEFAULT
+from search.query.parse import parse_query
+
+# As the embedded policy: up to ALL_FIRST_UPTO content words, documents with all of them rank
+# first, and fewer than FILL_BELOW of those are followed by documents with some of the words.
+# The candidates those MATCHes find are then ranked by the embedded engine's own code
+# (rescore.py), which applies the rest of the policy.
+FILL_BELOW = DEFAULT.fill_below
+ALL_FIRST_UPTO = DEFAULT.all_first_upto
+MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
+COLUMNS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
+           "date_precision")  # a hit's
+
+
+@dataclass
+class Run:
+    rows: list
+    total: int
+    all_words: int
+    match: str | None  # the MATCH whose documents are the results (None: every document)
+    where: list
+    order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
+    facets: dict | Future | None = None  # rescored: counted with the candidates, or aside
+
+
+def total_of(meta_rows) -> int:
+    """total_found of a SHOW META's rows."""
+    return int(dict(meta_rows).get("total_found", 0))
+
+
+def select_sql(gen, match, where, sort, offset, limit, cols, most) -> tuple[str, tuple]:
+    """The statement of select (most: searchd's max_matches); ordered by the alias w, or by
+    WEIGHT() when cols do not name it."""
+    conds = (["MATCH(%s)"] if match else []) + where
+    weight = "w" if " AS w" in cols else "WEIGHT()"
+    sql = (f"SELECT {cols} FROM {dist_index(gen)}"
+           + (" WHERE " + " AND ".join(conds) if conds else "")
+           + f" {translate.order(sort, weight)} LIMIT {offset}, {max(limit, 1)} OPTION "
+           f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
+           f"max_matches={most}")
+    return sql, ((match,) if match else None)
+
+
+def select(eng, gen, match, where, sort, offset, limit, cols=COLUMNS) -> tuple[list, int]:
+    """(rows, total found) of one page of a MATCH (None: every document) and filters."""
+    rows, meta = eng.q(*select_sql(gen, match, where, sort, offset, limit, cols,
+                                   max(1000, offset + limit)))
+    return (list(rows) if limit else []), int(meta.get("total_found", 0))
+
+
+def run(eng, gen, text, page, per_page, sort, filters, reader, cross=True):
+    """(parsed, Run) of one query text: the page's rows (or order), totals and the MATCH."""
+    parsed = parse_query(text, langs=filters.langs, reader=reader, crosslang=cross)
+    plan = parsed.plan
+    content = plan.content()
+    n, start, want = len(content), (page - 1) * per_page, page * per_page
+    where = translate.where(filters)
+    if n == 0:  # only exclusions: everything but their matches
+        excluded = translate.excluded_match(plan)
+        if excluded:
+            ids, _ = eng.q(f"SELECT id FROM {dist_index(gen)} WHERE MATCH(%s) LIMIT "
+                           f"{MAX_EXCLUDED_ONLY} OPTION max_matches={MAX_EXCLUDED_ONLY}",
+                           (excluded,))
+            if ids:
+                where = [*where, f"id NOT IN ({', '.join(str(r[0]) for r in ids)})"]
+        rows, total = select(eng, gen, None, where, sort, start, per_page)
+        return parsed, Run(rows, total, total, None, where)
+    every = translate.combine(content, plan.excluded, every=True)
+    some = translate.combine(content, plan.excluded, every=False)
+    if sort != "date" and eng.ranked():
+        return parsed, rescored(eng, gen, plan, every, some, where, start, want, sort, filters)
+    full = select(eng, gen, every, where, sort, start, per_page) if every else ([], 0)
+    if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
+        rows, total = select(eng, gen, some, where, sort, start, per_page)
+        return parsed, Run(rows, total, full[1], some, where)
+    if n < 2 or full[1] >= FILL_BELOW or some is None:
+        return parsed, Run(full[0], full[1], full[1], every, where)
+    # Too few documents have every word: those with some follow them (by date: mixed).
+    if sort == "date":
+        rows, total = select(eng, gen, some, where, sort, start, per_page)
+        return parsed, Run(rows, total, full[1], some, where)
+    first = select(eng, gen, every, where, sort, 0, FILL_BELOW)[0] if every else []
+    rest, total = select(eng, gen, some, where, sort, 0, want + len(first))
+    seen = {r[0] for r in first}
+    rows = (first + [r for r in rest if r[0] not in seen])[start:want]
+    return parsed, Run(rows, total, full[1], some, where)
+
+
+def rescored(eng, gen, plan, every, some, where, start, want, sort, filters) -> Run:
+    """The page of a query ranked as the embedded engine ranks: searchd's best candidates of
+    the MATCH the policy picks (as run's), rescored by rescore.rerank(). Three round trips:
+    the candidates (with the terms' frequencies and a long query's all-words count); their
+    rank attributes (with the facets); then the page's rows (by the engine)."""
+    n = len(plan.content())
+    cols = candidate_columns(sort)
+    limit = max(eng.candidates, want)
+    terms = plan_terms(plan)
+    tally = eng.vocabulary().fields  # the feeder's per-field counts, if it is here
+    df, ask, counts = eng.stats.frequencies(gen, terms, tally)
+    long = n > ALL_FIRST_UPTO  # a long query: any word, by score alone; every word counted
+    match = some if long else every
+    first = []
+    if long or every:
+        first += [select_sql(gen, match, where, sort, 0, limit, cols, limit), (SHOW_META, None)]
+    if long and every:
+        first.append((f"SELECT COUNT(*) FROM {dist_index(gen)} WHERE "
+                      f"{' AND '.join(['MATCH(%s)', *where])} OPTION ranker=none", (every,)))
+    early = len(first) + len(counts) <= MAX_BATCH  # else: only the terms candidates have
+    found = eng.batch(first + counts if early else first) if first or counts else []
+    if early:
+        eng.stats.learn(gen, ask, found[len(first):], df)
+    rows, total = (list(found[0]), total_of(found[1])) if first else ([], 0)
+    full_total = (int(found[2][0][0]) if every else 0) if long else total
+    if not long and n >= 2 and full_total < FILL_BELOW and some is not None:
+        # too few documents have every word: those with some follow them
+        found = eng.batch([select_sql(gen, some, where, sort, 0, limit, cols, limit),
+                           (SHOW_META, None)])
+        rest, total = list(found[0]), total_of(found[1])
+        seen = {r[0] for r in rows}
+        rows, match = rows + [r for r in rest if r[0] not in seen], some
+    eng.last_candidates = [r[0] for r in rows]
+    if not rows:
+        return Run([], total, full_total, match, where, [], facets.empty())
+    size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
+    # Every result a candidate: the facets are counted over them, else asked of searchd aside
+    # (read by the engine after the page).
+    mine = facets.EXTRA if total <= len(rows) else ()
+    counted = None if mine else eng.aside(facets.statements(gen, match, where))
+    statements = terms_statements(gen, terms, rows, mine)
+    got = eng.batch([(sql, args) for sql, args, _ in statements])
+    rows, extras = with_terms(rows, terms, statements, got, len(mine))
+    if mine:
+        counted = facets.counted(extras, filters)
+    if not early:  # many terms: only those some candidate has, in one more round trip
+        present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
+        df, ask, counts = eng.stats.frequencies(gen, present, tally)
+        if counts:
+            eng.stats.learn(gen, ask, eng.batch(counts), df)
+    order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
+    return Run([], total, full_total, match, where, order, counted)
