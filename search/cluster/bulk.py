@@ -8,6 +8,7 @@ from pathlib import Path
 from search.cluster import idf
 from search.cluster.config import GENERATIONS
 from search.cluster.feed import _lock_dir, _prepared, refresh_idf
+from search.cluster.groups import Groups
 from search.cluster.store import connect_head, read_meta, switch
 from search.cluster.writer import ShardWriter
 from search.ingest import store as local_store
@@ -19,8 +20,8 @@ def _chunk(job):
     docs, source = job
     out, freq = [], Counter()
     for d in docs:
-        _, rid, values, terms = _prepared(d, source, "")
-        out.append((rid, values))
+        _, rid, values, terms, near = _prepared(d, source, "")
+        out.append((rid, values, near))
         freq.update(terms)
     return out, freq
 
@@ -40,6 +41,7 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk") -> dict
                 layout = meta["layout"]
                 gen = GENERATIONS[1 - GENERATIONS.index(meta["live"])]
                 writer = ShardWriter(layout, gen)
+                groups = Groups.load(layout.root, gen, fresh=True)
                 freq: Counter = Counter()
                 n = 0
                 try:
@@ -47,13 +49,15 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk") -> dict
                     jobs = ((docs[i:i + CHUNK], source) for i in range(0, len(docs), CHUNK))
                     with get_context("fork").Pool(procs) as pool:
                         for rows, counts in pool.imap(_chunk, jobs):
-                            for rid, values in rows:
+                            for rid, values, near in rows:
                                 writer.add(rid, values)
+                                groups.add(rid, near)
                             freq.update(counts)
                             n += len(rows)
-                    writer.flush()
+                    writer.set_groups(groups.relabel())
                 finally:
                     writer.close()
+                groups.save()
                 fed = time.monotonic()
                 if layout.root and Path(layout.root).is_dir():
                     idf.save_tally(Path(layout.root) / f"tally-{gen}.tsv", freq, n)

@@ -21,6 +21,9 @@ RANK_JSON = "ranks"
 # breaks ties between equal scores by document number, which is the order it indexed them.
 RANK_ORDINAL = "ordinal"
 BIGINTS = ("date_ts", "source_hash", "site_hash")  # hashes: 2.2 filters no string attribute
+# A row's group of near-duplicates (search/cluster/groups.py): the smallest row id of its
+# group, 0 for a row without copies.
+COPY_GROUP = "copy_group"
 # Lemmas are written in an alphabet of word characters only (see feed.token): digits, Latin,
 # Cyrillic, Greek, Latin-1 letters, and two stand-ins for the apostrophe and the hyphen.
 CHARSET = ("0..9, a..z, _, U+00DF..U+024F, U+0370..U+03FF, U+0400..U+052F, U+02BC, U+2010")
@@ -130,6 +133,7 @@ def _rt_index(name: str, path: Path, idf: str) -> str:
     lines += [f"    rt_attr_uint = {a}" for a in RANK_UINTS]
     lines.append(f"    rt_attr_json = {RANK_JSON}")
     lines.append(f"    rt_attr_bigint = {RANK_ORDINAL}")
+    lines.append(f"    rt_attr_bigint = {COPY_GROUP}")
     lines += [
         "    dict = keywords",
         "    min_prefix_len = 2",

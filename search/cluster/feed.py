@@ -9,6 +9,7 @@ from pathlib import Path
 
 from search.cluster import idf, nodes, runs
 from search.cluster.config import GENERATIONS, dist_index
+from search.cluster.groups import Groups
 from search.cluster.rows import make_row, source_hash, values_sql
 from search.cluster.store import connect_head, parse_urls, read_meta, switch
 from search.cluster.writer import ShardWriter
@@ -33,10 +34,10 @@ def _analyse(job):
     return key, sig, [_prepared(d, key, sig) for d in docs], errors
 
 
-def _prepared(doc, key: str, sig: str) -> tuple[str, int, str, set[str]]:
-    """(document id, row id, VALUES text, terms) of one document."""
+def _prepared(doc, key: str, sig: str) -> tuple[str, int, str, set[str], bytes]:
+    """(document id, row id, VALUES text, terms, near-duplicate signature) of a document."""
     row, terms = make_row(doc, key, sig)
-    return row["doc_id"], row["id"], values_sql(row), terms
+    return row["doc_id"], row["id"], values_sql(row), terms, row["near"]
 
 
 def _indexed(cur, gen: str) -> dict[str, str]:
@@ -81,8 +82,11 @@ def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
                     for key in run.unfinished():
                         if key in indexed:
                             indexed[key] = ""  # a crashed run's file: written again
+                # Copy groups are kept up in a generation that has them (a full rebuild's).
+                groups = (Groups.load(layout.root, gen, fresh=full)
+                          if full or meta["copies"] else None)
                 lost = _feed(cur, layout, gen, indexed, sources, summary,
-                             procs if full else 1, full, run)
+                             procs if full else 1, full, run, groups)
                 if full:
                     switch(cur, gen, layout)
         finally:
@@ -92,7 +96,7 @@ def reindex(url: str, sources, full: bool = False, lock_timeout: float = 0.0,
     return summary
 
 
-def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run) -> set[str]:
+def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run, groups) -> set[str]:
     """Write the changed files; the mirrors that missed some of it."""
     files = walk(sources, summary.skipped)
     tally_path = Path(layout.root) / f"tally-{gen}.tsv" if layout.root else None
@@ -124,16 +128,20 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run) -> set[
             done = pool.imap(_analyse, jobs) if pool else map(_analyse, jobs)
             for key, _, rows, errors in done:
                 total += _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq,
-                                     summary)
+                                     summary, groups)
         finally:
             if pool:
                 pool.close()
                 pool.join()
         for key in gone:
-            total -= _drop(cur, writer, gen, key, freq)
+            total -= _drop(cur, writer, gen, key, freq, groups)
             summary.deleted += 1
         writer.flush()
+        if groups is not None and (jobs or gone):
+            writer.set_groups(groups.relabel())
         writer.wait()
+        if groups is not None and (jobs or gone or full):
+            groups.save()
         run.written(writer.seqs())
     finally:
         writer.close()
@@ -145,20 +153,23 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run) -> set[
     return writer.lost
 
 
-def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summary) -> int:
+def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summary,
+                groups=None) -> int:
     """Write one file's rows (replacing its old ones); the change in the document count."""
     if rows is None:
         summary.skipped.append((key, errors[0]))
         return 0
-    change = _drop(cur, writer, gen, key, freq) if key in indexed else 0
+    change = _drop(cur, writer, gen, key, freq, groups) if key in indexed else 0
     written = 0
-    for doc_id, rid, values, terms in rows:
+    for doc_id, rid, values, terms, near in rows:
         if doc_id in seen:
             errors.append(f"duplicate id {doc_id!r}: first one kept")
             continue
         seen.add(doc_id)
         writer.add(rid, values)
         freq.update(terms)
+        if groups is not None:
+            groups.add(rid, near)
         written += 1
     for err in errors[:5]:
         summary.skipped.append((key, err))
@@ -175,14 +186,17 @@ def _write_file(cur, writer, gen, key, rows, errors, indexed, seen, freq, summar
     return written - change
 
 
-def _drop(cur, writer, gen, key, freq) -> int:
-    """Delete a file's documents from the cluster and the tally; how many there were."""
+def _drop(cur, writer, gen, key, freq, groups=None) -> int:
+    """Delete a file's documents from the cluster, the tally and the copy groups; how many
+    there were."""
     writer.wait()  # rows of this file sent earlier in this run are in before they are read
     old = _old_rows(cur, gen, key)
     for _, doc_id, title, body, lang in old:
         _, terms = make_row(Document(doc_id, title, body, lang=LANGS[lang]), key, "")
         freq.subtract(terms)
     writer.delete([r[0] for r in old])
+    if groups is not None:
+        groups.remove(r[0] for r in old)
     return len(old)
 
 

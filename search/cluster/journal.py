@@ -51,17 +51,24 @@ class Journal:
 
     def append(self, sql: str) -> int:
         """Write one statement, durably; its sequence number."""
+        return self.append_many([sql])[0]
+
+    def append_many(self, statements: list[str]) -> list[int]:
+        """Write statements in order, durably with one fsync; their sequence numbers."""
         if self._file is None:
             path = self.dir / f"{self.last + 1:012d}.log"
             self._file = open(path, "ab")
             fsync_path(self.dir)
-        data = sql.encode()
-        seq = self.last + 1
-        self._file.write(b"%d %d\n" % (seq, len(data)) + data + b"\n")
+        seqs = []
+        for sql in statements:
+            data = sql.encode()
+            seq = self.last + 1 + len(seqs)
+            self._file.write(b"%d %d\n" % (seq, len(data)) + data + b"\n")
+            seqs.append(seq)
         self._file.flush()
         os.fsync(self._file.fileno())
-        self.last = seq
-        return seq
+        self.last += len(seqs)
+        return seqs
 
     def after(self, seq: int):
         """(seq, sql) of every statement after seq, in order."""

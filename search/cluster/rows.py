@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from pymysql.converters import escape_string as _escape
 
-from search.cluster.config import FIELDS, RANK_JSON, RANK_ORDINAL
+from search.cluster.config import COPY_GROUP, FIELDS, RANK_JSON, RANK_ORDINAL
+from search.ingest import dedup
 from search.ingest.indexer import document_fields
 from search.morph import EXTRA_BOOST, LANGS, lemmas
 from search.schema import KINDS, make_schema
@@ -21,7 +22,8 @@ _BACK = str.maketrans({"\u02bc": "'", "\u2010": "-"})
 LANG_CODES = {lang: i for i, lang in enumerate(LANGS)}
 COLUMNS = ("id", *FIELDS, "doc_id", "title", "body", "url", "site", "source", "signature",
            "date_precision", "lang", "has_date", "year", "month", "date_ts", "source_hash",
-           "site_hash", "len_title", "len_body", RANK_JSON, RANK_ORDINAL)  # the writer: the last
+           "site_hash", "len_title", "len_body", COPY_GROUP, RANK_JSON,
+           RANK_ORDINAL)  # the writer: the last
 
 
 def token(lemma: str) -> str:
@@ -130,7 +132,9 @@ def _schema():
 def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
     """(row, the `lang:token` and `field:token` keys it holds) of one document: the tally
     counts documents by the first (the IDF, the vocabulary) and by the second (the rescoring's
-    per-field document frequencies, as `@(field,field_x) token` would count them)."""
+    per-field document frequencies, as `@(field,field_x) token` would count them). The row's
+    "near" is its near-duplicate signature (not a column: groups.py links copies by it); its
+    copy group is 0 until groups.py sets it."""
     f = document_fields(doc, source, signature)
     lang = f["lang"]
     row = dict.fromkeys(FIELDS, "")
@@ -157,7 +161,9 @@ def make_row(doc, source: str, signature: str) -> tuple[dict, set[str]]:
         has_date=int(date is not None), date_ts=int(date.timestamp()) if date else 0,
         year=date.year if date else 0, month=date.year * 100 + date.month if date else 0,
         source_hash=source_hash(source), site_hash=source_hash(f.get("site") or ""),
+        near=f.get(dedup.FIELD, b""),
     )
+    row[COPY_GROUP] = 0
     # In 36 buckets by the key's last character: searchd finds a key by reading an object's
     # keys in turn, so a query term is found among a bucket's few keys, not among hundreds.
     buckets: dict[str, dict] = {}

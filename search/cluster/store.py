@@ -7,6 +7,7 @@ import pymysql
 from pymysql.constants import CLIENT
 
 from search.cluster.config import (
+    COPY_GROUP,
     GENERATIONS,
     META,
     RANK_JSON,
@@ -22,6 +23,10 @@ _LIVE, _LAYOUT, _SWITCHED = 1, 2, 3  # meta rows
 # a switch, and on a new cluster. A cluster made before them has none: its searches keep
 # searchd's own ranking until a full rebuild.
 _RANKED = 4
+# The generation last filled with near-duplicate groups (groups.py): set as _RANKED is. A
+# cluster made before them shows every copy until a full rebuild.
+_COPIES = 5
+_SINCE_BUILT = (_RANKED, _COPIES)  # what a full rebuild by this version writes
 
 
 def parse_urls(url: str) -> list[tuple[str, int]]:
@@ -84,7 +89,7 @@ def init_meta(layout: Layout, addrs=None) -> None:
         try:
             with connect(addr, 2.0) as conn, conn.cursor() as cur:
                 cur.execute(f"SELECT id, value FROM {META} WHERE id IN ({_LIVE}, {_SWITCHED}, "
-                            f"{_RANKED})")
+                            f"{_RANKED}, {_COPIES})")
                 known = known or dict(cur.fetchall())
         except ClusterError:
             continue
@@ -94,13 +99,16 @@ def init_meta(layout: Layout, addrs=None) -> None:
             if not cur.fetchall():
                 _set(cur, _LIVE, known.get(_LIVE, GENERATIONS[0]))
                 _set(cur, _SWITCHED, known.get(_SWITCHED, str(time.time_ns())))
-                if _RANKED in known or not known:  # a new cluster's rows have them
-                    _set(cur, _RANKED, known.get(_RANKED, known.get(_LIVE, GENERATIONS[0])))
+                for row in _SINCE_BUILT:
+                    if row in known or not known:  # a new cluster's rows have them
+                        _set(cur, row, known.get(row, known.get(_LIVE, GENERATIONS[0])))
             _set(cur, _LAYOUT, layout.to_json())
 
 
 def read_meta(cur) -> dict:
-    """{"live": generation, "layout": Layout, "switched": ns} from the head."""
+    """{"live": generation, "layout": Layout, "switched": ns, "ranked": bool, "copies": bool}
+    from the head (ranked, copies: the live generation's rows carry the rank attributes, the
+    near-duplicate groups)."""
     cur.execute(f"SELECT id, value FROM {META} LIMIT 10")
     rows = dict(cur.fetchall())
     if _LAYOUT not in rows:
@@ -108,22 +116,23 @@ def read_meta(cur) -> dict:
                            "(start it with `make cluster` or see README: Cluster)")
     live = rows.get(_LIVE, GENERATIONS[0])
     return {"live": live, "layout": Layout.from_json(rows[_LAYOUT]),
-            "switched": int(rows.get(_SWITCHED, 0)), "ranked": rows.get(_RANKED) == live}
+            "switched": int(rows.get(_SWITCHED, 0)), "ranked": rows.get(_RANKED) == live,
+            "copies": rows.get(_COPIES) == live}
 
 
 def switch(cur, gen: str, layout: Layout | None = None) -> None:
     """Make gen the live generation: the next search reads it (on every head of layout that
     answers, besides the one of cur)."""
     now = str(time.time_ns())
-    _set(cur, _LIVE, gen)
-    _set(cur, _SWITCHED, now)
-    _set(cur, _RANKED, gen)  # filled by this version: its rows carry the rank attributes
+    # Filled by this version: its rows carry the rank attributes and the copy groups.
+    values = [(_LIVE, gen), (_SWITCHED, now), *((row, gen) for row in _SINCE_BUILT)]
+    for row, value in values:
+        _set(cur, row, value)
     for _, addr in (layout.heads() if layout else []):
         try:
             with connect(addr, 2.0) as conn, conn.cursor() as other:
-                _set(other, _LIVE, gen)
-                _set(other, _SWITCHED, now)
-                _set(other, _RANKED, gen)
+                for row, value in values:
+                    _set(other, row, value)
         except ClusterError:
             continue  # a dead head takes the live generation from another when it starts
 
@@ -134,9 +143,10 @@ def save_layout(cur, layout: Layout) -> None:
 
 
 def add_rank_columns(conn, shard: int) -> None:
-    """Add the rank attributes to both generations of a shard on one mirror where its index
-    was made before them (searchd keeps an RT index's schema from its own files, not from the
-    config); both searchd 2.2 and Manticore take ALTER TABLE ... ADD COLUMN."""
+    """Add the rank attributes and the copy group to both generations of a shard on one mirror
+    where its index was made before them (searchd keeps an RT index's schema from its own
+    files, not from the config); both searchd 2.2 and Manticore take ALTER TABLE ... ADD
+    COLUMN."""
     with conn.cursor() as cur:
         for gen in GENERATIONS:
             index = shard_index(shard, gen)
@@ -146,6 +156,6 @@ def add_rank_columns(conn, shard: int) -> None:
                 continue  # not on this mirror
             have = {r[0] for r in cur.fetchall()}
             for name, kind in [*((a, "INTEGER") for a in RANK_UINTS), (RANK_JSON, "JSON"),
-                               (RANK_ORDINAL, "BIGINT")]:
+                               (RANK_ORDINAL, "BIGINT"), (COPY_GROUP, "BIGINT")]:
                 if name not in have:
                     cur.execute(f"ALTER TABLE {index} ADD COLUMN {name} {kind}")

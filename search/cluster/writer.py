@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pymysql
 
 from search.cluster import catchup, journal
-from search.cluster.config import shard_index
+from search.cluster.config import COPY_GROUP, shard_index
 from search.cluster.errors import ClusterError
 from search.cluster.rows import COLUMNS, shard_of, with_ordinal
 from search.cluster.store import add_rank_columns, connect
@@ -16,7 +16,7 @@ MAX_PENDING = 16  # statements sent ahead of their answers, over all mirrors
 
 
 class ShardWriter:
-    """Buffered REPLACE and DELETE into one generation of every shard, on every live mirror.
+    """Buffered REPLACE, DELETE and UPDATE into one generation of every shard, on every live mirror.
 
     Each statement goes into its shard's journal (fsync'd) first. Each mirror's connection
     has its own sending thread (statements stay in order per connection): the mirrors index
@@ -69,13 +69,15 @@ class ShardWriter:
                                "its journal; start a mirror (`python -m search.cluster start` "
                                "or `repair`), then run again")
 
-    def _all(self, shard: int, sql: str) -> None:
-        seq = self.journals[shard].append(sql)
-        for j, sender in enumerate(self.senders[shard]):
-            if self.names[shard][j] not in self.lost:
-                self.pending.append(sender.submit(self._apply, shard, j, seq, sql))
-        while len(self.pending) > MAX_PENDING:
-            self.pending.pop(0).result()  # raises what the statement raised
+    def _all(self, shard: int, *statements: str) -> None:
+        """Journal the statements (one fsync), then send them to every live mirror."""
+        seqs = self.journals[shard].append_many(list(statements))
+        for seq, sql in zip(seqs, statements, strict=True):
+            for j, sender in enumerate(self.senders[shard]):
+                if self.names[shard][j] not in self.lost:
+                    self.pending.append(sender.submit(self._apply, shard, j, seq, sql))
+            while len(self.pending) > MAX_PENDING:
+                self.pending.pop(0).result()  # raises what the statement raised
 
     def _apply(self, shard: int, j: int, seq: int, sql: str) -> None:
         name = self.names[shard][j]
@@ -112,13 +114,22 @@ class ShardWriter:
             self.pending.pop(0).result()
 
     def delete(self, ids: list[int]) -> None:
-        by_shard: dict[int, list[int]] = {}
-        for rid in ids:
-            by_shard.setdefault(shard_of(rid, self.n), []).append(rid)
-        for s, group in by_shard.items():
-            for i in range(0, len(group), 1000):
-                part = ",".join(str(int(r)) for r in group[i:i + 1000])
+        for s, group in _by_shard(ids, self.n).items():
+            for part in _chunks(group):
                 self._all(s, f"DELETE FROM {shard_index(s, self.gen)} WHERE id IN ({part})")
+
+    def set_groups(self, changed: dict[int, list[int]]) -> None:
+        """Set the copy group of rows already sent ({group: row ids}, groups.relabel()):
+        UPDATE statements, after every row queued so far."""
+        self.flush()
+        by_shard: dict[int, list[str]] = {}
+        for group, ids in sorted(changed.items()):
+            for s, part in _by_shard(ids, self.n).items():
+                by_shard.setdefault(s, []).extend(
+                    f"UPDATE {shard_index(s, self.gen)} SET {COPY_GROUP} = {int(group)} "
+                    f"WHERE id IN ({chunk})" for chunk in _chunks(part))
+        for s, statements in by_shard.items():
+            self._all(s, *statements)
 
     def truncate(self) -> None:
         for s in range(self.n):
@@ -138,6 +149,19 @@ class ShardWriter:
                     _close(conn)
             for s, jr in enumerate(self.journals):
                 jr.compact(min(journal.applied(self.layout.root, n) for n in self.names[s]))
+
+
+def _by_shard(ids, shards: int) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for rid in ids:
+        out.setdefault(shard_of(rid, shards), []).append(int(rid))
+    return out
+
+
+def _chunks(ids: list[int], size: int = 1000):
+    """The ids as SQL lists of at most size each."""
+    for i in range(0, len(ids), size):
+        yield ",".join(map(str, ids[i:i + size]))
 
 
 def _close(conn) -> None:
