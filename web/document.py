@@ -66,7 +66,7 @@ def load(doc_id: str, q: str = "") -> dict | None:
 
 
 def copies(doc_id: str) -> list:
-    """The document's near-duplicates (none on a cluster, which does not detect them)."""
+    """The document's near-duplicates."""
     engine = get_engine()
     if not hasattr(engine._engine, "copies"):
         return []

@@ -144,26 +144,22 @@ def parse_params(args) -> SearchParams:
 
 
 def cluster_backend() -> bool:
-    """Whether this app searches a cluster (which neither collapses copies nor ranks by
-    freshness: docs/deploy.md says why)."""
+    """Whether this app searches a cluster (which does not rank by freshness: docs/deploy.md
+    says why)."""
     return current_app.config.get("SEARCH_BACKEND", "whoosh") != "whoosh"
 
 
 def execute(params: SearchParams) -> Results:
     """Run validated params on this app's engine (QueryError, IndexUnavailable pass through)."""
-    if cluster_backend():
-        if params.sort == "recent":
-            raise ParamError("sort", "sort=recent is not available on the cluster backend")
-        extra = {}
-    else:
-        extra = {"collapse": params.collapse}
+    if cluster_backend() and params.sort == "recent":
+        raise ParamError("sort", "sort=recent is not available on the cluster backend")
     return get_engine().search(
         params.q, page=params.page, per_page=params.per_page,
         langs=(params.lang,) if params.lang else LANGS, sort=params.sort,
         date_from=datetime.combine(params.date_from, time.min) if params.date_from else None,
         # The "to" day is included whole.
         date_to=datetime.combine(params.date_to, time.max) if params.date_to else None,
-        forgiving=not params.exact, sites=params.sources, **extra,
+        forgiving=not params.exact, sites=params.sources, collapse=params.collapse,
     )
 
 
@@ -176,5 +172,5 @@ def run_search(args) -> tuple[SearchParams, Results]:
 
 
 def shown_total(params: SearchParams, res: Results) -> int:
-    """Results to page through: copies shown once unless collapse=0 (or on a cluster)."""
-    return res.total_collapsed if params.collapse and not cluster_backend() else res.total
+    """Results to page through: copies shown once unless collapse=0."""
+    return res.total_collapsed if params.collapse else res.total

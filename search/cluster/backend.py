@@ -6,9 +6,9 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
-from search.cluster import facets, matching
+from search.cluster import collapse, facets, matching
 from search.cluster.client import RETRIES, Client
-from search.cluster.config import dist_index
+from search.cluster.config import COPY_GROUP, dist_index
 from search.cluster.errors import ClusterError
 from search.cluster.health import Health
 from search.cluster.rescore import CANDIDATES, Stats
@@ -18,6 +18,8 @@ from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
 from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
+from search.query.parse import Parsed
+from search.query.plan import Plan
 from search.snippets import highlight, snippet
 
 META_SECONDS = 1.0
@@ -30,6 +32,9 @@ UNRANKED = ("the cluster's live generation was built before its rows carried the
             "attributes: searches are ranked by searchd's own ranker, not as the embedded "
             "engine ranks them. Rebuild it with `python -m search reindex --full` (same "
             "SEARCH_BACKEND) to rank as the embedded engine does.")
+UNGROUPED = ("the cluster's live generation was built before its rows carried near-duplicate "
+             "groups: syndicated copies are each shown. Rebuild it with `python -m search "
+             "reindex --full` (same SEARCH_BACKEND) to show them once.")
 
 
 @dataclass
@@ -73,7 +78,7 @@ class ClusterEngine:
         self._meta: dict | None = None
         self._meta_at = 0.0
         self.stats = Stats()  # the generation's statistics, for rescoring (matching.py)
-        self._warned = False
+        self._warned: set[str] = set()  # the warnings given (once per engine)
         self.candidates = CANDIDATES  # searchd's best rescored per query (a bench varies it)
         self.last_candidates: list[int] = []  # their row ids, in searchd's order (bench)
 
@@ -150,20 +155,39 @@ class ClusterEngine:
             out["date_precision"] = r[10]
         return out
 
+    def copies(self, doc_id: str) -> list[Hit] | None:
+        """Near-duplicates of doc_id (newest first), without it; None if no such document."""
+        meta = self.meta()
+        rid = row_id(doc_id)
+        rows, _ = self.q(f"SELECT id, {COPY_GROUP if meta['copies'] else '0'} FROM "
+                         f"{dist_index(meta['live'])} WHERE id = {rid} LIMIT 1", meta=False)
+        if not rows:
+            return None
+        if not rows[0][1]:
+            return []
+        rows, _ = self.q(f"SELECT {_COLS} FROM {dist_index(meta['live'])} WHERE {COPY_GROUP} = "
+                         f"{int(rows[0][1])} ORDER BY has_date DESC, date_ts DESC, id ASC "
+                         f"LIMIT 1000", meta=False)
+        plain = Parsed(plan=Plan())
+        return [self._hit((r[0], 0.0, *r[2:]), plain) for r in rows if r[0] != rid]
+
     def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
                sort: str = "relevance", date_from=None, date_to=None, forgiving: bool = True,
-               sites=()) -> ClusterResults:
-        """Ranked results for a user query, as Engine.search() gives them."""
+               sites=(), collapse: bool = True) -> ClusterResults:
+        """Ranked results for a user query, as Engine.search() gives them (with collapse on,
+        near-duplicates show once, as the best-ranked)."""
         started = time.perf_counter()
         with self._lock:
             meta = self.meta(fresh=False)
             self.partial = False
             filters = Filters(tuple(langs), date_from, date_to, tuple(sites))
-            res = self._search(meta["live"], text, page, per_page, sort, filters, forgiving)
+            res = self._search(meta["live"], text, page, per_page, sort, filters, forgiving,
+                               collapse and self.ranked() and self._kept("copies", UNGROUPED))
         res.took_ms = round((time.perf_counter() - started) * 1000, 1)
         return res
 
-    def _search(self, gen, text, page, per_page, sort, filters, forgiving) -> ClusterResults:
+    def _search(self, gen, text, page, per_page, sort, filters, forgiving,
+                grouped) -> ClusterResults:
         reader = self.vocabulary()
         if reader.docs and self.ranked():  # the query's language, judged as the embedded
             # engine judges it (an unranked generation lacks the length columns asked with it)
@@ -173,33 +197,55 @@ class ClusterEngine:
         if fixed:
             corrected = {"query": fixed, "reason": "layout"}
         parsed, run = matching.run(self, gen, fixed or text, page, per_page, sort, filters,
-                                   reader, forgiving)
+                                   reader, forgiving, grouped)
         if forgiving and not fixed and reader.docs and run.all_words < FEW_RESULTS:
             better = spelling_fix(text, reader, filters.langs, real_words=run.all_words == 0)
             again = (matching.run(self, gen, better, page, per_page, sort, filters, reader,
-                                  forgiving) if better and run.all_words == 0 else None)
+                                  forgiving, grouped) if better and run.all_words == 0 else None)
             if again is not None and again[1].all_words:  # never a query that finds some
                 (parsed, run), corrected = again, {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
         extra = {}
-        page_sql = [self._page_sql(gen, run.order)] if run.order else []
+        counts = None  # results per group of copies, when searchd counted them
         if run.facets is not None:  # rescored: counted with the candidates, or aside
-            got = self.batch(page_sql) if page_sql else []
+            got = self.batch([self._page_sql(gen, run.order)]) if run.order else []
             if isinstance(run.facets, Future):
                 found, partial = run.facets.result()
                 self.partial = self.partial or partial
                 run.facets = facets.read(found, filters)
+                counts = collapse.read_counts(found[2]) if grouped else None
+            rows = self._page_rows(run.order, got[0]) if run.order else []
         else:  # the page's rows are read with the facets, in one round trip
-            run.facets, got = self._facets(gen, run, filters, page_sql)
+            page_sql = [collapse.page_sql(gen, _COLS, run.match, run.where, sort,
+                                          (page - 1) * per_page, per_page)] if grouped else []
+            run.facets, got, counts = self._facets(gen, run, filters, page_sql, grouped)
+            rows = got[0] if grouped else run.rows
         if "facets" in _RESULT_FIELDS:
             extra["facets"] = run.facets
-        rows = self._page_rows(run.order, got[0]) if run.order else run.rows
         hits = [self._hit(r, parsed) for r in rows]
+        shown = run.total
+        if grouped:
+            shown = self._collapsed(run, rows, hits, counts)
         return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
                               took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
                               all_words=run.all_words, partial=self.partial,
-                              crosslang=parsed.crosslang, **extra)
+                              crosslang=parsed.crosslang, total_collapsed=shown, **extra)
+
+    @staticmethod
+    def _collapsed(run, rows, hits, counts) -> int:
+        """Set each hit's copies among the results; the results once copies show once.
+        Counted over the candidates when they are every result, else by searchd (counts)."""
+        if counts is None and run.ranked is not None:
+            dups = dict(zip((i for i, _ in run.order), run.ranked.duplicates, strict=True))
+            for r, hit in zip(rows, hits, strict=True):
+                hit.duplicates = dups.get(r[0], 0)
+            return run.ranked.shown
+        counts = counts or {}
+        for r, hit in zip(rows, hits, strict=True):
+            group = run.groups.get(r[0], 0) if run.groups is not None else r[-1]
+            hit.duplicates = collapse.others(group, counts)
+        return collapse.shown(run.total, counts)
 
     def q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
         """(rows, SHOW META) of one statement; a shard that did not answer marks the search
@@ -213,11 +259,15 @@ class ClusterEngine:
 
     def ranked(self) -> bool:
         """Whether the live generation's rows carry the rank attributes (else: warned once)."""
-        if self._meta.get("ranked"):
+        return self._kept("ranked", UNRANKED)
+
+    def _kept(self, what: str, warning: str) -> bool:
+        """Whether the live generation's rows carry what (else: the warning, once)."""
+        if self._meta.get(what):
             return True
-        if not self._warned:
-            log.warning(UNRANKED)
-            self._warned = True
+        if what not in self._warned:
+            log.warning(warning)
+            self._warned.add(what)
         return False
 
     def aside(self, statements) -> Future:
@@ -233,7 +283,7 @@ class ClusterEngine:
         return found
 
     def _hit(self, r, parsed) -> Hit:
-        _, score, doc_id, title, body, url, site, lang_code, has_date, ts, precision = r
+        _, score, doc_id, title, body, url, site, lang_code, has_date, ts, precision = r[:11]
         lang = _LANG_NAMES[lang_code]
         terms = parsed.terms.get(lang, set())
         new = "source" in _HIT_FIELDS  # the numpy engine's Hit (url None when empty, source)
@@ -243,13 +293,16 @@ class ClusterEngine:
                    snippet=snippet(body, lang, terms, parsed.prefixes),
                    title_html=highlight(title, lang, terms, parsed.prefixes), **extra)
 
-    def _facets(self, gen, run, filters, first=()) -> tuple[dict, list]:
+    def _facets(self, gen, run, filters, first=(), grouped=False) -> tuple[dict, list, dict]:
         """(counts of every result by language, year, month (within one year) and source;
-        the rows of the statements `first`, sent in the same batch)."""
+        the rows of the statements `first`, sent in the same batch; when grouped, the results
+        of each group of copies)."""
         if not run.total:  # (run.match None with no results: nothing matched, not everything)
-            return facets.empty(), (self.batch(list(first)) if first else [])
-        found = self.batch([*first, *facets.statements(gen, run.match, run.where)])
-        return facets.read(found[len(first):], filters), found[:len(first)]
+            return facets.empty(), (self.batch(list(first)) if first else []), {}
+        copies = [collapse.counts_sql(gen, run.match, run.where)] if grouped else []
+        found = self.batch([*first, *facets.statements(gen, run.match, run.where), *copies])
+        counts = collapse.read_counts(found[-1]) if grouped else {}
+        return facets.read(found[len(first):], filters), found[:len(first)], counts
 
     def _page_sql(self, gen, order) -> tuple[str, None]:
         ids = ", ".join(str(i) for i, _ in order)

@@ -5,11 +5,12 @@ searchd's own order (by date, an old generation, a query of exclusions only)."""
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from search.cluster import facets, translate
+from search.cluster import collapse, facets, translate
 from search.cluster.client import MAX_BATCH, SHOW_META
-from search.cluster.config import FIELDS, dist_index
+from search.cluster.config import COPY_GROUP, FIELDS, dist_index
 from search.cluster.rescore import (
     FIRST_TERM,
+    Reranked,
     candidate_columns,
     plan_terms,
     rerank,
@@ -38,7 +39,10 @@ class Run:
     match: str | None  # the MATCH whose documents are the results (None: every document)
     where: list
     order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
-    facets: dict | Future | None = None  # rescored: counted with the candidates, or aside
+    # Rescored: counted with the candidates, or asked aside (then with the copy groups' counts).
+    facets: dict | Future | None = None
+    ranked: Reranked | None = None  # rescored: the page, and copies among the candidates
+    groups: dict | None = None  # rescored, copies collapsed: {row id: copy group}
 
 
 def total_of(meta_rows) -> int:
@@ -66,8 +70,9 @@ def select(eng, gen, match, where, sort, offset, limit, cols=COLUMNS) -> tuple[l
     return (list(rows) if limit else []), int(meta.get("total_found", 0))
 
 
-def run(eng, gen, text, page, per_page, sort, filters, reader, cross=True):
-    """(parsed, Run) of one query text: the page's rows (or order), totals and the MATCH."""
+def run(eng, gen, text, page, per_page, sort, filters, reader, cross=True, grouped=False):
+    """(parsed, Run) of one query text: the page's rows (or order), totals and the MATCH;
+    grouped: rescored with each group of copies once."""
     parsed = parse_query(text, langs=filters.langs, reader=reader, crosslang=cross)
     plan = parsed.plan
     content = plan.content()
@@ -86,7 +91,8 @@ def run(eng, gen, text, page, per_page, sort, filters, reader, cross=True):
     every = translate.combine(content, plan.excluded, every=True)
     some = translate.combine(content, plan.excluded, every=False)
     if sort != "date" and eng.ranked():
-        return parsed, rescored(eng, gen, plan, every, some, where, start, want, sort, filters)
+        return parsed, rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
+                                grouped)
     full = select(eng, gen, every, where, sort, start, per_page) if every else ([], 0)
     if n > ALL_FIRST_UPTO:  # a long query: any word, by score alone
         rows, total = select(eng, gen, some, where, sort, start, per_page)
@@ -104,14 +110,16 @@ def run(eng, gen, text, page, per_page, sort, filters, reader, cross=True):
     return parsed, Run(rows, total, full[1], some, where)
 
 
-def rescored(eng, gen, plan, every, some, where, start, want, sort, filters) -> Run:
+def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
+             grouped=False) -> Run:
     """The page of a query ranked as the embedded engine ranks: searchd's best candidates of
     the MATCH the policy picks (as run's), rescored by rescore.rerank(). Three round trips:
     the candidates (with the terms' frequencies and a long query's all-words count); their
-    rank attributes (with the facets); then the page's rows (by the engine)."""
+    rank attributes and copy groups (with the facets); then the page's rows (by the engine)."""
     n = len(plan.content())
     cols = candidate_columns(sort)
-    limit = max(eng.candidates, want)
+    # Copies shown once leave fewer candidates to page through: a deep page reads more.
+    limit = max(eng.candidates, want * 2 if grouped else want)
     terms = plan_terms(plan)
     tally = eng.vocabulary().fields  # the feeder's per-field counts, if it is here
     df, ask, counts = eng.stats.frequencies(gen, terms, tally)
@@ -142,17 +150,22 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters) -> 
     size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
     # Every result a candidate: the facets are counted over them, else asked of searchd aside
     # (read by the engine after the page).
+    # Copies are counted as the facets are.
     mine = facets.EXTRA if total <= len(rows) else ()
-    counted = None if mine else eng.aside(facets.statements(gen, match, where))
-    statements = terms_statements(gen, terms, rows, mine)
+    extra = (*mine, COPY_GROUP) if grouped else mine
+    counted = None if mine else eng.aside(
+        facets.statements(gen, match, where)
+        + ([collapse.counts_sql(gen, match, where)] if grouped else []))
+    statements = terms_statements(gen, terms, rows, extra)
     got = eng.batch([(sql, args) for sql, args, _ in statements])
-    rows, extras = with_terms(rows, terms, statements, got, len(mine))
+    rows, extras = with_terms(rows, terms, statements, got, len(extra))
     if mine:
-        counted = facets.counted(extras, filters)
+        counted = facets.counted([e[:len(mine)] for e in extras.values()], filters)
+    groups = {rid: int(e[-1] or 0) for rid, e in extras.items()} if grouped else None
     if not early:  # many terms: only those some candidate has, in one more round trip
         present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
         df, ask, counts = eng.stats.frequencies(gen, present, tally)
         if counts:
             eng.stats.learn(gen, ask, eng.batch(counts), df)
-    order = rerank(rows, terms, plan, size, avg, df, start, want, sort)
-    return Run([], total, full_total, match, where, order, counted)
+    ranked = rerank(rows, terms, plan, size, avg, df, start, want, sort, groups=groups)
+    return Run([], total, full_total, match, where, ranked.order, counted, ranked, groups)

@@ -5,6 +5,7 @@ the generation's global statistics."""
 import json
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -143,18 +144,18 @@ def terms_statements(gen: str, terms: list[Term], rows, extra=()) -> list[tuple]
     return out
 
 
-def with_terms(rows, terms: list[Term], statements, found, extra: int = 0) -> tuple[list, list]:
+def with_terms(rows, terms: list[Term], statements, found, extra: int = 0) -> tuple[list, dict]:
     """(rows (CANDIDATE_COLUMNS, then DATE_COLUMNS (undated if not read), then a column per
-    term), the extra columns of every row): what the statements of terms_statements found."""
+    term), {row id: its extra columns}): what the statements of terms_statements found."""
     at = {(t.field, t.text): k for k, t in enumerate(terms)}
     cells: dict[int, list] = {r[0]: [None] * len(terms) for r in rows}
-    extras: list = []
+    extras: dict = {}
     for (_, _, mine), got in zip(statements, found, strict=True):
         where = [at[t.field, t.text] for t in mine]
         for r in got:
             row = cells.get(r[0])
             if row is not None:
-                extras.append(r[1:1 + extra])
+                extras[r[0]] = r[1:1 + extra]
                 for k, value in zip(where, r[1 + extra:], strict=True):
                     row[k] = value
     return [(*r[:5], *(r[5:8] if len(r) >= 8 else _UNDATED), *cells[r[0]]) for r in rows], extras
@@ -165,8 +166,11 @@ class CandidateView:
     (documents 0..n-1), with the generation's global statistics for BM25F."""
 
     def __init__(self, rows, terms: list[Term], size: int, avg: dict[str, float],
-                 df: dict[tuple[str, str], int]):
+                 df: dict[tuple[str, str], int], groups=None):
         self.size = len(rows)
+        # Each candidate's group of near-duplicates (0: it has none), when they are collapsed.
+        self._groups = np.array([int(g or 0) for g in groups] if groups is not None
+                                else np.zeros(len(rows)), np.int64)
         self.total, self.avg, self.df = size, avg, df
         cols = list(zip(*rows, strict=True))  # column by column
         lang = np.array([int(x) for x in cols[1]], np.int64)
@@ -234,6 +238,10 @@ class CandidateView:
     def dates(self) -> np.ndarray:
         return self._dates
 
+    def copies(self) -> tuple[np.ndarray, np.ndarray]:
+        """(group label per candidate, True where it has near-duplicates), as IndexView's."""
+        return self._groups, self._groups != 0
+
     def periods(self) -> np.ndarray:
         return self._periods
 
@@ -241,18 +249,28 @@ class CandidateView:
 _NONE = (np.zeros(0, np.int64), np.zeros(0, np.float32), [])
 
 
+@dataclass
+class Reranked:
+    order: list[tuple[int, float]]  # (row id, score) of the page
+    duplicates: list[int]  # per row of the page: its copies among the candidates
+    shown: int  # candidates once each group of copies shows once
+
+
 def rerank(rows, terms: list[Term], plan: Plan, size: int, avg, df, start: int, stop: int,
-           sort: str = "relevance", policy: Policy = DEFAULT) -> list[tuple[int, float]]:
-    """(row id, score) of positions start..stop of the candidates (rows as with_terms gives
-    them) ranked by search/engine's rank() as the embedded engine ranks every document; the
-    plan's exclusions are already applied by the MATCH."""
+           sort: str = "relevance", policy: Policy = DEFAULT, groups=None) -> Reranked:
+    """Positions start..stop of the candidates (rows as with_terms gives them) ranked by
+    search/engine's rank() as the embedded engine ranks every document; the plan's exclusions
+    are already applied by the MATCH. With groups ({row id: copy group}), each group of
+    near-duplicates shows once, as its best candidate."""
     if not rows:
-        return []
+        return Reranked([], [], 0)
     # In the order they were written: rank() breaks ties by position, as the embedded engine
     # does by document number.
     rows = sorted(rows, key=lambda r: int(r[4] or 0))
-    view = CandidateView(rows, terms, size, avg, df)
+    view = CandidateView(rows, terms, size, avg, df,
+                         None if groups is None else [groups.get(r[0], 0) for r in rows])
     ranked = rank(view, Plan(list(plan.clauses), []), np.ones(view.size, bool), start, stop,
-                  sort, policy)
-    return [(int(rows[d][0]), float(s)) for d, s in zip(ranked.docs.tolist(),
-                                                         ranked.scores.tolist(), strict=True)]
+                  sort, policy, collapse_copies=groups is not None)
+    return Reranked([(int(rows[d][0]), float(s))
+                     for d, s in zip(ranked.docs.tolist(), ranked.scores.tolist(), strict=True)],
+                    ranked.duplicates.tolist(), ranked.shown)

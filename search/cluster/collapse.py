@@ -1,0 +1,59 @@
+"""Near-duplicates shown once on the cluster, as the embedded engine shows them: each group of
+copies (a row's copy_group, set by the feeder: search/cluster/groups.py) stands as its best
+match, with how many of its other copies matched."""
+
+from search.cluster import translate
+from search.cluster.config import COPY_GROUP, FIELDS, dist_index
+
+GROUPS = 100_000  # copy groups counted per query at most (exact below that)
+# A row's group, or the row alone: what the page of searchd's own order is grouped by.
+_ALONE = f"IF({COPY_GROUP} = 0, id, {COPY_GROUP}) AS g"
+
+
+def counts_sql(gen: str, match: str | None, where: list[str]) -> tuple[str, tuple | None]:
+    """The statement counting the results of a MATCH (None: every document) and filters in
+    each group of copies (rows without copies are left out)."""
+    conds = " AND ".join([*(["MATCH(%s)"] if match else []), *where, f"{COPY_GROUP} != 0"])
+    return (f"SELECT {COPY_GROUP}, COUNT(*) FROM {dist_index(gen)} WHERE {conds} GROUP BY "
+            f"{COPY_GROUP} LIMIT {GROUPS} OPTION ranker=none, max_matches={GROUPS}",
+            (match,) if match else None)
+
+
+def read_counts(rows) -> dict[int, int]:
+    """{copy group: its results} from the rows of counts_sql."""
+    return {int(group): int(n) for group, n in rows}
+
+
+def counted(groups) -> dict[int, int]:
+    """{copy group: results} of the copy groups of every result (0: no copies)."""
+    out: dict[int, int] = {}
+    for group in groups:
+        if group:
+            out[int(group)] = out.get(int(group), 0) + 1
+    return out
+
+
+def shown(total: int, counts: dict[int, int]) -> int:
+    """Results once each group of copies shows once."""
+    return total - sum(counts.values()) + len(counts)
+
+
+def others(group: int, counts: dict[int, int]) -> int:
+    """A shown result's copies among the results (besides itself)."""
+    return counts.get(int(group), 1) - 1 if group else 0
+
+
+def page_sql(gen: str, cols: str, match: str | None, where: list[str], sort: str, offset: int,
+             limit: int) -> tuple[str, tuple | None]:
+    """A page of searchd's own order (by date, or of a query of exclusions only) with each
+    group of copies once, as its first row in that order; rows are cols, then the group (a
+    row without copies: its own id)."""
+    conds = (["MATCH(%s)"] if match else []) + where
+    weight = "w" if " AS w" in cols else "WEIGHT()"
+    order = translate.order(sort, weight)
+    sql = (f"SELECT {cols}, {_ALONE} FROM {dist_index(gen)}"
+           + (" WHERE " + " AND ".join(conds) if conds else "")
+           + f" GROUP BY g WITHIN GROUP {order} {order} LIMIT {offset}, {max(limit, 1)} OPTION "
+           f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
+           f"max_matches={max(1000, offset + limit)}")
+    return sql, ((match,) if match else None)
