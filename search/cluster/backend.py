@@ -6,7 +6,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
-from search.cluster import collapse, facets, matching
+from search.cluster import matching, paging
 from search.cluster.client import RETRIES, Client
 from search.cluster.config import COPY_GROUP, dist_index
 from search.cluster.errors import ClusterError
@@ -20,12 +20,10 @@ from search.morph import LANGS
 from search.query.correct import FEW_RESULTS, layout_fix, spelling_fix
 from search.query.parse import Parsed
 from search.query.plan import Plan
-from search.snippets import highlight, snippet
 
 META_SECONDS = 1.0
 _COLS = matching.COLUMNS
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
-_HIT_FIELDS = {f.name for f in fields(Hit)}
 _RESULT_FIELDS = {f.name for f in fields(Results)}
 log = logging.getLogger(__name__)
 UNRANKED = ("the cluster's live generation was built before its rows carried the rank "
@@ -169,7 +167,7 @@ class ClusterEngine:
                          f"{int(rows[0][1])} ORDER BY has_date DESC, date_ts DESC, id ASC "
                          f"LIMIT 1000", meta=False)
         plain = Parsed(plan=Plan())
-        return [self._hit((r[0], 0.0, *r[2:]), plain) for r in rows if r[0] != rid]
+        return [paging.hit((r[0], 0.0, *r[2:]), plain) for r in rows if r[0] != rid]
 
     def search(self, text: str, page: int = 1, per_page: int = 10, langs=LANGS,
                sort: str = "relevance", date_from=None, date_to=None, forgiving: bool = True,
@@ -186,7 +184,7 @@ class ClusterEngine:
         res.took_ms = round((time.perf_counter() - started) * 1000, 1)
         return res
 
-    def _search(self, gen, text, page, per_page, sort, filters, forgiving,
+    def _search(self, gen, text, page_number, per_page, sort, filters, forgiving,
                 grouped) -> ClusterResults:
         reader = self.vocabulary()
         if reader.docs and self.ranked():  # the query's language, judged as the embedded
@@ -196,56 +194,26 @@ class ClusterEngine:
         fixed = layout_fix(text, reader, filters.langs) if forgiving and reader.docs else None
         if fixed:
             corrected = {"query": fixed, "reason": "layout"}
-        parsed, run = matching.run(self, gen, fixed or text, page, per_page, sort, filters,
-                                   reader, forgiving, grouped)
+        parsed, run = matching.run(self, gen, fixed or text, page_number, per_page, sort,
+                                   filters, reader, forgiving, grouped)
         if forgiving and not fixed and reader.docs and run.all_words < FEW_RESULTS:
             better = spelling_fix(text, reader, filters.langs, real_words=run.all_words == 0)
-            again = (matching.run(self, gen, better, page, per_page, sort, filters, reader,
-                                  forgiving, grouped) if better and run.all_words == 0 else None)
+            again = (matching.run(self, gen, better, page_number, per_page, sort, filters,
+                                  reader, forgiving, grouped)
+                     if better and run.all_words == 0 else None)
             if again is not None and again[1].all_words:  # never a query that finds some
                 (parsed, run), corrected = again, {"query": better, "reason": "spelling"}
             elif better:
                 suggestion = better
         extra = {}
-        counts = None  # results per group of copies, when searchd counted them
-        if run.facets is not None:  # rescored: counted with the candidates, or aside
-            got = self.batch([self._page_sql(gen, run.order)]) if run.order else []
-            if isinstance(run.facets, Future):
-                found, partial = run.facets.result()
-                self.partial = self.partial or partial
-                run.facets = facets.read(found, filters)
-                counts = collapse.read_counts(found[2]) if grouped else None
-            rows = self._page_rows(run.order, got[0]) if run.order else []
-        else:  # the page's rows are read with the facets, in one round trip
-            page_sql = [collapse.page_sql(gen, _COLS, run.match, run.where, sort,
-                                          (page - 1) * per_page, per_page)] if grouped else []
-            run.facets, got, counts = self._facets(gen, run, filters, page_sql, grouped)
-            rows = got[0] if grouped else run.rows
+        hits, found, shown = paging.read(self, gen, run, parsed, filters, sort,
+                                         (page_number - 1) * per_page, per_page, grouped)
         if "facets" in _RESULT_FIELDS:
-            extra["facets"] = run.facets
-        hits = [self._hit(r, parsed) for r in rows]
-        shown = run.total
-        if grouped:
-            shown = self._collapsed(run, rows, hits, counts)
-        return ClusterResults(query=text, total=run.total, page=page, per_page=per_page,
+            extra["facets"] = found
+        return ClusterResults(query=text, total=run.total, page=page_number, per_page=per_page,
                               took_ms=0.0, hits=hits, corrected=corrected, suggestion=suggestion,
                               all_words=run.all_words, partial=self.partial,
                               crosslang=parsed.crosslang, total_collapsed=shown, **extra)
-
-    @staticmethod
-    def _collapsed(run, rows, hits, counts) -> int:
-        """Set each hit's copies among the results; the results once copies show once.
-        Counted over the candidates when they are every result, else by searchd (counts)."""
-        if counts is None and run.ranked is not None:
-            dups = dict(zip((i for i, _ in run.order), run.ranked.duplicates, strict=True))
-            for r, hit in zip(rows, hits, strict=True):
-                hit.duplicates = dups.get(r[0], 0)
-            return run.ranked.shown
-        counts = counts or {}
-        for r, hit in zip(rows, hits, strict=True):
-            group = run.groups.get(r[0], 0) if run.groups is not None else r[-1]
-            hit.duplicates = collapse.others(group, counts)
-        return collapse.shown(run.total, counts)
 
     def q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
         """(rows, SHOW META) of one statement; a shard that did not answer marks the search
@@ -281,39 +249,6 @@ class ClusterEngine:
                                            lost=self._shard_lost)
         self.partial = self.partial or partial
         return found
-
-    def _hit(self, r, parsed) -> Hit:
-        _, score, doc_id, title, body, url, site, lang_code, has_date, ts, precision = r[:11]
-        lang = _LANG_NAMES[lang_code]
-        terms = parsed.terms.get(lang, set())
-        new = "source" in _HIT_FIELDS  # the numpy engine's Hit (url None when empty, source)
-        extra = {"source": site or None} if new else {}
-        return Hit(id=doc_id, title=title, url=(url or None) if new else url,
-                   date=date_of(ts, has_date, precision)[1], lang=lang, score=float(score),
-                   snippet=snippet(body, lang, terms, parsed.prefixes),
-                   title_html=highlight(title, lang, terms, parsed.prefixes), **extra)
-
-    def _facets(self, gen, run, filters, first=(), grouped=False) -> tuple[dict, list, dict]:
-        """(counts of every result by language, year, month (within one year) and source;
-        the rows of the statements `first`, sent in the same batch; when grouped, the results
-        of each group of copies)."""
-        if not run.total:  # (run.match None with no results: nothing matched, not everything)
-            return facets.empty(), (self.batch(list(first)) if first else []), {}
-        copies = [collapse.counts_sql(gen, run.match, run.where)] if grouped else []
-        found = self.batch([*first, *facets.statements(gen, run.match, run.where), *copies])
-        counts = collapse.read_counts(found[-1]) if grouped else {}
-        return facets.read(found[len(first):], filters), found[:len(first)], counts
-
-    def _page_sql(self, gen, order) -> tuple[str, None]:
-        ids = ", ".join(str(i) for i, _ in order)
-        return (f"SELECT {_COLS} FROM {dist_index(gen)} WHERE id IN ({ids}) "
-                f"LIMIT {len(order)}", None)
-
-    @staticmethod
-    def _page_rows(order, got) -> list:
-        """The page's rows in the rescored order, each with its rescored score."""
-        by_id = {r[0]: r for r in got}
-        return [(i, score, *by_id[i][2:]) for i, score in order if i in by_id]
 
 
 class _Rows:
