@@ -5,31 +5,17 @@ match, with how many of its other copies matched."""
 from search.cluster import translate
 from search.cluster.config import COPY_GROUP, FIELDS, dist_index
 
-GROUPS = 100_000  # copy groups counted per query at most (exact below that)
 # A row's group, or the row alone: what the page of searchd's own order is grouped by.
 _ALONE = f"IF({COPY_GROUP} = 0, id, {COPY_GROUP}) AS g"
 
 
-def counts_sql(gen: str, match: str | None, where: list[str]) -> tuple[str, tuple | None]:
-    """The statement counting the results of a MATCH (None: every document) and filters in
-    each group of copies (rows without copies are left out)."""
-    conds = " AND ".join([*(["MATCH(%s)"] if match else []), *where, f"{COPY_GROUP} != 0"])
-    return (f"SELECT {COPY_GROUP}, COUNT(*) FROM {dist_index(gen)} WHERE {conds} GROUP BY "
-            f"{COPY_GROUP} LIMIT {GROUPS} OPTION ranker=none, max_matches={GROUPS}",
-            (match,) if match else None)
-
-
 def read_counts(rows) -> dict[int, int]:
-    """{copy group: its results} from the rows of counts_sql."""
-    return {int(group): int(n) for group, n in rows}
-
-
-def counted(groups) -> dict[int, int]:
-    """{copy group: results} of the copy groups of every result (0: no copies)."""
+    """{copy group: its results} from the rows of the facets' first statement asked with
+    copies (facets.statements): (language and month, copy group, results) each."""
     out: dict[int, int] = {}
-    for group in groups:
+    for _, group, n in rows:
         if group:
-            out[int(group)] = out.get(int(group), 0) + 1
+            out[int(group)] = out.get(int(group), 0) + int(n)
     return out
 
 

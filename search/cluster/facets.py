@@ -3,7 +3,7 @@ of searchd, or counted over the candidates when they are every result."""
 
 from collections import Counter
 
-from search.cluster.config import dist_index
+from search.cluster.config import COPY_GROUP, dist_index
 from search.cluster.rows import LANG_CODES, source_hash
 
 MAX_SOURCES = 50
@@ -11,6 +11,7 @@ EXTRA = ("lang", "month", "site")  # what counting over the candidates reads of 
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
 _PER_LANG = 1_000_000  # the key of a (language, month) group: lang * _PER_LANG + YYYYMM
 _GROUPS = 10_000  # at most this many (language, month) groups are counted
+GROUPS = 100_000  # at most this many (language, month, copy group) groups
 
 
 def empty() -> dict[str, list]:
@@ -24,24 +25,31 @@ def one_year(filters) -> int | None:
     return None
 
 
-def statements(gen: str, match: str | None, where: list[str]) -> list[tuple]:
+def statements(gen: str, match: str | None, where: list[str], copies: bool = False,
+               ) -> list[tuple]:
     """The GROUP BY statements that count the results of a MATCH (None: every document) and
-    filters, unranked: by language and month together (month 0: undated), and by source."""
+    filters, unranked: by language and month together (month 0: undated), and by source.
+    With copies, the first also counts them by copy group (collapse.read_counts)."""
     conds = " AND ".join((["MATCH(%s)"] if match else []) + where)
     args = (match,) if match else None
     where_sql = f" WHERE {conds}" if conds else ""
     site_sql = (f" WHERE {conds} AND " if conds else " WHERE ") + f"site_hash != {source_hash('')}"
-    # One pass for three facets: fewer groups than max_matches, so every count is exact.
-    return [(f"SELECT lang * {_PER_LANG} + month AS k, COUNT(*) AS c FROM {dist_index(gen)}"
-             f"{where_sql} GROUP BY k ORDER BY k ASC LIMIT {_GROUPS} OPTION ranker=none, "
-             f"max_matches={_GROUPS}", args),
+    # One pass for three facets (and the copies): fewer groups than max_matches, so every
+    # count is exact.
+    most = GROUPS if copies else _GROUPS
+    return [(f"SELECT lang * {_PER_LANG} + month AS k{', ' + COPY_GROUP if copies else ''}, "
+             f"COUNT(*) AS c FROM {dist_index(gen)}{where_sql} GROUP BY k"
+             f"{', ' + COPY_GROUP if copies else ''} ORDER BY k ASC LIMIT {most} OPTION "
+             f"ranker=none, max_matches={most}", args),
             (f"SELECT site, COUNT(*) AS c FROM {dist_index(gen)}{site_sql} GROUP BY site_hash "
              f"ORDER BY c DESC LIMIT {MAX_SOURCES} OPTION ranker=none", args)]
 
 
 def read(found: list[list], filters) -> dict[str, list]:
     """The facets from the rows of `statements`, in their order."""
-    joint = Counter({(k // _PER_LANG, k % _PER_LANG): int(c) for k, c in found[0]})
+    joint: Counter = Counter()
+    for k, *_, c in found[0]:  # (with copies: k, copy group, count)
+        joint[k // _PER_LANG, k % _PER_LANG] += int(c)
     return _facets(joint, Counter({site: int(c) for site, c in found[1]}), filters)
 
 

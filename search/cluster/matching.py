@@ -5,7 +5,7 @@ searchd's own order (by date, an old generation, a query of exclusions only)."""
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from search.cluster import collapse, facets, translate
+from search.cluster import facets, translate
 from search.cluster.client import MAX_BATCH, SHOW_META
 from search.cluster.config import COPY_GROUP, FIELDS, dist_index
 from search.cluster.rescore import (
@@ -153,9 +153,7 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     # Copies are counted as the facets are.
     mine = facets.EXTRA if total <= len(rows) else ()
     extra = (*mine, COPY_GROUP) if grouped else mine
-    counted = None if mine else eng.aside(
-        facets.statements(gen, match, where)
-        + ([collapse.counts_sql(gen, match, where)] if grouped else []))
+    counted = None if mine else eng.aside(facets.statements(gen, match, where, grouped))
     statements = terms_statements(gen, terms, rows, extra)
     got = eng.batch([(sql, args) for sql, args, _ in statements])
     rows, extras = with_terms(rows, terms, statements, got, len(extra))

@@ -27,7 +27,7 @@ def read(eng, gen: str, run: Run, parsed, filters, sort: str, start: int, per_pa
             found, partial = run.facets.result()
             eng.partial = eng.partial or partial
             found_facets = facets.read(found, filters)
-            counts = collapse.read_counts(found[2]) if grouped else None
+            counts = collapse.read_counts(found[0]) if grouped else None
         rows = _in_order(run.order, got[0]) if run.order else []
     else:  # the page's rows are read with the facets, in one round trip
         page_sql = [collapse.page_sql(gen, COLUMNS, run.match, run.where, sort, start,
@@ -72,9 +72,8 @@ def _facets(eng, gen, run: Run, filters, first=(), grouped=False) -> tuple[dict,
     group of copies)."""
     if not run.total:  # (run.match None with no results: nothing matched, not everything)
         return facets.empty(), (eng.batch(list(first)) if first else []), {}
-    copies = [collapse.counts_sql(gen, run.match, run.where)] if grouped else []
-    found = eng.batch([*first, *facets.statements(gen, run.match, run.where), *copies])
-    counts = collapse.read_counts(found[-1]) if grouped else {}
+    found = eng.batch([*first, *facets.statements(gen, run.match, run.where, grouped)])
+    counts = collapse.read_counts(found[len(first)]) if grouped else {}
     return facets.read(found[len(first):], filters), found[:len(first)], counts
 
 
