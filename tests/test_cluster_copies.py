@@ -11,7 +11,9 @@ import pytest
 from search.cluster import config, store
 from search.cluster.backend import UNGROUPED, ClusterEngine
 from search.cluster.feed import reindex as cluster_reindex
+from search.cluster.groups import Groups
 from search.engine import Engine
+from search.ingest import dedup
 from search.ingest.indexer import reindex
 from tests.test_cluster import local_cluster
 from tests.test_newsroom import AGENCY
@@ -52,6 +54,24 @@ def _records() -> list[dict]:
 def _write(src, name: str, records: list[dict]) -> None:
     (src / name).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records),
                             encoding="utf-8")
+
+
+def test_groups_link_copies_and_say_only_which_rows_changed(tmp_path):
+    texts = {7: AGENCY, 3: AGENCY.replace("повідомили", "розповіли"), 9: AGENCY_RU, 5: "коротко"}
+    groups = Groups.load(tmp_path, "a")
+    for rid, text in texts.items():
+        groups.add(rid, dedup.signature(text))
+    assert groups.relabel() == {3: [7, 3]}  # the group's smallest row id; the rest stay 0
+    groups.save()
+    again = Groups.load(tmp_path, "a")
+    again.add(11, dedup.signature(AGENCY + " Про це пише Агенція."))
+    assert again.relabel() == {3: [11]}
+    again.remove([3])  # its copies stay linked through the others, under a new label
+    assert again.relabel() == {7: [7, 11]}
+    again.remove([7])
+    again.add(9, dedup.signature(AGENCY_RU))  # written again, unchanged: nothing to set
+    assert again.relabel() == {0: [11]}
+    assert Groups.load(tmp_path, "a", fresh=True).relabel() == {}
 
 
 @pytest.fixture(scope="module")
