@@ -40,7 +40,7 @@ def queue_source(index_dir):
     return source
 
 
-def start_committer_process(app, close_fds=(), trace: str | None = None) -> commitd.Keeper | None:
+def start_committer_process(app, close_fds=()) -> commitd.Keeper | None:
     """In a server's master, before it forks its workers: the one committer process of a
     writable server (None: read-only, or a cluster). Workers' committer threads then only stand
     in for it when the journal has waited committer.FALLBACK_AFTER seconds."""
@@ -48,7 +48,8 @@ def start_committer_process(app, close_fds=(), trace: str | None = None) -> comm
     if config.get("SEARCH_BACKEND", "whoosh") != "whoosh" or not config.get("SEARCH_WRITE_TOKEN"):
         return None
     keeper = commitd.Keeper(config["SEARCH_INDEX_DIR"], config["SEARCH_COMMIT_INTERVAL"],
-                            close_fds, trace, config["SEARCH_COMMITTER_NICE"])
+                            close_fds, config["SEARCH_INGEST_TRACE"] or None,
+                            config["SEARCH_COMMITTER_NICE"])
     keeper.start()
     config["SEARCH_COMMITTER_PROCESS"] = True
     return keeper
@@ -65,7 +66,8 @@ def ensure_committer(app) -> committer.Committer | None:
                 ext["search_committer"] = committer.Committer(
                     app.config["SEARCH_INDEX_DIR"],
                     interval=app.config["SEARCH_COMMIT_INTERVAL"],
-                    standby=bool(app.config.get("SEARCH_COMMITTER_PROCESS"))).start()
+                    standby=bool(app.config.get("SEARCH_COMMITTER_PROCESS")),
+                    trace=app.config.get("SEARCH_INGEST_TRACE") or None).start()
     return ext["search_committer"]
 
 
