@@ -47,8 +47,7 @@ def when_ready(server):
     from web.ingest import start_committer_process
 
     keeper = start_committer_process(server.app.wsgi(),
-                                     close_fds=[s.fileno() for s in server.LISTENERS],
-                                     trace=os.environ.get("SEARCH_INGEST_TRACE") or None)
+                                     close_fds=[s.fileno() for s in server.LISTENERS])
     if keeper is None:
         return
     server.search_committer = keeper

@@ -17,10 +17,7 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,9 +29,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import QUERIES, _pids  # noqa: E402
+from bench.load import QUERIES  # noqa: E402
 from search.ingest import journal  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from tests.servers import Gunicorn  # noqa: E402
 
 TOKEN = "bench-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -72,46 +69,23 @@ def private_mib(pid: int) -> float:
     return total / 1024
 
 
-class Server:
-    """gunicorn with the project's config over an index, writes enabled, no worker recycling."""
+class Server(Gunicorn):
+    """gunicorn with the project's config over an index, writes enabled, no worker recycling,
+    every commit's stages traced."""
 
     def __init__(self, index_dir: Path, workers: int, cache_size: int = 512):
-        self.port = free_port()
         self.trace = index_dir.parent / f"commits-{index_dir.name}.jsonl"
-        env = {**os.environ, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_WORKERS": str(workers),
-               "SEARCH_WRITE_TOKEN": TOKEN, "SEARCH_CACHE_SIZE": str(cache_size),
+        env = {"SEARCH_WRITE_TOKEN": TOKEN, "SEARCH_CACHE_SIZE": str(cache_size),
                "SEARCH_INGEST_TRACE": str(self.trace),
-               **({"SEARCH_COMMIT_INTERVAL": str(INTERVAL)} if INTERVAL else {})}
-        self.log = index_dir.parent / f"gunicorn-{index_dir.name}.log"
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
-                 "--bind", f"127.0.0.1:{self.port}", "--max-requests", "0",
-                 "--access-logfile", "/dev/null", "wsgi:app"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.2)
-        while len(self.workers()) < workers:
-            time.sleep(0.1)
+               **({"SEARCH_COMMIT_INTERVAL": str(INTERVAL)} if INTERVAL is not None else {})}
+        super().__init__(index_dir, index_dir.parent / f"gunicorn-{index_dir.name}.log",
+                         workers, env, args=("--max-requests", "0",
+                                             "--access-logfile", "/dev/null"), timeout=600)
 
     def committer(self) -> int | None:
         """The pid of the server's committer process (None: commits in the workers)."""
-        found = re.findall(r"(?:Live-ingest committer process|started another): (\d+)",
-                           self.log.read_text(errors="replace"))
-        return int(found[-1]) if found else None
-
-    def workers(self) -> list[int]:
-        return [p for p in _pids(self.proc.pid) if p != self.committer()]
+        found = self.committers()
+        return found[-1] if found else None
 
     def commits(self) -> dict | None:
         """Each commit's stages (the committer's trace), or None if it keeps none."""
@@ -127,18 +101,14 @@ class Server:
                 "wait_ms": stage([r["taken"] - r["first"] for r in rows]),
                 "commit_ms": stage([r["committed"] - r["taken"] for r in rows]),
                 "journal_to_committed_ms": stage([r["committed"] - r["first"] for r in rows]),
+                # of the commit: Whoosh's commit (segment, merges, tables), then the fsyncs
+                "write_ms": stage([r["written"] - r["taken"] for r in rows if "written" in r]),
+                "sync_ms": stage([r["committed"] - r["written"] for r in rows if "written" in r]),
+                "cpu_ms": stage([r["cpu"] for r in rows if "cpu" in r]),
                 # the three slowest: (seconds after the first commit, ms, operations)
                 "slowest": sorted(([round(r["taken"] - rows[0]["taken"], 1),
                                     round(1000 * (r["committed"] - r["taken"])), r["ops"]]
                                    for r in rows), key=lambda x: -x[1])[:3]}
-
-    def stop(self):
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 POST_MS: list[float] = []
@@ -196,6 +166,8 @@ def lag_phase(index_dir: Path, args) -> dict:
         stop, busy = threading.Event(), []
         threads = searchers(server.base, args.clients, stop, busy)
         acked: list[float] = []
+        answered_ids: list[str] = []  # the documents' ids in the order of their answers
+        seen: list[float] = []  # when the k-th answered document was first found
         lags: list[float] = []
         sent: list[float] = []  # each document's lag to the sending of the search that found it
         polls: list[float] = []  # each poll's own time (its wait behind the clients, its search)
@@ -208,6 +180,7 @@ def lag_phase(index_dir: Path, args) -> dict:
                 now = time.monotonic()
                 polls.append(now - t0)
                 while len(lags) < min(n, len(acked)):
+                    seen.append(now)
                     lags.append(now - acked[len(lags)])
                     sent.append(t0 - acked[len(sent)])
                 time.sleep(0.02)
@@ -227,6 +200,7 @@ def lag_phase(index_dir: Path, args) -> dict:
             # documents after it until it came.
             with order:
                 acked.append(answered)
+                answered_ids.append(f"bench-{k}")
 
         while time.monotonic() - start < args.seconds:
             # On time whatever the server's queue: each POST from its own thread.
@@ -266,12 +240,42 @@ def lag_phase(index_dir: Path, args) -> dict:
                                                 default=0))
                               for w in range(0, int(args.seconds), 5)],
         "commits": server.commits(),
+        "lag_parts_ms": lag_parts(server.trace, answered_ids, acked, seen, lags),
         # CPU seconds used while documents were POSTed: the committer process, the workers
         "cpu_s": {"committer": cpu[0], "workers": cpu[1]},
         "errors": sorted(s for _, s in idle + busy if s != 200),
         "server_errors": [line for line in server.log.read_text(errors="replace").splitlines()
                           if "Error" in line or "WORKER TIMEOUT" in line][:5],
     }
+
+
+def lag_parts(trace: Path, ids: list[str], acked: list[float], seen: list[float],
+              lags: list[float]) -> dict | None:
+    """Each document's lag cut at its commit (the committer's trace): answered -> the batch
+    taken -> committed -> found by a poll; p50/p95 of each part over all documents, and their
+    means over the slowest tenth."""
+    try:
+        rows = [json.loads(line) for line in trace.read_text().splitlines()]
+    except OSError:
+        return None
+    commit = {i: r for r in rows for i in r.get("ids", ())}
+    wall = time.time() - time.monotonic()  # monotonic -> Unix time
+    parts = []
+    for i, a, s, lag in zip(ids, acked, seen, lags, strict=False):
+        if i in commit:
+            r = commit[i]
+            parts.append((lag, r["taken"] - (a + wall), r["committed"] - r["taken"],
+                          s + wall - r["committed"]))
+    if not parts:
+        return None
+    names = ("wait", "commit", "found")
+    tail = sorted(parts)[-max(1, len(parts) // 10):]
+    return {**{n: {"p50": round(1000 * pct([p[k + 1] for p in parts], 50)),
+                   "p95": round(1000 * pct([p[k + 1] for p in parts], 95))}
+               for k, n in enumerate(names)},
+            "slowest_tenth_mean": {n: round(1000 * sum(p[k + 1] for p in tail) / len(tail))
+                                   for k, n in enumerate(names)},
+            "n": len(parts)}
 
 
 def suggest_phase(index_dir: Path, args) -> dict:

@@ -42,22 +42,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     # SEARCH_ARRAY_CACHE_MB: postings arrays read from segments without a sidecar, per worker.
     # SEARCH_BACKEND: whoosh (the index in SEARCH_INDEX_DIR) or sphinxql://host:port (a cluster).
     # SEARCH_WRITE_TOKEN: enables POST/DELETE /api/documents for `Bearer <token>` (web/ingest.py);
-    # SEARCH_WRITE_MAX_MB: the largest write body; SEARCH_COMMIT_INTERVAL: least seconds between
-    # live-ingest commits; SEARCH_COMMITTER_NICE: added to the committer process's niceness
-    # (-5: commits wait less for the CPU behind busy workers, but searches lose throughput;
-    # needs CAP_SYS_NICE).
+    # SEARCH_WRITE_MAX_MB: the largest write body; SEARCH_COMMIT_INTERVAL: seconds a live write
+    # waits for others to join its commit; SEARCH_COMMITTER_NICE: added to the committer
+    # process's niceness (-5: commits wait less for the CPU behind busy workers, but searches
+    # lose throughput; needs CAP_SYS_NICE); SEARCH_INGEST_TRACE: a file to which every commit
+    # appends a JSON line of its stages (bench/ingest.py reads it).
     # SEARCH_RECENT_HALF_LIFE_DAYS: sort=recent halves a match's weight per this many days
     # older than the newest match.
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
                             SEARCH_CORS_ORIGINS="*", SEARCH_ARRAY_CACHE_MB=256,
                             SEARCH_BACKEND="whoosh", SEARCH_WRITE_TOKEN="",
-                            SEARCH_WRITE_MAX_MB=16, SEARCH_COMMIT_INTERVAL=0.3,
-                            SEARCH_COMMITTER_NICE=0,
+                            SEARCH_WRITE_MAX_MB=16, SEARCH_COMMIT_INTERVAL=0.2,
+                            SEARCH_COMMITTER_NICE=0, SEARCH_INGEST_TRACE="",
                             SEARCH_PUBLIC_URL="", SEARCH_RECENT_HALF_LIFE_DAYS=30.0)
     # SEARCH_PUBLIC_URL: the site's address as its users see it (https://news.example.org), for
     # absolute links; without it links are relative, never built from the Host header.
     for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND",
-                 "SEARCH_WRITE_TOKEN", "SEARCH_PUBLIC_URL"):
+                 "SEARCH_WRITE_TOKEN", "SEARCH_PUBLIC_URL", "SEARCH_INGEST_TRACE"):
         if name in os.environ:
             app.config[name] = os.environ[name]
     for name in ("SEARCH_CACHE_SIZE", "SEARCH_ARRAY_CACHE_MB", "SEARCH_WRITE_MAX_MB"):

@@ -9,6 +9,7 @@ elsewhere a thread in each worker.
 
 import hmac
 import json
+import sys
 import threading
 
 from flask import Blueprint, current_app, jsonify, request
@@ -22,6 +23,11 @@ bp = Blueprint("ingest", __name__)
 
 NDJSON = "application/x-ndjson"
 _lock = threading.Lock()
+# The interpreter's switch interval in a process whose committer thread commits beside its
+# request thread. Each of a commit's many file operations gives up the interpreter lock, and
+# getting it back waited up to the default 5 ms for a busy request thread: a commit of 50 ms
+# CPU took 250-450 ms, and requests waited likewise behind the commit's Python work.
+SWITCH_INTERVAL = 0.0005
 
 
 class WriteError(Exception):
@@ -40,7 +46,7 @@ def queue_source(index_dir):
     return source
 
 
-def start_committer_process(app, close_fds=(), trace: str | None = None) -> commitd.Keeper | None:
+def start_committer_process(app, close_fds=()) -> commitd.Keeper | None:
     """In a server's master, before it forks its workers: the one committer process of a
     writable server (None: read-only, or a cluster). Workers' committer threads then only stand
     in for it when the journal has waited committer.FALLBACK_AFTER seconds."""
@@ -48,7 +54,8 @@ def start_committer_process(app, close_fds=(), trace: str | None = None) -> comm
     if config.get("SEARCH_BACKEND", "whoosh") != "whoosh" or not config.get("SEARCH_WRITE_TOKEN"):
         return None
     keeper = commitd.Keeper(config["SEARCH_INDEX_DIR"], config["SEARCH_COMMIT_INTERVAL"],
-                            close_fds, trace, config["SEARCH_COMMITTER_NICE"])
+                            close_fds, config["SEARCH_INGEST_TRACE"] or None,
+                            config["SEARCH_COMMITTER_NICE"])
     keeper.start()
     config["SEARCH_COMMITTER_PROCESS"] = True
     return keeper
@@ -62,10 +69,13 @@ def ensure_committer(app) -> committer.Committer | None:
     if "search_committer" not in ext:
         with _lock:
             if "search_committer" not in ext:
+                standby = bool(app.config.get("SEARCH_COMMITTER_PROCESS"))
+                if not standby:
+                    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
                 ext["search_committer"] = committer.Committer(
                     app.config["SEARCH_INDEX_DIR"],
                     interval=app.config["SEARCH_COMMIT_INTERVAL"],
-                    standby=bool(app.config.get("SEARCH_COMMITTER_PROCESS"))).start()
+                    standby=standby, trace=app.config.get("SEARCH_INGEST_TRACE") or None).start()
     return ext["search_committer"]
 
 

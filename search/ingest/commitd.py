@@ -67,8 +67,7 @@ def _serve(index_dir, interval, close_fds, parent: int, trace, nice: int) -> Non
     # dead one holds this lock only for its commit.
     committer.claim(index_dir)  # held until this process exits
     morph.load_cache(index_dir)  # lemmas of words reindex runs analysed
-    committer.prepare(index_dir)
-    worker.run()
+    worker.run()  # opens its searcher first
 
 
 def _die_with_parent() -> None:
