@@ -11,7 +11,7 @@ from pathlib import Path
 import pymorphy3
 
 from search import text
-from search.text import fold, tokenize
+from search.text import fold, normalize, tokenize
 
 LANGS = ("uk", "ru")
 # Letters that only one of the two languages has.
@@ -28,6 +28,9 @@ MAX_CACHED = 500_000  # (word, language) pairs whose lemmas a process keeps
 CACHE_FILE = "lemmas.cache"  # the lemmas of words seen before, beside an index's generations
 _cache: dict[tuple[str, str], tuple[str, ...]] = {}
 _saved = 0  # entries of _cache that came from (or went to) a cache file
+# Words as the texts write them → lemmas(normalize(word)), per language: the bulk builders'
+# run-wide table (one lookup for a word every segment has, no normalising again).
+_written: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
 
 
 @functools.cache
@@ -57,10 +60,28 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     return found
 
 
+def written_lemmas(word: str, lang: str) -> tuple[str, ...]:
+    """lemmas(normalize(word), lang) of a word as written (cached per written form)."""
+    table = _written[lang]
+    found = table.get(word)
+    if found is None:
+        if len(table) >= MAX_CACHED:
+            table.clear()
+        found = table[word] = lemmas(normalize(word), lang)
+    return found
+
+
+def written_table(lang: str) -> dict[str, tuple[str, ...]]:
+    """The written forms looked up by written_lemmas so far: form → lemmas (read only)."""
+    return _written[lang]
+
+
 def clear_cache() -> None:
     """Forget every word's lemmas (this process's)."""
     global _saved
     _cache.clear()
+    for table in _written.values():
+        table.clear()
     _saved = 0
 
 
