@@ -9,6 +9,15 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pymorphy3
+from pymorphy3.units import (
+    AbbreviatedFirstNameAnalyzer,
+    AbbreviatedPatronymicAnalyzer,
+    DictionaryAnalyzer,
+    LatinAnalyzer,
+    NumberAnalyzer,
+    PunctuationAnalyzer,
+    RomanNumberAnalyzer,
+)
 
 from search import text
 from search.text import fold, normalize, tokenize
@@ -22,6 +31,11 @@ _DIGIT = re.compile(r"\d")
 # so it is its own lemma, without parse().
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _KNOWN_METHODS = {"DictionaryAnalyzer", "HyphenatedWordsAnalyzer"}
+# Letters of one word without hyphens or digits: what these analysers never read.
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+(?:'[\u0400-\u04ff]+)*")
+_NOTHING_IN_CYRILLIC = {DictionaryAnalyzer, AbbreviatedFirstNameAnalyzer,
+                        AbbreviatedPatronymicAnalyzer, NumberAnalyzer, PunctuationAnalyzer,
+                        RomanNumberAnalyzer, LatinAnalyzer}
 MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
 MAX_CACHED = 500_000  # (word, language) pairs whose lemmas a process keeps
@@ -158,21 +172,47 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
     if _LATIN_WORD.fullmatch(word):
         return (word,)
     try:
-        parses = analyzer(lang).parse(word)
+        found = _unknown_readings(word, lang) if _CYRILLIC_WORD.fullmatch(word) else None
+        if found is None:
+            found = [(p.normal_form, _method(p)) for p in analyzer(lang).parse(word)]
     except ValueError:
         # pymorphy3 asks unicodedata.name() about letters; some (Tangut, new CJK) have none.
         return (word,)
-    known = [p.normal_form for p in parses if _method(p) in _KNOWN_METHODS]
+    known = [form for form, method in found if method in _KNOWN_METHODS]
     if known:
         out = known
     else:
         # An unknown word: the predicted lemma is a guess, so keep the word itself too.
-        out = [parses[0].normal_form, word] if parses else [word]
+        out = [found[0][0], word] if found else [word]
     if "-" in word:
         for part in word.split("-"):
             if part:
                 out.extend(lemmas(part, lang)[:1])
     return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
+
+
+def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:
+    """(normal form, method) of parse(word)'s readings, in its order, for a Cyrillic word without
+    hyphens that the dictionary does not know; None when P(tag | word) could reorder them.
+
+    parse() runs its analysers in order, stopping after a terminal one that found readings,
+    and keeps that order when P(tag | word) knows no tag of the word (as for nearly every
+    unknown word). The dictionary and the analysers of shapes (numbers, Latin, punctuation,
+    initials) find nothing in such a word; without them, and without building Parse objects
+    and probabilities, the same readings cost about half as much.
+    """
+    morph = analyzer(lang)
+    if morph.prob_estimator is not None and morph.prob_estimator.p_t_given_w.keys(word + ":"):
+        return None
+    seen: set = set()
+    found = []
+    for unit, terminal in morph._units:
+        if unit.__class__ in _NOTHING_IN_CYRILLIC:
+            continue
+        found.extend(unit.parse(word, word, seen))
+        if terminal and found:
+            break
+    return [(p[2], type(p[4][0][0]).__name__) for p in found]
 
 
 def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
