@@ -2,7 +2,7 @@
 
 import functools
 import hashlib
-import json
+import itertools
 import os
 import re
 from importlib.metadata import version
@@ -40,6 +40,7 @@ MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
 MAX_CACHED = 500_000  # (word, language) pairs whose lemmas a process keeps
 CACHE_FILE = "lemmas.cache"  # the lemmas of words seen before, beside an index's generations
+_CACHE_HEAD = "newsearch-lemmas-1"  # the cache file's first line, with the analysis version
 _cache: dict[tuple[str, str], tuple[str, ...]] = {}
 _saved = 0  # entries of _cache that came from (or went to) a cache file
 # Words as the texts write them → lemmas(normalize(word)), per language: the bulk builders'
@@ -115,15 +116,14 @@ def load_cache(folder) -> int:
     """Add the lemmas a cache file in folder holds (if made by this analysis); how many."""
     global _saved
     try:
-        with open(Path(folder, CACHE_FILE), "rb") as f:
-            saved = json.load(f)
-        made_by, by_lang = saved["analysis"], saved["lemmas"]
-        entries = {(w, lang): tuple(found) for lang, words in by_lang.items()
-                   for w, found in words.items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        with open(Path(folder, CACHE_FILE), encoding="utf-8") as f:
+            head = f.readline()
+            if head != f"{_CACHE_HEAD}\t{analysis_version()}\n":
+                return 0  # made by another analysis, or not a cache file
+            rows = [line.split("\t") for line in f.read().split("\n") if line]
+    except (OSError, ValueError):
         return 0  # none yet, or unreadable: lemmas are analysed again
-    if made_by != analysis_version():
-        return 0
+    entries = {(r[1], r[0]): tuple(r[2:]) for r in rows if len(r) > 2}
     room = MAX_CACHED - len(_cache)
     if len(entries) > room:
         entries = dict(list(entries.items())[:room])
@@ -140,20 +140,32 @@ def save_cache(folder) -> bool:
     path = Path(folder, CACHE_FILE)
     tmp = path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
     try:
-        by_lang: dict[str, dict[str, tuple[str, ...]]] = {}
-        for (word, lang), found in _cache.items():
-            by_lang.setdefault(lang, {})[word] = found
-        # dumps, not dump: json.dump encodes in Python, dumps in C (five times faster).
-        data = json.dumps({"analysis": analysis_version(), "lemmas": by_lang},
-                          ensure_ascii=False, separators=(",", ":"))
+        # A line per word: language, word, its lemmas, tab-separated (words are WORD_RE's,
+        # never with a tab or a line break). Three times cheaper than JSON both ways.
+        data = "\n".join(["\t".join((lang, word, *found))
+                          for (word, lang), found in _cache.items()])
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(data)
+            f.write(f"{_CACHE_HEAD}\t{analysis_version()}\n{data}\n")
         os.replace(tmp, path)  # readers see the old file or the new one, never half of one
     except OSError:
         tmp.unlink(missing_ok=True)
         return False  # only an optimisation
     _saved = len(_cache)
     return True
+
+
+def learnt() -> dict[tuple[str, str], tuple[str, ...]]:
+    """The lemmas this process analysed since its cache was loaded or saved (a writer
+    process's, for its parent to save)."""
+    return dict(itertools.islice(_cache.items(), _saved, None))
+
+
+def learn(entries: dict[tuple[str, str], tuple[str, ...]]) -> None:
+    """Add lemmas another process analysed (learnt()), to be saved with this one's."""
+    for key, found in entries.items():
+        if len(_cache) >= MAX_CACHED:
+            break
+        _cache.setdefault(key, found)
 
 
 def _lemmas(word: str, lang: str) -> tuple[str, ...]:
