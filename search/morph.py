@@ -231,7 +231,8 @@ def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
     """The normal forms of a word the dictionary knows, in parse()'s order, or None.
 
     What parse() gives for such a word, without building its tags and Parse objects: the
-    dictionary's readings, stably sorted by P(tag | word) when there is a choice of lemmas.
+    dictionary's readings, stably sorted by P(tag | word) when there is a choice of lemmas
+    (one, when all readings have the same).
     """
     morph = analyzer(lang)
     d = morph.dictionary
@@ -241,7 +242,9 @@ def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
         return None
     readings = [(fixed, para_id, idx) for fixed, parses in found for para_id, idx in parses]
     forms = [d.build_normal_form(para_id, idx, fixed) for fixed, para_id, idx in readings]
-    if morph.prob_estimator is None or len(set(forms)) == 1:
+    if len(set(forms)) == 1:
+        return forms[:1]
+    if morph.prob_estimator is None:
         return forms
     prob = morph.prob_estimator.p_t_given_w.prob
     probs = [prob(word, d.build_tag_info(para_id, idx)) for _, para_id, idx in readings]
