@@ -50,15 +50,39 @@ def fast_language(fieldobj) -> str | None:
     return None
 
 
-class _Words(dict):
-    """A field's words → their sequence numbers in a SegmentBuilder, learnt when missing."""
+class _Terms:
+    """A builder's term ids per (field, term), and per lemma tuple their sequence in flat."""
 
-    def __init__(self, builder, field: str, lang: str):
-        super().__init__()
-        self.learn = functools.partial(builder._learn, field, lang)
+    def __init__(self):
+        self.keys: dict[tuple[str, str], int] = {}  # (field, term) → term id
+        self.seqs: dict[tuple[str, tuple[str, ...]], int] = {}
+        self.start, self.len, self.flat = array("i"), array("i"), array("i")
+
+    def learn(self, field: str, lang: str, word: str) -> int:
+        """A word new to the builder's field: its sequence (made if new)."""
+        found = written_lemmas(word, lang)
+        seq = self.seqs.get((field, found))
+        if seq is None:
+            keys, seq = self.keys, len(self.start)
+            self.seqs[field, found] = seq
+            self.start.append(len(self.flat))
+            self.len.append(len(found))
+            for term in found:
+                k = keys.get((field, term))
+                if k is None:
+                    k = keys[field, term] = len(keys)
+                self.flat.append(k)
+        return seq
+
+
+class _Words(dict):
+    """A field's words → their sequence numbers (_Terms), learnt when missing."""
+
+    def __init__(self, terms: _Terms, field: str, lang: str):  # (dict's own takes nothing)
+        self.learn = functools.partial(terms.learn, field, lang)
 
     def __missing__(self, word: str) -> int:
-        seq = self[word] = self.learn(word)
+        self[word] = seq = self.learn(word)
         return seq
 
 
@@ -73,56 +97,34 @@ class SegmentBuilder:
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
         self.docs = 0
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
-        self._keys: dict[tuple[str, str], int] = {}  # (field, term) → term id
-        # A field's words → their sequence (the term ids of one lemma tuple): the sequence's
-        # start and length in _flat, so that a text's term ids are gathered with numpy.
-        self._words: dict[str, _Words] = {}
-        self._seqs: dict[tuple[str, tuple[str, ...]], int] = {}
-        self._start, self._len, self._flat = array("i"), array("i"), array("i")
+        self._terms = _Terms()
+        self._keys = self._terms.keys  # (field, term) → term id
+        self._words: dict[str, _Words] = {}  # a field's words → their sequences
         self._key, self._doc, self._pos, self._first = [], [], [], []
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
         self.surfaces = Surfaces()  # the words as written, for the word table (surface.py)
-
-    def _learn(self, field: str, lang: str, word: str) -> int:
-        """A word new to this builder's field: its sequence of term ids (made if new)."""
-        found = written_lemmas(word, lang)
-        seqs = self._seqs
-        seq = seqs.get((field, found))
-        if seq is None:
-            keys = self._keys
-            seq = seqs[field, found] = len(self._start)
-            self._start.append(len(self._flat))
-            self._len.append(len(found))
-            for term in found:
-                k = keys.get((field, term))
-                if k is None:
-                    k = keys[field, term] = len(keys)
-                self._flat.append(k)
-        return seq
 
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
         # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
         # the same words, faster.
         rx = WORD_RE if _MARKS.search(value) else _PLAIN_WORD
         words = rx.findall(value)
+        if words and max(map(len, words)) > MAX_WORD:
+            words = [w for w in words if len(w) <= MAX_WORD]
         if not words:
             return 0
-        if max(map(len, words)) > MAX_WORD:
-            words = [w for w in words if len(w) <= MAX_WORD]
-            if not words:
-                return 0
-        words_of = self._words.get(field)
-        if words_of is None:
-            words_of = self._words[field] = _Words(self, field, lang)
+        if (words_of := self._words.get(field)) is None:
+            words_of = self._words[field] = _Words(self._terms, field, lang)
         # One C-level lookup per word: Python runs only for a word new to this builder.
         seqs = list(map(words_of.__getitem__, words))
         self.surfaces.add(lang, words, value)
         n = len(words)
         seq = np.fromiter(seqs, np.int32, n)
-        counts = np.frombuffer(self._len, np.int32)[seq]
-        starts = np.frombuffer(self._start, np.int32)[seq]
-        flat = np.frombuffer(self._flat, np.int32)
+        terms = self._terms
+        counts = np.frombuffer(terms.len, np.int32)[seq]
+        starts = np.frombuffer(terms.start, np.int32)[seq]
+        flat = np.frombuffer(terms.flat, np.int32)
         total = int(counts.sum())
         if total == n:  # one term a word
             keys, pos, first = flat[starts], np.arange(n, dtype=np.int32), np.ones(n, bool)
