@@ -2,16 +2,25 @@
 
 import functools
 import hashlib
-import json
+import itertools
 import os
 import re
 from importlib.metadata import version
 from pathlib import Path
 
 import pymorphy3
+from pymorphy3.units import (
+    AbbreviatedFirstNameAnalyzer,
+    AbbreviatedPatronymicAnalyzer,
+    DictionaryAnalyzer,
+    LatinAnalyzer,
+    NumberAnalyzer,
+    PunctuationAnalyzer,
+    RomanNumberAnalyzer,
+)
 
 from search import text
-from search.text import fold, tokenize
+from search.text import fold, normalize, tokenize
 
 LANGS = ("uk", "ru")
 # Letters that only one of the two languages has.
@@ -22,12 +31,21 @@ _DIGIT = re.compile(r"\d")
 # so it is its own lemma, without parse().
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _KNOWN_METHODS = {"DictionaryAnalyzer", "HyphenatedWordsAnalyzer"}
+# Letters of one word without hyphens or digits: what these analysers never read.
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+(?:'[\u0400-\u04ff]+)*")
+_NOTHING_IN_CYRILLIC = {DictionaryAnalyzer, AbbreviatedFirstNameAnalyzer,
+                        AbbreviatedPatronymicAnalyzer, NumberAnalyzer, PunctuationAnalyzer,
+                        RomanNumberAnalyzer, LatinAnalyzer}
 MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
 MAX_CACHED = 500_000  # (word, language) pairs whose lemmas a process keeps
 CACHE_FILE = "lemmas.cache"  # the lemmas of words seen before, beside an index's generations
+_CACHE_HEAD = "newsearch-lemmas-1"  # the cache file's first line, with the analysis version
 _cache: dict[tuple[str, str], tuple[str, ...]] = {}
 _saved = 0  # entries of _cache that came from (or went to) a cache file
+# Words as the texts write them → lemmas(normalize(word)), per language: the bulk builders'
+# run-wide table (one lookup for a word every segment has, no normalising again).
+_written: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
 
 
 @functools.cache
@@ -57,10 +75,28 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     return found
 
 
+def written_lemmas(word: str, lang: str) -> tuple[str, ...]:
+    """lemmas(normalize(word), lang) of a word as written (cached per written form)."""
+    table = _written[lang]
+    found = table.get(word)
+    if found is None:
+        if len(table) >= MAX_CACHED:
+            table.clear()
+        found = table[word] = lemmas(normalize(word), lang)
+    return found
+
+
+def written_table(lang: str) -> dict[str, tuple[str, ...]]:
+    """The written forms looked up by written_lemmas so far: form → lemmas (read only)."""
+    return _written[lang]
+
+
 def clear_cache() -> None:
     """Forget every word's lemmas (this process's)."""
     global _saved
     _cache.clear()
+    for table in _written.values():
+        table.clear()
     _saved = 0
 
 
@@ -80,15 +116,14 @@ def load_cache(folder) -> int:
     """Add the lemmas a cache file in folder holds (if made by this analysis); how many."""
     global _saved
     try:
-        with open(Path(folder, CACHE_FILE), "rb") as f:
-            saved = json.load(f)
-        made_by, by_lang = saved["analysis"], saved["lemmas"]
-        entries = {(w, lang): tuple(found) for lang, words in by_lang.items()
-                   for w, found in words.items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        with open(Path(folder, CACHE_FILE), encoding="utf-8") as f:
+            head = f.readline()
+            if head != f"{_CACHE_HEAD}\t{analysis_version()}\n":
+                return 0  # made by another analysis, or not a cache file
+            rows = [line.split("\t") for line in f.read().split("\n") if line]
+    except (OSError, ValueError):
         return 0  # none yet, or unreadable: lemmas are analysed again
-    if made_by != analysis_version():
-        return 0
+    entries = {(r[1], r[0]): tuple(r[2:]) for r in rows if len(r) > 2}
     room = MAX_CACHED - len(_cache)
     if len(entries) > room:
         entries = dict(list(entries.items())[:room])
@@ -105,20 +140,32 @@ def save_cache(folder) -> bool:
     path = Path(folder, CACHE_FILE)
     tmp = path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
     try:
-        by_lang: dict[str, dict[str, tuple[str, ...]]] = {}
-        for (word, lang), found in _cache.items():
-            by_lang.setdefault(lang, {})[word] = found
-        # dumps, not dump: json.dump encodes in Python, dumps in C (five times faster).
-        data = json.dumps({"analysis": analysis_version(), "lemmas": by_lang},
-                          ensure_ascii=False, separators=(",", ":"))
+        # A line per word: language, word, its lemmas, tab-separated (words are WORD_RE's,
+        # never with a tab or a line break): a third of JSON's cost to write, as fast to read.
+        data = "\n".join(["\t".join((lang, word, *found))
+                          for (word, lang), found in _cache.items()])
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(data)
+            f.write(f"{_CACHE_HEAD}\t{analysis_version()}\n{data}\n")
         os.replace(tmp, path)  # readers see the old file or the new one, never half of one
     except OSError:
         tmp.unlink(missing_ok=True)
         return False  # only an optimisation
     _saved = len(_cache)
     return True
+
+
+def learnt() -> dict[tuple[str, str], tuple[str, ...]]:
+    """The lemmas this process analysed since its cache was loaded or saved (a writer
+    process's, for its parent to save)."""
+    return dict(itertools.islice(_cache.items(), _saved, None))
+
+
+def learn(entries: dict[tuple[str, str], tuple[str, ...]]) -> None:
+    """Add lemmas another process analysed (learnt()), to be saved with this one's."""
+    for key, found in entries.items():
+        if len(_cache) >= MAX_CACHED:
+            break
+        _cache.setdefault(key, found)
 
 
 def _lemmas(word: str, lang: str) -> tuple[str, ...]:
@@ -137,16 +184,18 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
     if _LATIN_WORD.fullmatch(word):
         return (word,)
     try:
-        parses = analyzer(lang).parse(word)
+        found = _unknown_readings(word, lang) if _CYRILLIC_WORD.fullmatch(word) else None
+        if found is None:
+            found = [(p.normal_form, _method(p)) for p in analyzer(lang).parse(word)]
     except ValueError:
         # pymorphy3 asks unicodedata.name() about letters; some (Tangut, new CJK) have none.
         return (word,)
-    known = [p.normal_form for p in parses if _method(p) in _KNOWN_METHODS]
+    known = [form for form, method in found if method in _KNOWN_METHODS]
     if known:
         out = known
     else:
         # An unknown word: the predicted lemma is a guess, so keep the word itself too.
-        out = [parses[0].normal_form, word] if parses else [word]
+        out = [found[0][0], word] if found else [word]
     if "-" in word:
         for part in word.split("-"):
             if part:
@@ -154,11 +203,36 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
 
 
+def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:
+    """(normal form, method) of parse(word)'s readings, in its order, for a Cyrillic word without
+    hyphens that the dictionary does not know; None when P(tag | word) could reorder them.
+
+    parse() runs its analysers in order, stopping after a terminal one that found readings,
+    and keeps that order when P(tag | word) knows no tag of the word (as for nearly every
+    unknown word). The dictionary and the analysers of shapes (numbers, Latin, punctuation,
+    initials) find nothing in such a word; without them, and without building Parse objects
+    and probabilities, the same readings cost about half as much.
+    """
+    morph = analyzer(lang)
+    if morph.prob_estimator is not None and morph.prob_estimator.p_t_given_w.keys(word + ":"):
+        return None
+    seen: set = set()
+    found = []
+    for unit, terminal in morph._units:
+        if unit.__class__ in _NOTHING_IN_CYRILLIC:
+            continue
+        found.extend(unit.parse(word, word, seen))
+        if terminal and found:
+            break
+    return [(p[2], type(p[4][0][0]).__name__) for p in found]
+
+
 def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
     """The normal forms of a word the dictionary knows, in parse()'s order, or None.
 
     What parse() gives for such a word, without building its tags and Parse objects: the
-    dictionary's readings, stably sorted by P(tag | word) when there is a choice of lemmas.
+    dictionary's readings, stably sorted by P(tag | word) when there is a choice of lemmas
+    (one, when all readings have the same).
     """
     morph = analyzer(lang)
     d = morph.dictionary
@@ -168,7 +242,9 @@ def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
         return None
     readings = [(fixed, para_id, idx) for fixed, parses in found for para_id, idx in parses]
     forms = [d.build_normal_form(para_id, idx, fixed) for fixed, para_id, idx in readings]
-    if morph.prob_estimator is None or len(set(forms)) == 1:
+    if len(set(forms)) == 1:
+        return forms[:1]
+    if morph.prob_estimator is None:
         return forms
     prob = morph.prob_estimator.p_t_given_w.prob
     probs = [prob(word, d.build_tag_info(para_id, idx)) for _, para_id, idx in readings]

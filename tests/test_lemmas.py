@@ -177,3 +177,38 @@ def test_unknown_latin_words_are_their_own_lemma_as_parse_says(word, lang):
         assert not [p for p in parses if _method(p) in _KNOWN_METHODS]
         assert {p.normal_form for p in parses} == {word}
     assert lemmas(word, lang) == (word,) or _dictionary_lemmas(word, lang) is not None
+
+
+def _lemmas_by_parse(word: str, lang: str) -> tuple[str, ...]:
+    """An unknown word's terms from parse() itself (the reference for its shortcut)."""
+    from search.morph import _KNOWN_METHODS, MAX_LEMMAS, _method, analyzer
+    from search.text import fold
+
+    parses = analyzer(lang).parse(word)
+    known = [p.normal_form for p in parses if _method(p) in _KNOWN_METHODS]
+    out = known or ([parses[0].normal_form, word] if parses else [word])
+    return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS]
+
+
+# Words neither dictionary knows, each read by its prefix and suffix analysers: in Ukrainian,
+# Russian words' readings through a known ending count as dictionary ones (почему → чему).
+@pytest.mark.parametrize("word", ["путінізм", "зеленскиада", "ковидный", "ковідних", "почему",
+                                  "обвинили", "заррабу", "году", "хрущевка", "об'єктивізму",
+                                  "абвгд", "ґуґл"])
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+def test_unknown_words_have_the_lemmas_parse_gives(word, lang):
+    from search.morph import _dictionary_lemmas, _lemmas
+
+    if _dictionary_lemmas(word, lang) is None:
+        assert _lemmas(word, lang) == _lemmas_by_parse(word, lang)
+
+
+@pytest.mark.parametrize("word,lang", [("Мостів", "uk"), ("ВІЙНИ", "uk"), ("зв’язків", "uk"),
+                                       ("Ёлки", "ru"), ("уда\u0301ра", "ru"),
+                                       ("Берлинале-2015", "ru")])
+def test_a_written_form_has_its_normal_forms_lemmas(word, lang):
+    from search.morph import clear_cache, written_lemmas, written_table
+
+    clear_cache()
+    assert written_lemmas(word, lang) == lemmas(normalize(word), lang)
+    assert written_table(lang)[word] == lemmas(normalize(word), lang)

@@ -17,6 +17,7 @@ import queue
 
 from whoosh.reading import SegmentReader
 
+from search import morph
 from search.ingest.merge import merge_tiers
 from search.ingest.segment import SegmentBuilder
 
@@ -204,7 +205,7 @@ def _work(jobs, results, args, counter, parent):
                 counter.value += len(batch)
         if builder is not None and builder.docs:
             written.append(builder.write())
-        results.put(("ok", written))
+        results.put(("ok", (written, morph.learnt())))  # the lemmas, for the parent's cache
     except BaseException as e:  # noqa: BLE001 (reported to the parent, which raises it)
         if builder is not None:
             builder.discard()
@@ -247,7 +248,11 @@ class _Pool:
                 except queue.Empty:
                     if not any(p.is_alive() for p in self.procs) and self.results.empty():
                         raise RuntimeError("a writer process died") from None
-            (segments.extend if status == "ok" else errors.append)(value)
+            if status == "ok":
+                segments.extend(value[0])
+                morph.learn(value[1])
+            else:
+                errors.append(value)
         for p in self.procs:
             p.join()
         if errors:

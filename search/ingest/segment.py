@@ -8,7 +8,7 @@ written a block at a time. The sidecar arrays (search/engine/sidecar.py) come fr
 buffers. Fields this module does not recognise go through Whoosh's own field.index().
 """
 
-import itertools
+import functools
 import re
 from array import array
 from collections import defaultdict
@@ -30,9 +30,9 @@ from search.ingest.w3postings import (
     pickled,
     write_block,
 )
-from search.morph import lemmas
+from search.morph import written_lemmas
 from search.query.surface import Surfaces
-from search.text import MAX_WORD, WORD_RE, normalize
+from search.text import MAX_WORD, WORD_RE
 
 _MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
 _PLAIN_WORD = re.compile(r"[^\W_]+(?:['’ʼ‘`´\-‐‑][^\W_]+)*")
@@ -50,6 +50,42 @@ def fast_language(fieldobj) -> str | None:
     return None
 
 
+class _Terms:
+    """A builder's term ids per (field, term), and per lemma tuple their sequence in flat."""
+
+    def __init__(self):
+        self.keys: dict[tuple[str, str], int] = {}  # (field, term) → term id
+        self.seqs: dict[tuple[str, tuple[str, ...]], int] = {}
+        self.start, self.len, self.flat = array("i"), array("i"), array("i")
+
+    def learn(self, field: str, lang: str, word: str) -> int:
+        """A word new to the builder's field: its sequence (made if new)."""
+        found = written_lemmas(word, lang)
+        seq = self.seqs.get((field, found))
+        if seq is None:
+            keys, seq = self.keys, len(self.start)
+            self.seqs[field, found] = seq
+            self.start.append(len(self.flat))
+            self.len.append(len(found))
+            for term in found:
+                k = keys.get((field, term))
+                if k is None:
+                    k = keys[field, term] = len(keys)
+                self.flat.append(k)
+        return seq
+
+
+class _Words(dict):
+    """A field's words → their sequence numbers (_Terms), learnt when missing."""
+
+    def __init__(self, terms: _Terms, field: str, lang: str):  # (dict's own takes nothing)
+        self.learn = functools.partial(terms.learn, field, lang)
+
+    def __missing__(self, word: str) -> int:
+        self[word] = seq = self.learn(word)
+        return seq
+
+
 class SegmentBuilder:
     """Documents (field dicts) buffered as arrays, then written as one segment."""
 
@@ -61,45 +97,50 @@ class SegmentBuilder:
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
         self.docs = 0
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
-        self._keys: dict[tuple[str, str], int] = {}
-        self._words: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
+        self._terms = _Terms()
+        self._keys = self._terms.keys  # (field, term) → term id
+        self._words: dict[str, _Words] = {}  # a field's words → their sequences
         self._key, self._doc, self._pos, self._first = [], [], [], []
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
         self.surfaces = Surfaces()  # the words as written, for the word table (surface.py)
 
-    def _terms(self, field: str, lang: str, word: str) -> tuple[int, ...]:
-        keys = self._keys
-        out = []
-        for term in lemmas(normalize(word), lang):
-            k = keys.get((field, term))
-            if k is None:
-                k = keys[field, term] = len(keys)
-            out.append(k)
-        ids = tuple(out)
-        self._words[field][word] = ids
-        return ids
-
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
         # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
         # the same words, faster.
         rx = WORD_RE if _MARKS.search(value) else _PLAIN_WORD
-        words = [w for w in rx.findall(value) if len(w) <= MAX_WORD]
+        words = rx.findall(value)
+        if words and max(map(len, words)) > MAX_WORD:
+            words = [w for w in words if len(w) <= MAX_WORD]
         if not words:
             return 0
-        cache = self._words[field]
-        seqs = [cache.get(w) or self._terms(field, lang, w) for w in words]
-        self.surfaces.add(lang, words, value)  # after the lookups: the words' hashes are known
-        counts = np.fromiter(map(len, seqs), np.int32, len(seqs))
-        keys = np.fromiter(itertools.chain.from_iterable(seqs), np.int32, int(counts.sum()))
-        first = np.zeros(len(keys), bool)
-        first[np.cumsum(counts) - counts] = True
+        if (words_of := self._words.get(field)) is None:
+            words_of = self._words[field] = _Words(self._terms, field, lang)
+        # One C-level lookup per word: Python runs only for a word new to this builder.
+        seqs = list(map(words_of.__getitem__, words))
+        self.surfaces.add(lang, words, value)
+        n = len(words)
+        seq = np.fromiter(seqs, np.int32, n)
+        terms = self._terms
+        counts = np.frombuffer(terms.len, np.int32)[seq]
+        starts = np.frombuffer(terms.start, np.int32)[seq]
+        flat = np.frombuffer(terms.flat, np.int32)
+        total = int(counts.sum())
+        if total == n:  # one term a word
+            keys, pos, first = flat[starts], np.arange(n, dtype=np.int32), np.ones(n, bool)
+        else:
+            begin = np.cumsum(counts) - counts
+            keys = flat[np.arange(total, dtype=np.int32) + np.repeat(starts - begin, counts)]
+            pos = np.repeat(np.arange(n, dtype=np.int32), counts)
+            first = np.zeros(total, bool)
+            first[begin] = True
+        del flat  # the arrays grow again with the next new word
         self._key.append(keys)
-        self._pos.append(np.repeat(np.arange(len(words), dtype=np.int32), counts))
+        self._pos.append(pos)
         self._first.append(first)
-        self._doc.append(np.full(len(keys), docnum, np.int32))
-        self.entries += len(keys)
-        return len(keys)
+        self._doc.append(np.full(total, docnum, np.int32))
+        self.entries += total
+        return total
 
     def add(self, fields: dict) -> None:
         """Buffer one document, given as Whoosh field values (as document_fields makes)."""
@@ -189,7 +230,7 @@ class SegmentBuilder:
         side.write(segment.create_file(storage, sidecar.EXT))
         # The spelling and completion table, as Whoosh's own writer leaves it (the codec).
         sidecar.write_lexicon(storage, segment, side.terms,
-                              self.surfaces.analysed(self.fast, self._words, list(self._keys)))
+                              self.surfaces.analysed(set(self.fast.values())))
         segment.set_doc_count(self.docs)
         self._other.clear()
         # One file per segment, as Whoosh's writer leaves it (read through one mapping).

@@ -13,7 +13,7 @@ never a head (кий of «Києва», олимпиаде-2018 beside олим�
 import re
 from collections import Counter
 
-from search.morph import LANGS, analyzer, lemmas
+from search.morph import LANGS, analyzer, lemmas, written_table
 from search.text import MAX_WORD, WORD_RE, fold, normalize
 
 # Grammemes of names: a lemma all of whose dictionary readings have one is a proper name.
@@ -34,8 +34,7 @@ class Surfaces:
     def __init__(self):
         self.words = {lang: Counter() for lang in LANGS}
         self.initial = {lang: Counter() for lang in LANGS}
-        self._known: dict[str, dict] = {lang: {} for lang in LANGS}  # form → term ids
-        self._names: list = []  # term id → (field, term)
+        self._known: dict[str, dict] = {lang: {} for lang in LANGS}  # form → its terms
 
     def add(self, lang: str, words: list[str], text: str) -> None:
         """Count one text's words, as the analysis split them (WORD_RE, at most MAX_WORD)."""
@@ -67,22 +66,17 @@ class Surfaces:
         if isinstance(title, str) and lang in LANGS and f"title_{lang}" not in fields:
             self.add_text(lang, title)
 
-    def analysed(self, field_langs: dict[str, str], forms: dict[str, dict], names: list):
-        """Take the bulk builder's per-field caches (form → term ids) and its term ids'
-        (field, term) names, so that no form is looked up again; return self."""
-        for field, cache in forms.items():
-            if field in field_langs:  # a form has the same terms in titles and bodies
-                self._known[field_langs[field]].update(cache)
-        self._names = names
+    def analysed(self, langs):
+        """Take the bulk builders' run-wide table of the languages' forms (form → terms,
+        morph.written_table), so that no form is looked up again; return self."""
+        for lang in langs:
+            self._known[lang] = written_table(lang)
         return self
 
     def terms(self, lang: str, key) -> tuple[str, ...]:
-        """The index terms of a form's key: the builder's term ids, else the form itself (looked
-        up only for a form the builder did not see)."""
-        if isinstance(key, str):
-            return lemmas(normalize(key), lang)
-        names = self._names
-        return tuple([names[i][1] for i in key])
+        """The index terms of a form's key: the terms the builder found, else the form itself
+        (looked up only for a form the builder did not see)."""
+        return lemmas(normalize(key), lang) if isinstance(key, str) else key
 
 
 def _readings(term: str, lang: str) -> list:
@@ -115,7 +109,6 @@ def shown_forms(surfaces: Surfaces, freq: dict[str, int], langs: dict[str, int],
     texts write it), terms never a head) of a segment's terms."""
     out: dict[tuple[str, str], tuple[str, str, int]] = {}
     seen: set[str] = set()
-    names = [name[1] for name in surfaces._names]  # term id → term
     for lang in LANGS:
         words, firsts = surfaces.words[lang], surfaces.initial[lang]
         known, bit = surfaces._known[lang], lang_bit[lang]
@@ -124,7 +117,7 @@ def shown_forms(surfaces: Surfaces, freq: dict[str, int], langs: dict[str, int],
         def head_of(form: str, known=known, heads=heads, lang=lang, bit=bit) -> str | None:
             key = known.get(form, form)
             if key.__class__ is tuple and len(key) == 1:  # most words: one term, the head
-                return names[key[0]]
+                return key[0]
             head = heads.get(key)
             if head is None:
                 head = heads[key] = _head(surfaces.terms(lang, key), freq, langs, bit, seen)
@@ -139,7 +132,7 @@ def shown_forms(surfaces: Surfaces, freq: dict[str, int], langs: dict[str, int],
         rows: dict[str, list] = {}
         for form, n in words.items():
             key = known.get(form)  # head_of(form), inlined for the most words
-            head = names[key[0]] if key is not None and len(key) == 1 else head_of(form)
+            head = key[0] if key is not None and len(key) == 1 else head_of(form)
             if head is None:
                 continue
             row = rows.get(head)
