@@ -3,6 +3,7 @@ rebuilt, by searches: the same groups the engine used to compute, kept through d
 live-ingest commits and merges."""
 
 import random
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from search.engine import Engine
 from search.engine.arrays import read_near
-from search.ingest import dedup
+from search.ingest import copies, dedup
 from search.ingest.documents import Document
 from search.ingest.merge import merge_index
 from tests.conftest import add_segment, fresh_index
@@ -75,6 +76,28 @@ def test_groups_are_stored_at_each_commit(tmp_path, monkeypatch, bulk):
     _check(tmp_path, monkeypatch)
     assert merge_index(ix, factor=2) == 1
     assert _check(tmp_path, monkeypatch) == 60 + 12 + 30 - 4
+
+
+def test_a_big_link_runs_in_a_spawned_process(tmp_path, monkeypatch):
+    """Past CHILD_AFTER unlinked documents a child process links them: the same groups."""
+    linked = []
+
+    class Counting(ProcessPoolExecutor):
+        def submit(self, fn, *args):
+            linked.append(fn.__name__)
+            return super().submit(fn, *args)
+
+    monkeypatch.setattr(copies, "ProcessPoolExecutor", Counting)
+    monkeypatch.setattr(copies, "CHILD_AFTER", 50)
+    ix = fresh_index(tmp_path)
+    add_segment(ix, _docs(0, 60, 1), bulk=True)
+    assert linked == ["_write"]
+    _check(tmp_path, monkeypatch)
+    later = [Document(id=f"x{d.id}", title="", body=d.body + " новини", lang=d.lang)
+             for d in _docs(0, 60, 1)[:12]]
+    add_segment(ix, later, bulk=True)  # 12 new documents: linked in the writer's process
+    assert linked == ["_write"]
+    assert _check(tmp_path, monkeypatch) == 72
 
 
 def test_collapse_is_unchanged(tmp_path, monkeypatch):

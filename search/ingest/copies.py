@@ -13,8 +13,10 @@ live documents. Workers map the file of their TOC generation (search/engine/view
 """
 
 import logging
+import multiprocessing
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,9 @@ MATCHES = 4  # documents sharing a band key that each document is compared with,
 _SIMILAR = 100_000  # candidate pairs compared at a time (256 bytes a signature)
 KEEP = 4  # the latest commits' files kept (workers may still be reading an older commit)
 _NAME = re.compile(r"^\.copies-(\d+)$")
+# Documents to link, past which a spawned process links them (a bulk run's first commit): the
+# pairs of a big index take hundreds of MB, which its memory frees after, not the writer's.
+CHILD_AFTER = 20_000
 
 
 class Table:
@@ -132,6 +137,21 @@ def _previous(folder: Path, below: int):
 
 def write(storage, schema, gen: int, segments: list) -> None:
     """Link the segments a commit adds, keep the links of the others, and write the labels."""
+    prev = _previous(Path(storage.folder), gen)
+    known = {sid for sid, _, _ in prev[0]["segments"]} if prev is not None else set()
+    unlinked = sum(s.doc_count_all() for s in segments if s.segment_id() not in known)
+    if unlinked < CHILD_AFTER:
+        _write(storage, schema, gen, segments)
+        return
+    from search.ingest.parallel import _die_with_parent
+
+    ctx = multiprocessing.get_context("spawn")  # not fork: a copy of the writer's memory
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        pool.submit(_write, storage, schema, gen, segments).result()
+
+
+def _write(storage, schema, gen: int, segments: list) -> None:
     folder = Path(storage.folder)
     ids = [s.segment_id() for s in segments]
     tables = [table(storage, schema, s) for s in segments]
