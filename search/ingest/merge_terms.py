@@ -10,9 +10,9 @@ bulk writer's own code (w3bulk.write_terms), so no Python runs per posting.
 import io
 import pickle
 import struct
-import zlib
 
 import numpy as np
+from isal import isal_zlib
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 
 from search.ingest.w3bulk import add_rows, write_terms
@@ -49,7 +49,7 @@ def blocks(postfile, info):
         block = io.BytesIO(raw[pos + 4:pos + 4 + n])
         count, _, _, compression, _, _ = pickle.load(block)  # noqa: S301 (our own index)
         data = block.read()
-        yield (count, *pickle.loads(zlib.decompress(data) if compression else data))  # noqa: S301
+        yield (count, *pickle.loads(isal_zlib.decompress(data) if compression else data))  # noqa: S301
         pos += 4 + n
 
 
