@@ -188,12 +188,14 @@ class Postings:
         prk = rk[pstart]
         tstart = np.flatnonzero(np.r_[True, prk[1:] != prk[:-1]]) if len(prk) else pstart
         tend = np.append(tstart[1:], len(prk))
-        self.terms = {names[prk[a]]: (int(a), int(b))
-                      for a, b in zip(tstart.tolist(), tend.tolist(), strict=False)}
+        starts = tstart.tolist()
+        self.terms = dict(zip([names[i] for i in prk[tstart].tolist()],
+                              zip(starts, tend.tolist(), strict=False), strict=True))
         # Each posting's document length in its field, for the blocks' length statistics.
         self.lengths = np.zeros(len(pstart), np.int32)
         field_names = sorted({name[0] for name in names})
-        field_of = np.array([field_names.index(name[0]) for name in names], np.int32)
+        number = {f: i for i, f in enumerate(field_names)}
+        field_of = np.fromiter([number[name[0]] for name in names], np.int32, len(names))
         fields = field_of[prk] if len(prk) else np.zeros(0, np.int32)
         self.field_names, self.field_idx = field_names, fields
         for i, field in enumerate(field_names):
@@ -319,9 +321,12 @@ class SidecarParts:
 
     def add_all(self, p: Postings, boosts: np.ndarray, fields: set) -> None:
         """Every bulk-built posting of the given fields (the postings' own order)."""
-        for (field, term), (a, b) in p.terms.items():
-            if field in fields:
-                self.terms[field, term] = (self.n + a, self.n + b)
+        n = self.n
+        if not n and fields.issuperset(p.field_names):  # as they are (the usual case)
+            self.terms.update(p.terms)
+        else:
+            self.terms.update({k: (n + a, n + b) for k, (a, b) in p.terms.items()
+                               if k[0] in fields})
         m = len(p.doc)
         self.parts.append((p.doc, p.sums * boosts, p.positions, p.pstart[:-1],
                            int(p.pstart[-1]) if m else 0))
