@@ -3,7 +3,7 @@
 For each batch of consecutive terms of one field, every source's blocks of those terms are read
 (one zlib + one pickle per block, as before), but ids, weights and values are gathered into one
 list each for the whole batch and then renumbered, filtered and re-laid with numpy: the values
-are framed as the bulk writer frames them (w3postings._values) and the blocks written by the
+are framed as the bulk writer frames them (w3values.values) and the blocks written by the
 bulk writer's own code (w3bulk.write_terms), so no Python runs per posting.
 """
 

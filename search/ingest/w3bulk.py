@@ -3,7 +3,7 @@
 Most terms of a segment have a handful of postings: one block each, too small to compress.
 Writing them a term at a time (w3postings.text_term) costs Python time per term; here all of a
 field's such terms become one run of bytes: each block's pickled header, delta ids, weights
-and the values already framed in the postings buffer (w3postings._values) are placed with
+and the values already framed in the postings buffer (w3values.values) are placed with
 numpy. The ints are pickled as pickle writes them (BININT1, BININT2, BININT), so Whoosh and the
 merge read the blocks as they read Whoosh's own. The terms table rows (Whoosh's
 OrderedHashWriter) are added in bulk too: one write, MD5 hashes of all keys at once.
