@@ -28,8 +28,8 @@ from whoosh.formats import PositionBoosts
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 
-from search.engine import sidecar
 from search.engine.arrays import read_lengths, read_live
+from search.ingest import codec as arrays_codec
 from search.ingest.merge_terms import BATCH, Batch, blocks
 from search.ingest.sidecar_stream import StreamedSidecar
 from search.ingest.w3postings import BLOCK, close_quietly, pickled, write_block
@@ -122,15 +122,15 @@ def merge(storage, schema, codec, indexname, segments: list):
         side = StreamedSidecar(storage.folder if hasattr(storage, "folder") else None, exact)
         _write_postings(storage, schema, codec, segment, readers, docmaps, total, side)
         _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side)
-        side.write(segment.create_file(storage, sidecar.EXT))
-        sidecar.write_lexicon(storage, segment, side.terms)
+        side.write(segment.create_file(storage, arrays_codec.EXT))
+        arrays_codec.write_lexicon(storage, segment, side.terms)
         segment.set_doc_count(total)
         segment.create_compound_file(storage)
         return segment
     except BaseException:
         if side is not None:
             side.close()
-        sidecar._titles.pop(segment.segment_id(), None)
+        arrays_codec._titles.pop(segment.segment_id(), None)
         for name in list(storage):
             if name.startswith(segment.segment_id()):
                 try:

@@ -13,7 +13,7 @@ from isal import isal_zlib
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.util.numeric import length_to_byte
 
-from search.engine import sidecar
+from search.ingest import codec
 from search.ingest.w3values import values
 from search.morph import EXTRA_BOOST
 
@@ -258,7 +258,7 @@ class SidecarParts:
                    "weights": cat(weights) if weights else np.zeros(0, np.float32),
                    "positions": cat(positions) if positions else np.zeros(0, np.int32),
                    "starts": start_col.astype(np.uint32) if base < 2**32 else start_col}
-        sidecar._write(f, self.terms, columns)
+        codec.write_arrays(f, self.terms, columns)
 
 
 def close_quietly(*files) -> None:
