@@ -1,16 +1,15 @@
-"""Whoosh's W3 postings format written from arrays: values, blocks, term infos, sidecar.
+"""Whoosh's W3 postings format written from arrays: the postings, blocks, sidecar columns.
 
 What search/ingest/segment.py's builder hands over (postings ordered by term, document and
-position) becomes the bytes Whoosh's W3PostingsWriter would write, a block at a time instead
-of a posting at a time, and the columns of the sidecar (search/engine/sidecar.py).
+position) becomes Postings (their values laid out by w3values.py), written as the blocks
+Whoosh's W3PostingsWriter would write by w3bulk.py and w3blocks.py, and the columns of the
+sidecar (search/ingest/codec.py). write_block writes one block of other fields' terms.
 """
 
-import struct
 from pickle import dumps
 
 import numpy as np
 from isal import isal_zlib
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.util.numeric import length_to_byte
 
 from search.ingest import codec
@@ -53,86 +52,6 @@ class _Block:
 
     def max_weight(self):
         return self._maxw
-
-
-_TERMINFO = struct.Struct("!BfIBBfIIqi")  # W3TermInfo.to_bytes of a term not inlined
-_BLOCKLEN = struct.Struct("!i")
-
-
-class Window:
-    """Postings' documents, lengths, weights and value starts as Python lists, a window of
-    them at a time (sliced per block far faster than arrays; all at once is ~100 B each)."""
-
-    SIZE = 200_000
-
-    def __init__(self, postings, boost: float):
-        self.p, self.boost, self.lo, self.hi = postings, boost, 0, 0
-
-    def get(self, a: int, b: int):
-        """(documents, lengths, value starts, weights, offset) covering postings a..b."""
-        if not (self.lo <= a and b <= self.hi):
-            p = self.p
-            self.lo, self.hi = a, min(max(b, a + self.SIZE), len(p.doc))
-            lo, hi = self.lo, self.hi
-            self.lists = (p.doc[lo:hi].tolist(), p.lengths[lo:hi].tolist(),
-                          p.vstart[lo:hi + 1].tolist(),
-                          p.weighted(lo, hi, self.boost).tolist())
-        return (*self.lists, self.lo)
-
-
-def text_term(out: bytearray, base: int, window: Window, blob, a: int, b: int) -> bytes:
-    """Append one term's postings a..b as W3 blocks to out (at file offset base); its info."""
-    docs, lens, vstart, weights, lo = window.get(a, b)
-    a, b = a - lo, b - lo
-    start = base + len(out)
-    out += WHOOSH3_HEADER_MAGIC
-    total, maxw, minlen, maxlen = 0.0, 0.0, None, 0
-    for s in range(a, b, BLOCK):
-        e = min(s + BLOCK, b)
-        ids, ws, ls = docs[s:e], weights[s:e], lens[s:e]
-        bmin, bmax, bw = min(ls), max(ls), max(ws)
-        total += sum(ws)
-        maxw = max(maxw, bw)
-        minlen = bmin if minlen is None else min(minlen, bmin)
-        maxlen = max(maxlen, bmax)
-        if e - s == 1:  # most terms of a segment: pickled by hand, the same opcodes
-            pdeltas = _pint(ids[0]) + b"\x85"
-        else:
-            pdeltas = pickled(tuple([ids[0]] + [y - x for x, y in zip(ids, ids[1:],
-                                                                     strict=False)]))
-        w0 = ws[0]
-        if all(w == w0 for w in ws):
-            pweights = b"N" if w0 == 1.0 else b"G" + _DOUBLE.pack(w0)
-        else:
-            pweights = pickled(tuple(ws))
-        # The values are laid out in the buffer already framed as pickled bytes.
-        data = (b"\x80\x03" + pdeltas + pweights + b"(" + blob[vstart[s]:vstart[e]] +
-                b"t\x87.")
-        comp = int(len(data) > COMPRESS_OVER)  # the header's compression: 1 (zlib) or 0
-        if comp:
-            data = deflate(data)
-        head = (b"\x80\x02(" + _pint(e - s) + _pint(ids[-1]) + b"G" + _DOUBLE.pack(bw) +
-                _pint(comp) + _pint(length_to_byte(bmin)) + _pint(length_to_byte(bmax)) + b"t.")
-        n = len(head) + len(data)
-        out += _BLOCKLEN.pack(-n if e == b else n)
-        out += head
-        out += data
-    return _TERMINFO.pack(False, total, b - a, length_to_byte(minlen), length_to_byte(maxlen),
-                          maxw, docs[a], docs[b - 1], start, base + len(out) - start)
-
-
-_DOUBLE = struct.Struct(">d")
-_SHORT = struct.Struct("<H")
-_INT = struct.Struct("<i")
-
-
-def _pint(n: int) -> bytes:
-    """A non-negative int below 2**31 as pickle writes it (BININT1, BININT2 or BININT)."""
-    if n < 256:
-        return b"K" + bytes((n,))
-    if n < 65536:
-        return b"M" + _SHORT.pack(n)
-    return b"J" + _INT.pack(n)
 
 
 def pickled(obj) -> bytes:
