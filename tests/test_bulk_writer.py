@@ -54,6 +54,32 @@ def _postings(reader, field, term, ids):
     return sorted(out)
 
 
+def test_frequent_terms_blocks_and_term_infos_as_whoosh_writes(tmp_path):
+    """One segment of 300 documents: terms of several 128-posting blocks, deflated blocks."""
+    docs = _docs(300, seed=11)
+    a = _build(tmp_path / "whoosh", docs, bulk=False)
+    store.switch(tmp_path / "bulk", store.new_generation(tmp_path / "bulk"))
+    with BulkWriter(store.open_current(tmp_path / "bulk")) as w:  # no spill: one segment
+        for d in docs:
+            w.add_document(**document_fields(d, "src", "sig"))
+    b = store.open_current(tmp_path / "bulk")
+    with a.reader() as ra, b.reader() as rb:
+        assert len(rb.leaf_readers()) == 1
+        ida = {d: ra.stored_fields(d)["id"] for d in ra.all_doc_ids()}
+        idb = {d: rb.stored_fields(d)["id"] for d in rb.all_doc_ids()}
+        assert list(ra.all_terms()) == list(rb.all_terms())
+        many = 0
+        for field, term in ra.all_terms():
+            ia, ib = ra.term_info(field, term), rb.term_info(field, term)
+            assert (ia.doc_frequency(), ia.min_length(), ia.max_length()) == \
+                (ib.doc_frequency(), ib.min_length(), ib.max_length())
+            assert ia.weight() == pytest.approx(ib.weight())
+            assert ia.max_weight() == pytest.approx(ib.max_weight())
+            assert _postings(ra, field, term, ida) == _postings(rb, field, term, idb)
+            many += ia.doc_frequency() > 128
+        assert many >= 5  # terms of several blocks were written and read back
+
+
 def test_bulk_segments_hold_what_whoosh_writes(tmp_path):
     """Terms, postings (weights, positions, boosts), lengths, stored fields and columns."""
     docs = _docs(120)

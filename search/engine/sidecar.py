@@ -1,148 +1,21 @@
-"""Postings as arrays written beside each Whoosh segment when it is written: no cold loads.
+"""Postings as arrays beside each Whoosh segment (search/ingest/codec.py writes them): mapped,
+never loaded cold.
 
-Whoosh keeps a term's postings in zlib'd pickles, 128 a block; reading them back costs about
-10 ms per 10k postings, which made a query's first use of a frequent word slow. ArraysCodec is
-Whoosh's own codec plus a columnar copy of the text fields' postings (document numbers,
-weights, word positions) in one more file of the segment, which the engine maps into memory.
-Whoosh pickles the codec with each segment: keep this class at this import path.
+The engine reads a term's document numbers, weights and word positions from the segment's
+sidecar file instead of unpickling Whoosh's zlib'd blocks.
 """
 
 import pickle
-from array import array
 from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter
-from whoosh.formats import PositionBoosts
 
 from search import segfile
-from search.engine.arrays import Postings, decode_positions
-from search.query import segment_words
-from search.query.surface import Surfaces
+from search.engine.arrays import Postings
 
-EXT = ".npa"
-MAGIC = b"newsearch-arr-1\n"
-
-
-class ArraysCodec(W3Codec):
-    """Whoosh's W3 codec that also writes the sidecar of postings arrays."""
-
-    def field_writer(self, storage, segment):
-        return ArraysFieldWriter(self, storage, segment)
-
-    def per_document_writer(self, storage, segment):
-        return TitlesPerDocWriter(self, storage, segment)
-
-
-# Titles and words a segment's per-document writer saw, for its field writer's word table
-# (which Whoosh closes second), by segment id.
-_titles: dict[str, list[tuple[str, int]]] = {}
-_surfaces: dict[str, Surfaces] = {}
-
-
-class TitlesPerDocWriter(W3PerDocWriter):
-    """W3PerDocWriter that keeps the stored titles and words, for the segment's word table."""
-
-    # The bulk builder (search/ingest/segment.py) counts the words from its own analysis.
-    count_words = True
-
-    def __init__(self, codec, storage, segment):
-        super().__init__(codec, storage, segment)
-        self._texts: dict[str, str] = {}  # the document's stored title, body and lang
-
-    def start_doc(self, docnum):
-        super().start_doc(docnum)
-        if docnum == 0:
-            _titles[self._segment.segment_id()] = []
-            if self.count_words:
-                _surfaces[self._segment.segment_id()] = Surfaces()
-
-    def add_field(self, fieldname, fieldobj, value, length):
-        super().add_field(fieldname, fieldobj, value, length)
-        if fieldname == "title" and isinstance(value, str):
-            _titles.setdefault(self._segment.segment_id(), []).append((value, self._docnum))
-        if self.count_words and fieldname in ("title", "body", "lang") and isinstance(value, str):
-            self._texts[fieldname] = value
-
-    def finish_doc(self):
-        super().finish_doc()
-        if self.count_words:
-            t, self._texts = self._texts, {}
-            surfaces = _surfaces.setdefault(self._segment.segment_id(), Surfaces())
-            surfaces.add_text(t.get("lang"), t.get("title", ""))
-            surfaces.add_text(t.get("lang"), t.get("body", ""))
-
-
-class ArraysFieldWriter(W3FieldWriter):
-    """W3FieldWriter that keeps what it writes of positional fields, then writes the arrays."""
-
-    def __init__(self, codec, storage, segment):
-        super().__init__(codec, storage, segment)
-        self._ids, self._weights = array("I"), array("f")
-        self._values, self._sizes = bytearray(), array("I")
-        self._terms: dict[tuple[str, str], tuple[int, int]] = {}
-        self._keep = False
-
-    def start_field(self, fieldname, fieldobj):
-        super().start_field(fieldname, fieldobj)
-        self._keep = isinstance(fieldobj.format, PositionBoosts)
-
-    def start_term(self, btext):
-        super().start_term(btext)
-        self._first = len(self._ids)
-
-    def add(self, docnum, weight, vbytes, length):
-        super().add(docnum, weight, vbytes, length)
-        if self._keep:
-            self._ids.append(docnum)
-            self._weights.append(weight)
-            self._values += vbytes
-            self._sizes.append(len(vbytes))
-
-    def finish_term(self):
-        super().finish_term()
-        if self._keep:
-            self._terms[self._fieldname, self._btext.decode("utf-8")] = (self._first,
-                                                                         len(self._ids))
-
-    def close(self):
-        super().close()
-        sizes = np.frombuffer(self._sizes, np.uint32).astype(np.int64)
-        vstart = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)[:-1]])[:len(sizes)]
-        positions, starts = decode_positions(np.frombuffer(self._values, np.uint8),
-                                             vstart)
-        columns = {"ids": np.frombuffer(self._ids, np.uint32).view(np.int32), "weights":
-                   np.frombuffer(self._weights, np.float32), "positions": positions,
-                   # 4 bytes a posting, not 8, while a segment has under 4G positions
-                   "starts": starts.astype(np.uint32) if starts[-1] < 2**32 else starts}
-        _write(self._segment.create_file(self._storage, EXT), self._terms, columns)
-        self._values = bytearray()
-        self._write_lexicon()
-
-    def _write_lexicon(self):
-        write_lexicon(self._storage, self._segment, self._terms)
-
-
-def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]],
-                  surfaces: Surfaces | None = None) -> None:
-    """The segment's word table for spelling and completion, from its sidecar's term spans
-    (postings a..b of each (field, term)), the titles its per-document writer saw and the
-    words as written (the bulk builder's, else those the per-document writer counted)."""
-    freq: dict[str, int] = {}
-    langs: dict[str, int] = {}
-    for (fieldname, term), (a, b) in terms.items():
-        lang = segment_words.FIELDS.get(fieldname)
-        if lang is not None:
-            freq[term] = freq.get(term, 0) + b - a
-            langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
-    titles = _titles.pop(segment.segment_id(), [])
-    counted = _surfaces.pop(segment.segment_id(), None)
-    segment_words.write(segment.create_file(storage, segment_words.EXT),
-                        segment_words.build(freq, langs, titles, surfaces or counted))
-
-
-def _write(f, terms: dict, columns: dict[str, np.ndarray]) -> None:
-    segfile.write(f, MAGIC, columns, terms=terms)
+# ArraysCodec stays importable here: segments written before search/ingest/codec.py pickled
+# their codec under this module's name.
+from search.ingest.codec import EXT, MAGIC, ArraysCodec, write_lexicon  # noqa: F401
 
 
 class Sidecar:

@@ -108,6 +108,15 @@ def shingles(text: str) -> np.ndarray:
 
 def minhash(text: str) -> MinHash | None:
     """The text's MinHash, or None when it is too short to compare."""
+    values = _hashvalues(text)
+    if values is None:
+        return None
+    return MinHash(seed=_BASE.seed, hashvalues=values, permutations=_BASE.permutations,
+                   scheme=_BASE.scheme)
+
+
+def _hashvalues(text: str) -> np.ndarray | None:
+    """The text's PERMS MinHash values, or None when it is too short to compare."""
     found = shingles(text)
     if len(found) < MIN_SHINGLES:
         return None
@@ -117,8 +126,7 @@ def minhash(text: str) -> MinHash | None:
     for s in range(0, len(found), _CHUNK):
         hv = _fmix32(found[s:s + _CHUNK])[:, None]
         values = np.minimum(values, (hv * a + b).min(axis=0))
-    return MinHash(seed=_BASE.seed, hashvalues=values, permutations=_BASE.permutations,
-                   scheme=_BASE.scheme)
+    return values
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -132,10 +140,8 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def signature(text: str) -> bytes:
     """TAG then PERMS MinHash values as little-endian uint32, or b"" for a text too short."""
-    m = minhash(text)
-    if m is None:
-        return b""
-    return TAG + np.asarray(m.hashvalues, "<u4").tobytes()
+    values = _hashvalues(text)  # no MinHash object: a fifth of the time (16m)
+    return b"" if values is None else TAG + values.astype("<u4").tobytes()
 
 
 def fields(title: str, body: str) -> dict:

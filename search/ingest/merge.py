@@ -20,7 +20,6 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from itertools import accumulate
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
@@ -28,9 +27,9 @@ from whoosh.formats import PositionBoosts
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 
-from search.engine import sidecar
 from search.engine.arrays import read_lengths, read_live
-from search.ingest.merge_terms import BATCH, Batch, blocks
+from search.ingest import codec as arrays_codec
+from search.ingest.merge_terms import BATCH, Batch, read_term, source_terms
 from search.ingest.sidecar_stream import StreamedSidecar
 from search.ingest.w3postings import BLOCK, close_quietly, pickled, write_block
 
@@ -122,15 +121,15 @@ def merge(storage, schema, codec, indexname, segments: list):
         side = StreamedSidecar(storage.folder if hasattr(storage, "folder") else None, exact)
         _write_postings(storage, schema, codec, segment, readers, docmaps, total, side)
         _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side)
-        side.write(segment.create_file(storage, sidecar.EXT))
-        sidecar.write_lexicon(storage, segment, side.terms)
+        side.write(segment.create_file(storage, arrays_codec.EXT))
+        arrays_codec.write_lexicon(storage, segment, side.terms)
         segment.set_doc_count(total)
         segment.create_compound_file(storage)
         return segment
     except BaseException:
         if side is not None:
             side.close()
-        sidecar._titles.pop(segment.segment_id(), None)
+        arrays_codec._titles.pop(segment.segment_id(), None)
         for name in list(storage):
             if name.startswith(segment.segment_id()):
                 try:
@@ -141,34 +140,6 @@ def merge(storage, schema, codec, indexname, segments: list):
     finally:
         for r in readers:
             r.close()
-
-
-def _terms(index: int, reader):
-    """((field, term bytes), index, term info bytes) of a segment's terms, in order."""
-    tindex = reader._terms._tindex
-    unmap = reader._terms._fieldunmap
-    for key, value in tindex.items():
-        yield (unmap[(key[0] << 8) | key[1]], key[2:]), index, value
-
-
-def _read(postfile, info, size):
-    """(documents, weights, values) lists of one term in one segment."""
-    if info.is_inlined():
-        ids, weights, values = info.inlined_postings()
-        values = [None] * len(ids) if size == 0 else list(values)
-        return list(ids), [float(w) for w in weights], values
-    ids, weights, values = [], [], []
-    for count, deltas, w, v in blocks(postfile, info):
-        ids.extend(accumulate(deltas))  # each block's first id is whole, then deltas
-        weights.extend([1.0] * count if w is None else [w] * count if isinstance(w, float)
-                       else w)
-        if size is None or size < 0:
-            values.extend(v)
-        elif size == 0:
-            values.extend([None] * count)
-        else:
-            values.extend(v[i:i + size] for i in range(0, len(v), size))
-    return ids, weights, values
 
 
 def _write_postings(storage, schema, codec, segment, readers, docmaps, total, side):
@@ -198,7 +169,7 @@ def _write_terms(fw, schema, readers, docmaps, approx, side):
     post = fw._postfile
     postfiles = [r._terms._postfile for r in readers]
     field, prefix, lengths, lens, keep, size = None, b"", None, None, False, None
-    streams = [_terms(i, r) for i, r in enumerate(readers)]
+    streams = [source_terms(i, r) for i, r in enumerate(readers)]
     merged = heapq.merge(*streams, key=lambda t: t[0])
     pending = next(merged, None)
     while pending is not None:
@@ -229,7 +200,7 @@ def _write_terms(fw, schema, readers, docmaps, approx, side):
             continue
         ids, weights, values = [], [], []
         for _, i, value in parts:
-            d, w, v = _read(postfiles[i], W3TermInfo.from_bytes(value), size)
+            d, w, v = read_term(postfiles[i], W3TermInfo.from_bytes(value), size)
             m = maps[i]
             new = [m[x] for x in d]
             if min(new) < 0:

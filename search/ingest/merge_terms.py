@@ -3,16 +3,18 @@
 For each batch of consecutive terms of one field, every source's blocks of those terms are read
 (one zlib + one pickle per block, as before), but ids, weights and values are gathered into one
 list each for the whole batch and then renumbered, filtered and re-laid with numpy: the values
-are framed as the bulk writer frames them (w3postings._values) and the blocks written by the
-bulk writer's own code (w3bulk.write_terms), so no Python runs per posting.
+are framed as the bulk writer frames them (w3values.values) and the blocks written by the
+bulk writer's own code (w3bulk.write_terms), so no Python runs per posting. Also the sources'
+terms in order and one term's postings as lists (the merge's other fields, merge.py).
 """
 
 import io
 import pickle
 import struct
-import zlib
+from itertools import accumulate
 
 import numpy as np
+from isal import isal_zlib
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 
 from search.ingest.w3bulk import add_rows, write_terms
@@ -49,8 +51,36 @@ def blocks(postfile, info):
         block = io.BytesIO(raw[pos + 4:pos + 4 + n])
         count, _, _, compression, _, _ = pickle.load(block)  # noqa: S301 (our own index)
         data = block.read()
-        yield (count, *pickle.loads(zlib.decompress(data) if compression else data))  # noqa: S301
+        yield (count, *pickle.loads(isal_zlib.decompress(data) if compression else data))  # noqa: S301
         pos += 4 + n
+
+
+def source_terms(index: int, reader):
+    """((field, term bytes), index, term info bytes) of a segment's terms, in order."""
+    tindex = reader._terms._tindex
+    unmap = reader._terms._fieldunmap
+    for key, value in tindex.items():
+        yield (unmap[(key[0] << 8) | key[1]], key[2:]), index, value
+
+
+def read_term(postfile, info, size):
+    """(documents, weights, values) lists of one term in one segment."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        values = [None] * len(ids) if size == 0 else list(values)
+        return list(ids), [float(w) for w in weights], values
+    ids, weights, values = [], [], []
+    for count, deltas, w, v in blocks(postfile, info):
+        ids.extend(accumulate(deltas))  # each block's first id is whole, then deltas
+        weights.extend([1.0] * count if w is None else [w] * count if isinstance(w, float)
+                       else w)
+        if size is None or size < 0:
+            values.extend(v)
+        elif size == 0:
+            values.extend([None] * count)
+        else:
+            values.extend(v[i:i + size] for i in range(0, len(v), size))
+    return ids, weights, values
 
 
 class Batch:

@@ -12,8 +12,8 @@ import tempfile
 import numpy as np
 
 from search import segfile
-from search.engine import sidecar
 from search.engine.arrays import decode_positions
+from search.ingest import codec
 
 _COPY = 1 << 22
 
@@ -65,7 +65,7 @@ class StreamedSidecar:
             layout[name] = (offset, dt.str, counts[name])
             offset += -(-counts[name] * dt.itemsize // 8) * 8
         header = pickle.dumps({"terms": self.terms, "layout": layout}, pickle.HIGHEST_PROTOCOL)
-        magic = sidecar.MAGIC
+        magic = codec.MAGIC
         f.write(magic + segfile._HEADER.pack(len(header)) + header)
         f.write(b"\0" * (-(len(magic) + segfile._HEADER.size + len(header)) % 8))
         for name in dtypes:

@@ -118,7 +118,7 @@ class Index(whoosh_index.FileIndex):
 
 def codec():
     """The codec every writer of ours uses: Whoosh's, plus postings arrays per segment."""
-    from search.engine.sidecar import ArraysCodec  # the engine imports this module
+    from search.ingest.codec import ArraysCodec  # imports the engine's arrays, which import this
 
     return ArraysCodec()
 

@@ -1,25 +1,33 @@
-"""Whoosh's W3 postings format written from arrays: values, blocks, term infos, sidecar.
+"""Whoosh's W3 postings format written from arrays: the postings, blocks, sidecar columns.
 
 What search/ingest/segment.py's builder hands over (postings ordered by term, document and
-position) becomes the bytes Whoosh's W3PostingsWriter would write, a block at a time instead
-of a posting at a time, and the columns of the sidecar (search/engine/sidecar.py).
+position) becomes Postings (their values laid out by w3values.py), written as the blocks
+Whoosh's W3PostingsWriter would write by w3bulk.py and w3blocks.py, and the columns of the
+sidecar (search/ingest/codec.py). write_block writes one block of other fields' terms.
 """
 
-import struct
-import zlib
 from pickle import dumps
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from isal import isal_zlib
 from whoosh.util.numeric import length_to_byte
 
-from search.engine import sidecar
+from search.ingest import codec
+from search.ingest.w3values import values
 from search.morph import EXTRA_BOOST
 
 BLOCK = 128  # postings per block, as Whoosh's W3 codec writes them
-COMPRESSION = 1  # zlib level of postings blocks (Whoosh's is 3: a third slower, 5 % smaller)
-COMPRESS_OVER = 256  # bytes of block data below which zlib costs more than it saves
-_HEAD = np.dtype([("B", "u1"), ("size", "<u4"), ("count", ">u4"), ("sum", ">f4"), ("proto", "S5")])
+# Blocks are deflated by ISA-L (zlib streams, which Whoosh inflates with zlib) at its fastest
+# level: 0.4 CPU s less than zlib's level 1 on the 2k set, for 6 % more index bytes (ISA-L's
+# level 1: 0.2 s less than zlib's, 2 % fewer bytes; bench/README.md, issue 16m).
+LEVEL = 0
+COMPRESS_OVER = 256  # bytes of block data below which deflating costs more than it saves
+
+
+def deflate(data) -> bytes:
+    """A block's data as one zlib stream."""
+    return isal_zlib.compress(data, LEVEL)
+
 
 
 class _Block:
@@ -46,86 +54,6 @@ class _Block:
         return self._maxw
 
 
-_TERMINFO = struct.Struct("!BfIBBfIIqi")  # W3TermInfo.to_bytes of a term not inlined
-_BLOCKLEN = struct.Struct("!i")
-
-
-class Window:
-    """Postings' documents, lengths, weights and value starts as Python lists, a window of
-    them at a time (sliced per block far faster than arrays; all at once is ~100 B each)."""
-
-    SIZE = 200_000
-
-    def __init__(self, postings, boost: float):
-        self.p, self.boost, self.lo, self.hi = postings, boost, 0, 0
-
-    def get(self, a: int, b: int):
-        """(documents, lengths, value starts, weights, offset) covering postings a..b."""
-        if not (self.lo <= a and b <= self.hi):
-            p = self.p
-            self.lo, self.hi = a, min(max(b, a + self.SIZE), len(p.doc))
-            lo, hi = self.lo, self.hi
-            self.lists = (p.doc[lo:hi].tolist(), p.lengths[lo:hi].tolist(),
-                          p.vstart[lo:hi + 1].tolist(),
-                          p.weighted(lo, hi, self.boost).tolist())
-        return (*self.lists, self.lo)
-
-
-def text_term(out: bytearray, base: int, window: Window, blob, a: int, b: int) -> bytes:
-    """Append one term's postings a..b as W3 blocks to out (at file offset base); its info."""
-    docs, lens, vstart, weights, lo = window.get(a, b)
-    a, b = a - lo, b - lo
-    start = base + len(out)
-    out += WHOOSH3_HEADER_MAGIC
-    total, maxw, minlen, maxlen = 0.0, 0.0, None, 0
-    for s in range(a, b, BLOCK):
-        e = min(s + BLOCK, b)
-        ids, ws, ls = docs[s:e], weights[s:e], lens[s:e]
-        bmin, bmax, bw = min(ls), max(ls), max(ws)
-        total += sum(ws)
-        maxw = max(maxw, bw)
-        minlen = bmin if minlen is None else min(minlen, bmin)
-        maxlen = max(maxlen, bmax)
-        if e - s == 1:  # most terms of a segment: pickled by hand, the same opcodes
-            pdeltas = _pint(ids[0]) + b"\x85"
-        else:
-            pdeltas = pickled(tuple([ids[0]] + [y - x for x, y in zip(ids, ids[1:],
-                                                                     strict=False)]))
-        w0 = ws[0]
-        if all(w == w0 for w in ws):
-            pweights = b"N" if w0 == 1.0 else b"G" + _DOUBLE.pack(w0)
-        else:
-            pweights = pickled(tuple(ws))
-        # The values are laid out in the buffer already framed as pickled bytes.
-        data = (b"\x80\x03" + pdeltas + pweights + b"(" + blob[vstart[s]:vstart[e]] +
-                b"t\x87.")
-        comp = COMPRESSION if len(data) > COMPRESS_OVER else 0
-        if comp:
-            data = zlib.compress(data, comp)
-        head = (b"\x80\x02(" + _pint(e - s) + _pint(ids[-1]) + b"G" + _DOUBLE.pack(bw) +
-                _pint(comp) + _pint(length_to_byte(bmin)) + _pint(length_to_byte(bmax)) + b"t.")
-        n = len(head) + len(data)
-        out += _BLOCKLEN.pack(-n if e == b else n)
-        out += head
-        out += data
-    return _TERMINFO.pack(False, total, b - a, length_to_byte(minlen), length_to_byte(maxlen),
-                          maxw, docs[a], docs[b - 1], start, base + len(out) - start)
-
-
-_DOUBLE = struct.Struct(">d")
-_SHORT = struct.Struct("<H")
-_INT = struct.Struct("<i")
-
-
-def _pint(n: int) -> bytes:
-    """A non-negative int below 2**31 as pickle writes it (BININT1, BININT2 or BININT)."""
-    if n < 256:
-        return b"K" + bytes((n,))
-    if n < 65536:
-        return b"M" + _SHORT.pack(n)
-    return b"J" + _INT.pack(n)
-
-
 def pickled(obj) -> bytes:
     """obj pickled (protocol 3) without PROTO and STOP, to be spliced into a larger pickle.
 
@@ -149,9 +77,9 @@ def write_block(post, info, ids, weights, values: bytes, minlen, maxlen, last):
     mini_w = (None if all(w == 1.0 for w in weights) else w0 if all(w == w0 for w in weights)
               else tuple(weights))
     data = b"\x80\x03" + pickled(tuple(deltas)) + pickled(mini_w) + values + b"\x87."
-    comp = COMPRESSION if len(data) > COMPRESS_OVER else 0
+    comp = int(len(data) > COMPRESS_OVER)
     if comp:
-        data = zlib.compress(data, comp)
+        data = deflate(data)
     head = dumps((len(ids), ids[-1], blk._maxw, comp, length_to_byte(minlen),
                   length_to_byte(maxlen)), 2)
     n = len(head) + len(data)
@@ -179,12 +107,14 @@ class Postings:
         prk = rk[pstart]
         tstart = np.flatnonzero(np.r_[True, prk[1:] != prk[:-1]]) if len(prk) else pstart
         tend = np.append(tstart[1:], len(prk))
-        self.terms = {names[prk[a]]: (int(a), int(b))
-                      for a, b in zip(tstart.tolist(), tend.tolist(), strict=False)}
+        starts = tstart.tolist()
+        self.terms = dict(zip([names[i] for i in prk[tstart].tolist()],
+                              zip(starts, tend.tolist(), strict=False), strict=True))
         # Each posting's document length in its field, for the blocks' length statistics.
         self.lengths = np.zeros(len(pstart), np.int32)
         field_names = sorted({name[0] for name in names})
-        field_of = np.array([field_names.index(name[0]) for name in names], np.int32)
+        number = {f: i for i, f in enumerate(field_names)}
+        field_of = np.fromiter([number[name[0]] for name in names], np.int32, len(names))
         fields = field_of[prk] if len(prk) else np.zeros(0, np.int32)
         self.field_names, self.field_idx = field_names, fields
         for i, field in enumerate(field_names):
@@ -193,102 +123,11 @@ class Postings:
             d = self.doc[sel]
             if len(col):
                 self.lengths[sel] = np.where(d < len(col), col[np.minimum(d, len(col) - 1)], 0)
-        self.blob, self.vstart = _values(pos, boosts, pstart, counts, self.sums)
+        self.blob, self.vstart = values(pos, boosts, pstart, counts, self.sums)
 
     def weighted(self, lo: int, hi: int, boost: float) -> np.ndarray:
         """Postings lo..hi's weights in a field of this boost, as Whoosh's "!f" packs them."""
         return (self.sums[lo:hi] * boost).astype(np.float32)
-
-
-_CHUNK = 1_000_000  # positions laid out at a time
-
-
-def _values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
-    """PositionBoosts values of all postings in one buffer, and each one's start (+ end).
-
-    Each value is framed as pickle's BINBYTES (opcode, length), so that a block's values are
-    one slice of the buffer.
-
-    A value is count, summed boost, then pickle protocol 2 of [(delta, boost), ...] as Whoosh's
-    PositionBoosts.encode writes it: each delta as BININT1, BININT2 or BININT (K, M, J), each
-    boost as BINFLOAT, each pair memoised (BINPUT, or LONG_BINPUT past 255), so the engine's
-    fast decoder and pickle read it alike.
-    """
-    n, m = len(pos), len(pstart)
-    multi = counts > 1
-    if not m:
-        return memoryview(b""), np.zeros(1, np.int64)
-    # header 8 + PROTO 2 + EMPTY_LIST + BINPUT 0 (5) + MARK if more than one; then entries;
-    # then APPENDS or APPEND, and STOP.
-    head = 5 + 13 + multi  # the pickle framing of a bytes object (BINBYTES, length) first
-    chunks = []  # (first posting, end posting, first entry, end entry), whole postings each
-    p0 = 0
-    while p0 < m:
-        p1 = int(np.searchsorted(pstart, pstart[p0] + _CHUNK, side="right"))
-        p1 = max(p1, p0 + 1)
-        chunks.append((p0, p1, int(pstart[p0]), int(pstart[p1]) if p1 < m else n))
-        p0 = p1
-    ebytes = np.zeros(m, np.int64)  # each posting's entries' bytes
-    for p0, p1, e0, e1 in chunks:
-        esize = _entries(pos, pstart, counts, p0, p1, e0, e1)[3]
-        ebytes[p0:p1] = np.add.reduceat(esize, pstart[p0:p1] - e0)
-    size = head + ebytes + 2
-    vstart = np.zeros(m + 1, np.int64)
-    np.cumsum(size, out=vstart[1:])
-    buf = np.zeros(int(vstart[-1]), np.uint8)
-    hd = np.zeros(m, _HEAD)
-    hd["B"], hd["size"] = ord("B"), size - 5
-    hd["count"], hd["sum"], hd["proto"] = counts, sums, b"\x80\x02]q\x00"
-    hbytes = hd.view(np.uint8).reshape(m, 18)
-    for k in range(18):
-        buf[vstart[:-1] + k] = hbytes[:, k]
-    buf[vstart[:-1][multi] + 18] = ord("(")
-    # The entries, a chunk of postings at a time: the temporaries are ~80 bytes a position.
-    for p0, p1, e0, e1 in chunks:
-        d, iw, jj, esize = _entries(pos, pstart, counts, p0, p1, e0, e1)
-        c = counts[p0:p1]
-        post_of = np.repeat(np.arange(p0, p1), c)
-        # Each entry's start: its posting's values start, past the header, plus the entries
-        # before it in the posting.
-        ecum = np.cumsum(esize) - esize
-        at = vstart[:-1][post_of] + head[post_of] + ecum - np.repeat(ecum[pstart[p0:p1] - e0], c)
-        buf[at] = np.where(iw == 2, ord("K"), np.where(iw == 3, ord("M"), ord("J")))
-        le = d.astype("<u4").view(np.uint8).reshape(e1 - e0, 4)
-        for k in range(4):
-            sel = iw > k + 1
-            buf[at[sel] + 1 + k] = le[sel, k]
-        at = at + iw
-        buf[at] = ord("G")
-        bb = boosts[e0:e1].astype(">f8").view(np.uint8).reshape(e1 - e0, 8)
-        for k in range(8):
-            buf[at + 1 + k] = bb[:, k]
-        buf[at + 9] = 0x86
-        at = at + 10
-        small = jj < 255
-        buf[at] = np.where(small, ord("q"), ord("r"))
-        ml = (jj + 1).astype("<u4").view(np.uint8).reshape(e1 - e0, 4)
-        buf[at + 1] = ml[:, 0]
-        for k in range(1, 4):
-            buf[at[~small] + 1 + k] = ml[~small, k]
-        del post_of, ecum, at, le, bb, ml, d, iw, jj, esize
-    tail = vstart[1:] - 2
-    buf[tail] = np.where(multi, ord("e"), ord("a"))
-    buf[tail + 1] = ord(".")
-    return memoryview(buf), vstart  # sliced per block, never copied whole
-
-
-def _entries(pos, pstart, counts, p0, p1, e0, e1):
-    """Entries e0..e1 (postings p0..p1): position deltas (a posting's first: itself), their
-    pickled ints' widths (with the opcode), indexes in their posting, and pickled sizes."""
-    p = pos[e0:e1].astype(np.int64)
-    delta = p.copy()
-    delta[1:] -= p[:-1]
-    firsts = pstart[p0:p1] - e0
-    delta[firsts] = p[firsts]
-    j = np.arange(e0, e1, dtype=np.int64) - np.repeat(pstart[p0:p1], counts[p0:p1])
-    int_w = np.where(delta < 256, 2, np.where(delta < 65536, 3, 5))
-    # int, BINFLOAT (9), TUPLE2, memo (BINPUT, or LONG_BINPUT past 255)
-    return delta, int_w, j, int_w + 10 + np.where(j < 255, 2, 5)
 
 
 class SidecarParts:
@@ -299,9 +138,12 @@ class SidecarParts:
 
     def add_all(self, p: Postings, boosts: np.ndarray, fields: set) -> None:
         """Every bulk-built posting of the given fields (the postings' own order)."""
-        for (field, term), (a, b) in p.terms.items():
-            if field in fields:
-                self.terms[field, term] = (self.n + a, self.n + b)
+        n = self.n
+        if not n and fields.issuperset(p.field_names):  # as they are (the usual case)
+            self.terms.update(p.terms)
+        else:
+            self.terms.update({k: (n + a, n + b) for k, (a, b) in p.terms.items()
+                               if k[0] in fields})
         m = len(p.doc)
         self.parts.append((p.doc, p.sums * boosts, p.positions, p.pstart[:-1],
                            int(p.pstart[-1]) if m else 0))
@@ -335,7 +177,7 @@ class SidecarParts:
                    "weights": cat(weights) if weights else np.zeros(0, np.float32),
                    "positions": cat(positions) if positions else np.zeros(0, np.int32),
                    "starts": start_col.astype(np.uint32) if base < 2**32 else start_col}
-        sidecar._write(f, self.terms, columns)
+        codec.write_arrays(f, self.terms, columns)
 
 
 def close_quietly(*files) -> None:

@@ -18,6 +18,15 @@ import numpy as np
 from search import segfile
 from search.morph import LANGS
 from search.query.surface import Surfaces, shown_forms
+from search.query.word_columns import (
+    LANG_BIT,
+    MIN_LEN,
+    gram_key,
+    grams,
+    prefix_key,
+    strings,
+    tops,
+)
 from search.schema import KINDS
 from search.text import STOP_WORDS, fold, normalize
 
@@ -25,13 +34,7 @@ EXT = ".lex"
 # 3: the layout inside a header dict (search/segfile.py); 4: surface forms (surface.py)
 MAGIC = b"newsearch-lex-4\n"
 FIELDS = {f"{kind}_{lang}": lang for lang in LANGS for kind in KINDS}
-LANG_BIT = {lang: 1 << i for i, lang in enumerate(LANGS)}
-SHORT_PREFIX = 3  # prefixes up to this long have their best terms stored
-KEEP_TOP = 40  # best terms stored per short prefix and language (callers ask for 20 at most)
-MIN_LEN = 3  # shorter terms are prepositions and particles, not worth completing
 MAX_SEGMENTS = 256  # segment tables kept mapped per process
-MAX_GRAM_LEN = 40  # longer terms are not in the bigram index (never corrected)
-PAD_START, PAD_END = 1, 2  # "^" and "$" of bigrams(), as code points no term has
 
 
 def norm_title(title: str) -> str:
@@ -50,112 +53,30 @@ def bigrams(word: str) -> set[str]:
 
 # ---- writing ---------------------------------------------------------------------------------
 
-def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    data = [v.encode("utf-8") for v in values]
-    off = np.zeros(len(data) + 1, np.int64)
-    if data:
-        np.cumsum([len(d) for d in data], out=off[1:])
-    return np.frombuffer(b"".join(data), np.uint8), off
-
-
-def _codepoints(words: list[str], width: int) -> np.ndarray:
-    """Words as a (len, width) int64 matrix of code points, 0 past each word's end."""
-    if not words:
-        return np.zeros((0, width), np.int64)
-    return np.array(words, dtype=f"<U{width}").view(np.uint32).reshape(
-        len(words), width).astype(np.int64)
-
-
-def gram_key(gram: str, length: int) -> int:
-    """The integer key of a bigram of bigrams() in terms of a length ("^" and "$" pad)."""
-    first = PAD_START if gram[0] == "^" else ord(gram[0])
-    second = PAD_END if gram[1] == "$" else ord(gram[1])
-    return (length << 42) | (first << 21) | second
-
-
-def prefix_key(prefix: str) -> int:
-    return sum(ord(c) << (21 * (len(prefix) - 1 - j)) for j, c in enumerate(prefix))
-
-
-def _csr(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(distinct keys, their starts and the end, ids) of ids sorted by key."""
-    distinct, starts = np.unique(keys, return_index=True)
-    return distinct, np.append(starts, len(keys)).astype(np.int64), ids.astype(np.int32)
-
-
-def _grams(terms: list[str], lengths: np.ndarray) -> tuple:
-    """Bigram index of the alphabetic terms: key (length, bigram) → term ids (numpy, no loop
-    per bigram: a segment of 100k documents has ~160k terms and ~1.5M bigrams)."""
-    ids = np.flatnonzero([t.isalpha() and len(t) <= MAX_GRAM_LEN for t in terms])
-    if not len(ids):
-        return _csr(np.zeros(0, np.int64), np.zeros(0, np.int64))
-    n = lengths[ids]
-    width = int(n.max())
-    padded = np.zeros((len(ids), width + 2), np.int64)
-    padded[:, 0] = PAD_START
-    padded[:, 1:width + 1] = _codepoints([terms[i] for i in ids], width)
-    padded[np.arange(len(ids)), n + 1] = PAD_END
-    keys = (n[:, None] << 42) | (padded[:, :-1] << 21) | padded[:, 1:]
-    valid = np.arange(width + 1)[None, :] <= n[:, None]  # the n + 1 bigrams of ^term$
-    k, t = keys[valid], np.broadcast_to(ids[:, None], keys.shape)[valid]
-    order = np.lexsort((t, k))
-    k, t = k[order], t[order]
-    first = np.ones(len(k), bool)
-    first[1:] = (k[1:] != k[:-1]) | (t[1:] != t[:-1])  # a term once per bigram (a set)
-    return _csr(k[first], t[first])
-
-
-def _tops(terms: list[str], lengths: np.ndarray, counts: np.ndarray,
-          langs: np.ndarray, hidden: np.ndarray) -> dict[str, np.ndarray]:
-    """The KEEP_TOP most frequent completable terms of every 1–3 letter prefix, per language
-    and for all, hidden ones left out: columns tops_<lang|all>_<k>_{keys,ptr,ids}."""
-    cols = {}
-    ok = np.array([completable(t) for t in terms], bool) if terms else np.zeros(0, bool)
-    ok &= hidden == 0
-    for k in range(1, SHORT_PREFIX + 1):
-        sel = np.flatnonzero(ok & (lengths > k))
-        cp = _codepoints([terms[i][:k] for i in sel], k)
-        packed = sum((cp[:, j] << (21 * (k - 1 - j)) for j in range(k)),
-                     np.zeros(len(sel), np.int64))
-        for lang, bit in (("all", 0xFF), *((x, LANG_BIT[x]) for x in LANGS)):
-            mine = (langs[sel] & bit) != 0
-            ids, keys = sel[mine], packed[mine]
-            # By prefix, then frequency and term, both descending (terms are sorted).
-            order = np.lexsort((-ids, -counts[ids], keys))
-            ids, keys = ids[order], keys[order]
-            distinct, starts = np.unique(keys, return_index=True)
-            sizes = np.diff(np.append(starts, len(keys)))
-            rank = np.arange(len(keys)) - np.repeat(starts, sizes)
-            keep = rank < KEEP_TOP
-            name = f"tops_{lang}_{k}"
-            cols[f"{name}_keys"], cols[f"{name}_ptr"], cols[f"{name}_ids"] = _csr(
-                keys[keep], ids[keep])
-    return cols
-
-
 def build(freq: dict[str, int], langs: dict[str, int], titles: list[tuple[str, int]],
           surfaces: Surfaces | None = None) -> dict[str, np.ndarray]:
     """The columns of a segment's table from term → documents, term → language bits,
     (title, docnum) pairs and the words of its documents as written."""
     terms = sorted(freq)
     shown, never = shown_forms(surfaces or Surfaces(), freq, langs, LANG_BIT)
-    counts = np.array([freq[t] for t in terms], np.int32)
-    bits = np.array([langs[t] for t in terms], np.uint8)
-    lengths = np.array([len(t) for t in terms], np.int64)
+    counts = np.fromiter(map(freq.__getitem__, terms), np.int32, len(terms))
+    bits = np.fromiter(map(langs.__getitem__, terms), np.uint8, len(terms))
+    lengths = np.fromiter(map(len, terms), np.int64, len(terms))
     cols = {"freq": counts, "langs": bits}
-    cols["terms"], cols["terms_off"] = _strings(terms)
-    cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = _grams(terms, lengths)
+    cols["terms"], cols["terms_off"] = strings(terms)
+    array = np.array(terms, dtype=f"<U{max(1, int(lengths.max(initial=1)))}")
+    cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = grams(array, lengths)
     for lang in LANGS:  # per language: «Москви» is not how Russian texts write москва
         rows = [shown.get((lang, t), ("", "", 0)) for t in terms]
-        cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = _strings([r[0] for r in rows])
-        cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = _strings(
+        cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = strings([r[0] for r in rows])
+        cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = strings(
             [r[1] if r[1] != t else "" for r, t in zip(rows, terms, strict=True)])
         cols[f"written_{lang}"] = np.array([r[2] for r in rows], np.int32)
     cols["hidden"] = np.array([t in never for t in terms], np.uint8)
-    cols.update(_tops(terms, lengths, counts.astype(np.int64), bits, cols["hidden"]))
+    cols.update(tops(array, lengths, counts.astype(np.int64), bits, cols["hidden"]))
     rows = sorted((norm_title(t), t, d) for t, d in titles if t)
-    cols["tnorm"], cols["tnorm_off"] = _strings([r[0] for r in rows])
-    cols["title"], cols["title_off"] = _strings([r[1] for r in rows])
+    cols["tnorm"], cols["tnorm_off"] = strings([r[0] for r in rows])
+    cols["title"], cols["title_off"] = strings([r[1] for r in rows])
     cols["title_doc"] = np.array([r[2] for r in rows], np.int32)
     return cols
 

@@ -1,0 +1,114 @@
+"""Rows of bytes laid out with numpy, a piece for every row at once (the bulk writer's W3 blocks).
+
+Pickle's ints and floats as Whoosh's pickles hold them (BININT1, BININT2, BININT; BINFLOAT),
+for all values at once, and Whoosh's length bytes.
+"""
+
+import numpy as np
+from whoosh.util.numeric import _length_byte_cache
+
+U8 = np.uint8
+_U8 = U8
+_LENGTH_BYTES = np.array(_length_byte_cache, np.int64)
+# W3TermInfo.to_bytes of a term not inlined ("!BfIBBfIIqi"), as one numpy row.
+INFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlen", "u1"),
+                 ("maxlen", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4"),
+                 ("offset", ">i8"), ("length", ">i4")])
+
+
+def length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """whoosh.util.numeric.length_to_byte of each length."""
+    return np.minimum(np.searchsorted(_LENGTH_BYTES, lengths, side="left"), 255)
+
+
+def pints(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative ints below 2**31 as pickle writes them: (rows of 5 bytes, lengths)."""
+    v = v.astype(np.int64)
+    mat = np.zeros((len(v), 5), _U8)
+    small, mid = v < 256, v < 65536
+    mat[:, 0] = np.where(small, ord("K"), np.where(mid, ord("M"), ord("J")))
+    mat[:, 1:] = v.astype("<u4").view(_U8).reshape(len(v), 4)
+    return mat, np.where(small, 2, np.where(mid, 3, 5))
+
+
+def doubles(w: np.ndarray) -> np.ndarray:
+    """Pickle's BINFLOAT of each value: rows of 9 bytes."""
+    mat = np.empty((len(w), 9), _U8)
+    mat[:, 0] = ord("G")
+    mat[:, 1:] = w.astype(">f8").view(_U8).reshape(len(w), 8)
+    return mat
+
+
+class Rows:
+    """Rows of bytes assembled from pieces, each piece given for every row at once."""
+
+    def __init__(self, m: int):
+        self.m, self.pieces = m, []
+        self.lengths = np.zeros(m, np.int64)
+
+    def const(self, b: bytes) -> None:
+        self.pieces.append(("const", b))
+        self.lengths += len(b)
+
+    def extend(self, other: "Rows") -> None:
+        """Each row gets other's row after its own."""
+        self.pieces += other.pieces
+        self.lengths += other.lengths
+
+    def var(self, mat: np.ndarray, lens=None) -> None:
+        """Row i gets mat[i, :lens[i]] (all of mat[i] without lens)."""
+        lens = np.full(self.m, mat.shape[1], np.int64) if lens is None else lens
+        self.pieces.append(("var", mat, lens))
+        self.lengths += lens
+
+    def items(self, owner: np.ndarray, mat: np.ndarray, lens: np.ndarray) -> None:
+        """Per-item pieces (items ordered by their row, owner): each row gets its items'."""
+        per_row = np.bincount(owner, lens, self.m).astype(np.int64)
+        self.pieces.append(("items", owner, mat, lens, per_row))
+        self.lengths += per_row
+
+    def slices(self, src: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> None:
+        """Row i gets src[starts[i]:starts[i] + lens[i]]."""
+        self.pieces.append(("slice", src, starts, lens))
+        self.lengths += lens
+
+    def build(self) -> tuple[np.ndarray, np.ndarray]:
+        """(all rows' bytes, each row's offset in them)."""
+        offsets = np.zeros(self.m, np.int64)
+        np.cumsum(self.lengths[:-1], out=offsets[1:])
+        buf = np.empty(int(self.lengths.sum()), _U8)
+        cur = offsets.copy()
+        for piece in self.pieces:
+            kind = piece[0]
+            if kind == "const":
+                for k, byte in enumerate(piece[1]):
+                    buf[cur + k] = byte
+                cur += len(piece[1])
+            elif kind == "var":
+                _, mat, lens = piece
+                _scatter(buf, cur, mat, lens)
+                cur += lens
+            elif kind == "items":
+                _, owner, mat, lens, per_row = piece
+                before = np.cumsum(lens) - lens  # bytes of the items before, over all rows
+                row_first = np.cumsum(per_row) - per_row
+                _scatter(buf, cur[owner] + before - row_first[owner], mat, lens)
+                cur += per_row
+            else:
+                _, src, starts, lens = piece
+                total = int(lens.sum())
+                if total:
+                    skip = np.cumsum(lens) - lens
+                    at = np.arange(total, dtype=np.int64)
+                    buf[np.repeat(cur - skip, lens) + at] = src[np.repeat(starts - skip, lens) + at]
+                cur += lens
+        return buf, offsets
+
+
+def _scatter(buf, at, mat, lens) -> None:
+    for k in range(mat.shape[1]):
+        sel = lens > k
+        if sel.all():
+            buf[at + k] = mat[:, k]
+        elif sel.any():
+            buf[at[sel] + k] = mat[sel, k]
