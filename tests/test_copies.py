@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from search.engine import Engine
-from search.engine.arrays import read_near
 from search.ingest import copies, dedup
 from search.ingest.documents import Document
 from search.ingest.merge import merge_index
+from search.ingest.readback import read_near
 from tests.conftest import add_segment, fresh_index
 from tests.test_ranking_oracle import RU, UK
 

@@ -7,7 +7,7 @@ import numpy as np
 from search.engine import arrays
 from search.engine.arrays import ArrayCache
 from search.engine.sidecar import open_sidecar
-from search.ingest import copies, dedup
+from search.ingest import copies, dedup, readback
 from search.query.plan import Term
 
 
@@ -38,11 +38,12 @@ class IndexView:
     def live(self) -> np.ndarray:
         """True for every document that is not deleted."""
         return self._joined("live", lambda r: self.cache.get(
-            ("live", self._seg(r), r._segment.deleted_count()), lambda: arrays.read_live(r)), bool)
+            ("live", self._seg(r), r._segment.deleted_count()), lambda: readback.read_live(r)),
+            bool)
 
     def lengths(self, field: str) -> np.ndarray:
         return self._joined(("len", field), lambda r: self.cache.get(
-            ("len", self._seg(r), field), lambda: arrays.read_lengths(r, field)), np.float32)
+            ("len", self._seg(r), field), lambda: readback.read_lengths(r, field)), np.float32)
 
     def dates(self) -> np.ndarray:
         return self._joined("date", lambda r: self.cache.get(
@@ -61,7 +62,7 @@ class IndexView:
                 self._whole["copies"] = stored
                 return stored
             # An index written before those files, or a commit that could not write one.
-            parts = [self.cache.get(("near", self._seg(r)), lambda r=r: arrays.read_near(r))
+            parts = [self.cache.get(("near", self._seg(r)), lambda r=r: readback.read_near(r))
                      for r, _ in self.leaves]
             sigs = (np.concatenate([p[0] for p in parts]) if parts
                     else np.zeros((0, dedup.PERMS), np.uint32))

@@ -125,7 +125,7 @@ class ArraysFieldWriter(W3FieldWriter):
 
     def close(self):
         # The engine's decoder (a lower module for it would end this import from below).
-        from search.engine.arrays import decode_positions
+        from search.ingest.readback import decode_positions
 
         super().close()
         sizes = np.frombuffer(self._sizes, np.uint32).astype(np.int64)

@@ -68,7 +68,7 @@ def _build(sigs: np.ndarray, has: np.ndarray) -> dict:
 
 def table(storage, schema, segment) -> Table:
     """A segment's table: mapped from its file, written first from its near column if missing."""
-    from search.engine.arrays import read_near  # the engine reads what ingest writes
+    from search.ingest.readback import read_near
 
     path = Path(storage.folder) / segment.make_filename(EXT)
     if not path.exists():

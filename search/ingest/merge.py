@@ -27,9 +27,9 @@ from whoosh.formats import PositionBoosts
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 
-from search.engine.arrays import read_lengths, read_live
 from search.ingest import codec as arrays_codec
 from search.ingest.merge_terms import BATCH, Batch, read_term, source_terms
+from search.ingest.readback import read_lengths, read_live
 from search.ingest.sidecar_stream import StreamedSidecar
 from search.ingest.w3postings import BLOCK, close_quietly, pickled, write_block
 

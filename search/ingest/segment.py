@@ -4,7 +4,7 @@ Whoosh's own writer spends Python time on every posting (a token object per word
 value, a pool tuple, a block append). Here a document's text fields become three arrays (term
 id, position, boost) from a per-word cache; at the end one stable sort groups them into
 postings, the positions values are laid out as bytes with numpy, and Whoosh's postings file is
-written a block at a time. The sidecar arrays (search/engine/sidecar.py) come from the same
+written a block at a time. The sidecar arrays (search/ingest/codec.py) come from the same
 buffers. Fields this module does not recognise go through Whoosh's own field.index().
 """
 
@@ -20,7 +20,7 @@ from whoosh.formats import PositionBoosts
 from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
-from search.engine import sidecar
+from search.ingest import codec as sidecar
 from search.ingest.w3bulk import add_rows, write_terms
 from search.ingest.w3postings import (
     BLOCK,

@@ -12,8 +12,8 @@ import tempfile
 import numpy as np
 
 from search import segfile
-from search.engine.arrays import decode_positions
 from search.ingest import codec
+from search.ingest.readback import decode_positions
 
 _COPY = 1 << 22
 

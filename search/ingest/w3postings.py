@@ -150,7 +150,7 @@ class SidecarParts:
         self.n += m
 
     def add_values(self, field, term, rows) -> None:
-        from search.engine.arrays import decode_positions
+        from search.ingest.readback import decode_positions
 
         values = [r[2] for r in rows]
         sizes = np.array([len(v) for v in values], np.int64)
