@@ -38,7 +38,7 @@ _NOTHING_IN_CYRILLIC = {DictionaryAnalyzer, AbbreviatedFirstNameAnalyzer,
                         RomanNumberAnalyzer, LatinAnalyzer}
 MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
-MAX_CACHED = 500_000  # (word, language) pairs whose lemmas a process keeps
+MAX_CACHED = 300_000  # words whose lemmas a process keeps, per table (~450 B each, both tables)
 CACHE_FILE = "lemmas.cache"  # the lemmas of words seen before, beside an index's generations
 _CACHE_HEAD = "newsearch-lemmas-1"  # the cache file's first line, with the analysis version
 _cache: dict[tuple[str, str], tuple[str, ...]] = {}
