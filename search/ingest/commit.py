@@ -53,21 +53,11 @@ def live_groups(sizes: list[int]) -> list[int]:
 def merge_live(writer, segments: list) -> list:
     """A commit's merge policy (Whoosh's mergetype): the segments to keep, with live_groups'
     groups merged; segments whose every document is deleted are dropped."""
-    out = [s for s in segments if s.doc_count() > 0]
-    while group := live_groups([s.doc_count() for s in out]):
-        sources = [out[i] for i in group]
-        args = (writer.storage, writer.schema, writer.codec, writer.indexname, sources)
-        try:
-            small = max(s.doc_count() for s in sources) < INLINE_MAX
-            merged = merge.merge(*args) if small else merge._in_child(*args)
-        except Exception:  # noqa: BLE001 (the documents are written: commit them unmerged)
-            log.warning("merging %d live segments failed; kept as they are", len(sources),
-                        exc_info=True)
-            break
-        at = min(group)
-        out = [s for i, s in enumerate(out) if i not in group]
-        out.insert(min(at, len(out)), merged)
-    return out
+    def run(*args):
+        small = max(s.doc_count() for s in args[-1]) < INLINE_MAX
+        return merge.merge(*args) if small else merge._in_child(*args)
+
+    return merge.merge_picked(writer, segments, live_groups, run)
 
 
 def _signature(record: dict) -> str:

@@ -57,18 +57,25 @@ def choose(sizes: list[int], factor: int = MERGE_FACTOR, max_docs: int = MAX_DOC
 
 def merge_tiers(writer, segments: list, factor: int | None = None,
                 max_docs: int | None = None) -> list:
-    """The segments to commit: those choose() picks merged, again until it picks none.
+    """The segments to commit: those choose() picks merged (each in its own process), again
+    until it picks none.
 
     Called inside the writer's commit (its mergetype), so readers see the sources until the new
-    TOC lists the merged segment instead. A failed merge leaves its sources as they were.
+    TOC lists the merged segment instead.
     """
     factor, max_docs = factor or MERGE_FACTOR, max_docs or MAX_DOCS
+    return merge_picked(writer, segments, lambda sizes: choose(sizes, factor, max_docs),
+                        _in_child)
+
+
+def merge_picked(writer, segments: list, pick, run) -> list:
+    """segments with each group pick(live sizes) names merged by run(storage, schema, codec,
+    indexname, sources), again until pick names none. A failed merge leaves its sources."""
     out = [s for s in segments if s.doc_count() > 0]
-    while group := choose([s.doc_count() for s in out], factor, max_docs):
-        sources = [out[i] for i in sorted(group)]
+    while group := pick([s.doc_count() for s in out]):
+        sources = [out[i] for i in sorted(group)]  # in write order
         try:
-            merged = _in_child(writer.storage, writer.schema, writer.codec, writer.indexname,
-                               sources)
+            merged = run(writer.storage, writer.schema, writer.codec, writer.indexname, sources)
         except Exception:  # noqa: BLE001 (the documents are written: commit them unmerged)
             log.warning("merging %d segments failed; kept as they are", len(sources),
                         exc_info=True)
