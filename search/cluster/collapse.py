@@ -2,8 +2,8 @@
 copies (a row's copy_group, set by the feeder: search/cluster/groups.py) stands as its best
 match, with how many of its other copies matched."""
 
-from search.cluster import translate
-from search.cluster.config import COPY_GROUP, FIELDS, dist_index
+from search.cluster import matching
+from search.cluster.config import COPY_GROUP
 
 # A row's group, or the row alone: what the page of searchd's own order is grouped by.
 _ALONE = f"IF({COPY_GROUP} = 0, id, {COPY_GROUP}) AS g"
@@ -34,12 +34,5 @@ def page_sql(gen: str, cols: str, match: str | None, where: list[str], sort: str
     """A page of searchd's own order (by date, or of a query of exclusions only) with each
     group of copies once, as its first row in that order; rows are cols, then the group (a
     row without copies: its own id)."""
-    conds = (["MATCH(%s)"] if match else []) + where
-    weight = "w" if " AS w" in cols else "WEIGHT()"
-    order = translate.order(sort, weight)
-    sql = (f"SELECT {cols}, {_ALONE} FROM {dist_index(gen)}"
-           + (" WHERE " + " AND ".join(conds) if conds else "")
-           + f" GROUP BY g WITHIN GROUP {order} {order} LIMIT {offset}, {max(limit, 1)} OPTION "
-           f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
-           f"max_matches={max(1000, offset + limit)}")
-    return sql, ((match,) if match else None)
+    return matching.select_sql(gen, match, where, sort, offset, limit, f"{cols}, {_ALONE}",
+                               max(1000, offset + limit), group_by="g")

@@ -50,14 +50,17 @@ def total_of(meta_rows) -> int:
     return int(dict(meta_rows).get("total_found", 0))
 
 
-def select_sql(gen, match, where, sort, offset, limit, cols, most) -> tuple[str, tuple]:
+def select_sql(gen, match, where, sort, offset, limit, cols, most,
+               group_by: str | None = None) -> tuple[str, tuple]:
     """The statement of select (most: searchd's max_matches); ordered by the alias w, or by
-    WEIGHT() when cols do not name it."""
+    WEIGHT() when cols do not name it; with group_by, each group's first row in that order."""
     conds = (["MATCH(%s)"] if match else []) + where
     weight = "w" if " AS w" in cols else "WEIGHT()"
+    order = translate.order(sort, weight)
+    group = f" GROUP BY {group_by} WITHIN GROUP {order}" if group_by else ""
     sql = (f"SELECT {cols} FROM {dist_index(gen)}"
            + (" WHERE " + " AND ".join(conds) if conds else "")
-           + f" {translate.order(sort, weight)} LIMIT {offset}, {max(limit, 1)} OPTION "
+           + f"{group} {order} LIMIT {offset}, {max(limit, 1)} OPTION "
            f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
            f"max_matches={most}")
     return sql, ((match,) if match else None)
