@@ -6,7 +6,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER, deflate
-from search.ingest.w3rows import INFO, U8, Rows, doubles, length_bytes, pints
+from search.ingest.w3rows import INFO, U8, Rows, doubles, ids_and_weights, length_bytes, pints
 
 CHUNK = 1 << 20  # postings laid out at a time (their temporaries are ~60 bytes each)
 _DATA_END = b"t\x87."  # a block's data after its values: TUPLE, TUPLE3, STOP
@@ -51,18 +51,7 @@ def _terms(p, boost, a, b, post) -> np.ndarray:
     owner = np.repeat(np.arange(m), bn)
     dmat, dlen = pints(deltas)
     d = Rows(m)
-    d.const(b"\x80\x03")
-    many = bn > 1
-    d.var(np.full((m, 1), ord("("), U8), many.astype(np.int64))
-    d.items(owner, dmat, dlen)
-    d.var(np.where(many, ord("t"), 0x85).astype(U8).reshape(m, 1))
-    one = ru & (wmax == 1.0)
-    wmat = np.zeros((m, 9), U8)
-    wmat[:, 0] = np.where(one, ord("N"), np.where(ru, ord("G"), ord("(")))
-    wmat[ru & ~one, 1:] = doubles(wmax[ru & ~one])[:, 1:]
-    d.var(wmat, np.where(one, 1, np.where(ru, 9, 1)))
-    d.items(owner, doubles(w), np.where(~ru[owner], 9, 0))
-    d.var(np.full((m, 1), ord("t"), U8), (~ru).astype(np.int64))
+    ids_and_weights(d, owner, dmat, dlen, bn, ru, wmax, w)
     d.const(b"(")
     head, at = d.build()
     h, blob, vstart = memoryview(head), p.blob, p.vstart

@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
 from search.ingest.w3blocks import long_terms
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER
-from search.ingest.w3rows import INFO, Rows, doubles, length_bytes, pints
+from search.ingest.w3rows import INFO, Rows, doubles, ids_and_weights, length_bytes, pints
 from search.ingest.w3rows import U8 as _U8
 
 _LENGTHS = struct.Struct("!ii")  # a terms-table row's key and value lengths
@@ -95,19 +95,7 @@ def _lay_out(rows, p, ga, gb, va, vb, n, docs, w, lens, dmat, dlen, wmax, unifor
                     np.full(m, ord("K"), _U8), length_bytes(lmax).astype(_U8)], 1))
     r.const(b"t.")
     # The data: (delta ids, weights, values)
-    r.const(b"\x80\x03")
-    many = rn > 1
-    r.var(np.full((m, 1), ord("("), _U8), many.astype(np.int64))
-    r.items(owner, dmat[pidx], dlen[pidx])
-    r.var(np.where(many, ord("t"), 0x85).astype(_U8).reshape(m, 1))
-    one = ru & (rw == 1.0)
-    wmat = np.zeros((m, 9), _U8)
-    wmat[:, 0] = np.where(one, ord("N"), np.where(ru, ord("G"), ord("(")))
-    wmat[ru & ~one, 1:] = doubles(rw[ru & ~one])[:, 1:]
-    r.var(wmat, np.where(one, 1, np.where(ru, 9, 1)))
-    mixed = ~ru[owner]
-    r.items(owner, doubles(w[pidx]), np.where(mixed, 9, 0))
-    r.var(np.full((m, 1), ord("t"), _U8), (~ru).astype(np.int64))
+    ids_and_weights(r, owner, dmat[pidx], dlen[pidx], rn, ru, rw, w[pidx])
     r.const(b"(")
     r.slices(np.frombuffer(p.blob, _U8), p.vstart[va[rows]],
              p.vstart[vb[rows]] - p.vstart[va[rows]])

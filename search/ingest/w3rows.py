@@ -105,6 +105,24 @@ class Rows:
         return buf, offsets
 
 
+def ids_and_weights(r: Rows, owner, dmat, dlen, count, uniform, weight, weights) -> None:
+    """Add to each row PROTO 3, its delta ids' list (a tuple of one), and its weights: one
+    float when all are the same (N for 1.0), else their list; rows of count postings each."""
+    m = len(count)
+    r.const(b"\x80\x03")
+    many = count > 1
+    r.var(np.full((m, 1), ord("("), U8), many.astype(np.int64))
+    r.items(owner, dmat, dlen)
+    r.var(np.where(many, ord("t"), 0x85).astype(U8).reshape(m, 1))
+    one = uniform & (weight == 1.0)
+    wmat = np.zeros((m, 9), U8)
+    wmat[:, 0] = np.where(one, ord("N"), np.where(uniform, ord("G"), ord("(")))
+    wmat[uniform & ~one, 1:] = doubles(weight[uniform & ~one])[:, 1:]
+    r.var(wmat, np.where(one, 1, np.where(uniform, 9, 1)))
+    r.items(owner, doubles(weights), np.where(~uniform[owner], 9, 0))
+    r.var(np.full((m, 1), ord("t"), U8), (~uniform).astype(np.int64))
+
+
 def _scatter(buf, at, mat, lens) -> None:
     for k in range(mat.shape[1]):
         sel = lens > k
