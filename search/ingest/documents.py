@@ -81,6 +81,7 @@ def decode(data: bytes) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Lone surrogates (JSON "\ud800") cannot be encoded as UTF-8: shown as U+FFFD instead.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # either of the two
 
 
 def valid_text(text: str) -> str:
@@ -90,7 +91,10 @@ def valid_text(text: str) -> str:
 
 def _clean(text: str) -> str:
     # Control characters other than line breaks and tabs are junk in a news text.
-    return _CONTROL.sub("", valid_text(text[:MAX_BODY_CHARS]))
+    text = text[:MAX_BODY_CHARS]
+    if _JUNK.search(text) is None:  # nearly always: one scan of the text, not two
+        return text
+    return _CONTROL.sub("", valid_text(text))
 
 
 def _date(value) -> tuple[datetime | None, str]:
@@ -114,8 +118,13 @@ def _date(value) -> tuple[datetime | None, str]:
 
 
 def _str(record: dict, key: str) -> str:
+    return valid_text(_raw(record, key))
+
+
+def _raw(record: dict, key: str) -> str:
+    """A text field as written, for _clean (which replaces lone surrogates too)."""
     value = record.get(key)
-    return valid_text(value.strip()) if isinstance(value, str) else ""
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _site(value: str) -> str:
@@ -152,14 +161,14 @@ def from_record(record: dict) -> Document:
     if not isinstance(doc_id, str) or not doc_id.strip():
         raise Skip("no id")
     doc_id = valid_text(doc_id)
-    body = _str(record, "text") or _str(record, "body")
-    summary = _str(record, "summary")
+    body = _raw(record, "text") or _raw(record, "body")
+    summary = _raw(record, "summary")
     if summary:
         body = f"{summary}\n\n{body}"
     body = _clean(body)
     if not body.strip():
         raise Skip(f"{doc_id}: no text")
-    title = _clean(_str(record, "title"))
+    title = _clean(_raw(record, "title"))
     lang = _str(record, "lang").lower()
     date, precision = _date(record.get("date"))
     if date is None:
