@@ -3,7 +3,10 @@ revision's cluster code (default: main) and this checkout's, in one process, on 
 documents (a running cluster and an embedded index of them, as bench/cluster.py builds).
 
     python bench/cluster_ab.py --url sphinxql://127.0.0.1:9306 --index DIR/ours-para-50000
-    python bench/cluster_ab.py --url ... --index ... --build 50000 --work DIR   # builds both first
+    python bench/cluster_ab.py --build 50000 --work DIR   # builds the clusters and index first
+
+With --build, each cluster code reads a cluster its own loader filled (--ref-url: the other
+one's), as each would lay its data out.
 
 Each query is asked of every engine in turn, the order rotated from one query to the next;
 p50/p95 per kind (the frozen queries of bench/speed.py, a page of 10 with snippets), each
@@ -48,21 +51,29 @@ def other_cluster(ref: str, into: Path):
     return importlib.import_module(f"{name}.backend").ClusterEngine
 
 
-def build(args) -> None:
-    """A 2x2 cluster and an embedded index of the same paragraphs (bench/cluster.py's)."""
+def build(args, Other) -> None:
+    """Two 2x2 clusters of the same paragraphs, each filled by its own code's loader (this
+    checkout's, and the other revision's for --ref-url), and an embedded index of them."""
     from bench.cluster import start
     from bench.speed import paragraphs, run_child
     from search.cluster.bulk import load_documents
 
     work = Path(args.work)
     docs = paragraphs(args.shared, args.build)
-    args.url = start(work / "c2x2", 2, 2)
-    print(f"cluster {args.url}: {load_documents(args.url, docs, procs=2)}", file=sys.stderr)
+    other_bulk = importlib.import_module(Other.__module__.replace(".backend", ".bulk"))
+    for name, load in (("c2x2", load_documents), ("c2x2-ref", other_bulk.load_documents)):
+        url = start(work / name, 2, 2)
+        print(f"{name} {url}: {load(url, docs, procs=2)}", file=sys.stderr)
+        if name == "c2x2":
+            args.url = url
+        else:
+            args.ref_url = url
     del docs
     args.index = str(work / f"ours-para-{args.build}")
-    run_child("_build", "--dataset", f"para-{args.build}", "--engine", "ours", "--procs", 2,
-              "--path", args.index, "--shared", args.shared,
-              script=str(ROOT / "bench" / "speed.py"))
+    if not Path(args.index).exists():
+        run_child("_build", "--dataset", f"para-{args.build}", "--engine", "ours", "--procs",
+                  2, "--path", args.index, "--shared", args.shared,
+                  script=str(ROOT / "bench" / "speed.py"))
 
 
 def answer(res) -> tuple:
@@ -74,6 +85,7 @@ def answer(res) -> tuple:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--url", help="the running cluster's head")
+    ap.add_argument("--ref-url", help="the other revision's cluster (default: --url)")
     ap.add_argument("--index", help="the embedded index of the same documents")
     ap.add_argument("--build", type=int, default=0, help="build both with this many first")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
@@ -84,8 +96,9 @@ def main(argv=None):
     ap.add_argument("--no-direct", action="store_true",
                     help="also this checkout with its statements through the head only")
     args = ap.parse_args(argv)
+    Other = other_cluster(args.ref, Path(tempfile.mkdtemp(prefix="cluster-ab-")))
     if args.build:
-        build(args)
+        build(args, Other)
     from search.cluster.backend import ClusterEngine
     from search.engine import Engine
 
@@ -93,8 +106,8 @@ def main(argv=None):
     queries = [json.loads(x) for x in qfile.read_text("utf-8").splitlines()]
     queries = [q for kind in QUERY_KINDS
                for q in [q for q in queries if q["kind"] == kind][:args.queries]]
-    Other = other_cluster(args.ref, Path(tempfile.mkdtemp(prefix="cluster-ab-")))
-    engines = {"embedded": Engine(args.index, cache_size=0), args.ref: Other(args.url),
+    engines = {"embedded": Engine(args.index, cache_size=0),
+               args.ref: Other(args.ref_url or args.url),
                "branch": ClusterEngine(args.url)}
     if args.no_direct:
         engines["branch, head only"] = ClusterEngine(args.url)
