@@ -3,7 +3,7 @@
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 from search.cluster import matching, paging
@@ -245,8 +245,14 @@ class ClusterEngine:
             self._warned.add(what)
         return False
 
-    def aside(self, gen: str, asks: list[Ask]) -> Future:
-        """The merged rows of asks and partial, asked on second connections meanwhile."""
+    def aside(self, gen: str, asks: list[Ask]):
+        """What .result() gives as (the merged rows of asks, partial): sent to the shards on
+        second connections now and read then (searchd works on them meanwhile), or asked of
+        the head on a second connection in a thread."""
+        if self.direct and not self.degraded:
+            started = self._side_shards.start(self._meta["layout"], gen, asks)
+            if started is not None:
+                return _Aside(self, gen, asks, started)
         return self._aside.submit(self._fanout, self._side_shards, self._side, gen, asks)
 
     def fanout(self, gen: str, asks: list[Ask]) -> list[list]:
@@ -271,6 +277,20 @@ class ClusterEngine:
                                            lost=self._shard_lost)
         self.partial = self.partial or partial
         return found
+
+
+class _Aside:
+    """Statements sent to the shards on the side connections: their answers, read when asked
+    for (from the head, when a shard failed meanwhile)."""
+
+    def __init__(self, eng: ClusterEngine, gen: str, asks: list[Ask], started: tuple):
+        self._eng, self._gen, self._asks, self._started = eng, gen, asks, started
+
+    def result(self) -> tuple[list, bool]:
+        found = self._eng._side_shards.finish(self._started)
+        if found is not None:
+            return found, False
+        return self._eng._fanout(self._eng._side_shards, self._eng._side, self._gen, self._asks)
 
 
 class _Rows:

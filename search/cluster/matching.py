@@ -2,7 +2,6 @@
 then searchd's best candidates ranked as the embedded engine ranks (rescore.py), or a page in
 searchd's own order (by date, an old generation, a query of exclusions only)."""
 
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from search.cluster import facets, translate
@@ -50,8 +49,9 @@ class Run:
     match: str | None  # the MATCH whose documents are the results (None: every document)
     where: list
     order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
-    # Rescored: counted with the candidates, or asked aside (then with the copy groups' counts).
-    facets: dict | Future | None = None
+    # Rescored: counted with the candidates, or asked aside (then with the copy groups' counts:
+    # what .result() gives).
+    facets: object = None
     ranked: Reranked | None = None  # rescored: the page, and copies among the candidates
     groups: dict | None = None  # rescored, copies collapsed: {row id: copy group}
     page: list | None = None  # rescored, every result read whole: rows (COLUMNS) to page from

@@ -1,7 +1,6 @@
 """The page of a cluster search once its order is known: its rows read (with the facets and the
 copies' counts when searchd counts them), as hits with snippets, each with its copies."""
 
-from concurrent.futures import Future
 from dataclasses import fields
 
 from search.cluster import collapse, facets
@@ -24,7 +23,7 @@ def read(eng, gen: str, run: Run, parsed, filters, sort: str, start: int, per_pa
         got = ([run.page] if run.page is not None else
                eng.fanout(gen, [_page_ask(run.order)]) if run.order else [])
         found_facets = run.facets
-        if isinstance(run.facets, Future):
+        if hasattr(run.facets, "result"):  # asked aside
             found, partial = run.facets.result()
             eng.partial = eng.partial or partial
             found_facets = facets.read(found, filters)

@@ -51,6 +51,7 @@ class Shards:
 
     def __init__(self):
         self._conns: dict[int, tuple[tuple, wire.Connection]] = {}  # shard → (mirror, conn)
+        self._unread: set[int] = set()  # shards sent statements whose answers are not read
 
     def close(self) -> None:
         for _, conn in self._conns.values():
@@ -61,6 +62,13 @@ class Shards:
         """The merged rows of each Ask, every shard asked at once; None when a shard has no
         mirror that answers here or any statement fails (the caller asks the head, which
         fails over, or says what went wrong)."""
+        return self.finish(self.start(layout, gen, asks))
+
+    def start(self, layout, gen: str, asks: list[Ask]) -> tuple | None:
+        """Send asks to every shard (finish() reads the answers): searchd works on them while
+        this process goes on. None when a shard has no mirror that answers here."""
+        for k in list(self._unread):  # a search that failed half-way: its answers go
+            self._drop(k)
         n = layout.count(gen)
         per_shard = []
         for k in range(n):
@@ -73,24 +81,33 @@ class Shards:
                 if a.ids and not ids:
                     continue
                 texts.append(wire.mogrify(a.text(shard_index(k, gen), ids), a.args))
-            per_shard.append(texts)
+            per_shard.append(";\n".join(texts))
         sent = []
-        for k, texts in enumerate(per_shard):
-            if not texts:
+        for k, sql in enumerate(per_shard):
+            if not sql:
                 continue
-            conn = self._send(layout.shards[k], k, ";\n".join(texts))
+            conn = self._send(layout.shards[k], k, sql)
             if conn is None:
                 self._drain(sent)
                 return None
             sent.append((k, conn))
+            self._unread.add(k)
+        return layout, asks, per_shard, sent
+
+    def finish(self, started: tuple | None) -> list[list] | None:
+        """The merged rows of each Ask that start() sent; None as for ask()."""
+        if started is None:
+            return None
+        layout, asks, per_shard, sent = started
         answers_of: dict[int, list] = {}
         for k, conn in sent:
-            got = self._read(k, conn, layout.shards[k], ";\n".join(per_shard[k]))
+            got = self._read(k, conn, layout.shards[k], per_shard[k])
             if got is None:
                 self._drain([s for s in sent if s[0] > k])
                 return None
             answers_of[k] = got
-        return _merge(asks, per_shard, answers_of, n)
+            self._unread.discard(k)
+        return _merge(asks, answers_of, len(per_shard))
 
     def _send(self, mirrors, k: int, sql: str, skip=None) -> wire.Connection | None:
         """The connection sql was sent on: the shard's current mirror, else another one."""
@@ -132,6 +149,7 @@ class Shards:
                 return None
 
     def _drop(self, k: int) -> None:
+        self._unread.discard(k)
         held = self._conns.pop(k, None)
         if held:
             held[1].close()
@@ -142,7 +160,7 @@ class Shards:
             self._drop(k)
 
 
-def _merge(asks: list[Ask], per_shard: list[list[str]], found: dict[int, list], n: int) -> list:
+def _merge(asks: list[Ask], found: dict[int, list], n: int) -> list:
     """Each Ask's rows over the shards, as the head merges its agents'."""
     columns: list[list[list]] = [[] for _ in asks]  # per ask: each shard's rows
     for k in range(n):

@@ -120,17 +120,38 @@ class Connection:
             names.append(name)
             kinds.append(kind)
         self._packet()  # EOF after the column definitions
-        raw = []
-        while True:
-            self._need(4)
-            buf, at = self._buf, self._at
+        raw: list[list] = []
+        buf, at = self._buf, self._at
+        while True:  # row packets, their cells read where they lie in the buffer
+            if len(buf) - at < 5:
+                self._at = at
+                self._need(5)
+                buf, at = self._buf, self._at
             size = buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16
             if buf[at + 4] == 0xFE and size < 9:  # EOF: warnings, status
-                body = self._take(size)
-                warnings, status = struct.unpack_from("<HH", body, 1)
+                self._at = at
+                warnings, status = struct.unpack_from("<HH", self._take(size), 1)
                 break
-            body = self._take(size)
-            raw.append(_cells(body))
+            if len(buf) - at < 4 + size:
+                self._at = at
+                self._need(4 + size)
+                buf, at = self._buf, self._at
+            p, end = at + 4, at + 4 + size
+            row: list = []
+            while p < end:
+                n = buf[p]
+                if n < 251:
+                    row.append(buf[p + 1:p + 1 + n])
+                    p += 1 + n
+                elif n == 251:
+                    row.append(None)
+                    p += 1
+                else:
+                    n, p = _lenenc_int(buf, p)
+                    row.append(buf[p:p + n])
+                    p += n
+            raw.append(row)
+            at = end
         rows = _convert(raw, kinds) if raw else []
         return Result(rows, names, warnings), bool(status & _MORE)
 
@@ -162,24 +183,6 @@ class Connection:
         self._need(4)
         buf, at = self._buf, self._at
         return self._take(buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16)
-
-
-def _cells(body: bytes) -> list:
-    """The length-encoded cells of a row packet (None for NULL), as bytes."""
-    out, at, end = [], 0, len(body)
-    while at < end:
-        n = body[at]
-        if n < 251:
-            out.append(body[at + 1:at + 1 + n])
-            at += 1 + n
-        elif n == 251:
-            out.append(None)
-            at += 1
-        else:
-            n, at = _lenenc_int(body, at)
-            out.append(body[at:at + n])
-            at += n
-    return out
 
 
 def _convert(raw: list, kinds: list[int]) -> list[tuple]:
