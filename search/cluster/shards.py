@@ -4,6 +4,7 @@ second connection per agent) cost 1.5-2.5 ms a statement, and its merge is plain
 
 import heapq
 import itertools
+import random
 from dataclasses import dataclass
 
 from search.cluster import wire
@@ -52,6 +53,9 @@ class Shards:
     def __init__(self):
         self._conns: dict[int, tuple[tuple, wire.Connection]] = {}  # shard → (mirror, conn)
         self._unread: set[int] = set()  # shards sent statements whose answers are not read
+        # Which mirror of a shard this reader tries first: processes spread over the mirrors,
+        # as the heads' round robin spreads their agents' queries.
+        self._spread = random.randrange(1 << 16)
 
     def close(self) -> None:
         for _, conn in self._conns.values():
@@ -118,7 +122,8 @@ class Shards:
                 return held[1]
             except OSError:
                 self._drop(k)
-        for mirror in mirrors:
+        start = self._spread % len(mirrors)
+        for mirror in [*mirrors[start:], *mirrors[:start]]:
             if mirror == skip or not answers((mirror[0], mirror[2]), 0.3):
                 continue
             try:
