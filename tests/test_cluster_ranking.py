@@ -83,7 +83,7 @@ def _frequencies(cluster) -> tuple[dict, dict]:
     terms += [Term("body_uk", "кмітливість"), Term("title_ru", "неизвестныйслово")]
     _, ask, statements = Stats().frequencies(gen, terms)
     counted: dict = {}
-    Stats().learn(gen, ask, cluster.batch(statements), counted)
+    Stats().learn(gen, ask, cluster.fanout(gen, statements), counted)
     return counted, Stats().frequencies(gen, terms, reader.fields)[0]
 
 

@@ -3,7 +3,7 @@
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 from search.cluster import matching, paging
@@ -13,6 +13,7 @@ from search.cluster.errors import ClusterError
 from search.cluster.health import Health
 from search.cluster.rescore import CANDIDATES, Stats
 from search.cluster.rows import LANG_CODES, date_of, row_id
+from search.cluster.shards import Ask, Shards, head_form
 from search.cluster.store import parse_urls, read_meta
 from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
@@ -70,6 +71,10 @@ class ClusterEngine:
         # reads the candidates' rank attributes and the page: searchd runs both at once.
         self._side = Client(parse_urls(url), url)
         self._aside = ThreadPoolExecutor(1, thread_name_prefix="cluster-facets")
+        # A search's own statements go straight to the shards' mirrors (the head's hop skipped);
+        # the head answers them when a shard cannot be reached from here, or one is down.
+        self.shards, self._side_shards = Shards(), Shards()
+        self.direct = True
         self._lock = threading.Lock()
         self.health = Health()
         self._vocab: tuple = (None, None)
@@ -85,6 +90,8 @@ class ClusterEngine:
         self._aside.shutdown(wait=True)
         self.client.close()
         self._side.close()
+        self.shards.close()
+        self._side_shards.close()
 
     def lost_shards(self) -> list[str]:
         """Shards of the live generation without a mirror that answers the heads."""
@@ -238,10 +245,31 @@ class ClusterEngine:
             self._warned.add(what)
         return False
 
-    def aside(self, statements) -> Future:
-        """The statements' rows and partial, asked on the second connection meanwhile."""
-        return self._aside.submit(self._side.batch, statements,
-                                  retries=0 if self.degraded else RETRIES, lost=self._shard_lost)
+    def aside(self, gen: str, asks: list[Ask]):
+        """What .result() gives as (the merged rows of asks, partial): sent to the shards on
+        second connections now and read then (searchd works on them meanwhile), or asked of
+        the head on a second connection in a thread."""
+        if self.direct and not self.degraded:
+            started = self._side_shards.start(self._meta["layout"], gen, asks)
+            if started is not None:
+                return _Aside(self, gen, asks, started)
+        return self._aside.submit(self._fanout, self._side_shards, self._side, gen, asks)
+
+    def fanout(self, gen: str, asks: list[Ask]) -> list[list]:
+        """The rows of each Ask, merged: straight from one mirror of every shard at once, else
+        (a shard not reached from here, a statement refused, the cluster degraded) through the
+        head, which fails over between mirrors and says when a shard is lost (partial)."""
+        found, partial = self._fanout(self.shards, self.client, gen, asks)
+        self.partial = self.partial or partial
+        return found
+
+    def _fanout(self, shards: Shards, client: Client, gen: str, asks) -> tuple[list, bool]:
+        if self.direct and not self.degraded:
+            found = shards.ask(self._meta["layout"], gen, asks)
+            if found is not None:
+                return found, False
+        return client.batch(head_form(asks, gen), retries=0 if self.degraded else RETRIES,
+                            lost=self._shard_lost)
 
     def batch(self, statements) -> list[list]:
         """The rows of each statement, sent together (as q: partial)."""
@@ -249,6 +277,20 @@ class ClusterEngine:
                                            lost=self._shard_lost)
         self.partial = self.partial or partial
         return found
+
+
+class _Aside:
+    """Statements sent to the shards on the side connections: their answers, read when asked
+    for (from the head, when a shard failed meanwhile)."""
+
+    def __init__(self, eng: ClusterEngine, gen: str, asks: list[Ask], started: tuple):
+        self._eng, self._gen, self._asks, self._started = eng, gen, asks, started
+
+    def result(self) -> tuple[list, bool]:
+        found = self._eng._side_shards.finish(self._started)
+        if found is not None:
+            return found, False
+        return self._eng._fanout(self._eng._side_shards, self._eng._side, self._gen, self._asks)
 
 
 class _Rows:

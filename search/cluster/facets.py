@@ -3,8 +3,9 @@ of searchd, or counted over the candidates when they are every result."""
 
 from collections import Counter
 
-from search.cluster.config import COPY_GROUP, dist_index
+from search.cluster.config import COPY_GROUP
 from search.cluster.rows import LANG_CODES, source_hash
+from search.cluster.shards import TABLE, Ask
 
 MAX_SOURCES = 50
 EXTRA = ("lang", "month", "site")  # what counting over the candidates reads of each
@@ -13,6 +14,7 @@ _PER_LANG = 1_000_000  # the key of a (language, month) group: lang * _PER_LANG 
 # At most this many (language, month) groups are counted, or (language, month, copy group)
 # ones (searchd sets up a sorter of max_matches per query: 100,000 tripled the time).
 _GROUPS = 10_000
+_SITES = 1000  # sources counted per shard (searchd's default max_matches)
 
 
 def empty() -> dict[str, list]:
@@ -26,23 +28,24 @@ def one_year(filters) -> int | None:
     return None
 
 
-def statements(gen: str, match: str | None, where: list[str], copies: bool = False,
-               ) -> list[tuple]:
+def statements(match: str | None, where: list[str], copies: bool = False) -> list[Ask]:
     """The GROUP BY statements that count the results of a MATCH (None: every document) and
     filters, unranked: by language and month together (month 0: undated), and by source.
-    With copies, the first also counts them by copy group (collapse.read_counts)."""
+    With copies, the first also counts them by copy group (collapse.read_counts). Each shard's
+    groups are added up (shards.Ask's "groups"), as the head adds its agents' up."""
     conds = " AND ".join((["MATCH(%s)"] if match else []) + where)
     args = (match,) if match else None
     where_sql = f" WHERE {conds}" if conds else ""
     site_sql = (f" WHERE {conds} AND " if conds else " WHERE ") + f"site_hash != {source_hash('')}"
     # One pass for three facets (and the copies): fewer groups than max_matches, so every
-    # count is exact.
-    return [(f"SELECT lang * {_PER_LANG} + month AS k{', ' + COPY_GROUP if copies else ''}, "
-             f"COUNT(*) AS c FROM {dist_index(gen)}{where_sql} GROUP BY k"
-             f"{', ' + COPY_GROUP if copies else ''} ORDER BY k ASC LIMIT {_GROUPS} OPTION "
-             f"ranker=none, max_matches={_GROUPS}", args),
-            (f"SELECT site, COUNT(*) AS c FROM {dist_index(gen)}{site_sql} GROUP BY site_hash "
-             f"ORDER BY c DESC LIMIT {MAX_SOURCES} OPTION ranker=none", args)]
+    # count is exact. Sources: as many groups as the head asks of each agent, the best
+    # MAX_SOURCES kept by `read`.
+    return [Ask(f"SELECT lang * {_PER_LANG} + month AS k{', ' + COPY_GROUP if copies else ''}, "
+                f"COUNT(*) AS c FROM {TABLE}{where_sql} GROUP BY k"
+                f"{', ' + COPY_GROUP if copies else ''} ORDER BY k ASC LIMIT {_GROUPS} OPTION "
+                f"ranker=none, max_matches={_GROUPS}", args, "groups"),
+            Ask(f"SELECT site, COUNT(*) AS c FROM {TABLE}{site_sql} GROUP BY site_hash "
+                f"ORDER BY c DESC LIMIT {_SITES} OPTION ranker=none", args, "groups")]
 
 
 def read(found: list[list], filters) -> dict[str, list]:
@@ -50,7 +53,8 @@ def read(found: list[list], filters) -> dict[str, list]:
     joint: Counter = Counter()
     for k, *_, c in found[0]:  # (with copies: k, copy group, count)
         joint[k // _PER_LANG, k % _PER_LANG] += int(c)
-    return _facets(joint, Counter({site: int(c) for site, c in found[1]}), filters)
+    sites = sorted(((site, int(c)) for site, c in found[1]), key=_by_count)[:MAX_SOURCES]
+    return _facets(joint, Counter(dict(sites)), filters)
 
 
 def counted(rows, filters) -> dict[str, list]:

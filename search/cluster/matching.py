@@ -2,21 +2,30 @@
 then searchd's best candidates ranked as the embedded engine ranks (rescore.py), or a page in
 searchd's own order (by date, an old generation, a query of exclusions only)."""
 
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from search.cluster import facets, translate
-from search.cluster.client import MAX_BATCH, SHOW_META
+from search.cluster.client import MAX_BATCH
 from search.cluster.config import COPY_GROUP, FIELDS, dist_index
+from search.cluster.reads import (
+    RICH_WORK,
+    WHOLE,
+    estimate,
+    rich_columns,
+    rich_rows,
+    whole_columns,
+    whole_rows,
+)
 from search.cluster.rescore import (
+    CANDIDATE_COLUMNS,
     FIRST_TERM,
     Reranked,
-    candidate_columns,
     plan_terms,
     rerank,
     terms_statements,
     with_terms,
 )
+from search.cluster.shards import TABLE, Ask, show_meta
 from search.engine.policy import DEFAULT
 from search.query.parse import parse_query
 
@@ -29,6 +38,7 @@ ALL_FIRST_UPTO = DEFAULT.all_first_upto
 MAX_EXCLUDED_ONLY = 10_000  # a query of only exclusions leaves out at most this many matches
 COLUMNS = ("id, WEIGHT() AS w, doc_id, title, body, url, site, lang, has_date, date_ts, "
            "date_precision")  # a hit's
+_COLUMN_NAMES = COLUMNS.split(", ")
 
 
 @dataclass
@@ -39,10 +49,12 @@ class Run:
     match: str | None  # the MATCH whose documents are the results (None: every document)
     where: list
     order: list | None = None  # rescored: (row id, score) of the page, its rows not yet read
-    # Rescored: counted with the candidates, or asked aside (then with the copy groups' counts).
-    facets: dict | Future | None = None
+    # Rescored: counted with the candidates, or asked aside (then with the copy groups' counts:
+    # what .result() gives).
+    facets: object = None
     ranked: Reranked | None = None  # rescored: the page, and copies among the candidates
     groups: dict | None = None  # rescored, copies collapsed: {row id: copy group}
+    page: list | None = None  # rescored, every result read whole: rows (COLUMNS) to page from
 
 
 def total_of(meta_rows) -> int:
@@ -51,19 +63,35 @@ def total_of(meta_rows) -> int:
 
 
 def select_sql(gen, match, where, sort, offset, limit, cols, most,
-               group_by: str | None = None) -> tuple[str, tuple]:
+               group_by: str | None = None, table: str | None = None) -> tuple[str, tuple]:
     """The statement of select (most: searchd's max_matches); ordered by the alias w, or by
-    WEIGHT() when cols do not name it; with group_by, each group's first row in that order."""
+    WEIGHT() when cols do not name it; with group_by, each group's first row in that order;
+    from table (default: the generation's distributed index)."""
     conds = (["MATCH(%s)"] if match else []) + where
     weight = "w" if " AS w" in cols else "WEIGHT()"
     order = translate.order(sort, weight)
     group = f" GROUP BY {group_by} WITHIN GROUP {order}" if group_by else ""
-    sql = (f"SELECT {cols} FROM {dist_index(gen)}"
+    sql = (f"SELECT {cols} FROM {table or dist_index(gen)}"
            + (" WHERE " + " AND ".join(conds) if conds else "")
            + f"{group} {order} LIMIT {offset}, {max(limit, 1)} OPTION "
            f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
            f"max_matches={most}")
     return sql, ((match,) if match else None)
+
+
+def candidates(gen, match, where, sort, limit, cols=CANDIDATE_COLUMNS) -> list[Ask]:
+    """searchd's best `limit` of a MATCH (by its weight, then id: the shards' answers merge
+    in that order), and SHOW META for their total."""
+    sql, args = select_sql(gen, match, where, sort, 0, limit, cols, limit, table=TABLE)
+    return [Ask(sql, args, "top", limit=limit), show_meta()]
+
+
+def whole(gen, match, where, sort, terms, grouped) -> Ask:
+    """Every result of a MATCH with at most rescore.WHOLE of them, with every column the
+    search needs (searchd stops matching past WHOLE: then they are not every result)."""
+    sql, args = select_sql(gen, match, where, sort, 0, WHOLE,
+                           whole_columns(COLUMNS, terms, grouped), WHOLE, table=TABLE)
+    return Ask(f"{sql}, cutoff={WHOLE}", args, "top", limit=WHOLE)
 
 
 def select(eng, gen, match, where, sort, offset, limit, cols=COLUMNS) -> tuple[list, int]:
@@ -116,11 +144,12 @@ def run(eng, gen, text, page, per_page, sort, filters, reader, cross=True, group
 def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
              grouped=False) -> Run:
     """The page of a query ranked as the embedded engine ranks: searchd's best candidates of
-    the MATCH the policy picks (as run's), rescored by rescore.rerank(). Three round trips:
-    the candidates (with the terms' frequencies and a long query's all-words count); their
-    rank attributes and copy groups (with the facets); then the page's rows (by the engine)."""
+    the MATCH the policy picks (as run's), rescored by rescore.rerank(). Three round trips,
+    each to every shard at once (eng.fanout): the candidates (with the terms' frequencies, a
+    long query's all-words count, and a short query's results read whole when there are at
+    most WHOLE: then that is all); their rank attributes and copy groups (with the facets,
+    aside); then the page's rows (by the engine)."""
     n = len(plan.content())
-    cols = candidate_columns(sort)
     # Copies shown once leave fewer candidates to page through: a deep page reads more.
     limit = max(eng.candidates, want * 2 if grouped else want)
     terms = plan_terms(plan)
@@ -128,38 +157,58 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     df, ask, counts = eng.stats.frequencies(gen, terms, tally)
     long = n > ALL_FIRST_UPTO  # a long query: any word, by score alone; every word counted
     match = some if long else every
-    first = []
-    if long or every:
-        first += [select_sql(gen, match, where, sort, 0, limit, cols, limit), (SHOW_META, None)]
+    est = estimate(plan, df) if tally and not long else None
+    rich = est is not None and est <= limit and est * max(1, len(terms)) <= RICH_WORK
+    first = (candidates(gen, match, where, sort, limit,
+                        rich_columns(terms, grouped) if rich else CANDIDATE_COLUMNS)
+             if long or every else [])
     if long and every:
-        first.append((f"SELECT COUNT(*) FROM {dist_index(gen)} WHERE "
-                      f"{' AND '.join(['MATCH(%s)', *where])} OPTION ranker=none", (every,)))
+        first.append(Ask(f"SELECT COUNT(*) FROM {TABLE} WHERE "
+                         f"{' AND '.join(['MATCH(%s)', *where])} OPTION ranker=none", (every,),
+                         "sum"))
+    if first and not long:  # few results: all of them, read whole in this round trip
+        first.append(whole(gen, match, where, sort, terms, grouped))
     early = len(first) + len(counts) <= MAX_BATCH  # else: only the terms candidates have
-    found = eng.batch(first + counts if early else first) if first or counts else []
+    found = eng.fanout(gen, first + counts if early else first) if first or counts else []
     if early:
         eng.stats.learn(gen, ask, found[len(first):], df)
     rows, total = (list(found[0]), total_of(found[1])) if first else ([], 0)
     full_total = (int(found[2][0][0]) if every else 0) if long else total
+    read_whole = found[2] if early and first and not long and total <= WHOLE else None
     if not long and n >= 2 and full_total < FILL_BELOW and some is not None:
         # too few documents have every word: those with some follow them
-        found = eng.batch([select_sql(gen, some, where, sort, 0, limit, cols, limit),
-                           (SHOW_META, None)])
+        found = eng.fanout(gen, candidates(gen, some, where, sort, limit))
         rest, total = list(found[0]), total_of(found[1])
         seen = {r[0] for r in rows}
-        rows, match = rows + [r for r in rest if r[0] not in seen], some
+        rows = [r[:3] for r in rows] + [r for r in rest if r[0] not in seen]
+        match, read_whole, rich = some, None, False
     eng.last_candidates = [r[0] for r in rows]
     if not rows:
         return Run([], total, full_total, match, where, [], facets.empty())
+    if read_whole is not None:  # every result read whole already
+        ranked_rows, seen, groups = whole_rows(read_whole, grouped, sort)
+        size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
+        ranked = rerank(ranked_rows, terms, plan, size, avg, df, start, want, sort,
+                        groups=groups)
+        return Run([], total, full_total, match, where, ranked.order,
+                   facets.counted(seen, filters), ranked, groups,
+                   [r[:len(_COLUMN_NAMES)] for r in read_whole])
     size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
+    if rich:  # the rank attributes came with the candidates
+        rows, seen, groups = rich_rows(rows, grouped, sort)
+        counted = (facets.counted(seen, filters) if total <= len(rows) else
+                   eng.aside(gen, facets.statements(match, where, grouped)))
+        ranked = rerank(rows, terms, plan, size, avg, df, start, want, sort, groups=groups)
+        return Run([], total, full_total, match, where, ranked.order, counted, ranked, groups)
     # Every result a candidate: the facets are counted over them, else asked of searchd aside
     # (read by the engine after the page).
     # Copies are counted as the facets are.
     mine = facets.EXTRA if total <= len(rows) else ()
     extra = (*mine, COPY_GROUP) if grouped else mine
-    counted = None if mine else eng.aside(facets.statements(gen, match, where, grouped))
-    statements = terms_statements(gen, terms, rows, extra)
-    got = eng.batch([(sql, args) for sql, args, _ in statements])
-    rows, extras = with_terms(rows, terms, statements, got, len(extra))
+    counted = None if mine else eng.aside(gen, facets.statements(match, where, grouped))
+    statements = terms_statements(terms, rows, extra, sort)
+    got = eng.fanout(gen, [a for a, _ in statements])
+    rows, extras = with_terms(rows, terms, statements, got, len(extra), sort)
     if mine:
         counted = facets.counted([e[:len(mine)] for e in extras.values()], filters)
     groups = {rid: int(e[-1] or 0) for rid, e in extras.items()} if grouped else None
@@ -167,6 +216,6 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
         present = [t for k, t in enumerate(terms) if any(r[FIRST_TERM + k] for r in rows)]
         df, ask, counts = eng.stats.frequencies(gen, present, tally)
         if counts:
-            eng.stats.learn(gen, ask, eng.batch(counts), df)
+            eng.stats.learn(gen, ask, eng.fanout(gen, counts), df)
     ranked = rerank(rows, terms, plan, size, avg, df, start, want, sort, groups=groups)
     return Run([], total, full_total, match, where, ranked.order, counted, ranked, groups)

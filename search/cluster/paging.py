@@ -1,13 +1,12 @@
 """The page of a cluster search once its order is known: its rows read (with the facets and the
 copies' counts when searchd counts them), as hits with snippets, each with its copies."""
 
-from concurrent.futures import Future
 from dataclasses import fields
 
 from search.cluster import collapse, facets
-from search.cluster.config import dist_index
 from search.cluster.matching import COLUMNS, Run
 from search.cluster.rows import LANG_CODES, date_of
+from search.cluster.shards import IDS, TABLE, Ask, head_form
 from search.engine import Hit
 from search.snippets import highlight, snippet
 
@@ -21,9 +20,10 @@ def read(eng, gen: str, run: Run, parsed, filters, sort: str, start: int, per_pa
     once (each hit's duplicates set)."""
     counts = None  # results per group of copies, when searchd counted them
     if run.facets is not None:  # rescored: counted with the candidates, or aside
-        got = eng.batch([_page_sql(gen, run.order)]) if run.order else []
+        got = ([run.page] if run.page is not None else
+               eng.fanout(gen, [_page_ask(run.order)]) if run.order else [])
         found_facets = run.facets
-        if isinstance(run.facets, Future):
+        if hasattr(run.facets, "result"):  # asked aside
             found, partial = run.facets.result()
             eng.partial = eng.partial or partial
             found_facets = facets.read(found, filters)
@@ -72,14 +72,15 @@ def _facets(eng, gen, run: Run, filters, first=(), grouped=False) -> tuple[dict,
     group of copies)."""
     if not run.total:  # (run.match None with no results: nothing matched, not everything)
         return facets.empty(), (eng.batch(list(first)) if first else []), {}
-    found = eng.batch([*first, *facets.statements(gen, run.match, run.where, grouped)])
+    found = eng.batch([*first, *head_form(facets.statements(run.match, run.where, grouped),
+                                                 gen)])
     counts = collapse.read_counts(found[len(first)]) if grouped else {}
     return facets.read(found[len(first):], filters), found[:len(first)], counts
 
 
-def _page_sql(gen: str, order) -> tuple[str, None]:
-    ids = ", ".join(str(i) for i, _ in order)
-    return f"SELECT {COLUMNS} FROM {dist_index(gen)} WHERE id IN ({ids}) LIMIT {len(order)}", None
+def _page_ask(order) -> Ask:
+    return Ask(f"SELECT {COLUMNS} FROM {TABLE} WHERE id IN ({IDS}) LIMIT {{n}}",
+               ids=tuple(i for i, _ in order))
 
 
 def _in_order(order, got) -> list:

@@ -12,6 +12,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.cluster.config import RANK_JSON, dist_index
 from search.cluster.rows import LANG_CODES, rank_bucket, rank_key, token
+from search.cluster.shards import IDS, TABLE, Ask
 from search.engine.arrays import NO_DATE
 from search.engine.policy import DEFAULT, Policy
 from search.engine.ranking import rank
@@ -94,9 +95,9 @@ class Stats:
                     ask.append(t)
         # The field's first readings and its other readings (the _x field) together hold
         # what the embedded index's one field holds.
-        return known, ask, [(f"SELECT COUNT(*) FROM {dist_index(gen)} WHERE MATCH(%s) "
-                             f"OPTION ranker=none", (f"@({t.field},{t.field}_x) {token(t.text)}",))
-                            for t in ask]
+        return known, ask, [Ask(f"SELECT COUNT(*) FROM {TABLE} WHERE MATCH(%s) OPTION "
+                                f"ranker=none", (f"@({t.field},{t.field}_x) {token(t.text)}",),
+                                "sum") for t in ask]
 
     def learn(self, gen: str, terms: list[Term], found: list[list], into: dict) -> None:
         """Keep the counts of `frequencies`' statements, and add them to into."""
@@ -110,55 +111,58 @@ class Stats:
                 self._df[gen, t.field, t.text] = (now, n)
 
 
-# What a candidate is rescored from, after its id: its language, field lengths and ordinal,
-# and its date when freshness counts (read with the candidates: each column read costs, in
-# pymysql's parsing, over hundreds of rows), then each term's [weight, positions...] (NULL
-# where it has none), read by id once the candidates are known: searchd works a JSON column
-# out for every match of a MATCH, not only for those it returns (40 ms against 3 on 20,000).
-CANDIDATE_COLUMNS = "id, lang, len_title, len_body, ordinal"
+# What a candidate is rescored from. searchd's candidates are read with their weight (the
+# shards' answers are merged by it) and language only: each column costs, in parsing, over
+# hundreds of rows. Then, by id once the candidates are known (searchd works a JSON column out
+# for every match of a MATCH, not only for those it returns: 40 ms against 3 on 20,000), their
+# field lengths and ordinal, their date when freshness counts, and each term's [weight,
+# positions...] (NULL where it has none).
+CANDIDATE_COLUMNS = "id, WEIGHT() AS w, lang"
+RANK_COLUMNS = "len_title, len_body, ordinal"
 DATE_COLUMNS = "has_date, date_ts, date_precision"
-_UNDATED = (0, 0, "")
-FIRST_TERM = 8  # the column of a candidate row where its terms' columns start
+UNDATED = (0, 0, "")
+FIRST_TERM = 8  # the column of a rescored row where its terms' columns start
 
 
-def candidate_columns(sort: str) -> str:
-    """The columns of searchd's candidates a sort reads (dates only for freshness)."""
-    return f"{CANDIDATE_COLUMNS}, {DATE_COLUMNS}" if sort == "recent" else CANDIDATE_COLUMNS
-
-
-def terms_statements(gen: str, terms: list[Term], rows, extra=()) -> list[tuple]:
-    """Per language of the candidates rows, the statement that reads the rank attributes of
-    that language's terms (a document has only its own language's fields) for its rows, after
-    the `extra` columns (then every language's rows are read, with terms or not)."""
+def terms_statements(terms: list[Term], rows, extra=(), sort: str = "relevance",
+                     ) -> list[tuple[Ask, list[Term]]]:
+    """Per language of the candidates rows (CANDIDATE_COLUMNS), the statement that reads their
+    rank columns (with dates for sort=recent), the `extra` columns, and the rank attributes of
+    that language's terms (a document has only its own language's fields), with those terms."""
     out = []
+    attrs = f"{RANK_COLUMNS}, {DATE_COLUMNS}" if sort == "recent" else RANK_COLUMNS
     for lang, code in LANG_CODES.items():
-        ids = [r[0] for r in rows if r[1] == code]
-        mine = [t for t in terms if t.field.endswith(f"_{lang}")]
-        if not ids or not (mine or extra):
+        ids = tuple(r[0] for r in rows if r[2] == code)
+        if not ids:
             continue
+        mine = [t for t in terms if t.field.endswith(f"_{lang}")]
         keys = [rank_key(t.field, t.text) for t in mine]
-        cols = ", ".join(["id", *extra, *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
-        out.append(((f"SELECT {cols} FROM {dist_index(gen)} WHERE id IN "
-                     f"({', '.join(map(str, ids))}) LIMIT {len(ids)} OPTION "
-                     f"max_matches={len(ids)}"), None, mine))
+        cols = ", ".join(["id", attrs, *extra,
+                          *(f"{RANK_JSON}.{rank_bucket(k)}.{k}" for k in keys)])
+        out.append((Ask(f"SELECT {cols} FROM {TABLE} WHERE id IN ({IDS}) LIMIT {{n}} "
+                        f"OPTION max_matches={{n}}", ids=ids), mine))
     return out
 
 
-def with_terms(rows, terms: list[Term], statements, found, extra: int = 0) -> tuple[list, dict]:
-    """(rows (CANDIDATE_COLUMNS, then DATE_COLUMNS (undated if not read), then a column per
-    term), {row id: its extra columns}): what the statements of terms_statements found."""
+def with_terms(rows, terms: list[Term], statements, found, extra: int = 0,
+               sort: str = "relevance") -> tuple[list, dict]:
+    """(rows (id, lang, RANK_COLUMNS, DATE_COLUMNS (undated if not read), then a column per
+    term), {row id: its extra columns}): what the statements of terms_statements found for
+    the candidates rows, in their order (a row deleted meanwhile is left out)."""
     at = {(t.field, t.text): k for k, t in enumerate(terms)}
-    cells: dict[int, list] = {r[0]: [None] * len(terms) for r in rows}
+    width = 6 if sort == "recent" else 3
+    read: dict[int, list] = {}
     extras: dict = {}
-    for (_, _, mine), got in zip(statements, found, strict=True):
+    for (_, mine), got in zip(statements, found, strict=True):
         where = [at[t.field, t.text] for t in mine]
         for r in got:
-            row = cells.get(r[0])
-            if row is not None:
-                extras[r[0]] = r[1:1 + extra]
-                for k, value in zip(where, r[1 + extra:], strict=True):
-                    row[k] = value
-    return [(*r[:5], *(r[5:8] if len(r) >= 8 else _UNDATED), *cells[r[0]]) for r in rows], extras
+            cells = [None] * len(terms)
+            for k, value in zip(where, r[1 + width + extra:], strict=True):
+                cells[k] = value
+            dates = r[4:7] if width == 6 else UNDATED
+            read[r[0]] = [*r[1:4], *dates, *cells]
+            extras[r[0]] = r[1 + width:1 + width + extra]
+    return [(r[0], r[2], *read[r[0]]) for r in rows if r[0] in read], extras
 
 
 class CandidateView:
