@@ -152,6 +152,15 @@ def test_copies_of_a_document_are_listed(engines):
     assert cluster.copies("no-such-id") is None
 
 
+def test_copies_before_any_search(engines):
+    """A document's page may be a process's first request: copies() needs no search first."""
+    fresh = ClusterEngine(engines[0].url)
+    try:
+        assert [h.id for h in fresh.copies("agency")] == ["reprint-2", "reprint-1"]
+    finally:
+        fresh.close()
+
+
 def test_web_api_and_page_show_copies_once_on_the_cluster(engines):
     client = create_app({"SEARCH_BACKEND": engines[0].url, "TESTING": True}).test_client()
     body = client.get("/api/search?q=мости&per_page=20").get_json()

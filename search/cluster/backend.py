@@ -84,6 +84,7 @@ class ClusterEngine:
         self._warned: set[str] = set()  # the warnings given (once per engine)
         self.candidates = CANDIDATES  # searchd's best rescored per query (a bench varies it)
         self.last_candidates: list[int] = []  # their row ids, in searchd's order (bench)
+        self.partial = False  # whether the last search (or lookup) met a shard with no mirror
 
     def close(self) -> None:
         self.health.stop()
