@@ -60,8 +60,7 @@ class Groups:
         has = np.concatenate([self.has[keep], new_has])
         # One table of every row, in the order they were written: the pairs an index of one
         # segment links (search/ingest/copies.py), then their components.
-        table = copies.Table(copies._build(sigs, has))
-        a, b = copies._pairs(table, table, same=True)
+        a, b = copies.pairs_within(sigs, has)
         component = dedup.components(len(ids), a, b)
         smallest = np.full(len(ids), np.iinfo(np.int64).max, np.int64)
         np.minimum.at(smallest, component, ids)

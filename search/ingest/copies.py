@@ -123,6 +123,13 @@ def _pairs(x: Table, y: Table, same: bool) -> tuple[np.ndarray, np.ndarray]:
     return a[close], b[close]
 
 
+def pairs_within(sigs: np.ndarray, has: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) of rows that are copies, among rows given as signatures in one table: the pairs
+    an index of one segment links (for a cluster's rows, search/cluster/groups.py)."""
+    table = Table(_build(sigs, has))
+    return _pairs(table, table, same=True)
+
+
 def _previous(folder: Path, below: int):
     """(meta, columns) of the latest copies file of a commit before below, or None."""
     gens = sorted((int(m.group(1)) for p in folder.iterdir() if (m := _NAME.match(p.name))),
