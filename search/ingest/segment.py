@@ -15,13 +15,13 @@ from collections import defaultdict
 
 import numpy as np
 from whoosh.analysis import CompositeAnalyzer
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import PositionBoosts
 from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
-from search.ingest.w3bulk import add_rows, write_terms
+from search.ingest.w3bulk import FieldWriter, add_rows, write_terms
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
@@ -196,7 +196,7 @@ class SegmentBuilder:
         """Write the buffered documents' postings and close the segment; return it."""
         storage, segment, schema = self.storage, self.segment, self.schema
         self._perdoc.close()
-        fw = self._fw = W3FieldWriter(self.codec, storage, segment)
+        fw = self._fw = FieldWriter(self.codec, storage, segment)
         postings = self._postings()
         side = SidecarParts()
         boosts = np.array([schema[f].format.field_boost for f in postings.field_names])

@@ -13,7 +13,8 @@ import struct
 from hashlib import md5
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter
+from whoosh.filedb.filetables import OrderedHashWriter
 
 from search.ingest.w3blocks import long_terms
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER
@@ -158,3 +159,41 @@ def add_rows(tindex, keys: list[bytes], values: list[bytes]) -> None:
         buckets[h & 255].append((h, s))
     tindex.index.extend(starts)
     tindex.lastkey = keys[-1]
+
+
+_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])  # a hash table's slot (Whoosh's "!Iq")
+
+
+class TermsTable(OrderedHashWriter):
+    """Whoosh's terms table, its 256 hash tables laid out in one array and written at once."""
+
+    def _write_hashes(self):
+        # As HashWriter._write_hashes: each entry in the first free slot from its hash's on
+        # (linear probing, in the order added); an empty slot is (0, 0).
+        base, at, hashes, positions = self.dbfile.tell(), [], [], []
+        size = 0
+        for entries in self.buckets:
+            n = 2 * len(entries)
+            self.directory.append((base + size * _SLOT.itemsize, n))
+            taken = [False] * n
+            for h, pos in entries:
+                slot = (h >> 8) % n
+                while taken[slot]:
+                    slot = (slot + 1) % n
+                taken[slot] = True
+                at.append(size + slot)
+                hashes.append(h)
+                positions.append(pos)
+            size += n
+        table = np.zeros(size, _SLOT)
+        table["hash"][at] = hashes
+        table["pos"][at] = positions
+        self.dbfile.write(table.tobytes())
+
+
+class FieldWriter(W3FieldWriter):
+    """Whoosh's W3 field writer with the terms table above."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._tindex.__class__ = TermsTable  # made (its header written) by Whoosh's __init__
