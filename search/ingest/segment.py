@@ -267,7 +267,7 @@ class SegmentBuilder:
         first = np.concatenate(self._first) if self._first else np.zeros(0, bool)
         self._key, self._doc, self._pos, self._first = [], [], [], []
         names = list(self._keys)
-        order = sorted(range(len(names)), key=lambda i: (names[i][0], names[i][1]))
+        order = sorted(range(len(names)), key=names.__getitem__)  # by (field, term)
         rank = np.empty(len(names), np.int32)
         rank[order] = np.arange(len(names), dtype=np.int32)
         # Entries were buffered in (document, position) order: a stable sort by term keeps it.
