@@ -10,6 +10,7 @@ buffers. Fields this module does not recognise go through Whoosh's own field.ind
 
 import functools
 import re
+import weakref
 from array import array
 from collections import defaultdict
 
@@ -21,6 +22,7 @@ from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
+from search.ingest import collector
 from search.ingest.w3bulk import FieldWriter, add_rows, write_terms
 from search.ingest.w3postings import (
     BLOCK,
@@ -104,6 +106,8 @@ class SegmentBuilder:
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
         self.surfaces = Surfaces()  # the words as written, for the word table (surface.py)
+        collector.start()  # fewer collections until it is written, discarded or dropped
+        self._end = weakref.finalize(self, collector.end)
 
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
         # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
@@ -194,6 +198,12 @@ class SegmentBuilder:
 
     def write(self):
         """Write the buffered documents' postings and close the segment; return it."""
+        try:
+            return self._write()
+        finally:
+            self._end()
+
+    def _write(self):
         storage, segment, schema = self.storage, self.segment, self.schema
         self._perdoc.close()
         fw = self._fw = FieldWriter(self.codec, storage, segment)
@@ -239,6 +249,7 @@ class SegmentBuilder:
 
     def discard(self) -> None:
         """Close and delete whatever this builder has written (after a failure, say)."""
+        self._end()
         files = []
         if self._perdoc is not None:
             cols = getattr(self._perdoc, "_cols", None)
