@@ -181,10 +181,11 @@ class SidecarParts:
 
 
 def close_quietly(*files) -> None:
-    """Close each file that is not None; one that fails its flush is closed all the same."""
+    """Close each file that is not None nor closed; one that fails its flush is closed all the
+    same."""
     for f in files:
         try:
-            if f is not None:
+            if f is not None and not getattr(f, "is_closed", False):  # Whoosh raises if closed
                 f.close()
         except (OSError, ValueError):  # a full disk fails the flush: the file is closed
             pass
