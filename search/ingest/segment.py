@@ -52,6 +52,16 @@ def fast_language(fieldobj) -> str | None:
     return None
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") of non-negative int32 keys, in 16-bit passes: numpy sorts
+    16-bit ints stably by radix, 7× faster than 32-bit ones (a segment has under 65,536 terms
+    about always: one pass)."""
+    if not len(keys) or keys.max() < 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((keys[low] >> 16).astype(np.uint16), kind="stable")]
+
+
 class _Terms:
     """A builder's term ids per (field, term), and per lemma tuple their sequence in flat."""
 
@@ -283,7 +293,7 @@ class SegmentBuilder:
         rank[order] = np.arange(len(names), dtype=np.int32)
         # Entries were buffered in (document, position) order: a stable sort by term keeps it.
         rk = rank[keys]
-        idx = np.argsort(rk, kind="stable")
+        idx = stable_order(rk)
         rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
         del idx, keys
         return Postings(rk, docs, pos, first, [names[i] for i in order], self)
