@@ -23,7 +23,7 @@ from whoosh.system import pack_ushort
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
 from search.ingest import collector
-from search.ingest.w3bulk import FieldWriter, add_rows, write_terms
+from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
@@ -232,17 +232,19 @@ class SegmentBuilder:
             fw.start_field(field, fieldobj)
             keep = isinstance(fieldobj.format, PositionBoosts)
             terms = by_field[field]
-            if any(span is None for _, span in terms):  # else already in order
+            boost = fieldobj.format.field_boost
+            if all(span is not None for _, span in terms):  # built here alone: in order
+                infos = write_terms(fw._postfile, postings, boost, [s for _, s in terms])
+            else:
                 terms.sort(key=lambda t: t[0])
-            infos = [None] * len(terms)
-            where = [i for i, (_, span) in enumerate(terms) if span is not None]
-            found = write_terms(fw._postfile, postings, fieldobj.format.field_boost,
-                                [terms[i][1] for i in where])
-            for i, info in zip(where, found, strict=True):
-                infos[i] = info
-            for i, (tbytes, span) in enumerate(terms):
-                if span is None:
-                    infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+                where = [i for i, (_, span) in enumerate(terms) if span is not None]
+                found = write_terms(fw._postfile, postings, boost, [terms[i][1] for i in where])
+                infos = [None] * len(terms)
+                for i, info in zip(where, info_bytes(found), strict=True):
+                    infos[i] = info
+                for i, (tbytes, span) in enumerate(terms):
+                    if span is None:
+                        infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
             prefix = pack_ushort(fw._fieldid)
             add_rows(fw._tindex, [prefix + tbytes for tbytes, _ in terms], infos)
             fw.finish_field()
