@@ -29,8 +29,15 @@ def _files(reader) -> dict[str, bytes]:
     """The segment's files (compound or not) by extension, as bytes."""
     seg, storage = reader._segment, reader._storage
     prefix = seg.segment_id()
-    return {name[len(prefix):]: bytes(storage.open_file(name).read())
-            for name in storage.list() if name.startswith(prefix)}
+    out = {}
+    for name in storage.list():
+        if name.startswith(prefix):
+            f = storage.open_file(name)
+            try:
+                out[name[len(prefix):]] = bytes(f.read())
+            finally:
+                f.close()
+    return out
 
 
 def _postings(reader, field: str, tbytes: bytes) -> tuple:
