@@ -30,6 +30,7 @@ from search.ingest.w3postings import (
     SidecarParts,
     close_quietly,
     pickled,
+    stable_order,
     write_block,
 )
 from search.morph import written_lemmas
@@ -50,16 +51,6 @@ def fast_language(fieldobj) -> str | None:
             isinstance(items[1], LemmaFilter):
         return items[1].lang
     return None
-
-
-def stable_order(keys: np.ndarray) -> np.ndarray:
-    """np.argsort(keys, kind="stable") of non-negative int32 keys, in 16-bit passes: numpy sorts
-    16-bit ints stably by radix, 7× faster than 32-bit ones (a segment has under 65,536 terms
-    about always: one pass)."""
-    if not len(keys) or keys.max() < 1 << 16:
-        return np.argsort(keys.astype(np.uint16), kind="stable")
-    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    return low[np.argsort((keys[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 class _Terms:
@@ -208,12 +199,6 @@ class SegmentBuilder:
 
     def write(self):
         """Write the buffered documents' postings and close the segment; return it."""
-        try:
-            return self._write()
-        finally:
-            self._end()
-
-    def _write(self):
         storage, segment, schema = self.storage, self.segment, self.schema
         self._perdoc.close()
         fw = self._fw = FieldWriter(self.codec, storage, segment)
@@ -257,6 +242,7 @@ class SegmentBuilder:
         self._other.clear()
         # One file per segment, as Whoosh's writer leaves it (read through one mapping).
         segment.create_compound_file(storage)
+        self._end()  # (after a failure, discard() ends it)
         return segment
 
     def discard(self) -> None:

@@ -6,7 +6,8 @@ terms become one run of bytes: each block's pickled header, delta ids, weights
 and the values already framed in the postings buffer (w3values.values) are placed with
 numpy. The ints are pickled as pickle writes them (BININT1, BININT2, BININT), so Whoosh and the
 merge read the blocks as they read Whoosh's own. The terms table rows (Whoosh's
-OrderedHashWriter) are added in bulk too: one write, MD5 hashes of all keys at once.
+OrderedHashWriter) are added in bulk too: one write, MD5 hashes of all keys at once, and its
+hash tables are written as one array at close (TermsTable).
 """
 
 from hashlib import md5
