@@ -23,8 +23,9 @@ def write(f, magic: bytes, columns: dict[str, np.ndarray], **meta) -> None:
     f.write(magic + _HEADER.pack(len(header)) + header)
     f.write(b"\0" * (-(len(magic) + _HEADER.size + len(header)) % 8))
     for a in columns.values():
-        data = a.tobytes()
-        f.write(data + b"\0" * (-len(data) % 8))
+        f.write(np.ascontiguousarray(a).data)  # the array's own buffer: no copy
+        if a.nbytes % 8:
+            f.write(b"\0" * (-a.nbytes % 8))
     f.close()
 
 

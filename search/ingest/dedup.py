@@ -21,10 +21,25 @@ TAG = b"mh2\x00"
 _WORD = re.compile(r"\w+")
 # One set of permutations for every document (building them is the slow part of MinHash()).
 _BASE = MinHash(num_perm=PERMS, seed=18)
+_PERMUTE = tuple(p[:, None] for p in _BASE.permutations)  # (a, b) as columns
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], np.uint64)
 _CHUNK = 8192  # shingles permuted at a time: (chunk × PERMS) values in memory
 # Which of the first 65,536 code points are word characters (regex \w), as a lookup table.
 _IS_WORD = np.array([bool(_WORD.match(chr(c))) for c in range(0x10000)], bool)
+_NONE, _MANY = 0xFFFFFFFE, 0xFFFFFFFF  # _FOLD's marks: folds to nothing, to several
+
+
+def _fold_table() -> np.ndarray:
+    """What each code point of the first plane becomes in shingles' text: its case folding,
+    ё as е, ' and ’ dropped (_NONE), or several code points (_MANY)."""
+    table = np.empty(0x10000, np.uint32)
+    for c in range(0x10000):
+        f = chr(c).casefold().replace("ё", "е").replace("'", "").replace("’", "")
+        table[c] = ord(f) if len(f) == 1 else _NONE if not f else _MANY
+    return table
+
+
+_FOLD = _fold_table()
 _powers = np.ones(1, np.uint64)  # _MIX[1] ** i (mod 2**64), grown to the longest word seen
 # Texts up to this many code points are hashed from prefix sums over these power tables.
 MAX_CHARS = 1 << 18
@@ -43,6 +58,8 @@ def _prefix_powers() -> list[np.ndarray]:
 
 
 def _is_word(cps: np.ndarray) -> np.ndarray:
+    if not len(cps) or cps.max() <= 0xFFFF:  # nearly always: the table alone
+        return _IS_WORD[cps]
     mask = _IS_WORD[np.minimum(cps, 0xFFFF)]
     astral = np.flatnonzero(cps > 0xFFFF)
     if len(astral):  # rare: letters past the first plane asked one by one
@@ -50,9 +67,31 @@ def _is_word(cps: np.ndarray) -> np.ndarray:
     return mask
 
 
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
+
+
+def _folded(text: str) -> np.ndarray:
+    """The code points of text case folded, with ё as е and without ' and ’ (what shingles
+    compares): through _FOLD when every one is in the first plane and folds to at most one
+    (nearly always), else through str.casefold."""
+    cps = _code_points(text)
+    if len(cps) and cps.max() <= 0xFFFF:
+        folded = _FOLD[cps]
+        if folded.max() < _NONE:
+            return folded
+        if not (folded == _MANY).any():
+            return folded[folded != _NONE]
+    return _code_points(text.casefold().replace("ё", "е").replace("'", "").replace("’", ""))
+
+
 def _word_hashes(text: str) -> np.ndarray:
     """A 64-bit hash per \\w+ word of text, in order, computed over all its letters at once."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
+    return _hashes(_code_points(text))
+
+
+def _hashes(cps: np.ndarray) -> np.ndarray:
+    """_word_hashes of a text's code points."""
     mask = _is_word(cps)
     padded = np.zeros(len(cps) + 2, bool)
     padded[1:-1] = mask
@@ -64,7 +103,8 @@ def _word_hashes(text: str) -> np.ndarray:
         # The same polynomial hash from prefix sums: sum((c + 1) * P**i) over the text, the
         # span of each word, times P**-start (P is odd, so invertible modulo 2**64).
         up, down = _prefix_powers()
-        sums = np.zeros(len(cps) + 1, np.uint64)
+        sums = np.empty(len(cps) + 1, np.uint64)
+        sums[0] = 0
         np.cumsum((cps + np.uint64(1)) * up[:len(cps)], out=sums[1:])
         h = (sums[ends] - sums[starts]) * down[starts]
     else:
@@ -93,7 +133,7 @@ def _long_hashes(cps, mask, starts, ends) -> np.ndarray:
 def shingles(text: str) -> np.ndarray:
     """32-bit hashes of the text's distinct runs of SHINGLE consecutive words (case folded,
     ё as е, ' ignored), sorted."""
-    hw = _word_hashes(text.casefold().replace("ё", "е").replace("'", "").replace("’", ""))
+    hw = _hashes(_folded(text))
     if len(hw) < SHINGLE:
         return np.zeros(0, np.uint32)
     n = len(hw) - SHINGLE + 1
@@ -103,7 +143,10 @@ def shingles(text: str) -> np.ndarray:
     mixed ^= mixed >> np.uint64(29)  # the high half takes every word's bits
     mixed *= _MIX[0]
     found = np.sort((mixed >> np.uint64(32)).astype(np.uint32))
-    return found[np.r_[True, found[1:] != found[:-1]]]
+    first = np.empty(len(found), bool)  # each value once
+    first[0] = True
+    np.not_equal(found[1:], found[:-1], out=first[1:])
+    return found[first]
 
 
 def minhash(text: str) -> MinHash | None:
@@ -121,11 +164,14 @@ def _hashvalues(text: str) -> np.ndarray | None:
     if len(found) < MIN_SHINGLES:
         return None
     # As datasketch's update_batch does it (scheme affine32), for all shingles at once.
-    a, b = _BASE.permutations
+    a, b = _PERMUTE
     values = np.full(PERMS, 0xFFFFFFFF, np.uint32)
     for s in range(0, len(found), _CHUNK):
-        hv = _fmix32(found[s:s + _CHUNK])[:, None]
-        values = np.minimum(values, (hv * a + b).min(axis=0))
+        # A row per permutation: the minimum runs along contiguous memory (40 % less CPU
+        # than a column per permutation).
+        hv = a * _fmix32(found[s:s + _CHUNK])
+        hv += b
+        values = np.minimum(values, hv.min(axis=1))
     return values
 
 

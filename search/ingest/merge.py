@@ -22,7 +22,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import PositionBoosts
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
@@ -31,6 +31,7 @@ from search.ingest import codec as arrays_codec
 from search.ingest.merge_terms import BATCH, Batch, read_term, source_terms
 from search.ingest.readback import read_lengths, read_live
 from search.ingest.sidecar_stream import StreamedSidecar
+from search.ingest.w3bulk import FieldWriter
 from search.ingest.w3postings import BLOCK, close_quietly, pickled, write_block
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def _write_postings(storage, schema, codec, segment, readers, docmaps, total, si
                 keep = m >= 0
                 col[m[keep]] = read_lengths(r, name)[keep]
             approx[name] = col
-    fw = W3FieldWriter(codec, storage, segment)
+    fw = FieldWriter(codec, storage, segment)
     try:
         _write_terms(fw, schema, readers, docmaps, approx, side)
     except BaseException:

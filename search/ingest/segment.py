@@ -10,24 +10,27 @@ buffers. Fields this module does not recognise go through Whoosh's own field.ind
 
 import functools
 import re
+import weakref
 from array import array
 from collections import defaultdict
 
 import numpy as np
 from whoosh.analysis import CompositeAnalyzer
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import PositionBoosts
 from whoosh.system import pack_ushort
 
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
-from search.ingest.w3bulk import add_rows, write_terms
+from search.ingest import collector
+from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
     SidecarParts,
     close_quietly,
     pickled,
+    stable_order,
     write_block,
 )
 from search.morph import written_lemmas
@@ -104,6 +107,8 @@ class SegmentBuilder:
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
         self.surfaces = Surfaces()  # the words as written, for the word table (surface.py)
+        collector.start()  # fewer collections until it is written, discarded or dropped
+        self._end = weakref.finalize(self, collector.end)
 
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
         # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
@@ -196,7 +201,7 @@ class SegmentBuilder:
         """Write the buffered documents' postings and close the segment; return it."""
         storage, segment, schema = self.storage, self.segment, self.schema
         self._perdoc.close()
-        fw = self._fw = W3FieldWriter(self.codec, storage, segment)
+        fw = self._fw = FieldWriter(self.codec, storage, segment)
         postings = self._postings()
         side = SidecarParts()
         boosts = np.array([schema[f].format.field_boost for f in postings.field_names])
@@ -212,17 +217,19 @@ class SegmentBuilder:
             fw.start_field(field, fieldobj)
             keep = isinstance(fieldobj.format, PositionBoosts)
             terms = by_field[field]
-            if any(span is None for _, span in terms):  # else already in order
+            boost = fieldobj.format.field_boost
+            if all(span is not None for _, span in terms):  # built here alone: in order
+                infos = write_terms(fw._postfile, postings, boost, [s for _, s in terms])
+            else:
                 terms.sort(key=lambda t: t[0])
-            infos = [None] * len(terms)
-            where = [i for i, (_, span) in enumerate(terms) if span is not None]
-            found = write_terms(fw._postfile, postings, fieldobj.format.field_boost,
-                                [terms[i][1] for i in where])
-            for i, info in zip(where, found, strict=True):
-                infos[i] = info
-            for i, (tbytes, span) in enumerate(terms):
-                if span is None:
-                    infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+                where = [i for i, (_, span) in enumerate(terms) if span is not None]
+                found = write_terms(fw._postfile, postings, boost, [terms[i][1] for i in where])
+                infos = [None] * len(terms)
+                for i, info in zip(where, info_bytes(found), strict=True):
+                    infos[i] = info
+                for i, (tbytes, span) in enumerate(terms):
+                    if span is None:
+                        infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
             prefix = pack_ushort(fw._fieldid)
             add_rows(fw._tindex, [prefix + tbytes for tbytes, _ in terms], infos)
             fw.finish_field()
@@ -235,10 +242,12 @@ class SegmentBuilder:
         self._other.clear()
         # One file per segment, as Whoosh's writer leaves it (read through one mapping).
         segment.create_compound_file(storage)
+        self._end()  # (after a failure, discard() ends it)
         return segment
 
     def discard(self) -> None:
         """Close and delete whatever this builder has written (after a failure, say)."""
+        self._end()
         files = []
         if self._perdoc is not None:
             cols = getattr(self._perdoc, "_cols", None)
@@ -267,12 +276,12 @@ class SegmentBuilder:
         first = np.concatenate(self._first) if self._first else np.zeros(0, bool)
         self._key, self._doc, self._pos, self._first = [], [], [], []
         names = list(self._keys)
-        order = sorted(range(len(names)), key=lambda i: (names[i][0], names[i][1]))
+        order = sorted(range(len(names)), key=names.__getitem__)  # by (field, term)
         rank = np.empty(len(names), np.int32)
         rank[order] = np.arange(len(names), dtype=np.int32)
         # Entries were buffered in (document, position) order: a stable sort by term keeps it.
         rk = rank[keys]
-        idx = np.argsort(rk, kind="stable")
+        idx = stable_order(rk)
         rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
         del idx, keys
         return Postings(rk, docs, pos, first, [names[i] for i in order], self)

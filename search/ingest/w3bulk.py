@@ -6,21 +6,21 @@ terms become one run of bytes: each block's pickled header, delta ids, weights
 and the values already framed in the postings buffer (w3values.values) are placed with
 numpy. The ints are pickled as pickle writes them (BININT1, BININT2, BININT), so Whoosh and the
 merge read the blocks as they read Whoosh's own. The terms table rows (Whoosh's
-OrderedHashWriter) are added in bulk too: one write, MD5 hashes of all keys at once.
+OrderedHashWriter) are added in bulk too: one write, MD5 hashes of all keys at once, and its
+hash tables are written as one array at close (TermsTable).
 """
 
-import struct
 from hashlib import md5
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter
+from whoosh.filedb.filetables import OrderedHashWriter
 
 from search.ingest.w3blocks import long_terms
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER
 from search.ingest.w3rows import INFO, Rows, doubles, ids_and_weights, length_bytes, pints
 from search.ingest.w3rows import U8 as _U8
 
-_LENGTHS = struct.Struct("!ii")  # a terms-table row's key and value lengths
 ROWS = 32_768  # terms laid out at a time (each under ~300 bytes)
 
 
@@ -114,11 +114,11 @@ def _lay_out(rows, p, ga, gb, va, vb, n, docs, w, lens, dmat, dlen, wmax, unifor
     return info
 
 
-def write_terms(post, postings, boost: float, spans) -> list[bytes]:
+def write_terms(post, postings, boost: float, spans) -> np.ndarray:
     """Write the postings a..b of each (a, b) in spans (in term order) to post; their term
-    infos. Small one-block terms are laid out together (short_terms), then the others, a block
-    a row (w3blocks.long_terms)."""
-    infos = [None] * len(spans)
+    infos as INFO rows. Small one-block terms are laid out together (short_terms), then the
+    others, a block a row (w3blocks.long_terms)."""
+    infos = np.zeros(len(spans), INFO)
     if not len(spans):
         return infos
     spans = np.asarray(spans, np.int64).reshape(-1, 2)
@@ -126,35 +126,94 @@ def write_terms(post, postings, boost: float, spans) -> list[bytes]:
     left = np.ones(len(spans), bool)
     left[done] = False
     rest = np.flatnonzero(left)
-    more = long_terms(postings, boost, spans[rest, 0], spans[rest, 1], post)
-    size = INFO.itemsize
-    for found, table in ((done, rows), (rest, more)):
-        raw = table.tobytes()
-        for j, k in enumerate(found.tolist()):
-            infos[k] = raw[j * size:(j + 1) * size]
+    infos[done] = rows
+    infos[rest] = long_terms(postings, boost, spans[rest, 0], spans[rest, 1], post)
     return infos
 
 
-def add_rows(tindex, keys: list[bytes], values: list[bytes]) -> None:
-    """tindex.add(key, value) for each pair (keys strictly increasing), in one write."""
-    if not keys:
+def info_bytes(infos: np.ndarray) -> list[bytes]:
+    """INFO rows as W3TermInfo.to_bytes gives them, one bytes object each."""
+    raw, size = infos.tobytes(), INFO.itemsize
+    return [raw[k:k + size] for k in range(0, len(raw), size)]
+
+
+def add_rows(tindex, keys: list[bytes], values) -> None:
+    """tindex.add(key, value) for each pair (keys strictly increasing, values INFO rows or
+    bytes), in one write."""
+    n = len(keys)
+    if not n:
         return
     last = tindex.lastkey
     for k in keys:
         if k <= last:
             raise ValueError(f"Keys must increase: {last!r}..{k!r}")
         last = k
+    # Each row: the key's and the value's lengths ("!ii"), the key, the value.
+    klen = np.fromiter(map(len, keys), np.int64, n)
+    r = Rows(n)
+    if isinstance(values, np.ndarray):
+        vlen, vbytes = np.full(n, INFO.itemsize, np.int64), None
+    else:
+        vlen = np.fromiter(map(len, values), np.int64, n)
+        vbytes = np.frombuffer(b"".join(values), _U8)
+    r.var(np.stack([klen, vlen], 1).astype(">i4").view(_U8).reshape(n, 8))
+    r.slices(np.frombuffer(b"".join(keys), _U8), np.cumsum(klen) - klen, klen)
+    if vbytes is None:
+        r.var(np.ascontiguousarray(values, INFO).view(_U8).reshape(n, INFO.itemsize))
+    else:
+        r.slices(vbytes, np.cumsum(vlen) - vlen, vlen)
+    buf, offsets = r.build()
     dbfile = tindex.dbfile
-    pos = dbfile.tell()
-    pack = _LENGTHS.pack
-    rows = [pack(len(k), len(v)) + k + v for k, v in zip(keys, values, strict=True)]
-    sizes = np.fromiter(map(len, rows), np.int64, len(rows))
-    starts = (pos + np.cumsum(sizes) - sizes).tolist()
-    dbfile.write(b"".join(rows))
+    starts = dbfile.tell() + offsets
+    dbfile.write(buf.data)
     digests = b"".join([md5(k, usedforsecurity=False).digest() for k in keys])
-    hashes = np.frombuffer(digests, ">u4").reshape(-1, 4)[:, 3].tolist()
+    hashes = np.frombuffer(digests, ">u4").reshape(-1, 4)[:, 3].astype(np.int64)
+    # Each bucket's entries in the order added (a stable sort by bucket).
+    bucket = hashes & 255
+    order = np.argsort(bucket.astype(np.uint16), kind="stable")
+    cuts = np.searchsorted(bucket[order], np.arange(257))
+    hs, ss = hashes[order].tolist(), starts[order].tolist()
     buckets = tindex.buckets
-    for h, s in zip(hashes, starts, strict=True):
-        buckets[h & 255].append((h, s))
-    tindex.index.extend(starts)
+    for b in np.flatnonzero(np.diff(cuts)).tolist():
+        lo, hi = int(cuts[b]), int(cuts[b + 1])
+        buckets[b].extend(zip(hs[lo:hi], ss[lo:hi], strict=True))
+    tindex.index.extend(starts.tolist())
     tindex.lastkey = keys[-1]
+
+
+_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])  # a hash table's slot (Whoosh's "!Iq")
+
+
+class TermsTable(OrderedHashWriter):
+    """Whoosh's terms table, its 256 hash tables laid out in one array and written at once."""
+
+    def _write_hashes(self):
+        # As HashWriter._write_hashes: each entry in the first free slot from its hash's on
+        # (linear probing, in the order added); an empty slot is (0, 0).
+        base, at, hashes, positions = self.dbfile.tell(), [], [], []
+        size = 0
+        for entries in self.buckets:
+            n = 2 * len(entries)
+            self.directory.append((base + size * _SLOT.itemsize, n))
+            taken = [False] * n
+            for h, pos in entries:
+                slot = (h >> 8) % n
+                while taken[slot]:
+                    slot = (slot + 1) % n
+                taken[slot] = True
+                at.append(size + slot)
+                hashes.append(h)
+                positions.append(pos)
+            size += n
+        table = np.zeros(size, _SLOT)
+        table["hash"][at] = hashes
+        table["pos"][at] = positions
+        self.dbfile.write(table.tobytes())
+
+
+class FieldWriter(W3FieldWriter):
+    """Whoosh's W3 field writer with the terms table above."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._tindex.__class__ = TermsTable  # made (its header written) by Whoosh's __init__

@@ -3,7 +3,8 @@
 What search/ingest/segment.py's builder hands over (postings ordered by term, document and
 position) becomes Postings (their values laid out by w3values.py), written as the blocks
 Whoosh's W3PostingsWriter would write by w3bulk.py and w3blocks.py, and the columns of the
-sidecar (search/ingest/codec.py). write_block writes one block of other fields' terms.
+sidecar (search/ingest/codec.py). write_block writes one block of other fields' terms;
+stable_order groups the builder's positions by term.
 """
 
 from pickle import dumps
@@ -86,6 +87,16 @@ def write_block(post, info, ids, weights, values: bytes, minlen, maxlen, last):
     post.write_int(-n if last else n)
     post.write(head)
     post.write(data)
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") of non-negative int32 keys, in 16-bit passes: numpy sorts
+    16-bit ints stably by radix, 7× faster than 32-bit ones (a segment has under 65,536 terms
+    about always: one pass)."""
+    if not len(keys) or keys.max() < 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((keys[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 class Postings:
@@ -181,10 +192,11 @@ class SidecarParts:
 
 
 def close_quietly(*files) -> None:
-    """Close each file that is not None; one that fails its flush is closed all the same."""
+    """Close each file that is not None nor closed; one that fails its flush is closed all the
+    same."""
     for f in files:
         try:
-            if f is not None:
+            if f is not None and not getattr(f, "is_closed", False):  # Whoosh raises if closed
                 f.close()
         except (OSError, ValueError):  # a full disk fails the flush: the file is closed
             pass
