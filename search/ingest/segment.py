@@ -8,7 +8,6 @@ written a block at a time. The sidecar arrays (search/ingest/codec.py) come from
 buffers. Fields this module does not recognise go through Whoosh's own field.index().
 """
 
-import functools
 import re
 import weakref
 from array import array
@@ -23,6 +22,7 @@ from whoosh.system import pack_ushort
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
 from search.ingest import collector
+from search.ingest.termids import Terms, Words
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3postings import (
     BLOCK,
@@ -33,7 +33,6 @@ from search.ingest.w3postings import (
     stable_order,
     write_block,
 )
-from search.morph import written_lemmas
 from search.query.surface import Surfaces
 from search.text import MAX_WORD, WORD_RE
 
@@ -53,42 +52,6 @@ def fast_language(fieldobj) -> str | None:
     return None
 
 
-class _Terms:
-    """A builder's term ids per (field, term), and per lemma tuple their sequence in flat."""
-
-    def __init__(self):
-        self.keys: dict[tuple[str, str], int] = {}  # (field, term) → term id
-        self.seqs: dict[tuple[str, tuple[str, ...]], int] = {}
-        self.start, self.len, self.flat = array("i"), array("i"), array("i")
-
-    def learn(self, field: str, lang: str, word: str) -> int:
-        """A word new to the builder's field: its sequence (made if new)."""
-        found = written_lemmas(word, lang)
-        seq = self.seqs.get((field, found))
-        if seq is None:
-            keys, seq = self.keys, len(self.start)
-            self.seqs[field, found] = seq
-            self.start.append(len(self.flat))
-            self.len.append(len(found))
-            for term in found:
-                k = keys.get((field, term))
-                if k is None:
-                    k = keys[field, term] = len(keys)
-                self.flat.append(k)
-        return seq
-
-
-class _Words(dict):
-    """A field's words → their sequence numbers (_Terms), learnt when missing."""
-
-    def __init__(self, terms: _Terms, field: str, lang: str):  # (dict's own takes nothing)
-        self.learn = functools.partial(terms.learn, field, lang)
-
-    def __missing__(self, word: str) -> int:
-        self[word] = seq = self.learn(word)
-        return seq
-
-
 class SegmentBuilder:
     """Documents (field dicts) buffered as arrays, then written as one segment."""
 
@@ -100,9 +63,9 @@ class SegmentBuilder:
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
         self.docs = 0
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
-        self._terms = _Terms()
+        self._terms = Terms()
         self._keys = self._terms.keys  # (field, term) → term id
-        self._words: dict[str, _Words] = {}  # a field's words → their sequences
+        self._words: dict[str, Words] = {}  # a field's words → their sequences
         self._key, self._doc, self._pos, self._first = [], [], [], []
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
@@ -120,7 +83,7 @@ class SegmentBuilder:
         if not words:
             return 0
         if (words_of := self._words.get(field)) is None:
-            words_of = self._words[field] = _Words(self._terms, field, lang)
+            words_of = self._words[field] = Words(self._terms, field, lang)
         # One C-level lookup per word: Python runs only for a word new to this builder.
         seqs = list(map(words_of.__getitem__, words))
         self.surfaces.add(lang, words, value)
