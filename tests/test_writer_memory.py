@@ -92,3 +92,25 @@ def test_trim_gives_back_the_heaps_free_pages():
                          check=True)
     freed, intact = out.stdout.split()
     assert int(freed) > 100 and intact == "True"  # MiB of the ~196 freed but resident
+
+
+@pytest.mark.parametrize(("budget", "segments"), [(0, 4), (1 << 50, 1)])
+def test_a_builder_spills_early_when_its_write_would_pass_the_budget(tmp_path, monkeypatch,
+                                                                     budget, segments):
+    from search.ingest import bulk, store
+    from search.ingest.indexer import document_fields
+    from tests.test_bulk_writer import _docs
+
+    monkeypatch.setattr(bulk, "MEMORY_BUDGET", budget)
+    docs = _docs(60)
+    ix = store.open_current(tmp_path / "ix")
+    with bulk.BulkWriter(ix, max_entries=10**9, merge=False) as w:
+        counted = bulk.SegmentBuilder(w.schema, w.storage, w.codec, w.indexname)
+        for doc in docs:
+            counted.add(document_fields(doc, "src", "sig"))
+        counted.discard()  # its positions: a quarter of them (and one more) make a spill
+        monkeypatch.setattr(bulk, "MIN_ENTRIES", counted.entries // 4 + 1)
+        for doc in docs:
+            w.add_document(**document_fields(doc, "src", "sig"))
+    assert len(store.open_current(tmp_path / "ix")._segments()) == segments
+    assert store.open_current(tmp_path / "ix").doc_count() == 60

@@ -6,11 +6,12 @@ from the heap, and each spill leaves holes there that later, differently sized b
 fit: in a 20k run the heap held over 100 MiB free (but resident) at every spill, a fifth of
 the writer's peak. A fixed threshold keeps every buffer of MMAP_THRESHOLD or more in a mapping
 of its own, unmapped when freed; trim() gives back the free pages left between small objects.
-Elsewhere than glibc (musl, macOS) both do nothing.
+Elsewhere than glibc (musl, macOS) both do nothing. rss() is the process's resident size.
 """
 
 import ctypes
 import ctypes.util
+import os
 
 M_TRIM_THRESHOLD = -1  # mallopt's parameters (malloc.h)
 M_MMAP_THRESHOLD = -3
@@ -38,3 +39,19 @@ def trim() -> None:
     """Give the heap's free pages back to the system (after a spill: they are many)."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_statm = {}  # pid → an open /proc/<pid>/statm (a forked process opens its own)
+
+
+def rss() -> int:
+    """This process's resident size in bytes (0 where /proc is missing): a few µs."""
+    pid = os.getpid()
+    fd = _statm.get(pid)
+    if fd is None:
+        try:
+            fd = _statm[pid] = os.open(f"/proc/{pid}/statm", os.O_RDONLY)
+        except OSError:
+            return 0
+    return int(os.pread(fd, 64, 0).split()[1]) * _PAGE
