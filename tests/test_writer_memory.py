@@ -114,3 +114,39 @@ def test_a_builder_spills_early_when_its_write_would_pass_the_budget(tmp_path, m
             w.add_document(**document_fields(doc, "src", "sig"))
     assert len(store.open_current(tmp_path / "ix")._segments()) == segments
     assert store.open_current(tmp_path / "ix").doc_count() == 60
+
+
+def test_dropped_pages_of_a_mapped_file_leave_rss_and_read_back(tmp_path):
+    import mmap
+
+    path = tmp_path / "seg"
+    path.write_bytes(bytes(range(256)) * (64 << 12))  # 64 MiB
+    with open(path, "rb") as f:
+        m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    before = heap.rss()
+    assert sum(m[i] for i in range(0, len(m), 4096)) == 0  # every page read
+    touched = heap.rss()
+    heap.drop_pages([m])
+    dropped = heap.rss()
+    assert touched - before > 48 << 20 and touched - dropped > 48 << 20
+    assert m[4097] == 1 and m[-1] == 255
+    m.close()
+    heap.drop_pages([m])  # closed: nothing to do
+
+
+def test_a_merge_finds_its_sources_maps(tmp_path):
+    from whoosh.reading import SegmentReader
+
+    from search.ingest import store
+
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps({"id": "a", "lang": "uk", "text": "Бюджет міста."}) + "\n")
+    reindex(tmp_path / "ix", [src])
+    ix = store.open_current(tmp_path / "ix")
+    (segment,) = ix._segments()
+    reader = SegmentReader(ix.storage, ix.schema, segment)
+    try:
+        (m,) = heap.mapped([reader])
+        assert len(m) == ix.storage.file_length(segment.make_filename(".seg"))
+    finally:
+        reader.close()
