@@ -89,17 +89,12 @@ def merge_picked(writer, segments: list, pick, run) -> list:
 
 def _in_child(*args):
     """merge(*args) in a fresh process: its memory is the merge's alone, and freed after."""
-    ctx = multiprocessing.get_context("spawn")  # not fork: a copy of a big writer's memory
-    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_start_child,
-                             initargs=(os.getpid(),)) as pool:
-        return pool.submit(merge, *args).result()
-
-
-def _start_child(parent: int) -> None:
     from search.ingest.parallel import _die_with_parent
 
-    _die_with_parent(parent)
-    heap.bound()  # a merge's buffers come and go as a spill's do (heap.py)
+    ctx = multiprocessing.get_context("spawn")  # not fork: a copy of a big writer's memory
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        return pool.submit(merge, *args).result()
 
 
 def merge_index(ix, factor: int | None = None, max_docs: int | None = None) -> int:
