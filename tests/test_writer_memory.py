@@ -1,9 +1,7 @@
-"""A reindex run's bounded structures: the ids it has seen, glibc's heap in a writer process."""
+"""A reindex run's bounded memory: the ids it has seen, early spills, a merge's mapped pages."""
 
 import gzip
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -37,61 +35,6 @@ def test_duplicate_ids_past_a_merge_are_reported(tmp_path, monkeypatch):
     s = reindex(tmp_path / "ix", [src])
     assert s.documents == 10
     assert [r for _, r in s.skipped] == ["duplicate id 'n1': first one kept"]
-
-
-_HEAP_CHILD = """
-import ctypes, sys
-from search.ingest import heap
-
-class Info(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
-                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-libc = ctypes.CDLL("libc.so.6")
-libc.mallinfo2.restype = Info
-if sys.argv[1] == "bound":
-    heap.bound()
-big = bytearray(16 << 20)  # freed: glibc's own threshold rises to its size
-del big
-before = libc.mallinfo2().hblkhd
-buf = bytearray(8 << 20)
-print(libc.mallinfo2().hblkhd - before >= 8 << 20)
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux") or heap._LIBC is None
-                    or not hasattr(heap._LIBC, "mallinfo2"), reason="glibc only")
-@pytest.mark.parametrize(("mode", "mapped"), [("bound", "True"), ("default", "False")])
-def test_large_buffers_stay_mapped_apart_once_bound(mode, mapped):
-    """Without heap.bound(), glibc puts a buffer below the largest freed one in its heap."""
-    out = subprocess.run([sys.executable, "-c", _HEAP_CHILD, mode], capture_output=True,
-                         text=True, check=True)
-    assert out.stdout.strip() == mapped
-
-
-_TRIM_CHILD = """
-from search.ingest import heap
-
-def rss():
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) >> 10
-
-data = [bytes([i % 251]) * 2000 for i in range(100_000)]  # 200 MB in glibc's heap
-kept = data[::50]
-del data
-before = rss()
-heap.trim()
-print(before - rss(), all(len(set(d)) == 1 for d in kept))
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux") or heap._LIBC is None,
-                    reason="glibc only")
-def test_trim_gives_back_the_heaps_free_pages():
-    out = subprocess.run([sys.executable, "-c", _TRIM_CHILD], capture_output=True, text=True,
-                         check=True)
-    freed, intact = out.stdout.split()
-    assert int(freed) > 100 and intact == "True"  # MiB of the ~196 freed but resident
 
 
 @pytest.mark.parametrize(("budget", "segments"), [(0, 4), (1 << 50, 1)])

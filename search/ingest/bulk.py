@@ -48,7 +48,6 @@ class BulkWriter:
     def __init__(self, ix, procs: int = 1, max_entries: int = MAX_ENTRIES, merge: bool = True):
         from search.ingest.store import codec
 
-        heap.bound()  # before the first spill, and inherited by the writer processes
         self.codec = codec()
         self.writer = ix.writer(codec=self.codec)  # the lock, deletions and the TOC
         self.storage, self.indexname = ix.storage, ix.indexname
@@ -117,10 +116,7 @@ class BulkWriter:
     def flush(self) -> None:
         """Write what this process has buffered as a segment (not yet committed)."""
         if self._builder is not None and self._builder.docs:
-            heap.trim()  # the documents' garbage: the write's buffers come after it
-            self.segments.append(self._builder.write())  # (on failure, cancel discards it)
-            self._builder = None
-            heap.trim()  # the write's buffers and the builder's tables
+            self.segments.append(self._builder.write())
         self._builder = None
 
     def commit(self) -> None:
@@ -223,10 +219,8 @@ def _work(jobs, results, args, counter, parent):
                     builder = SegmentBuilder(schema, storage, codec, indexname)
                 builder.add(fields)
                 if full(builder, max_entries):
-                    heap.trim()  # as BulkWriter.flush
                     written.append(builder.write())
                     builder = None
-                    heap.trim()
             with counter.get_lock():
                 counter.value += len(batch)
         if builder is not None and builder.docs:

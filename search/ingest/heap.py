@@ -1,47 +1,12 @@
-"""A writer's memory: glibc's heap (large buffers mapped apart, freed memory given back), its
-resident size, and the pages of mapped segments a merge has read.
+"""A writer's memory: its resident size, and the pages of mapped segments a merge has read.
 
-A segment's write allocates numpy buffers of tens of MB. glibc raises its mmap threshold to
-the largest buffer freed so far (up to 32 MiB), so after the first spill such buffers come
-from the heap, and each spill leaves holes there that later, differently sized buffers do not
-fit: in a 20k run the heap held over 100 MiB free (but resident) at every spill, a fifth of
-the writer's peak. A fixed threshold keeps every buffer of MMAP_THRESHOLD or more in a mapping
-of its own, unmapped when freed; trim() gives back the free pages left between small objects.
-Elsewhere than glibc (musl, macOS) both do nothing. rss() is the process's resident size.
+(glibc's heap was tried too: a fixed mmap threshold and malloc_trim around each spill took
+the writer's RSS between spills down by ~100 MiB, but its peak, inside the write, by only
+15-40 MiB, for 4.7x the page faults and ~9 % more CPU at 2k: bench/README.md, issue16q.)
 """
 
-import ctypes
-import ctypes.util
 import mmap
 import os
-
-M_TRIM_THRESHOLD = -1  # mallopt's parameters (malloc.h)
-M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = 256 * 1024
-
-
-def _libc():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
-
-
-_LIBC = _libc()
-
-
-def bound() -> None:
-    """Keep large buffers out of the heap from now on (this process and those it forks)."""
-    if _LIBC is not None:
-        _LIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-
-
-def trim() -> None:
-    """Give the heap's free pages back to the system (after a spill: they are many)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _statm = {}  # pid → an open /proc/<pid>/statm (a forked process opens its own)
