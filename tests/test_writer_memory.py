@@ -45,6 +45,7 @@ def test_a_builder_spills_early_when_its_write_would_pass_the_budget(tmp_path, m
     from tests.test_bulk_writer import _docs
 
     monkeypatch.setattr(bulk, "MEMORY_BUDGET", budget)
+    monkeypatch.setattr(bulk, "CHECK_EVERY", 1)
     docs = _docs(60)
     ix = store.open_current(tmp_path / "ix")
     with bulk.BulkWriter(ix, max_entries=10**9, merge=False) as w:

@@ -26,13 +26,14 @@ from search.ingest.segment import SegmentBuilder
 # their cap, 1.5M peaked at 597 MiB in a 20k run, over the 600 MB target; 1M at 561 MiB.
 MAX_ENTRIES = 1_000_000
 # A segment's write takes about WRITE_BYTES bytes a buffered position on top of what the process
-# holds (its sort, values, word table: 141-155 MiB for 1M positions in 20k and 200k runs). A
+# holds (heap.live(); its sort, values, word table: 141-156 MiB for 1M positions). A
 # builder spills early, once it holds MIN_ENTRIES, when the two together would pass
 # MEMORY_BUDGET: the write's peak stays under issue 16's 600 MB (572 MiB) when the lemma tables
 # are full, and a small run, far under it, spills at MAX_ENTRIES as before.
 WRITE_BYTES = 160
 MEMORY_BUDGET = 520 * 2**20
 MIN_ENTRIES = 250_000
+CHECK_EVERY = 16  # documents between looks at the process's memory
 SMALL_SEGMENT = 500  # segments with fewer documents (live ingest's) are merged at commit,
 MERGE_AT = 10  # once there are this many of them
 BATCH = 32  # documents sent to a process at a time
@@ -186,7 +187,10 @@ def full(builder, max_entries: int) -> bool:
     n = builder.entries
     if n >= max_entries:
         return True
-    return n >= MIN_ENTRIES and heap.rss() + WRITE_BYTES * n >= MEMORY_BUDGET
+    if n < MIN_ENTRIES or builder.docs % CHECK_EVERY:
+        return False
+    room = MEMORY_BUDGET - WRITE_BYTES * n
+    return heap.rss() >= room and heap.live() >= room  # live(): ms on a fragmented heap
 
 
 def _merge_small(writer, segments):

@@ -1,10 +1,13 @@
-"""A writer's memory: its resident size, and the pages of mapped segments a merge has read.
+"""A writer's memory: its resident size less glibc's free heap, and the pages of mapped
+segments a merge has read.
 
 (glibc's heap was tried too: a fixed mmap threshold and malloc_trim around each spill took
 the writer's RSS between spills down by ~100 MiB, but its peak, inside the write, by only
 15-40 MiB, for 4.7x the page faults and ~9 % more CPU at 2k: bench/README.md, issue16q.)
 """
 
+import ctypes
+import ctypes.util
 import mmap
 import os
 
@@ -22,6 +25,33 @@ def rss() -> int:
         except OSError:
             return 0
     return int(os.pread(fd, 64, 0).split()[1]) * _PAGE
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def _mallinfo2():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        fn = libc.mallinfo2  # glibc 2.33+
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _Mallinfo2
+    return fn
+
+
+_MALLINFO2 = _mallinfo2()
+
+
+def live() -> int:
+    """rss() less the free bytes of glibc's heap: a spill's write reuses those (after a few
+    spills its heap holds 100-190 MiB of holes between them, resident but free). Walks the
+    heap's free chunks: up to milliseconds."""
+    free = _MALLINFO2().fordblks if _MALLINFO2 is not None else 0
+    return max(rss() - free, 0)
 
 
 def mapped(readers) -> list:
