@@ -6,7 +6,9 @@ Every engine reads the same .jsonl.gz (the ru_news_articles, repeated with new i
 past its 8,719 articles) in a fresh process, so parsing the file is counted for all of them,
 and the engines take turns at each size (interleaved, on a shared and noisy machine). Ours is
 `reindex` itself: streamed, analysed by the bulk writer in --procs processes. CPU seconds
-include the child processes; peak RSS is the largest process's.
+include the child processes; peak RSS is the largest process's, also given apart for ours: the
+writer (the process running the reindex) and the largest other one (merges, copy links, writer
+processes), each sampled from /proc (bench/procmem.py).
 """
 
 import argparse
@@ -22,6 +24,7 @@ if __package__ in (None, ""):
 
 from bench.corpora import corpora_dir  # noqa: E402
 from bench.engines import Fts5, Tantivy, WhooshBaseline, dir_size  # noqa: E402
+from bench.procmem import PeakWatch  # noqa: E402
 from bench.report import WORK, table, write_json  # noqa: E402
 from bench.speed import cpu_seconds, peak_rss_mb, run_child  # noqa: E402
 
@@ -68,11 +71,14 @@ def child(args) -> None:
     warm()  # the dictionaries load before the clock starts, as in a server
     path, out = Path(args.file), Path(args.path)
     t0, c0 = time.perf_counter(), cpu_seconds()
+    procs = {}
     if args.engine == "ours":
         from search.ingest.indexer import reindex
 
-        s = reindex(out, [path], procs=args.procs_n)
+        with PeakWatch() as watch:
+            s = reindex(out, [path], procs=args.procs_n)
         docs = s.documents
+        procs = {"writer_mb": watch.own_mib, "other_mb": watch.other_mib}
     else:
         engine = {"whoosh-std": lambda: WhooshBaseline(procs=1), "sqlite-fts5": Fts5,
                   "tantivy-default": lambda: Tantivy(1, pre_analysed=False)}[args.engine]()
@@ -86,8 +92,9 @@ def child(args) -> None:
         engine.build(counting(), out)
         docs = len(counted)
     seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
-    print(json.dumps({"docs": docs, "seconds": seconds, "cpu_s": cpu, "rss_mb": peak_rss_mb(),
-                      "bytes": dir_size(out)}))
+    rss = max(procs.get("writer_mb", 0), procs.get("other_mb", 0)) or peak_rss_mb()
+    print(json.dumps({"docs": docs, "seconds": seconds, "cpu_s": cpu, "rss_mb": rss,
+                      "bytes": dir_size(out), **procs}))
 
 
 def main(argv=None):
@@ -131,8 +138,10 @@ def main(argv=None):
                 row = {"size": n, "round": rnd, "engine": engine, "procs": procs, **r}
                 rows.append(row)
                 rate = r["docs"] / r["seconds"]
+                apart = (f" (writer {r['writer_mb']}, largest other {r['other_mb']})"
+                         if "writer_mb" in r else "")
                 print(f"{n} {engine} procs={procs}: {r['cpu_s']:.1f} CPU s, {rate:.0f} docs/s, "
-                      f"{r['rss_mb']} MiB", file=sys.stderr, flush=True)
+                      f"{r['rss_mb']} MiB{apart}", file=sys.stderr, flush=True)
     text = render(rows)
     print(text)
     if not args.no_json:
@@ -150,12 +159,14 @@ def render(rows) -> str:
     for r in rows:
         mine = ours.get(r["size"])
         ratio = round(min(mine) / r["cpu_s"], 2) if mine and r["engine"] != "ours" else None
+        apart = f"{r['writer_mb']:.0f} / {r['other_mb']:.0f}" if "writer_mb" in r else ""
         out.append([r["size"], r["engine"], r["procs"], r["docs"], round(r["cpu_s"], 1),
-                    round(r["seconds"], 1), round(r["docs"] / r["seconds"]), r["rss_mb"],
+                    round(r["seconds"], 1), round(r["docs"] / r["seconds"]), r["rss_mb"], apart,
                     round(r["bytes"] / 2**20, 1), ratio])
     return ("Indexing a .jsonl.gz of ru news articles (parsing included for every engine)\n"
             + table(["docs", "engine", "procs", "indexed", "CPU s", "wall s", "docs/s",
-                     "peak RSS MiB", "disk MiB", "ours CPU / its CPU"], out))
+                     "peak RSS MiB", "writer / other MiB", "disk MiB", "ours CPU / its CPU"],
+                    out))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,22 @@ import queue
 from whoosh.reading import SegmentReader
 
 from search import morph
+from search.ingest import heap
 from search.ingest.merge import merge_tiers
 from search.ingest.segment import SegmentBuilder
 
 # Positions a builder buffers before writing a segment (~150 B each). With the lemma tables at
 # their cap, 1.5M peaked at 597 MiB in a 20k run, over the 600 MB target; 1M at 561 MiB.
 MAX_ENTRIES = 1_000_000
+# A segment's write takes about WRITE_BYTES bytes a buffered position on top of what the process
+# holds (heap.live(); its sort, values, word table: 141-156 MiB for 1M positions). A
+# builder spills early, once it holds MIN_ENTRIES, when the two together would pass
+# MEMORY_BUDGET: the write's peak stays under issue 16's 600 MB (572 MiB) when the lemma tables
+# are full, and a small run, far under it, spills at MAX_ENTRIES as before.
+WRITE_BYTES = 160
+MEMORY_BUDGET = 520 * 2**20
+MIN_ENTRIES = 250_000
+CHECK_EVERY = 16  # documents between looks at the process's memory
 SMALL_SEGMENT = 500  # segments with fewer documents (live ingest's) are merged at commit,
 MERGE_AT = 10  # once there are this many of them
 BATCH = 32  # documents sent to a process at a time
@@ -91,7 +101,7 @@ class BulkWriter:
         if self._builder is None:
             self._builder = SegmentBuilder(self.schema, self.storage, self.codec, self.indexname)
         self._builder.add(fields)
-        if self._builder.entries >= self.max_entries:
+        if full(self._builder, self.max_entries):
             self.flush()
 
     def update_document(self, **fields) -> None:
@@ -171,6 +181,18 @@ class BulkWriter:
             self.cancel()
 
 
+def full(builder, max_entries: int) -> bool:
+    """Whether a builder should spill now: at max_entries, or earlier when its write would
+    take the process past MEMORY_BUDGET."""
+    n = builder.entries
+    if n >= max_entries:
+        return True
+    if n < MIN_ENTRIES or builder.docs % CHECK_EVERY:
+        return False
+    room = MEMORY_BUDGET - WRITE_BYTES * n
+    return heap.rss() >= room and heap.live() >= room  # live(): ms on a fragmented heap
+
+
 def _merge_small(writer, segments):
     """Old segments to keep: the small ones (live ingest's) merged into the writer's own."""
     keep = [s for s in segments if s.doc_count() > 0]
@@ -200,7 +222,7 @@ def _work(jobs, results, args, counter, parent):
                 if builder is None:
                     builder = SegmentBuilder(schema, storage, codec, indexname)
                 builder.add(fields)
-                if builder.entries >= max_entries:
+                if full(builder, max_entries):
                     written.append(builder.write())
                     builder = None
             with counter.get_lock():

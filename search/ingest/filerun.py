@@ -7,6 +7,7 @@ import os
 from search.ingest import dedup
 from search.ingest.documents import JSONL_SUFFIXES, Document, Skip, load
 from search.ingest.recordset import RECORD_SEP, Records, record_hash
+from search.ingest.seen_ids import SeenIds
 from search.morph import detect_language
 
 
@@ -59,7 +60,7 @@ class FileRun:
         self.writer, self.searcher, self.summary = writer, searcher, summary
         self.tick, self.max_chars, self.reading = tick, max_chars, reading
         self.owners = Owners(searcher)
-        self.seen_ids: set[str] = set()
+        self.seen_ids = SeenIds()  # bounded: 8 bytes an id
         self.manifest: dict[str, str] = {}
 
     def index_file(self, path, doc_id, key, sig, replace: bool) -> bool:

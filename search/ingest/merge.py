@@ -28,6 +28,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 
 from search.ingest import codec as arrays_codec
+from search.ingest import heap
 from search.ingest.merge_terms import BATCH, Batch, read_term, source_terms
 from search.ingest.readback import read_lengths, read_live
 from search.ingest.sidecar_stream import StreamedSidecar
@@ -171,6 +172,7 @@ def _write_postings(storage, schema, codec, segment, readers, docmaps, total, si
 
 
 def _write_terms(fw, schema, readers, docmaps, approx, side):
+    mapped = heap.mapped(readers)
     maps = [m.tolist() for m in docmaps]
     offsets = np.cumsum([0] + [len(m) for m in docmaps])[:-1]
     batch = Batch([r._terms._postfile for r in readers], np.concatenate(docmaps), offsets)
@@ -205,6 +207,7 @@ def _write_terms(fw, schema, readers, docmaps, approx, side):
             batch.add(tbytes, [(i, value) for _, i, value in parts])
             if batch.n >= BATCH:
                 batch.write(fw, prefix, lengths, side, field if keep else None)
+                heap.drop_pages(mapped)
             continue
         ids, weights, values = [], [], []
         for _, i, value in parts:
@@ -269,6 +272,7 @@ def _copy_docs(perdoc, schema, readers, docmaps, exact, side):
                 c = r.column_reader(name, ctype)
                 cols[name] = c.raw_column() if hasattr(c, "raw_column") else c
         new = m.tolist()
+        heap.drop_pages(heap.mapped(readers))  # what the postings or the last source left
         for docnum, stored in r.iter_docs():
             doc = new[docnum]
             perdoc.start_doc(doc)
