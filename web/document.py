@@ -1,7 +1,7 @@
 """One stored document for the page and the API: its fields, with the query's words marked."""
 
 from search.engine.results import shown_date
-from search.ingest.documents import web_url as http_url
+from search.ingest.values import web_url as http_url
 from search.query.correct import layout_fix, spelling_fix
 from search.query.parse import QueryError, parse_query
 from search.snippets import highlight

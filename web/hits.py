@@ -4,7 +4,7 @@ import html
 import re
 
 from search.engine import Results
-from search.ingest.documents import web_url as http_url
+from search.ingest.values import web_url as http_url
 
 # One visible character of the snippet's HTML, or a <mark> tag (the only tags it has).
 _TOKEN = re.compile(r"</?mark>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);|.", re.S)

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import charset_normalizer
 
-from search.ingest.pages import first_sentence, page_site, parse_date, parse_month, parse_page
+from search.ingest.pages import first_sentence, page_site, parse_page
+from search.ingest.values import date_value, site_name, url_host, web_url
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -25,7 +25,6 @@ MAX_RECORD_CHARS = 5_000_000  # a .jsonl record with more text than this is skip
 # BOMB_MIN_BYTES) is a decompression bomb: the rest of it is not read.
 BOMB_RATIO = 200
 BOMB_MIN_BYTES = 256 * 2**20
-MAX_SITE_CHARS = 200  # a site or publication name; longer is not a name
 # JSON keys naming the publication, most specific first (bruk's is publ_in).
 SITE_KEYS = ("site", "publication", "publ_in", "source")
 
@@ -97,26 +96,6 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("", valid_text(text))
 
 
-def _date(value) -> tuple[datetime | None, str]:
-    """(date, precision) of a JSON value: a year alone is precision "year", a month "month"."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None, ""
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        year = int(value)
-        return (datetime(year, 1, 1), "year") if 1000 <= year <= 9999 else (None, "")
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None), ""
-        except ValueError:
-            pass
-        month = parse_month(text)
-        if month:
-            return month, "month"
-        return parse_date(text), ""
-    return None, ""
-
-
 def _str(record: dict, key: str) -> str:
     return valid_text(_raw(record, key))
 
@@ -125,30 +104,6 @@ def _raw(record: dict, key: str) -> str:
     """A text field as written, for _clean (which replaces lone surrogates too)."""
     value = record.get(key)
     return value.strip() if isinstance(value, str) else ""
-
-
-def _site(value: str) -> str:
-    return " ".join(value.split())[:MAX_SITE_CHARS]
-
-
-def web_url(url: str) -> str:
-    """The URL if it is an http(s) link with a host, else "" (javascript:, file: and the like
-    are never kept nor linked)."""
-    url = url.strip() if isinstance(url, str) else ""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
-
-
-def url_host(url: str) -> str:
-    """The host of a URL without "www.", or "" if it has none."""
-    try:
-        host = urlsplit(url.strip()).hostname or ""
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
 
 
 def from_record(record: dict) -> Document:
@@ -170,17 +125,17 @@ def from_record(record: dict) -> Document:
         raise Skip(f"{doc_id}: no text")
     title = _clean(_raw(record, "title"))
     lang = _str(record, "lang").lower()
-    date, precision = _date(record.get("date"))
+    date, precision = date_value(record.get("date"))
     if date is None:
-        date, precision = _date(record.get("year"))
+        date, precision = date_value(record.get("year"))
         if date is not None and isinstance(record.get("month"), int | str):
-            month, _ = _date(f"{date.year}-{str(record['month']).strip():0>2}")
+            month, _ = date_value(f"{date.year}-{str(record['month']).strip():0>2}")
             date, precision = (month, "month") if month else (date, precision)
     return Document(
         id=doc_id.strip(), title=title or first_sentence(body), body=body,
         date=date, date_precision=precision, url=web_url(_str(record, "url")),
         lang=lang if lang in ("uk", "ru") else "",
-        site=_site(next((_str(record, k) for k in SITE_KEYS if _str(record, k)), "")),
+        site=site_name(next((_str(record, k) for k in SITE_KEYS if _str(record, k)), "")),
         made_up_title=not title,
     )
 
@@ -269,7 +224,7 @@ def load_text(path: Path, doc_id: str) -> Document:
     if not body.strip():
         raise Skip("no text")
     return Document(id=doc_id, title=title or first_sentence(body), body=body, date=date,
-                    date_precision=precision, site=_site(page_site(text)),
+                    date_precision=precision, site=site_name(page_site(text)),
                     made_up_title=not title)
 
 
@@ -284,10 +239,10 @@ def load_html(path: Path, doc_id: str) -> Document:
         raise Skip("no main text found in HTML")
     title = _clean(result.title or "")
     url = web_url(result.url or "")
-    date, precision = _date(result.date)
+    date, precision = date_value(result.date)
     return Document(id=doc_id, title=title or first_sentence(text), body=text, date=date,
                     date_precision=precision, url=url, made_up_title=not title,
-                    site=_site(result.sitename or result.hostname or url_host(url) or ""))
+                    site=site_name(result.sitename or result.hostname or url_host(url) or ""))
 
 
 def load(path: Path, errors: list[str], doc_id: str | None = None,

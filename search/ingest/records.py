@@ -2,7 +2,8 @@
 
 import re
 
-from search.ingest.documents import Document, Skip, _date, from_record
+from search.ingest.documents import Document, Skip, from_record
+from search.ingest.values import date_value
 
 MAX_ID_CHARS = 512
 STRING_FIELDS = ("id", "title", "text", "body", "summary", "url", "lang", "site", "source",
@@ -37,7 +38,7 @@ def check(record, number: int) -> Document:
     if str(record.get("lang") or "").strip().lower() not in LANGS:
         raise InvalidRecord(number, "lang", "must be uk or ru (or absent)")
     date = record.get("date")
-    if date not in (None, "") and _date(date)[0] is None:
+    if date not in (None, "") and date_value(date)[0] is None:
         raise InvalidRecord(number, "date", f"cannot read {date!r} as a date (YYYY-MM-DD)")
     try:
         return from_record(record)
