@@ -9,12 +9,12 @@ from dataclasses import dataclass, fields
 from search.cluster import matching, paging
 from search.cluster.client import RETRIES, Client
 from search.cluster.config import COPY_GROUP, dist_index
-from search.cluster.errors import ClusterError
+from search.cluster.errors import UNGROUPED, UNRANKED, ClusterError
 from search.cluster.health import Health
 from search.cluster.rescore import CANDIDATES, Stats
 from search.cluster.rows import LANG_CODES, date_of, row_id
 from search.cluster.shards import Ask, Shards, head_form
-from search.cluster.store import parse_urls, read_meta
+from search.cluster.store import META_QUERY, meta_of, parse_urls
 from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
 from search.morph import LANGS
@@ -27,13 +27,6 @@ _COLS = matching.COLUMNS
 _LANG_NAMES = {code: lang for lang, code in LANG_CODES.items()}
 _RESULT_FIELDS = {f.name for f in fields(Results)}
 log = logging.getLogger(__name__)
-UNRANKED = ("the cluster's live generation was built before its rows carried the rank "
-            "attributes: searches are ranked by searchd's own ranker, not as the embedded "
-            "engine ranks them. Rebuild it with `python -m search reindex --full` (same "
-            "SEARCH_BACKEND) to rank as the embedded engine does.")
-UNGROUPED = ("the cluster's live generation was built before its rows carried near-duplicate "
-             "groups: syndicated copies are each shown. Rebuild it with `python -m search "
-             "reindex --full` (same SEARCH_BACKEND) to show them once.")
 
 
 @dataclass
@@ -114,8 +107,8 @@ class ClusterEngine:
         fresh (a search may read the old generation that long after a switch: it is kept)."""
         now = time.monotonic()
         if fresh or self._meta is None or now - self._meta_at > META_SECONDS:
-            rows, _, _ = self.client.query("SELECT id, value FROM meta LIMIT 10", meta=False)
-            self._meta, self._meta_at = read_meta(_Rows(rows)), now
+            rows, _, _ = self.client.query(META_QUERY, meta=False)
+            self._meta, self._meta_at = meta_of(rows), now
         return self._meta
 
     def searcher(self):
@@ -292,19 +285,6 @@ class _Aside:
         if found is not None:
             return found, False
         return self._eng._fanout(self._eng._side_shards, self._eng._side, self._gen, self._asks)
-
-
-class _Rows:
-    """A cursor's face over rows already read (for store.read_meta)."""
-
-    def __init__(self, rows):
-        self.rows = rows
-
-    def execute(self, *_):
-        pass
-
-    def fetchall(self):
-        return self.rows
 
 
 def check(url: str) -> None:

@@ -105,12 +105,20 @@ def init_meta(layout: Layout, addrs=None) -> None:
             _set(cur, _LAYOUT, layout.to_json())
 
 
+META_QUERY = f"SELECT id, value FROM {META} LIMIT 10"
+
+
 def read_meta(cur) -> dict:
     """{"live": generation, "layout": Layout, "switched": ns, "ranked": bool, "copies": bool}
     from the head (ranked, copies: the live generation's rows carry the rank attributes, the
     near-duplicate groups)."""
-    cur.execute(f"SELECT id, value FROM {META} LIMIT 10")
-    rows = dict(cur.fetchall())
+    cur.execute(META_QUERY)
+    return meta_of(cur.fetchall())
+
+
+def meta_of(found) -> dict:
+    """read_meta() of the rows META_QUERY found."""
+    rows = dict(found)
     if _LAYOUT not in rows:
         raise ClusterError("the head has no cluster layout in its meta index "
                            "(start it with `make cluster` or see README: Cluster)")
