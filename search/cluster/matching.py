@@ -185,15 +185,14 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     eng.last_candidates = [r[0] for r in rows]
     if not rows:
         return Run([], total, full_total, match, where, [], facets.empty())
+    size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
     if read_whole is not None:  # every result read whole already
         ranked_rows, seen, groups = whole_rows(read_whole, grouped, sort)
-        size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
         ranked = rerank(ranked_rows, terms, plan, size, avg, df, start, want, sort,
                         groups=groups)
         return Run([], total, full_total, match, where, ranked.order,
                    facets.counted(seen, filters), ranked, groups,
                    [r[:len(_COLUMN_NAMES)] for r in read_whole])
-    size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
     if rich:  # the rank attributes came with the candidates
         rows, seen, groups = rich_rows(rows, grouped, sort)
         counted = (facets.counted(seen, filters) if total <= len(rows) else
