@@ -74,8 +74,8 @@ def select_sql(gen, match, where, sort, offset, limit, cols, most,
     sql = (f"SELECT {cols} FROM {table or dist_index(gen)}"
            + (" WHERE " + " AND ".join(conds) if conds else "")
            + f"{group} {order} LIMIT {offset}, {max(limit, 1)} OPTION "
-           f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
-           f"max_matches={most}")
+           f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, "
+           f"{translate.IDF_OPTION}, max_matches={most}")
     return sql, ((match,) if match else None)
 
 
