@@ -55,6 +55,7 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk") -> dict
                             freq.update(counts)
                             n += len(rows)
                     writer.set_groups(groups.relabel())
+                    writer.flush_ram_chunks()
                 finally:
                     writer.close()
                 groups.save()
