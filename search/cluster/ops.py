@@ -94,16 +94,19 @@ def resize(layout: Layout, gen: str, shards: int) -> list[str]:
     return new
 
 
-def _count(addr, index: str) -> tuple[int | None, int | None]:
-    """(documents, disk chunks) of an index on a node; None where it cannot say."""
+def _count(addr, index: str, chunks: bool = False) -> tuple[int | None, int | None]:
+    """(documents, disk chunks when asked: an RT index's) of an index on a node; None where
+    it cannot say."""
     try:
         with connect(addr, 1.0) as conn, conn.cursor() as cur:
             cur.execute(f"SELECT id FROM {index} LIMIT 1")
             cur.execute("SHOW META")
             docs = int(dict(cur.fetchall()).get("total_found", 0))
+            if not chunks:
+                return docs, None
             cur.execute(f"SHOW INDEX {index} STATUS")
-            chunks = dict(cur.fetchall()).get("disk_chunks")
-            return docs, None if chunks is None else int(chunks)
+            disk = dict(cur.fetchall()).get("disk_chunks")
+            return docs, None if disk is None else int(disk)
     except (ClusterError, ValueError):
         return None, None
     except Exception:  # noqa: BLE001 - a node that answers but cannot count is reported as None
@@ -135,7 +138,7 @@ def status(root) -> dict:
         up = nodes.answers(addr, 0.3)
         last = journal.Journal(layout.root, i).last
         seq = journal.applied(layout.root, name)
-        docs, chunks = _count(addr, shard_index(i, gen)) if up else (None, None)
+        docs, chunks = _count(addr, shard_index(i, gen), True) if up else (None, None)
         out.append({"role": "mirror", "name": name, "shard": i, "mirror": j, "port": addr[1],
                     "pid": nodes.node_pid(root, name), "up": up, "docs": docs, "seq": seq,
                     "lag": max(0, last - seq), "chunks": chunks,
