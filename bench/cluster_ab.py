@@ -97,6 +97,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=1, help="times each query is asked")
     ap.add_argument("--no-direct", action="store_true",
                     help="also this checkout with its statements through the head only")
+    ap.add_argument("--candidates", type=int, default=0,
+                    help="also this checkout with this many candidates rescored")
     args = ap.parse_args(argv)
     Other = other_cluster(args.ref, Path(tempfile.mkdtemp(prefix="cluster-ab-")))
     if args.build:
@@ -114,6 +116,9 @@ def main(argv=None):
     if args.no_direct:
         engines["branch, head only"] = ClusterEngine(args.url)
         engines["branch, head only"].routes.direct = False
+    if args.candidates:
+        engines[f"branch, {args.candidates}"] = ClusterEngine(args.url)
+        engines[f"branch, {args.candidates}"].candidates = args.candidates
     for q in WARM_UP:
         for e in engines.values():
             e.search(q)
