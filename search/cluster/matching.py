@@ -25,7 +25,7 @@ from search.cluster.rescore import (
     terms_statements,
     with_terms,
 )
-from search.cluster.shards import TABLE, Ask, show_meta
+from search.cluster.shards import TABLE, TOP, Ask, show_meta
 from search.engine.policy import DEFAULT
 from search.query.parse import parse_query
 
@@ -73,16 +73,21 @@ def select_sql(gen, match, where, sort, offset, limit, cols, most,
     group = f" GROUP BY {group_by} WITHIN GROUP {order}" if group_by else ""
     sql = (f"SELECT {cols} FROM {table or dist_index(gen)}"
            + (" WHERE " + " AND ".join(conds) if conds else "")
-           + f"{group} {order} LIMIT {offset}, {max(limit, 1)} OPTION "
+           + f"{group} {order} LIMIT {offset}, {_count(limit)} OPTION "
            f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, "
            f"{translate.IDF_OPTION}, max_matches={most}")
     return sql, ((match,) if match else None)
 
 
+def _count(limit: int | str) -> int | str:
+    return limit if isinstance(limit, str) else max(limit, 1)
+
+
 def candidates(gen, match, where, sort, limit, cols=CANDIDATE_COLUMNS) -> list[Ask]:
     """searchd's best `limit` of a MATCH (by its weight, then id: the shards' answers merge
-    in that order), and SHOW META for their total."""
-    sql, args = select_sql(gen, match, where, sort, 0, limit, cols, limit, table=TABLE)
+    in that order; each shard returns Ask.per_shard of them), and SHOW META for their
+    total."""
+    sql, args = select_sql(gen, match, where, sort, 0, TOP, cols, TOP, table=TABLE)
     return [Ask(sql, args, "top", limit=limit), show_meta()]
 
 
