@@ -40,10 +40,13 @@ class Ask:
 
     def per_shard(self, shards: int) -> int:
         """How many of its best rows each of `shards` shards returns for the merged best
-        `limit`: rows are spread over the shards by a hash, so a shard holds about limit/shards
-        of them (binomially); five standard deviations more (and 10) leave it a chance of
-        about 1e-7 to hold more, and then only the weakest are replaced by the next best of
-        another shard. Every shard parses and sends fewer rows (250 instead of 400 of 2)."""
+        `limit`: rows are spread over the shards by a hash, so a shard holds about
+        limit/shards of them; five binomial standard deviations more (and 10) is 260 of 400
+        for 2 shards. Each shard ranks by its own IDF (translate.IDF_OPTION), so one shard's
+        weights can run a little above another's and it may hold more of the best: then its
+        weakest are replaced by the next best of another shard, which searchd ranked about as
+        high (the rescoring, not this order, ranks the page). Every shard parses and sends
+        fewer rows."""
         if self.merge != "top" or shards <= 1:
             return self.limit
         share = self.limit / shards
