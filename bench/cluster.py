@@ -45,14 +45,16 @@ class Cluster:
     """
 
     def __init__(self, url: str, procs: int = 2, candidates: int = CANDIDATES,
-                 probe: int = 0):
-        self.url, self.procs, self.probe = url, procs, probe
+                 probe: int = 0, disk_chunks: bool = True):
+        self.url, self.procs, self.probe, self.disk_chunks = url, procs, probe, disk_chunks
         self.engine = ClusterEngine(url)
         self.engine.candidates = candidates
         self.probed: dict = {}
 
     def build(self, docs, path):
-        self.stats = load_documents(self.url, docs, procs=self.procs)
+        # (as a full rebuild leaves them: a disk chunk per shard, unless kept in RAM chunks)
+        self.stats = load_documents(self.url, docs, procs=self.procs,
+                                    disk_chunks=self.disk_chunks)
 
     def search(self, text, lang, k=10, mode=None):
         try:
@@ -151,6 +153,9 @@ def main(argv=None):
     ap.add_argument("--probe", type=int, default=2000,
                     help="candidates asked for to see how deep the embedded top 10 stand "
                          "(0: not measured)")
+    ap.add_argument("--ram-chunks", action="store_true",
+                    help="relevance: each set's rows kept in the shards' RAM chunks (a full "
+                         "rebuild writes them out as disk chunks)")
     ap.add_argument("--work", default=str(WORK))
     ap.add_argument("--no-json", action="store_true")
     ap.add_argument("--out-name", default="cluster", help="results file name before the date")
@@ -240,8 +245,8 @@ def relevance(args, work: Path, url: str) -> dict:
             ids, queries, _ = querysets.frozen(name, args.shared, qdir, size)
             docs = querysets.documents(name, args.shared, ids)
             row = {"docs": len(docs), "queries": len(queries)}
-            two = Cluster(url, args.procs, args.candidates, args.probe)
-            one = Cluster(one_url, args.procs, args.candidates)
+            two = Cluster(url, args.procs, args.candidates, args.probe, not args.ram_chunks)
+            one = Cluster(one_url, args.procs, args.candidates, 0, not args.ram_chunks)
             metrics, runs = evaluate(two, docs, queries, None)
             row["cluster"] = metrics
             _, runs_one = evaluate(one, docs, queries, None)

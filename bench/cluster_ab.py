@@ -10,8 +10,10 @@ one's), as each would lay its data out.
 
 Each query is asked of every engine in turn, the order rotated from one query to the next;
 p50/p95 per kind (the frozen queries of bench/speed.py, a page of 10 with snippets), each
-cluster's p95 over the embedded engine's, and on how many queries the two clusters' pages
-(ids and scores), totals and facets agree. Prints the load average at the start and end.
+cluster's p95 over the embedded engine's, on how many queries the two clusters' pages
+(ids and scores), totals and facets agree, and each cluster's top-10 overlap with the
+embedded engine's (documents both show on the page, of what could be common). Prints the
+load average at the start and end.
 """
 
 import argparse
@@ -95,6 +97,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=1, help="times each query is asked")
     ap.add_argument("--no-direct", action="store_true",
                     help="also this checkout with its statements through the head only")
+    ap.add_argument("--candidates", type=int, default=0,
+                    help="also this checkout with this many candidates rescored")
     args = ap.parse_args(argv)
     Other = other_cluster(args.ref, Path(tempfile.mkdtemp(prefix="cluster-ab-")))
     if args.build:
@@ -111,7 +115,10 @@ def main(argv=None):
                "branch": ClusterEngine(args.url)}
     if args.no_direct:
         engines["branch, head only"] = ClusterEngine(args.url)
-        engines["branch, head only"].direct = False
+        engines["branch, head only"].routes.direct = False
+    if args.candidates:
+        engines[f"branch, {args.candidates}"] = ClusterEngine(args.url)
+        engines[f"branch, {args.candidates}"].candidates = args.candidates
     for q in WARM_UP:
         for e in engines.values():
             e.search(q)
@@ -119,6 +126,7 @@ def main(argv=None):
     times = {(k, e): [] for k in QUERY_KINDS for e in engines}
     same = dict.fromkeys(QUERY_KINDS, 0)
     asked = dict.fromkeys(QUERY_KINDS, 0)
+    common = {(k, e): [0, 0] for k in QUERY_KINDS for e in engines}  # (both show, could)
     names = list(engines)
     turn = 0
     for _ in range(args.rounds):
@@ -135,6 +143,10 @@ def main(argv=None):
                 continue
             asked[q["kind"]] += 1
             same[q["kind"]] += answer(got[args.ref]) == answer(got["branch"])
+            theirs = {h.id for h in got["embedded"].hits}
+            for name in names[1:]:
+                common[q["kind"], name][0] += len(theirs & {h.id for h in got[name].hits})
+                common[q["kind"], name][1] += len(theirs)
     load.append(os.getloadavg()[0])
     for e in engines.values():
         e.close() if hasattr(e, "close") else None
@@ -145,12 +157,14 @@ def main(argv=None):
         rows.append([k, *(f"{p[e][0]:.1f} / {p[e][1]:.1f}" for e in names),
                      *(f"{p[e][1] / emb:.1f}x" for e in names[1:]),
                      f"{p['branch'][1] / (p[args.ref][1] or 1):.2f}",
-                     f"{same[k]}/{asked[k]}"])
+                     f"{same[k]}/{asked[k]}",
+                     *(f"{common[k, e][0] / max(1, common[k, e][1]):.1%}" for e in names[1:])])
     print(f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end; "
           f"{args.rounds} round(s) of {args.queries} queries per kind; ms")
     print(table(["kind", *(f"{e} p50 / p95" for e in names),
                  *(f"p95 {e} / embedded" for e in names[1:]), f"p95 branch / {args.ref}",
-                 f"same answers as {args.ref}"], rows))
+                 f"same answers as {args.ref}",
+                 *(f"top 10 of embedded, {e}" for e in names[1:])], rows))
     return times
 
 

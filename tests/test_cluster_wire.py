@@ -115,7 +115,7 @@ def _answer(res) -> tuple:
 def test_searches_read_from_the_shards_answer_as_through_the_head(fed, candidates):
     url, _ = fed
     direct, head = ClusterEngine(url), ClusterEngine(url)
-    head.direct = False
+    head.routes.direct = False
     try:
         for eng in (direct, head):
             eng.candidates = candidates  # 5: candidates fewer than results, facets aside
@@ -123,7 +123,7 @@ def test_searches_read_from_the_shards_answer_as_through_the_head(fed, candidate
             expected = _answer(head.search(text, **options))
             assert _answer(direct.search(text, **options)) == expected, (text, options)
             assert expected[1] > 0 or text == "O'Brien", text
-        assert direct.shards._conns  # it did read the shards
+        assert direct.routes.shards._conns  # it did read the shards
     finally:
         direct.close()
         head.close()
@@ -138,9 +138,9 @@ def test_a_shard_not_reached_directly_is_read_through_the_head(fed, monkeypatch)
         meta = eng.meta(fresh=False)
         # Shard 1's mirrors on SphinxQL ports this web server does not reach.
         meta["layout"].shards[1] = [(h, 1, api) for h, _, api in layout.shards[1]]
-        eng.shards.close()
+        eng.routes.shards.close()
         assert _answer(eng.search("бюджет громади")) == expected
-        assert 1 not in eng.shards._conns
+        assert 1 not in eng.routes.shards._conns
     finally:
         eng.close()
 
@@ -151,7 +151,7 @@ def test_answers_left_unread_by_a_failed_search_are_dropped(fed):
     try:
         expected = _answer(eng.search("бюджет"))
         meta = eng.meta(fresh=False)
-        eng.shards.start(meta["layout"], meta["live"], facets.statements("бюджет", []))
+        eng.routes.shards.start(meta["layout"], meta["live"], facets.statements("бюджет", []))
         assert _answer(eng.search("бюджет")) == expected  # not the facets' rows
     finally:
         eng.close()

@@ -95,17 +95,18 @@ def cmd_status(args) -> int:
         return 2
     st = ops.status(args.dir)
     if args.json:
-        keys = ("role", "shard", "mirror", "port", "pid", "up", "docs", "seq", "lag")
+        keys = ("role", "shard", "mirror", "port", "pid", "up", "docs", "seq", "lag", "chunks")
         print(json.dumps({"healthy": st["healthy"], "state": st["state"], "live": st["live"],
                           "nodes": [{k: n[k] for k in keys} for n in st["nodes"]]}))
         return st["state"]
     print(f"{'role':6} {'shard':>5} {'mirror':>6} {'port':>6} {'pid':>8} {'up':3} "
-          f"{'docs':>9} {'seq':>8} {'lag':>6}")
+          f"{'docs':>9} {'seq':>8} {'lag':>6} {'chunks':>6}")
     for n in st["nodes"]:
         cells = ["" if n[k] is None else n[k] for k in ("shard", "mirror", "pid", "docs", "seq",
-                                                         "lag")]
+                                                         "lag", "chunks")]
         print(f"{n['role']:6} {cells[0]:>5} {cells[1]:>6} {n['port']:>6} {cells[2]:>8} "
-              f"{'yes' if n['up'] else 'NO':3} {cells[3]:>9} {cells[4]:>8} {cells[5]:>6}")
+              f"{'yes' if n['up'] else 'NO':3} {cells[3]:>9} {cells[4]:>8} {cells[5]:>6} "
+              f"{cells[6]:>6}")
     print(["healthy", "degraded", "down"][st["state"]] + f" (live generation {st['live']})")
     return st["state"]
 

@@ -3,18 +3,17 @@
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 from search.cluster import matching, paging
-from search.cluster.client import RETRIES, Client
 from search.cluster.config import COPY_GROUP, dist_index
 from search.cluster.errors import UNGROUPED, UNRANKED, ClusterError
 from search.cluster.health import Health
 from search.cluster.rescore import CANDIDATES, Stats
+from search.cluster.routing import Routes
 from search.cluster.rows import LANG_CODES, date_of, row_id
-from search.cluster.shards import Ask, Shards, head_form
-from search.cluster.store import META_QUERY, meta_of, parse_urls
+from search.cluster.shards import Ask
+from search.cluster.store import META_QUERY, meta_of
 from search.cluster.vocab import VocabReader, tally_path
 from search.engine import Hit, Results
 from search.morph import LANGS
@@ -59,17 +58,12 @@ class ClusterEngine:
 
     def __init__(self, url: str, cache_size: int = 0):
         self.url = url
-        self.client = Client(parse_urls(url), url)
-        # The facets of a large result are counted on a second connection while the first
-        # reads the candidates' rank attributes and the page: searchd runs both at once.
-        self._side = Client(parse_urls(url), url)
-        self._aside = ThreadPoolExecutor(1, thread_name_prefix="cluster-facets")
-        # A search's own statements go straight to the shards' mirrors (the head's hop skipped);
-        # the head answers them when a shard cannot be reached from here, or one is down.
-        self.shards, self._side_shards = Shards(), Shards()
-        self.direct = True
         self._lock = threading.Lock()
         self.health = Health()
+        # A search's own statements go straight to the shards' mirrors (the head's hop skipped);
+        # the head answers them when a shard cannot be reached from here, or one is down.
+        self.routes = Routes(url, self.health, lambda: self._meta)
+        self.client = self.routes.client
         self._vocab: tuple = (None, None)
         self._meta: dict | None = None
         self._meta_at = 0.0
@@ -81,11 +75,7 @@ class ClusterEngine:
 
     def close(self) -> None:
         self.health.stop()
-        self._aside.shutdown(wait=True)
-        self.client.close()
-        self._side.close()
-        self.shards.close()
-        self._side_shards.close()
+        self.routes.close()
 
     def lost_shards(self) -> list[str]:
         """Shards of the live generation without a mirror that answers the heads."""
@@ -98,9 +88,6 @@ class ClusterEngine:
     @property
     def degraded(self) -> bool:
         return self.health.degraded
-
-    def _shard_lost(self) -> bool:
-        return self.health.shard_lost(self._meta)
 
     def meta(self, fresh: bool = True) -> dict:
         """The head's meta row (live generation, layout); reused for META_SECONDS unless
@@ -219,8 +206,7 @@ class ClusterEngine:
     def q(self, sql: str, args=None, meta: bool = True) -> tuple[list, dict]:
         """(rows, SHOW META) of one statement; a shard that did not answer marks the search
         partial."""
-        rows, meta, partial = self.client.query(sql, args, meta, lost=self._shard_lost,
-                                                retries=0 if self.degraded else RETRIES)
+        rows, meta, partial = self.routes.query(sql, args, meta)
         if partial:
             self.health.mark_degraded(self._meta)
         self.partial = self.partial or partial
@@ -240,51 +226,20 @@ class ClusterEngine:
         return False
 
     def aside(self, gen: str, asks: list[Ask]):
-        """What .result() gives as (the merged rows of asks, partial): sent to the shards on
-        second connections now and read then (searchd works on them meanwhile), or asked of
-        the head on a second connection in a thread."""
-        if self.direct and not self.degraded:
-            started = self._side_shards.start(self._meta["layout"], gen, asks)
-            if started is not None:
-                return _Aside(self, gen, asks, started)
-        return self._aside.submit(self._fanout, self._side_shards, self._side, gen, asks)
+        """Routes.aside: facets counted by searchd while the page is read."""
+        return self.routes.aside(gen, asks)
 
     def fanout(self, gen: str, asks: list[Ask]) -> list[list]:
-        """The rows of each Ask, merged: straight from one mirror of every shard at once, else
-        (a shard not reached from here, a statement refused, the cluster degraded) through the
-        head, which fails over between mirrors and says when a shard is lost (partial)."""
-        found, partial = self._fanout(self.shards, self.client, gen, asks)
+        """The rows of each Ask, merged (Routes.fanout); a shard lost marks the search partial."""
+        found, partial = self.routes.fanout(gen, asks)
         self.partial = self.partial or partial
         return found
-
-    def _fanout(self, shards: Shards, client: Client, gen: str, asks) -> tuple[list, bool]:
-        if self.direct and not self.degraded:
-            found = shards.ask(self._meta["layout"], gen, asks)
-            if found is not None:
-                return found, False
-        return client.batch(head_form(asks, gen), retries=0 if self.degraded else RETRIES,
-                            lost=self._shard_lost)
 
     def batch(self, statements) -> list[list]:
-        """The rows of each statement, sent together (as q: partial)."""
-        found, partial = self.client.batch(statements, retries=0 if self.degraded else RETRIES,
-                                           lost=self._shard_lost)
+        """The rows of each statement, sent together through the head (as q: partial)."""
+        found, partial = self.routes.batch(statements)
         self.partial = self.partial or partial
         return found
-
-
-class _Aside:
-    """Statements sent to the shards on the side connections: their answers, read when asked
-    for (from the head, when a shard failed meanwhile)."""
-
-    def __init__(self, eng: ClusterEngine, gen: str, asks: list[Ask], started: tuple):
-        self._eng, self._gen, self._asks, self._started = eng, gen, asks, started
-
-    def result(self) -> tuple[list, bool]:
-        found = self._eng._side_shards.finish(self._started)
-        if found is not None:
-            return found, False
-        return self._eng._fanout(self._eng._side_shards, self._eng._side, self._gen, self._asks)
 
 
 def check(url: str) -> None:

@@ -26,8 +26,10 @@ def _chunk(job):
     return out, freq
 
 
-def load_documents(url: str, docs, procs: int = 1, source: str = "bulk") -> dict:
-    """Fill the cluster's idle generation with docs, then switch searches to it.
+def load_documents(url: str, docs, procs: int = 1, source: str = "bulk",
+                   disk_chunks: bool = True) -> dict:
+    """Fill the cluster's idle generation with docs, then switch searches to it (its rows
+    written out as disk chunks, unless not disk_chunks: a bench compares).
 
     Returns {"docs", "seconds", "feed_seconds", "idf_seconds"}: the IDF refresh (restarting
     the mirrors in turn) is timed apart from analysing and sending.
@@ -55,6 +57,8 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk") -> dict
                             freq.update(counts)
                             n += len(rows)
                     writer.set_groups(groups.relabel())
+                    if disk_chunks:
+                        writer.flush_ram_chunks()
                 finally:
                     writer.close()
                 groups.save()

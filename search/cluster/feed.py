@@ -139,6 +139,8 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run, groups)
         writer.flush()
         if groups is not None and (jobs or gone):
             writer.set_groups(groups.relabel())
+        if full:
+            writer.flush_ram_chunks()
         writer.wait()
         if groups is not None and (jobs or gone or full):
             groups.save()

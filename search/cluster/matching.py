@@ -25,7 +25,7 @@ from search.cluster.rescore import (
     terms_statements,
     with_terms,
 )
-from search.cluster.shards import TABLE, Ask, show_meta
+from search.cluster.shards import TABLE, TOP, Ask, show_meta
 from search.engine.policy import DEFAULT
 from search.query.parse import parse_query
 
@@ -73,16 +73,21 @@ def select_sql(gen, match, where, sort, offset, limit, cols, most,
     group = f" GROUP BY {group_by} WITHIN GROUP {order}" if group_by else ""
     sql = (f"SELECT {cols} FROM {table or dist_index(gen)}"
            + (" WHERE " + " AND ".join(conds) if conds else "")
-           + f"{group} {order} LIMIT {offset}, {max(limit, 1)} OPTION "
-           f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, global_idf=1, "
-           f"max_matches={most}")
+           + f"{group} {order} LIMIT {offset}, {_count(limit)} OPTION "
+           f"ranker={translate.RANKER}, {translate.field_weights(FIELDS)}, "
+           f"{translate.IDF_OPTION}, max_matches={most}")
     return sql, ((match,) if match else None)
+
+
+def _count(limit: int | str) -> int | str:
+    return limit if isinstance(limit, str) else max(limit, 1)
 
 
 def candidates(gen, match, where, sort, limit, cols=CANDIDATE_COLUMNS) -> list[Ask]:
     """searchd's best `limit` of a MATCH (by its weight, then id: the shards' answers merge
-    in that order), and SHOW META for their total."""
-    sql, args = select_sql(gen, match, where, sort, 0, limit, cols, limit, table=TABLE)
+    in that order; each shard returns Ask.per_shard of them), and SHOW META for their
+    total."""
+    sql, args = select_sql(gen, match, where, sort, 0, TOP, cols, TOP, table=TABLE)
     return [Ask(sql, args, "top", limit=limit), show_meta()]
 
 
@@ -186,19 +191,20 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     if not rows:
         return Run([], total, full_total, match, where, [], facets.empty())
     size, avg = eng.stats.documents(lambda sql: eng.q(sql, meta=False)[0], gen)
-    if read_whole is not None:  # every result read whole already
-        ranked_rows, seen, groups = whole_rows(read_whole, grouped, sort)
-        ranked = rerank(ranked_rows, terms, plan, size, avg, df, start, want, sort,
-                        groups=groups)
-        return Run([], total, full_total, match, where, ranked.order,
-                   facets.counted(seen, filters), ranked, groups,
-                   [r[:len(_COLUMN_NAMES)] for r in read_whole])
-    if rich:  # the rank attributes came with the candidates
-        rows, seen, groups = rich_rows(rows, grouped, sort)
-        counted = (facets.counted(seen, filters) if total <= len(rows) else
-                   eng.aside(gen, facets.statements(match, where, grouped)))
-        ranked = rerank(rows, terms, plan, size, avg, df, start, want, sort, groups=groups)
-        return Run([], total, full_total, match, where, ranked.order, counted, ranked, groups)
+
+    def ranked_run(got, counted, groups, df, page=None) -> Run:
+        """The Run of the candidates got (as with_terms gives them), ranked."""
+        ranked = rerank(got, terms, plan, size, avg, df, start, want, sort, groups=groups)
+        return Run([], total, full_total, match, where, ranked.order, counted, ranked, groups,
+                   page)
+
+    if read_whole is not None or rich:  # the rank attributes came with the candidates
+        got, seen, groups = (whole_rows(read_whole, grouped, sort) if read_whole is not None
+                             else rich_rows(rows, grouped, sort))
+        counted = (facets.counted(seen, filters) if read_whole is not None or total <= len(got)
+                   else eng.aside(gen, facets.statements(match, where, grouped)))
+        return ranked_run(got, counted, groups, df, None if read_whole is None else
+                          [r[:len(_COLUMN_NAMES)] for r in read_whole])
     # Every result a candidate: the facets are counted over them, else asked of searchd aside
     # (read by the engine after the page).
     # Copies are counted as the facets are.
@@ -216,5 +222,4 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
         df, ask, counts = eng.stats.frequencies(gen, present, tally)
         if counts:
             eng.stats.learn(gen, ask, eng.fanout(gen, counts), df)
-    ranked = rerank(rows, terms, plan, size, avg, df, start, want, sort, groups=groups)
-    return Run([], total, full_total, match, where, ranked.order, counted, ranked, groups)
+    return ranked_run(rows, counted, groups, df)

@@ -94,16 +94,32 @@ def resize(layout: Layout, gen: str, shards: int) -> list[str]:
     return new
 
 
-def _count(addr, index: str) -> int | None:
+def _count(addr, index: str, chunks: bool = False) -> tuple[int | None, int | None]:
+    """(documents, disk chunks when asked: an RT index's) of an index on a node; None where
+    it cannot say."""
     try:
         with connect(addr, 1.0) as conn, conn.cursor() as cur:
             cur.execute(f"SELECT id FROM {index} LIMIT 1")
             cur.execute("SHOW META")
-            return int(dict(cur.fetchall()).get("total_found", 0))
+            docs = int(dict(cur.fetchall()).get("total_found", 0))
+            if not chunks:
+                return docs, None
+            cur.execute(f"SHOW INDEX {index} STATUS")
+            disk = dict(cur.fetchall()).get("disk_chunks")
+            return docs, None if disk is None else int(disk)
     except (ClusterError, ValueError):
-        return None
+        return None, None
     except Exception:  # noqa: BLE001 - a node that answers but cannot count is reported as None
-        return None
+        return None, None
+
+
+def flush_ram_chunks(layout: Layout, gen: str) -> None:
+    """Write every mirror's RAM chunk of generation gen out as a disk chunk (FLUSH RAMCHUNK),
+    as searchd does by itself once a RAM chunk passes rt_mem_limit (tests and benches)."""
+    for i, mirrors in enumerate(layout.shards[:layout.count(gen)]):
+        for addr in mirrors:
+            with connect(addr) as conn, conn.cursor() as cur:
+                cur.execute(f"FLUSH RAMCHUNK {shard_index(i, gen)}")
 
 
 def status(root) -> dict:
@@ -113,19 +129,20 @@ def status(root) -> dict:
     out = []
     for name, addr in layout.heads():
         up = nodes.answers(addr, 0.3)
-        docs = _count(addr, f"dist_{live}") if up and live else None
+        docs = _count(addr, f"dist_{live}")[0] if up and live else None
         out.append({"role": "head", "name": name, "shard": None, "mirror": None,
                     "port": addr[1], "pid": nodes.node_pid(root, name), "up": up,
-                    "docs": docs, "seq": None, "lag": None})
+                    "docs": docs, "seq": None, "lag": None, "chunks": None})
     gen = live or GENERATIONS[0]
     for i, j, name, addr in catchup.mirrors(layout):
         up = nodes.answers(addr, 0.3)
         last = journal.Journal(layout.root, i).last
         seq = journal.applied(layout.root, name)
+        docs, chunks = _count(addr, shard_index(i, gen), True) if up else (None, None)
         out.append({"role": "mirror", "name": name, "shard": i, "mirror": j, "port": addr[1],
-                    "pid": nodes.node_pid(root, name), "up": up,
-                    "docs": _count(addr, shard_index(i, gen)) if up else None,
-                    "seq": seq, "lag": max(0, last - seq), "serves": i < layout.count(gen)})
+                    "pid": nodes.node_pid(root, name), "up": up, "docs": docs, "seq": seq,
+                    "lag": max(0, last - seq), "chunks": chunks,
+                    "serves": i < layout.count(gen)})
     serving = [n for n in out if n["role"] == "mirror" and n["serves"]]
     shard_ok = all(any(n["up"] and not n["lag"] for n in serving if n["shard"] == i)
                    for i in range(layout.count(gen)))

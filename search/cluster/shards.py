@@ -4,6 +4,7 @@ second connection per agent) cost 1.5-2.5 ms a statement, and its merge is plain
 
 import heapq
 import itertools
+import math
 import random
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from search.cluster.rows import shard_of
 
 TABLE = "{table}"  # where a statement names its index
 IDS = "{ids}"  # where a statement lists the row ids it reads (each shard: only its own)
+TOP = "{top}"  # where a "top" statement says how many rows one shard returns (Ask.per_shard)
 READ_TIMEOUT = 5.0  # as the heads' agent_query_timeout: then the head is asked instead
 
 
@@ -31,10 +33,25 @@ class Ask:
     ids: tuple = ()
     limit: int = 0
 
-    def text(self, table: str, ids=None) -> str:
+    def text(self, table: str, ids=None, shards: int = 1) -> str:
         ids = self.ids if ids is None else ids
         return (self.sql.replace(TABLE, table).replace(IDS, ", ".join(map(str, ids)))
-                .replace("{n}", str(max(len(ids), 1))))
+                .replace("{n}", str(max(len(ids), 1))).replace(TOP, str(self.per_shard(shards))))
+
+    def per_shard(self, shards: int) -> int:
+        """How many of its best rows each of `shards` shards returns for the merged best
+        `limit`: rows are spread over the shards by a hash, so a shard holds about
+        limit/shards of them; five binomial standard deviations more (and 10) is 260 of 400
+        for 2 shards. Each shard ranks by its own IDF (translate.IDF_OPTION), so one shard's
+        weights can run a little above another's and it may hold more of the best: then its
+        weakest are replaced by the next best of another shard, which searchd ranked about as
+        high (the rescoring, not this order, ranks the page). Every shard parses and sends
+        fewer rows."""
+        if self.merge != "top" or shards <= 1:
+            return self.limit
+        share = self.limit / shards
+        spread = math.sqrt(self.limit * (1 / shards) * (1 - 1 / shards))
+        return min(self.limit, math.ceil(share + 5 * spread) + 10)
 
 
 def show_meta() -> Ask:
@@ -84,7 +101,7 @@ class Shards:
                 ids = [i for i in a.ids if shard_of(i, n) == k] if a.ids else None
                 if a.ids and not ids:
                     continue
-                texts.append(wire.mogrify(a.text(shard_index(k, gen), ids), a.args))
+                texts.append(wire.mogrify(a.text(shard_index(k, gen), ids, n), a.args))
             per_shard.append(";\n".join(texts))
         sent = []
         for k, sql in enumerate(per_shard):

@@ -17,6 +17,16 @@ WEIGHTS = {"title": 5, "body": 2, "title_x": 2, "body_x": 1}
 # searchd's default proximity_bm25 and tf*idf alone were 0.05-0.13 lower on known-item, the
 # IDF sum alone 0.10 lower on tag/ru; bm25a()/bm25f() are constant on RT indexes of 2.2.11.
 RANKER = "expr('sum((sum_idf+0.1*tf_idf)*user_weight)*1000+bm25')"
+# The IDF those factors read: each shard's own, over all its chunks (local_df), as log(N/n)
+# (idf='plain': what the global IDF file gave, its formulas being swapped in 2.2.11; the default
+# log((N-n+1)/n) turns negative for words in over half the documents, and put the embedded top
+# 10 of a 3-word sample query at depth 103 against 31). Not the global IDF file (global_idf=1):
+# Sphinx 2.2.11 gives a disk chunk none of it (sum_idf, tf_idf and bm25's IDF are 0 there: every
+# match weighs 500), and an RT index writes a disk chunk by itself once its RAM chunk passes
+# rt_mem_limit, i.e. as the archive grows. Without local_df, a disk chunk and the RAM chunk
+# would each count over their own rows. Shards are a hash split of about equal size, so their
+# IDFs differ little from the global one; the rescoring (rescore.py) uses the global counts.
+IDF_OPTION = "local_df=1, idf='plain'"
 
 
 # searchd's ranker grows linearly with a word's frequency (tf_idf), not saturating as BM25 does,
