@@ -64,6 +64,5 @@ def restore(root, archive) -> Path | None:
     old = Path(layout.root)
     if old != root:  # restored elsewhere: the layout's paths follow
         layout.root = str(root)
-        layout.idf = str(root / Path(layout.idf).relative_to(old)) if layout.idf else ""
         nodes.save_layout(layout)
     return kept

@@ -5,9 +5,9 @@ from collections import Counter
 from multiprocessing import get_context
 from pathlib import Path
 
-from search.cluster import idf
+from search.cluster import tally
 from search.cluster.config import GENERATIONS
-from search.cluster.feed import _lock_dir, _prepared, refresh_idf
+from search.cluster.feed import _lock_dir, _prepared
 from search.cluster.groups import Groups
 from search.cluster.store import connect_head, read_meta, switch
 from search.cluster.writer import ShardWriter
@@ -31,8 +31,8 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk",
     """Fill the cluster's idle generation with docs, then switch searches to it (its rows
     written out as disk chunks, unless not disk_chunks: a bench compares).
 
-    Returns {"docs", "seconds", "feed_seconds", "idf_seconds"}: the IDF refresh (restarting
-    the mirrors in turn) is timed apart from analysing and sending.
+    Returns {"docs", "seconds", "feed_seconds"}: analysing and sending apart from the
+    switch and the tally's save.
     """
     started = time.monotonic()
     with local_store.lock(_lock_dir(url)):
@@ -64,11 +64,9 @@ def load_documents(url: str, docs, procs: int = 1, source: str = "bulk",
                 groups.save()
                 fed = time.monotonic()
                 if layout.root and Path(layout.root).is_dir():
-                    idf.save_tally(Path(layout.root) / f"tally-{gen}.tsv", freq, n)
-                    refresh_idf(layout, freq, n)
+                    tally.save(Path(layout.root) / f"tally-{gen}.tsv", freq, n)
                 switch(cur, gen, layout)
         finally:
             head.close()
     done = time.monotonic()
-    return {"docs": n, "seconds": done - started, "feed_seconds": fed - started,
-            "idf_seconds": done - fed}
+    return {"docs": n, "seconds": done - started, "feed_seconds": fed - started}

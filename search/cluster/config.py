@@ -39,8 +39,7 @@ class Layout:
 
     head: tuple[str, int, int]
     shards: list[list[tuple[str, int, int]]]
-    root: str = ""  # the local folder holding configs, data, logs and the IDF file
-    idf: str = ""  # the global IDF file every shard reads
+    root: str = ""  # the local folder holding configs, data, logs and tallies
     # Shards each generation is split into (the first n of `shards`); absent: all of them.
     counts: dict = field(default_factory=dict)
     # Further heads (the same indexes, the same agents): the web and CLI fail over to them.
@@ -53,7 +52,7 @@ class Layout:
     def from_json(cls, text: str) -> "Layout":
         d = json.loads(text)
         return cls(head=tuple(d["head"]), shards=[[tuple(m) for m in s] for s in d["shards"]],
-                   root=d.get("root", ""), idf=d.get("idf", ""), counts=d.get("counts") or {},
+                   root=d.get("root", ""), counts=d.get("counts") or {},
                    more_heads=[tuple(h) for h in d.get("more_heads") or []])
 
     def count(self, gen: str) -> int:
@@ -124,7 +123,7 @@ searchd
 """])
 
 
-def _rt_index(name: str, path: Path, idf: str) -> str:
+def _rt_index(name: str, path: Path) -> str:
     lines = [f"index {name}", "{", "    type = rt", f"    path = {path}"]
     lines += [f"    rt_field = {f}" for f in FIELDS]
     lines += [f"    rt_attr_string = {a}" for a in STRINGS]
@@ -141,8 +140,6 @@ def _rt_index(name: str, path: Path, idf: str) -> str:
         f"    charset_table = {CHARSET}",
         "    rt_mem_limit = 512M",
     ]
-    if idf:
-        lines.append(f"    global_idf = {idf}")
     return "\n".join([*lines, "}"])
 
 
@@ -177,6 +174,6 @@ def node_configs(layout: Layout) -> list[NodeConfig]:
         else:
             shard = int(name[5:name.index("m")])
             names = [shard_index(shard, g) for g in GENERATIONS]
-            node.indexes = [_rt_index(n, folder / "data" / n, layout.idf) for n in names]
+            node.indexes = [_rt_index(n, folder / "data" / n) for n in names]
         out.append(node)
     return out

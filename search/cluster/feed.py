@@ -7,7 +7,7 @@ from collections import Counter
 from multiprocessing import get_context
 from pathlib import Path
 
-from search.cluster import idf, nodes, runs
+from search.cluster import runs, tally
 from search.cluster.config import GENERATIONS, dist_index
 from search.cluster.groups import Groups
 from search.cluster.rows import make_row, source_hash, values_sql
@@ -17,8 +17,6 @@ from search.ingest import store as local_store
 from search.ingest.documents import Document, Skip, load
 from search.ingest.indexer import Summary, _signature, _under, walk
 from search.morph import LANGS
-
-KARMA_WAIT = 2.5  # seconds: over two of the head's ha_period_karma (config.py)
 
 
 def _analyse(job):
@@ -100,7 +98,7 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run, groups)
     """Write the changed files; the mirrors that missed some of it."""
     files = walk(sources, summary.skipped)
     tally_path = Path(layout.root) / f"tally-{gen}.tsv" if layout.root else None
-    freq, total = (Counter(), 0) if full or not tally_path else idf.load_tally(tally_path)
+    freq, total = (Counter(), 0) if full or not tally_path else tally.load(tally_path)
     writer = ShardWriter(layout, gen)
     try:
         if full:
@@ -150,8 +148,7 @@ def _feed(cur, layout, gen, indexed, sources, summary, procs, full, run, groups)
     run.settle()
     changed = summary.indexed_files or summary.deleted
     if changed and tally_path and Path(layout.root).is_dir():
-        idf.save_tally(tally_path, freq, total)
-        refresh_idf(layout, freq, total)
+        tally.save(tally_path, freq, total)
     return writer.lost
 
 
@@ -200,23 +197,3 @@ def _drop(cur, writer, gen, key, freq, groups=None) -> int:
     if groups is not None:
         groups.remove(r[0] for r in old)
     return len(old)
-
-
-def refresh_idf(layout, freq: Counter, total: int) -> None:
-    """Rebuild the global IDF file and restart the mirrors to load it (searchd reads it at
-    start): the first mirror of every shard, then the second, so each shard keeps serving.
-    A dead mirror is left down (it loads the file when it is started and caught up)."""
-    docs: Counter = Counter()
-    for key, n in freq.items():
-        lang, _, tok = key.partition(":")
-        if n > 0 and lang in LANGS:  # (not a per-field count)
-            docs[tok] += n  # a document has one language: counts add up
-    idf.build(layout.idf, docs, total)
-    for j in range(max(len(m) for m in layout.shards)):
-        if j:
-            # The head leaves a mirror with recent errors out (ha_strategy = noerrors) until
-            # its karma period has passed: the restarted ones must be trusted again before
-            # the others go down.
-            time.sleep(KARMA_WAIT)
-        names = [f"shard{i}m{j}" for i, m in enumerate(layout.shards) if j < len(m)]
-        nodes.restart_nodes(layout, [n for n in names if nodes.node_pid(layout.root, n)])

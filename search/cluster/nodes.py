@@ -42,7 +42,7 @@ def local_layout(root, shards: int = 2, mirrors: int = 2, base_port: int = 0,
     addrs = [("127.0.0.1", ports[2 * i], ports[2 * i + 1]) for i in range(count)]
     return Layout(head=addrs[0],
                   shards=[addrs[1 + s * mirrors:1 + (s + 1) * mirrors] for s in range(shards)],
-                  root=str(root), idf=str(root / "global.idf"),
+                  root=str(root),
                   more_heads=addrs[1 + shards * mirrors:])
 
 
@@ -82,12 +82,8 @@ def start(layout: Layout, only=None, hidden=()) -> Layout:
     """Write the nodes' configs and start their searchd (only: those names; hidden: names
     started without the heads' port); return once they answer. A node that fails stops
     the ones started here, never others."""
-    from search.cluster.idf import write_empty
-
     root = Path(layout.root)
     root.mkdir(parents=True, exist_ok=True)
-    if layout.idf and not Path(layout.idf).exists():
-        write_empty(layout.idf)  # searchd refuses to start on a missing global_idf file
     binary = searchd_binary()
     save_layout(layout)
     names = {n for n, _ in layout.nodes()} if only is None else set(only)

@@ -9,7 +9,7 @@ import bisect
 import os
 from pathlib import Path
 
-from search.cluster import idf
+from search.cluster import tally
 from search.cluster.rows import lemma_of
 from search.morph import LANGS
 
@@ -42,7 +42,7 @@ class VocabReader:
     @classmethod
     def load(cls, path) -> "VocabReader":
         """From a tally file (an empty vocabulary if it is missing)."""
-        freq, docs = idf.load_tally(path)
+        freq, docs = tally.load(path)
         try:
             key = os.stat(path).st_mtime_ns
         except OSError:
