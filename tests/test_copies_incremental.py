@@ -29,7 +29,6 @@ def _full(ix, toc):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_incremental_groups_equal_a_full_recompute(tmp_path, monkeypatch, seed):
     monkeypatch.setattr(commit, "FACTOR", 3)  # merges every few commits: groups renumbered
-    monkeypatch.setattr(commit, "INLINE_MAX", 1_000)
     relabelled = []
     real = copies._relabel
     monkeypatch.setattr(copies, "_relabel",

@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from search.ingest import journal, store
+from search.ingest import background, commit, journal, store
 from search.ingest.commit import apply_pending, prepare, write
 from search.ingest.records import InvalidRecord, check, clean
 
@@ -154,6 +154,8 @@ class Committer:
                 if apply_pending(self.index_dir, trace):
                     self.commits += 1
                     self._trace(trace)
+                    path = store.current_path(self.index_dir)
+                    background.start(self.index_dir, commit.sizes_after.get(path))
             except store.IndexBusy:
                 pass  # another process or a reindex is writing; try again next turn
             except Exception:
