@@ -66,11 +66,16 @@ def _build(sigs: np.ndarray, has: np.ndarray) -> dict:
             "docs": cat(docs) if docs else np.zeros(0, np.int32)}
 
 
+_mapped: dict[Path, Table] = {}  # tables mapped by this process's last commit (files never change)
+
+
 def table(storage, schema, segment) -> Table:
     """A segment's table: mapped from its file, written first from its near column if missing."""
     from search.ingest.readback import read_near
 
     path = Path(storage.folder) / segment.make_filename(EXT)
+    if path in _mapped:
+        return _mapped[path]
     if not path.exists():
         reader = SegmentReader(storage, schema, segment)
         try:
@@ -87,7 +92,8 @@ def table(storage, schema, segment) -> Table:
     found = segfile.read(np.memmap(path, np.uint8, "r"), _LSH)
     if found is None:
         raise ValueError(f"{path} is not a signature table")
-    return Table(found[1])
+    _mapped[path] = Table(found[1])
+    return _mapped[path]
 
 
 def _pairs(x: Table, y: Table, same: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -162,6 +168,9 @@ def _write(storage, schema, gen: int, segments: list, full: bool = False) -> Non
     folder = Path(storage.folder)
     ids = [s.segment_id() for s in segments]
     tables = [table(storage, schema, s) for s in segments]
+    wanted = {folder / s.make_filename(EXT) for s in segments}
+    for path in [p for p in _mapped if p not in wanted]:  # merged away, or another index
+        del _mapped[path]
     sa, da, sb, db = [], [], [], []
     prev = _previous(folder, gen)
     known = set()
