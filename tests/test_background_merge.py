@@ -131,17 +131,13 @@ def test_a_source_merged_away_meanwhile_drops_the_merge(tmp_path, monkeypatch):
         return merged
 
     monkeypatch.setattr(background.merge, "merge", merge_while_deleting)
-    before = set(os.listdir(root / "current"))
     assert background.run(root, limit=1) == 0
     assert sorted(_sizes(root)) == [70] * 7
     assert len(_ids(root)) == 490
     committer.accept(root, [{"id": "after", "text": "Документ після злиття."}])
     committer.apply_pending(root)  # Whoosh's clean-up: no file of the dropped merge stays
-    merged_files = set(os.listdir(root / "current")) - before
-    toc = store.open_current(root, create=False)._read_toc()
-    listed = {s.segment_id() for s in toc.segments}
-    assert all(any(f.startswith(sid) for sid in listed) or not f.startswith("MAIN_")
-               or "WRITELOCK" in f for f in merged_files), merged_files
+    assert _unlisted(root) == []
+    assert not list((root / "current").glob(background.HIDDEN + "*"))
 
 
 @pytest.mark.slow
@@ -191,3 +187,35 @@ def test_a_committer_starts_the_background_merge(tmp_path):
     assert sorted(_sizes(root)) == [1, 560]
     while background._child is not None and background._child.poll() is None:
         time.sleep(0.1)
+
+
+def _unlisted(root) -> list[str]:
+    """Segment files in the generation folder that its TOC does not list."""
+    folder = store.current_path(root)
+    toc = store.open_dir(folder)._read_toc()
+    listed = {s.segment_id() for s in toc.segments}
+    return [p.name for p in folder.iterdir() if p.is_file() and p.name.startswith("MAIN_")
+            and "WRITELOCK" not in p.name and p.name.split(".")[0] not in listed]
+
+
+def test_a_merge_cut_between_its_files_and_its_toc_is_cleaned_by_the_next_commit(
+        tmp_path, monkeypatch):
+    root = _index(tmp_path, 8, 70)
+    real = background.store.fsync_path
+
+    def cut(path):
+        if Path(path) == store.current_path(root):  # the files are in, the TOC is not
+            raise KeyboardInterrupt  # as a kill would stop it
+        real(path)
+
+    monkeypatch.setattr(background.store, "fsync_path", cut)
+    with pytest.raises(KeyboardInterrupt):
+        background.run(root)
+    monkeypatch.setattr(background.store, "fsync_path", real)
+    assert sorted(_sizes(root)) == [70] * 8 and len(_ids(root)) == 560
+    assert _unlisted(root)  # the merged segment's files, which no TOC names
+    committer.accept(root, [{"id": "next", "text": "Наступний документ після збою."}])
+    assert committer.apply_pending(root) == 1
+    assert _unlisted(root) == []
+    assert background.run(root) == 1  # and the next merge goes through
+    assert sorted(_sizes(root)) == [1, 560] and _unlisted(root) == []
