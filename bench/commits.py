@@ -78,15 +78,21 @@ def run(args) -> dict:
     committer.prepare(root)  # the committer's searcher, opened before the first commit
     if args.gc == "raised":
         collector.start()
-    rows, counts, bg = [], {}, 0
+    rows, counts, bg, busy = [], {}, 0, 0
     marks = {1, 10, 50, 100, 250, 500, 750, 1000, 1500, 2000, args.commits}
     for k in range(args.commits):
         batch = docs[k * args.per_commit:(k + 1) * args.per_commit]
         committer.accept(root, [{"id": f"live-{k}-{i}", "title": d.title, "text": d.body,
                                  "lang": d.lang} for i, d in enumerate(batch)])
         spent.update(wall=0.0, cpu=0.0)
-        t0, c0 = time.perf_counter(), time.thread_time()
-        committer.apply_pending(root)
+        t0, c0 = time.perf_counter(), time.thread_time()  # a wait for the lock counts
+        while True:  # as the committer does: again next turn while a merge swaps in
+            try:
+                committer.apply_pending(root)
+                break
+            except store.IndexBusy:
+                busy += 1
+                time.sleep(0.05)
         rows.append((time.perf_counter() - t0, time.thread_time() - c0, spent["wall"],
                      spent["cpu"]))
         path = store.current_path(root)
@@ -112,7 +118,7 @@ def run(args) -> dict:
         "gc_ms_per_commit": round(1000 * gc_time[0] / len(rows), 2), "gc_collections": gc_time[1],
         "segments": counts, "segments_after_background": len(toc.segments),
         "sizes_after": sorted((s.doc_count() for s in toc.segments), reverse=True),
-        "background_merges_started": bg,
+        "background_merges_started": bg, "commits_waited_for_a_swap": busy,
         "children_cpu_s": round(children.ru_utime + children.ru_stime, 1),
     }
 
