@@ -110,6 +110,7 @@ def merge_once(index_dir, path: Path) -> bool:
     sources = [toc.segments[i] for i in sorted(picked)]
     hidden = path / f"{HIDDEN}{os.getpid()}"
     hidden.mkdir()
+    t0 = time.monotonic()
     try:
         out = FileStorage(str(hidden))
         merged = merge.merge(ix.storage, toc.schema, store.codec(), ix.indexname, sources, out)
@@ -118,7 +119,12 @@ def merge_once(index_dir, path: Path) -> bool:
                  if f.is_file() and f.name.startswith(merged.segment_id())]
         for name in names:
             store.fsync_path(hidden / name)
-        return _swap(index_dir, path, hidden, names, sources, merged)
+        t1 = time.monotonic()
+        swapped = _swap(index_dir, path, hidden, names, sources, merged)
+        log.info("%d segments of %d documents merged in %.1f s, %s in %.2f s", len(sources),
+                 merged.doc_count_all(), t1 - t0, "swapped" if swapped else "dropped",
+                 time.monotonic() - t1)
+        return swapped
     finally:
         shutil.rmtree(hidden, ignore_errors=True)
 
@@ -138,7 +144,11 @@ def _swap(index_dir, path: Path, hidden: Path, names: list[str], sources: list,
             with store.lock(index_dir, brief=True):
                 if store.current_path(index_dir) != path:
                     return False  # a full reindex switched generations
-                return _commit(path, hidden, names, sources, seen, maps, merged)
+                t0 = time.monotonic()
+                try:
+                    return _commit(path, hidden, names, sources, seen, maps, merged)
+                finally:
+                    log.info("the writer lock held %.3f s", time.monotonic() - t0)
         except store.IndexBusy:
             if time.monotonic() > deadline:
                 log.warning("background merge dropped: the index stayed busy %.0f s", WAIT)
