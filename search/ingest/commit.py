@@ -4,7 +4,8 @@ Whoever commits holds the index's writer lock (store.lock), which the CLI's rein
 The commit is on disk (its files fsync'd) before the batch is dropped from the journal. Small
 segments are merged in the commit only up to a bounded size (merge_live), so no commit ever
 rewrites a large part of the index: Whoosh's own policy (MERGE_SMALL) would, after a few
-thousand live commits, merge the whole index in one of them.
+thousand live commits, merge the whole index in one of them. Bigger segments are merged by a
+background process (background.py), which holds the lock only to swap its result in.
 """
 
 import hashlib

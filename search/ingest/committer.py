@@ -9,7 +9,8 @@ Committer threads only stand in when the journal has waited FALLBACK_AFTER secon
 process is gone (it holds PROCESS_LOCK); elsewhere (sync workers, the test client) each
 process's thread commits, whichever takes the writer lock. The CLI's reindex takes that lock
 too, so the two never write at once: while a long reindex holds it, writes are still accepted
-and become searchable after it.
+and become searchable after it. After a commit that leaves a tier of bigger segments to merge,
+the Committer starts a background merge (background.py).
 """
 
 import fcntl
