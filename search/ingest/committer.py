@@ -155,8 +155,7 @@ class Committer:
                 if apply_pending(self.index_dir, trace):
                     self.commits += 1
                     self._trace(trace)
-                    path = store.current_path(self.index_dir)
-                    background.start(self.index_dir, commit.sizes_after.get(path))
+                    self._merge_behind()
             except store.IndexBusy:
                 pass  # another process or a reindex is writing; try again next turn
             except Exception:
@@ -165,6 +164,14 @@ class Committer:
             finally:
                 if claimed is not None:
                     os.close(claimed)
+
+    def _merge_behind(self) -> None:
+        """Start a background merge if the commit left a tier of bigger segments to merge."""
+        path = store.current_path(self.index_dir)
+        try:
+            background.start(self.index_dir, commit.sizes_after.get(path))
+        except OSError:  # no process to be had now: the next commit tries again
+            log.warning("background merge not started", exc_info=True)
 
     def _gather(self) -> None:
         """Wait until the oldest waiting write has waited INTERVAL, so that writes arriving
