@@ -19,7 +19,7 @@ BIG = commit.LIVE_MAX
     ([5] * (F - 1), []),  # not yet FACTOR of one tier
     ([5] * F, list(range(F))),
     ([BIG * 40] * 10 + [5] * F, list(range(10, 10 + F))),  # a bulk import's segments: never
-    ([BIG] * (2 * F), []),  # LIVE_MAX documents and more: a reindex's merge, not a commit's
+    ([BIG] * (2 * F), []),  # LIVE_MAX documents and more: a background merge's (background.py)
     ([F * 5] * F + [1] * 3, list(range(F))),  # the lowest tier with FACTOR segments
     ([1] * F + [F * 5] * F, list(range(F))),  # lowest tier first
     ([3, 1, 2] + [2] * (F - 1), list(range(1, F + 1))),  # the smallest of the tier
@@ -51,7 +51,6 @@ def _put(index_dir, ids):
 def test_live_commits_merge_small_segments_and_leave_large_ones(tmp_path, monkeypatch):
     monkeypatch.setattr(commit, "FACTOR", 2)
     monkeypatch.setattr(commit, "LIVE_MAX", 4)
-    monkeypatch.setattr(commit, "INLINE_MAX", 4)  # every merge here in process
     index_dir, _ = build_index(tmp_path, 6)
     [(bulk, n)] = _segments(index_dir).items()
     assert n == 6
@@ -83,22 +82,6 @@ def test_a_segment_whose_documents_are_all_deleted_is_dropped(tmp_path):
         assert committer.delete(index_dir, doc_id, exists=True)
     assert committer.apply_pending(index_dir) == 2
     assert list(_segments(index_dir).values()) == [3]
-
-
-@pytest.mark.slow
-def test_a_merge_of_larger_segments_runs_in_a_process_of_its_own(tmp_path, monkeypatch):
-    monkeypatch.setattr(commit, "FACTOR", 2)
-    monkeypatch.setattr(commit, "LIVE_MAX", 4)
-    monkeypatch.setattr(commit, "INLINE_MAX", 2)  # tier 2-3 merges in a child process
-    ran = []
-    real = commit.merge._in_child
-    monkeypatch.setattr(commit.merge, "_in_child",
-                        lambda *args: ran.append(len(args[-1])) or real(*args))
-    index_dir, _ = build_index(tmp_path, 6)
-    for k in range(5):
-        _put(index_dir, [f"live-{k}"])
-    assert ran == [2]  # the two segments of 2 became one of 4, in a child
-    assert sorted(_segments(index_dir).values()) == [1, 4, 6]
 
 
 def test_a_write_waits_for_others_to_join_its_commit(tmp_path):

@@ -4,7 +4,8 @@ Whoever commits holds the index's writer lock (store.lock), which the CLI's rein
 The commit is on disk (its files fsync'd) before the batch is dropped from the journal. Small
 segments are merged in the commit only up to a bounded size (merge_live), so no commit ever
 rewrites a large part of the index: Whoosh's own policy (MERGE_SMALL) would, after a few
-thousand live commits, merge the whole index in one of them.
+thousand live commits, merge the whole index in one of them. Bigger segments are merged by a
+background process (background.py), which holds the lock only to swap its result in.
 """
 
 import hashlib
@@ -29,35 +30,47 @@ log = logging.getLogger(__name__)
 API_SOURCE = "<api>"  # the `source` of documents written over HTTP (never a file's path)
 CARRIED = "ingest.carried"  # the generation whose API documents the current one has
 # Live merges: FACTOR segments of one size tier (live documents < FACTOR**k) become one, so a
-# document is rewritten about log_FACTOR(its segment's size) times. Segments of INLINE_MAX
-# documents or more are merged in a process of their own (memory, as a bulk merge); of
-# LIVE_MAX or more, never by a live commit (a reindex's end-of-run merge takes them).
+# document is rewritten about log_FACTOR(its segment's size) times. Only segments of fewer than
+# LIVE_MAX documents are merged in a commit, in its process (a few ms); bigger tiers in a
+# background process (background.py), so no commit waits on a big merge.
 FACTOR = 8
-INLINE_MAX = 64
-LIVE_MAX = 512
+LIVE_MAX = 64
+# Each generation's live sizes after its last commit here: whether a background merge is due.
+sizes_after: dict[Path, list[int]] = {}
 
 
 def live_groups(sizes: list[int]) -> list[int]:
     """Indexes of the segments (of sizes live documents) to merge next; [] when none: the
     FACTOR smallest of the lowest size tier below LIVE_MAX that has FACTOR of them."""
+    return tier_group(sizes, 1, LIVE_MAX)
+
+
+def tier_group(sizes: list[int], low: int, high: int, most: int | None = None) -> list[int]:
+    """The FACTOR smallest segments of the lowest size tier (live documents in [FACTOR**k,
+    FACTOR**(k+1))) that has FACTOR of them, among those of low to high-1 documents; at most
+    most documents in all (then fewer segments, but two or more); [] when none."""
     tiers: dict[int, list[tuple[int, int]]] = {}
     for i, n in enumerate(sizes):
-        if 0 < n < LIVE_MAX:
+        if low <= n < high and n > 0:
             tiers.setdefault(int(math.log(n, FACTOR) + 1e-9), []).append((n, i))
     for tier in sorted(tiers):
         if len(tiers[tier]) >= FACTOR:
-            return [i for _, i in sorted(tiers[tier])[:FACTOR]]
+            group, total = [], 0
+            for n, i in sorted(tiers[tier])[:FACTOR]:
+                if most is not None and len(group) >= 2 and total + n > most:
+                    break
+                group.append(i)
+                total += n
+            return group
     return []
 
 
 def merge_live(writer, segments: list) -> list:
     """A commit's merge policy (Whoosh's mergetype): the segments to keep, with live_groups'
-    groups merged; segments whose every document is deleted are dropped."""
-    def run(*args):
-        small = max(s.doc_count() for s in args[-1]) < INLINE_MAX
-        return merge.merge(*args) if small else merge._in_child(*args)
-
-    return merge.merge_picked(writer, segments, live_groups, run)
+    groups merged in process; segments whose every document is deleted are dropped."""
+    kept = merge.merge_picked(writer, segments, live_groups, merge.merge)
+    sizes_after[Path(writer.storage.folder)] = [s.doc_count() for s in kept]
+    return kept
 
 
 def _signature(record: dict) -> str:

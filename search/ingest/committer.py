@@ -9,7 +9,8 @@ Committer threads only stand in when the journal has waited FALLBACK_AFTER secon
 process is gone (it holds PROCESS_LOCK); elsewhere (sync workers, the test client) each
 process's thread commits, whichever takes the writer lock. The CLI's reindex takes that lock
 too, so the two never write at once: while a long reindex holds it, writes are still accepted
-and become searchable after it.
+and become searchable after it. After a commit that leaves a tier of bigger segments to merge,
+the Committer starts a background merge (background.py).
 """
 
 import fcntl
@@ -20,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from search.ingest import journal, store
+from search.ingest import background, commit, journal, store
 from search.ingest.commit import apply_pending, prepare, write
 from search.ingest.records import InvalidRecord, check, clean
 
@@ -154,6 +155,7 @@ class Committer:
                 if apply_pending(self.index_dir, trace):
                     self.commits += 1
                     self._trace(trace)
+                    self._merge_behind()
             except store.IndexBusy:
                 pass  # another process or a reindex is writing; try again next turn
             except Exception:
@@ -162,6 +164,14 @@ class Committer:
             finally:
                 if claimed is not None:
                     os.close(claimed)
+
+    def _merge_behind(self) -> None:
+        """Start a background merge if the commit left a tier of bigger segments to merge."""
+        path = store.current_path(self.index_dir)
+        try:
+            background.start(self.index_dir, commit.sizes_after.get(path))
+        except OSError:  # no process to be had now: the next commit tries again
+            log.warning("background merge not started", exc_info=True)
 
     def _gather(self) -> None:
         """Wait until the oldest waiting write has waited INTERVAL, so that writes arriving

@@ -66,11 +66,16 @@ def _build(sigs: np.ndarray, has: np.ndarray) -> dict:
             "docs": cat(docs) if docs else np.zeros(0, np.int32)}
 
 
+_mapped: dict[Path, Table] = {}  # tables mapped by this process's last commit (files never change)
+
+
 def table(storage, schema, segment) -> Table:
     """A segment's table: mapped from its file, written first from its near column if missing."""
     from search.ingest.readback import read_near
 
     path = Path(storage.folder) / segment.make_filename(EXT)
+    if path in _mapped:
+        return _mapped[path]
     if not path.exists():
         reader = SegmentReader(storage, schema, segment)
         try:
@@ -87,7 +92,8 @@ def table(storage, schema, segment) -> Table:
     found = segfile.read(np.memmap(path, np.uint8, "r"), _LSH)
     if found is None:
         raise ValueError(f"{path} is not a signature table")
-    return Table(found[1])
+    _mapped[path] = Table(found[1])
+    return _mapped[path]
 
 
 def _pairs(x: Table, y: Table, same: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -158,10 +164,13 @@ def write(storage, schema, gen: int, segments: list) -> None:
         pool.submit(_write, storage, schema, gen, segments).result()
 
 
-def _write(storage, schema, gen: int, segments: list) -> None:
+def _write(storage, schema, gen: int, segments: list, full: bool = False) -> None:
     folder = Path(storage.folder)
     ids = [s.segment_id() for s in segments]
     tables = [table(storage, schema, s) for s in segments]
+    wanted = {folder / s.make_filename(EXT) for s in segments}
+    for path in [p for p in _mapped if p not in wanted]:  # merged away, or another index
+        del _mapped[path]
     sa, da, sb, db = [], [], [], []
     prev = _previous(folder, gen)
     known = set()
@@ -175,6 +184,7 @@ def _write(storage, schema, gen: int, segments: list) -> None:
             out.append(col[keep].astype(np.int64))
         known = {sid for sid, _, _ in meta["segments"]} & set(ids)
     new = [i for i, sid in enumerate(ids) if sid not in known]
+    old_links = sum(len(x) for x in sa)
     for i in new:
         for j in range(len(segments)):
             if j in new and j < i:
@@ -192,7 +202,10 @@ def _write(storage, schema, gen: int, segments: list) -> None:
         live[gone + base] = False
     ga, gb = offsets[sa] + da, offsets[sb] + db
     both = live[ga] & live[gb]
-    label = dedup.components(len(live), ga[both], gb[both])
+    label = None if full or prev is None else _relabel(prev, ids, offsets, live, ga, gb, both,
+                                                        old_links)
+    if label is None:
+        label = dedup.components(len(live), ga[both], gb[both])
     has = np.bincount(label, minlength=len(label))[label] > 1
     name = folder / f"{PREFIX}{gen}"
     tmp = folder / f".{name.name}.{os.getpid()}.tmp"
@@ -210,6 +223,51 @@ def _write(storage, schema, gen: int, segments: list) -> None:
         m = _NAME.match(p.name)
         if m and int(m.group(1)) <= gen - KEEP:
             p.unlink(missing_ok=True)
+
+
+def _relabel(prev, ids, offsets, live, ga, gb, both, old_links: int):
+    """The labels components() would give, recomputed only for the groups a commit touched:
+    those of the new segments' documents, of documents deleted or merged away since prev, and
+    of the documents new links reach (the first old_links links are prev's own). The other
+    groups keep prev's labels, renumbered; None when prev's segment order was not kept (the
+    smallest number of a group is then not the same document)."""
+    meta, c = prev
+    before = [sid for sid, _, _ in meta["segments"]]
+    where = {sid: i for i, sid in enumerate(ids)}
+    kept = [where[sid] for sid in before if sid in where]
+    if kept != sorted(kept) or len(c["label"]) != sum(n for _, n, _ in meta["segments"]):
+        return None
+    # Each old document's number now (-1: its segment is gone).
+    moved = np.full(len(c["label"]), -1, np.int64)
+    at = 0
+    for sid, n, _ in meta["segments"]:
+        if sid in where:
+            moved[at:at + n] = offsets[where[sid]] + np.arange(n)
+        at += n
+    old_label = c["label"].astype(np.int64)
+    dirty_old = np.zeros(len(old_label), bool)  # by old label: that group is recomputed
+    dirty_old[old_label[moved < 0]] = True  # merged away or dropped
+    now = np.full(len(live), -1, np.int64)  # each document's old number (-1: new)
+    held = moved >= 0
+    now[moved[held]] = np.flatnonzero(held)
+    dead = np.flatnonzero(~live)
+    dirty_old[old_label[now[dead][now[dead] >= 0]]] = True  # deleted (or deleted long ago)
+    fresh = np.zeros(len(ga), bool)
+    fresh[old_links:] = True
+    for end in (ga[fresh], gb[fresh]):  # groups a new link reaches
+        o = now[end]
+        dirty_old[old_label[o[o >= 0]]] = True
+    dirty = now < 0
+    dirty[now >= 0] = dirty_old[old_label[now[now >= 0]]]
+    label = np.full(len(live), -1, np.int64)
+    clean = ~dirty
+    label[clean] = moved[old_label[now[clean]]]
+    nodes = np.flatnonzero(dirty)  # sorted: the smallest compact number is the smallest
+    compact = np.full(len(live), -1, np.int64)
+    compact[nodes] = np.arange(len(nodes))
+    sub = both & dirty[ga]  # a link's ends are both dirty or both clean (a group is whole)
+    label[nodes] = nodes[dedup.components(len(nodes), compact[ga[sub]], compact[gb[sub]])]
+    return label
 
 
 def hook(writer) -> None:

@@ -112,9 +112,11 @@ def merge_index(ix, factor: int | None = None, max_docs: int | None = None) -> i
     return len(found)
 
 
-def merge(storage, schema, codec, indexname, segments: list):
-    """Write one segment holding the live documents of segments, in their order; return it."""
+def merge(storage, schema, codec, indexname, segments: list, out=None):
+    """Write one segment holding the live documents of segments, in their order; return it.
+    out: the storage to write it in (default: the sources' own)."""
     readers = [SegmentReader(storage, schema, s) for s in segments]
+    storage = out or storage  # from here on, where the new segment goes
     segment = codec.new_segment(storage, indexname)
     side = None
     try:
