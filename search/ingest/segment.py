@@ -22,7 +22,7 @@ from whoosh.system import pack_ushort
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
 from search.ingest import collector
-from search.ingest.termids import Terms, Words
+from search.ingest.termids import Vocabulary, vocabulary
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3postings import (
     BLOCK,
@@ -63,10 +63,10 @@ class SegmentBuilder:
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
         self.docs = 0
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
-        self._terms = Terms()
-        self._keys = self._terms.keys  # (field, term) → term id
-        self._words: dict[str, Words] = {}  # a field's words → their sequences
-        self._key, self._doc, self._pos, self._first = [], [], [], []
+        self._vocab: dict[str, Vocabulary] = {}  # the process's, per language (termids.py)
+        # Per text analysed: its field, then its entries' term ids (the vocabulary's),
+        # documents, positions, and whether each is its word's first lemma.
+        self._field, self._key, self._doc, self._pos, self._first = [], [], [], [], []
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
         self.surfaces = Surfaces()  # the words as written, for the word table (surface.py)
@@ -82,14 +82,13 @@ class SegmentBuilder:
             words = [w for w in words if len(w) <= MAX_WORD]
         if not words:
             return 0
-        if (words_of := self._words.get(field)) is None:
-            words_of = self._words[field] = Words(self._terms, field, lang)
-        # One C-level lookup per word: Python runs only for a word new to this builder.
-        seqs = list(map(words_of.__getitem__, words))
+        if (terms := self._vocab.get(lang)) is None:
+            terms = self._vocab[lang] = vocabulary(lang)
+        # One C-level lookup per word: Python runs only for a word new to this process.
+        seqs = list(map(terms.__getitem__, words))
         self.surfaces.add(lang, words, value)
         n = len(words)
         seq = np.fromiter(seqs, np.int32, n)
-        terms = self._terms
         counts = np.frombuffer(terms.len, np.int32)[seq]
         starts = np.frombuffer(terms.start, np.int32)[seq]
         flat = np.frombuffer(terms.flat, np.int32)
@@ -103,6 +102,7 @@ class SegmentBuilder:
             first = np.zeros(total, bool)
             first[begin] = True
         del flat  # the arrays grow again with the next new word
+        self._field.append(field)
         self._key.append(keys)
         self._pos.append(pos)
         self._first.append(first)
@@ -233,20 +233,33 @@ class SegmentBuilder:
 
     def _postings(self) -> Postings:
         """The buffered positions grouped into postings, ordered by term, document, position."""
-        keys = np.concatenate(self._key) if self._key else np.zeros(0, np.int32)
+        fields = sorted(set(self._field))
+        number = {f: i for i, f in enumerate(fields)}
+        vocabs = [self._vocab[self.fast[f]] for f in fields]
+        # A (field, term) pair as one key: field number × width + the vocabulary's term id.
+        width = max((len(v.names) for v in vocabs), default=1)
+        codes = np.concatenate([k.astype(np.int64) + number[f] * width
+                                for f, k in zip(self._field, self._key, strict=True)]
+                               ) if self._key else np.zeros(0, np.int64)
         docs = np.concatenate(self._doc) if self._doc else np.zeros(0, np.int32)
         pos = np.concatenate(self._pos) if self._pos else np.zeros(0, np.int32)
         first = np.concatenate(self._first) if self._first else np.zeros(0, bool)
-        self._key, self._doc, self._pos, self._first = [], [], [], []
-        names = list(self._keys)
+        self._field, self._key, self._doc, self._pos, self._first = [], [], [], [], []
+        used = np.zeros(len(fields) * width, bool)
+        used[codes] = True
+        used = np.flatnonzero(used)
+        fi, ti = divmod(used, width)
+        texts = [v.names for v in vocabs]
+        names = [(fields[f], texts[f][t]) for f, t in zip(fi.tolist(), ti.tolist(), strict=True)]
         order = sorted(range(len(names)), key=names.__getitem__)  # by (field, term)
-        rank = np.empty(len(names), np.int32)
-        rank[order] = np.arange(len(names), dtype=np.int32)
+        rank = np.empty(len(fields) * width, np.int32)
+        rank[used[order]] = np.arange(len(names), dtype=np.int32)
         # Entries were buffered in (document, position) order: a stable sort by term keeps it.
-        rk = rank[keys]
+        rk = rank[codes]
+        del codes, used
         idx = stable_order(rk)
         rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
-        del idx, keys
+        del idx
         return Postings(rk, docs, pos, first, [names[i] for i in order], self)
 
     def _write_other(self, fw, field, tbytes, keep, side) -> W3TermInfo:
