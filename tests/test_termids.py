@@ -1,11 +1,16 @@
-"""A process's vocabulary (written forms → lemma tuples → term ids), shared by its builders."""
+"""A process's vocabulary (written forms → lemma tuples → term ids), shared by its builders;
+the builder's word pattern."""
 
 import threading
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from search import morph
-from search.ingest import store, termids
+from search.ingest import segment, store, termids
 from search.ingest.bulk import BulkWriter
 from search.ingest.indexer import document_fields
+from search.text import WORD_RE
 from tests.test_bulk_writer import _docs, _postings
 
 
@@ -67,3 +72,10 @@ def test_segments_are_the_same_from_a_fresh_or_a_used_vocabulary(tmp_path):
     used = _segments(tmp_path / "b", docs)
     assert len(fresh) > 2
     assert used == fresh
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="аб'’ʼ‘`´-‐‑_ .,1zé\u0130\u00df\u2019«»\n", max_size=60))
+def test_the_builders_plain_pattern_finds_the_words_the_tokenizer_does(text):
+    """Texts without combining marks or soft hyphens: segment.py's faster pattern."""
+    assert segment._PLAIN_WORD.findall(text) == WORD_RE.findall(text)

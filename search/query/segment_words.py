@@ -66,7 +66,16 @@ def build(freq: dict[str, int], langs: dict[str, int], titles: list[tuple[str, i
     cols["terms"], cols["terms_off"] = strings(terms)
     array = np.array(terms, dtype=f"<U{max(1, int(lengths.max(initial=1)))}")
     cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = grams(array, lengths)
+    present = {lang for lang, _ in shown}
     for lang in LANGS:  # per language: «Москви» is not how Russian texts write москва
+        if lang not in present:  # (a segment of the other language's texts): no forms
+            none = np.frombuffer(b"", np.uint8)
+            cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = none, np.zeros(len(terms) + 1,
+                                                                              np.int64)
+            cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = none, np.zeros(len(terms) + 1,
+                                                                              np.int64)
+            cols[f"written_{lang}"] = np.zeros(len(terms), np.int32)
+            continue
         rows = [shown.get((lang, t), ("", "", 0)) for t in terms]
         cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = strings([r[0] for r in rows])
         cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = strings(
