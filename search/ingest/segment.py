@@ -170,20 +170,22 @@ class SegmentBuilder:
         boosts = np.array([schema[f].format.field_boost for f in postings.field_names])
         keep = {f for f in postings.field_names if isinstance(schema[f].format, PositionBoosts)}
         side.add_all(postings, boosts[postings.field_idx] if len(boosts) else boosts, keep)
-        by_field = defaultdict(list)
-        for (field, term), span in postings.terms.items():
-            by_field[field].append((term.encode("utf-8"), span))
+        other = defaultdict(list)
         for field, tbytes in self._other:
-            by_field[field].append((tbytes, None))
-        for field in sorted(by_field):
+            other[field].append(tbytes)
+        for field in sorted(postings.ranges.keys() | other.keys()):
             fieldobj = schema[field]
             fw.start_field(field, fieldobj)
             keep = isinstance(fieldobj.format, PositionBoosts)
-            terms = by_field[field]
+            lo, hi = postings.ranges.get(field, (0, 0))
             boost = fieldobj.format.field_boost
-            if all(span is not None for _, span in terms):  # built here alone: in order
-                infos = write_terms(fw._postfile, postings, boost, [s for _, s in terms])
+            if field not in other:  # built here alone: in order (UTF-8 keeps str order)
+                keys = [t.encode("utf-8") for _, t in postings.names[lo:hi]]
+                infos = write_terms(fw._postfile, postings, boost, postings.spans[lo:hi])
             else:
+                terms = [(t.encode("utf-8"), span) for (_, t), span in
+                         zip(postings.names[lo:hi], postings.spans[lo:hi].tolist(), strict=True)]
+                terms += [(tbytes, None) for tbytes in other[field]]
                 terms.sort(key=lambda t: t[0])
                 where = [i for i, (_, span) in enumerate(terms) if span is not None]
                 found = write_terms(fw._postfile, postings, boost, [terms[i][1] for i in where])
@@ -193,8 +195,9 @@ class SegmentBuilder:
                 for i, (tbytes, span) in enumerate(terms):
                     if span is None:
                         infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+                keys = [tbytes for tbytes, _ in terms]
             prefix = pack_ushort(fw._fieldid)
-            add_rows(fw._tindex, [prefix + tbytes for tbytes, _ in terms], infos)
+            add_rows(fw._tindex, [prefix + k for k in keys], infos)
             fw.finish_field()
         fw.close()
         side.write(segment.create_file(storage, sidecar.EXT))
@@ -250,13 +253,14 @@ class SegmentBuilder:
         # Each field's terms sorted as strings (list.sort's fast path for str, not tuples), the
         # fields in name order: the rank of each (field, term) among the segment's.
         rank = np.empty(len(fields) * width, np.int32)
-        names = []
+        names, ranges = [], []  # (field, term) in rank order; (field, its first, its end)
         for f, (field, v) in enumerate(zip(fields, vocabs, strict=True)):
             ids = np.flatnonzero(used[f * width:(f + 1) * width])
             terms = list(map(v.names.__getitem__, ids.tolist()))
             terms.sort()
             ids = np.fromiter(map(v.ids.__getitem__, terms), np.int64, len(terms))
             rank[f * width + ids] = np.arange(len(names), len(names) + len(terms), dtype=np.int32)
+            ranges.append((field, len(names), len(names) + len(terms)))
             names += [(field, t) for t in terms]
         # Entries were buffered in (document, position) order: a stable sort by term keeps it.
         rk = rank[codes]
@@ -264,7 +268,7 @@ class SegmentBuilder:
         idx = stable_order(rk)
         rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
         del idx
-        return Postings(rk, docs, pos, first, names, self)
+        return Postings(rk, docs, pos, first, names, ranges, self)
 
     def _write_other(self, fw, field, tbytes, keep, side) -> W3TermInfo:
         """A term of a field analysed by Whoosh itself (ids, dates, numbers): its term info."""
