@@ -22,7 +22,7 @@ from whoosh.system import pack_ushort
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
 from search.ingest import collector
-from search.ingest.termids import Vocabulary, vocabulary
+from search.ingest.termids import Vocabulary, term_counts, vocabulary
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3postings import (
     BLOCK,
@@ -33,7 +33,9 @@ from search.ingest.w3postings import (
     stable_order,
     write_block,
 )
+from search.query.segment_words import FIELDS
 from search.query.surface import Surfaces
+from search.query.word_columns import LANG_BIT
 from search.text import MAX_WORD, WORD_RE
 
 _MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
@@ -68,6 +70,7 @@ class SegmentBuilder:
         # Per text analysed: its field, then its entries' term ids (the vocabulary's),
         # documents, positions, and whether each is its word's first lemma.
         self._field, self._key, self._doc, self._pos, self._first = [], [], [], [], []
+        self._term_ids: dict[str, np.ndarray] = {}  # a field's term ids, in term order
         self._lengths: dict[str, array] = defaultdict(lambda: array("I"))
         self._other: dict[tuple[str, bytes], list] = defaultdict(list)
         self.surfaces = Surfaces()  # the words as written, for the word table (surface.py)
@@ -203,7 +206,8 @@ class SegmentBuilder:
         side.write(segment.create_file(storage, sidecar.EXT))
         # The spelling and completion table, as Whoosh's own writer leaves it (the codec).
         sidecar.write_lexicon(storage, segment, side.terms,
-                              self.surfaces.analysed(set(self.fast.values())))
+                              self.surfaces.analysed(set(self.fast.values())),
+                              self._lexicon_counts(postings))
         segment.set_doc_count(self.docs)
         self._other.clear()
         # One file per segment, as Whoosh's writer leaves it (read through one mapping).
@@ -260,6 +264,7 @@ class SegmentBuilder:
             terms.sort()
             ids = np.fromiter(map(v.ids.__getitem__, terms), np.int64, len(terms))
             rank[f * width + ids] = np.arange(len(names), len(names) + len(terms), dtype=np.int32)
+            self._term_ids[field] = ids
             ranges.append((field, len(names), len(names) + len(terms)))
             names += [(field, t) for t in terms]
         # Entries were buffered in (document, position) order: a stable sort by term keeps it.
@@ -269,6 +274,16 @@ class SegmentBuilder:
         rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
         del idx
         return Postings(rk, docs, pos, first, names, ranges, self)
+
+    def _lexicon_counts(self, postings):
+        """The word table's term counts from the term ids (termids.term_counts), or None
+        when one of its fields has terms Whoosh analysed (counted from the sidecar's)."""
+        if any(field in FIELDS for field, _ in self._other):
+            return None
+        return term_counts(
+            (LANG_BIT[FIELDS[field]], self._vocab[self.fast[field]], self._term_ids[field],
+             postings.spans[lo:hi, 1] - postings.spans[lo:hi, 0])
+            for field, (lo, hi) in postings.ranges.items() if field in FIELDS)
 
     def _write_other(self, fw, field, tbytes, keep, side) -> W3TermInfo:
         """A term of a field analysed by Whoosh itself (ids, dates, numbers): its term info."""
