@@ -79,3 +79,32 @@ def test_segments_are_the_same_from_a_fresh_or_a_used_vocabulary(tmp_path):
 def test_the_builders_plain_pattern_finds_the_words_the_tokenizer_does(text):
     """Texts without combining marks or soft hyphens: segment.py's faster pattern."""
     assert segment._PLAIN_WORD.findall(text) == WORD_RE.findall(text)
+
+
+def test_term_counts_are_the_codecs_per_field_sums():
+    """Fields of two languages sharing terms ("2024", "nato"): documents summed, bits OR'd,
+    as codec.write_lexicon counts the sidecar's (field, term) spans."""
+    import numpy as np
+
+    from search.query.word_columns import LANG_BIT
+
+    _fresh()
+    uk, ru = termids.vocabulary("uk"), termids.vocabulary("ru")
+    fields = {"title_uk": (uk, ["Мости", "2024", "NATO"]), "body_uk": (uk, ["мости", "2024"]),
+              "body_ru": (ru, ["мосты", "2024", "НАТО", "nato"])}
+    spans, groups = {}, []
+    for i, (field, (v, words)) in enumerate(fields.items()):
+        for w in words:
+            v[w]
+        terms = sorted({v.names[t] for w in words
+                        for t in v.flat[v.start[v[w]]:v.start[v[w]] + v.len[v[w]]]})
+        docs = np.arange(1, len(terms) + 1) + i
+        spans.update({(field, t): (0, int(d)) for t, d in zip(terms, docs, strict=True)})
+        ids = np.array([v.ids[t] for t in terms])
+        groups.append((LANG_BIT[field[-2:]], v, ids, docs))
+    freq, langs = {}, {}
+    for (field, term), (a, b) in spans.items():
+        freq[term] = freq.get(term, 0) + b - a
+        langs[term] = langs.get(term, 0) | LANG_BIT[field[-2:]]
+    assert termids.term_counts(groups) == (freq, langs)
+    assert langs["2024"] == LANG_BIT["uk"] | LANG_BIT["ru"]
