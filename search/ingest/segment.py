@@ -92,19 +92,21 @@ class SegmentBuilder:
         n = len(words)
         seq = np.fromiter(map(terms.__getitem__, words), np.int32, n)
         self.surfaces.add(lang, words, value)
+        # (Views of the vocabulary's arrays live only inside an expression: an array with a
+        # view cannot grow, and the vocabulary outlives this builder, whatever raises here.)
         counts = np.frombuffer(terms.len, np.int32)[seq]
         starts = np.frombuffer(terms.start, np.int32)[seq]
-        flat = np.frombuffer(terms.flat, np.int32)
         total = int(counts.sum())
         if total == n:  # one term a word
-            keys, pos, first = flat[starts], np.arange(n, dtype=np.int32), np.ones(n, bool)
+            keys = np.frombuffer(terms.flat, np.int32)[starts]
+            pos, first = np.arange(n, dtype=np.int32), np.ones(n, bool)
         else:
             begin = np.cumsum(counts) - counts
-            keys = flat[np.arange(total, dtype=np.int32) + np.repeat(starts - begin, counts)]
+            keys = np.frombuffer(terms.flat, np.int32)[
+                np.arange(total, dtype=np.int32) + np.repeat(starts - begin, counts)]
             pos = np.repeat(np.arange(n, dtype=np.int32), counts)
             first = np.zeros(total, bool)
             first[begin] = True
-        del flat  # the arrays grow again with the next new word
         self._field.append(field)
         self._key.append(keys)
         self._pos.append(pos)
