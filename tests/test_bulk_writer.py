@@ -232,6 +232,23 @@ def test_huge_records_and_gz_bombs_are_skipped_others_kept(tmp_path, monkeypatch
     assert _search_ids(ix, "бюджет") == {"g1", "g2", "b0", "z1"}
 
 
+@pytest.mark.parametrize("damage", ["deflate", "truncated", "crc"])
+def test_a_damaged_gz_is_skipped_others_kept(tmp_path, damage):
+    """Damaged deflate data (zlib's or ISA-L's error), a cut file or a bad CRC: that file is
+    skipped with a reason, the records before the damage and the other files are indexed."""
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    recs = [{"id": f"r{i}", "text": f"Бюджет міста {i}. " * 40, "lang": "uk"} for i in range(300)]
+    data = gzip.compress(("\n".join(json.dumps(r) for r in recs) + "\n").encode(), 9)
+    data = {"deflate": data[:40] + b"\xff\xff\xff" + data[43:], "truncated": data[:len(data) // 2],
+            "crc": data[:-8] + bytes(4) + data[-4:]}[damage]
+    (src / "bad.jsonl.gz").write_bytes(data)
+    _jsonl(src / "z.jsonl", [{"id": "z1", "text": "Кошторис району.", "lang": "uk"}])
+    s = reindex(ix, [src])
+    assert [p.rsplit("/", 1)[-1] for p, _ in s.skipped] == ["bad.jsonl.gz"]
+    assert _search_ids(ix, "кошторис") == {"z1"}
+
+
 def test_a_big_collection_is_streamed_in_processes(tmp_path):
     """More documents than the processes' threshold, spilled: all there, once each."""
     src, ix = tmp_path / "src", tmp_path / "ix"

@@ -145,17 +145,20 @@ class ArraysFieldWriter(W3FieldWriter):
 
 
 def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]],
-                  surfaces: Surfaces | None = None) -> None:
+                  surfaces: Surfaces | None = None, counts: tuple | None = None) -> None:
     """The segment's word table for spelling and completion, from its sidecar's term spans
     (postings a..b of each (field, term)), the titles its per-document writer saw and the
-    words as written (the bulk builder's, else those the per-document writer counted)."""
-    freq: dict[str, int] = {}
-    langs: dict[str, int] = {}
-    for (fieldname, term), (a, b) in terms.items():
-        lang = segment_words.FIELDS.get(fieldname)
-        if lang is not None:
-            freq[term] = freq.get(term, 0) + b - a
-            langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
+    words as written (the bulk builder's, else those the per-document writer counted).
+    counts: (term → documents, term → language bits) as they come from terms, if known."""
+    if counts is not None:
+        freq, langs = counts
+    else:
+        freq, langs = {}, {}
+        for (fieldname, term), (a, b) in terms.items():
+            lang = segment_words.FIELDS.get(fieldname)
+            if lang is not None:
+                freq[term] = freq.get(term, 0) + b - a
+                langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
     titles = _titles.pop(segment.segment_id(), [])
     counted = _surfaces.pop(segment.segment_id(), None)
     segment_words.write(segment.create_file(storage, segment_words.EXT),

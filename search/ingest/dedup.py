@@ -3,7 +3,6 @@
 import re
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE = 3  # words per shingle
 BANDS = 16  # LSH bands of ROWS values: pairs with Jaccard ≥ 0.7 share a band 99% of the time
@@ -19,9 +18,22 @@ FIELD = "near"  # the column of MinHash values (PERMS × uint32), empty for shor
 # Untagged ones (version 1, a SHA-1 per shingle) still read, but never match version 2 ones.
 TAG = b"mh2\x00"
 _WORD = re.compile(r"\w+")
+SEED = 18
+
+
+def _affine32(seed: int, n: int) -> np.ndarray:
+    """The permutations (a, b) of datasketch's MinHash(num_perm=n, seed=seed), its affine32
+    scheme, made as it makes them: importing datasketch imports scipy, which took ~0.5 CPU s
+    of every indexing run (bench/README.md, issue16s)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, n, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, n, dtype=np.uint32)
+    return np.array([a, b])
+
+
 # One set of permutations for every document (building them is the slow part of MinHash()).
-_BASE = MinHash(num_perm=PERMS, seed=18)
-_PERMUTE = tuple(p[:, None] for p in _BASE.permutations)  # (a, b) as columns
+_PERMUTATIONS = _affine32(SEED, PERMS)
+_PERMUTE = tuple(p[:, None] for p in _PERMUTATIONS)  # (a, b) as columns
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], np.uint64)
 _CHUNK = 8192  # shingles permuted at a time: (chunk × PERMS) values in memory
 # Which of the first 65,536 code points are word characters (regex \w), as a lookup table.
@@ -149,13 +161,14 @@ def shingles(text: str) -> np.ndarray:
     return found[first]
 
 
-def minhash(text: str) -> MinHash | None:
-    """The text's MinHash, or None when it is too short to compare."""
+def minhash(text: str):
+    """The text's datasketch MinHash, or None when it is too short to compare."""
+    from datasketch import MinHash
+
     values = _hashvalues(text)
     if values is None:
         return None
-    return MinHash(seed=_BASE.seed, hashvalues=values, permutations=_BASE.permutations,
-                   scheme=_BASE.scheme)
+    return MinHash(seed=SEED, hashvalues=values, permutations=_PERMUTATIONS, scheme="affine32")
 
 
 def _hashvalues(text: str) -> np.ndarray | None:

@@ -3,11 +3,13 @@
 import gzip
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import charset_normalizer
+from isal import igzip, isal_zlib
 
 from search.ingest.pages import first_sentence, page_site, parse_page
 from search.ingest.values import date_value, site_name, url_host, web_url
@@ -147,6 +149,21 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
+class _Inflating:
+    """A gzip reader whose damaged deflate data raises BadGzipFile (an OSError, as a bad
+    header or CRC does), not zlib's or ISA-L's own error, so the file is skipped, not the run."""
+
+    def __init__(self, f):
+        self._f = f
+        self.tell, self.close = f.tell, f.close
+
+    def readline(self, size: int) -> bytes:
+        try:
+            return self._f.readline(size)
+        except (zlib.error, isal_zlib.error) as e:
+            raise gzip.BadGzipFile(f"damaged gzip data ({e})") from e
+
+
 class Reading:
     """Where a streamed .jsonl(.gz) is: bytes of the file read so far, of its size."""
 
@@ -168,7 +185,8 @@ def load_jsonl(path: Path, errors: list[str], max_chars: int = MAX_RECORD_CHARS,
     """
     gz = path.name.lower().endswith(".gz")
     raw_file = open(path, "rb")  # noqa: SIM115 (closed below, with the gzip reader over it)
-    f = gzip.GzipFile(fileobj=raw_file, mode="rb") if gz else raw_file
+    # ISA-L's reader inflates in half the CPU of gzip's (0.05 s against 0.13 for the 2k set).
+    f = _Inflating(igzip.GzipFile(fileobj=raw_file, mode="rb")) if gz else raw_file
     max_line = 6 * max_chars + 2**20  # JSON may spell a character as \uXXXX
     n = 0
 

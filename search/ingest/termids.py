@@ -1,47 +1,96 @@
-"""A segment builder's vocabulary: each field's written words → lemma tuples → term ids.
+"""A process's vocabulary of one language: written words → lemma tuples → term ids.
 
-A word is looked up once per builder and field (Words, a dict that learns what it misses);
-each distinct lemma tuple gets a sequence number, whose term ids lie in one flat array, so a
-document's words become term ids with numpy (search/ingest/segment.py).
+A word is looked up once per process (Vocabulary, a dict that learns what it misses), not once
+per segment builder and field: the builders of a run and a language's fields (title, body)
+share it. Each distinct lemma tuple gets a sequence number, whose term ids lie in one flat
+array, so a document's words become term ids with numpy (search/ingest/segment.py); a builder
+maps the term ids it used to its own (field, term) order when it writes.
 """
 
-import functools
+import threading
 from array import array
 
-from search.morph import written_lemmas
+import numpy as np
+
+from search.morph import written_lemmas, written_table
+
+# Written forms a vocabulary learns before a new builder starts a new one (~250 B each with
+# its lemma tuples and terms): below morph's MAX_CACHED, so its forms stay in morph's table.
+MAX_FORMS = 200_000
+
+# Per thread: a builder's numpy views of the arrays stop them growing while they live.
+_local = threading.local()
 
 
-class Terms:
-    """A builder's term ids per (field, term), and per lemma tuple their sequence in flat."""
+class Vocabulary(dict):
+    """Written forms → their sequence numbers; per sequence its term ids (start, len, flat),
+    per term id its text (names). Learns a missing form from morph.written_lemmas."""
 
-    def __init__(self):
-        self.keys: dict[tuple[str, str], int] = {}  # (field, term) → term id
-        self.seqs: dict[tuple[str, tuple[str, ...]], int] = {}
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = lang
+        self.seqs: dict[tuple[str, ...], int] = {}
+        self.ids: dict[str, int] = {}  # term → term id
+        self.names: list[str] = []  # term id → term
         self.start, self.len, self.flat = array("i"), array("i"), array("i")
-
-    def learn(self, field: str, lang: str, word: str) -> int:
-        """A word new to the builder's field: its sequence (made if new)."""
-        found = written_lemmas(word, lang)
-        seq = self.seqs.get((field, found))
-        if seq is None:
-            keys, seq = self.keys, len(self.start)
-            self.seqs[field, found] = seq
-            self.start.append(len(self.flat))
-            self.len.append(len(found))
-            for term in found:
-                k = keys.get((field, term))
-                if k is None:
-                    k = keys[field, term] = len(keys)
-                self.flat.append(k)
-        return seq
-
-
-class Words(dict):
-    """A field's words → their sequence numbers (Terms), learnt when missing."""
-
-    def __init__(self, terms: Terms, field: str, lang: str):  # (dict's own takes nothing)
-        self.learn = functools.partial(terms.learn, field, lang)
+        self.first = None  # the first form learnt (see current)
 
     def __missing__(self, word: str) -> int:
-        self[word] = seq = self.learn(word)
+        found = written_lemmas(word, self.lang)
+        seq = self.seqs.get(found)
+        if seq is None:
+            seq = self.seqs[found] = len(self.start)
+            self.start.append(len(self.flat))
+            self.len.append(len(found))
+            ids, flat = self.ids, self.flat
+            for term in found:
+                k = ids.get(term)
+                if k is None:
+                    k = ids[term] = len(self.names)
+                    self.names.append(term)
+                flat.append(k)
+        if self.first is None:
+            self.first = word
+        self[word] = seq
         return seq
+
+    def fresh(self) -> bool:
+        """Whether a new builder may go on with it: not full, and morph's table of written
+        forms not cleared since it started (a cleared table may mean another analysis, and
+        the word table reads its forms' terms there: surface.py)."""
+        table = written_table(self.lang)
+        return len(self) < MAX_FORMS and (self.first is None or self.first in table)
+
+
+def vocabulary(lang: str) -> Vocabulary:
+    """The process's vocabulary of a language, for a builder to keep (a new one when full)."""
+    current = _local.__dict__.setdefault("current", {})
+    v = current.get(lang)
+    if v is None or not v.fresh():
+        v = current[lang] = Vocabulary(lang)
+    return v
+
+
+def term_counts(groups) -> tuple[dict[str, int], dict[str, int]]:
+    """(term → documents, term → language bits) of (bit, vocabulary, term ids, each one's
+    documents) groups, one a field: what the word table counts (codec.write_lexicon), with
+    Python only per term of a language's union, not per (field, term)."""
+    freq: dict[str, int] = {}
+    langs: dict[str, int] = {}
+    summed: dict[tuple[int, int], tuple] = {}  # (bit, vocabulary) → (it, documents by term id)
+    for bit, vocab, ids, docs in groups:
+        acc = summed.get((bit, id(vocab)))
+        if acc is None:
+            acc = summed[bit, id(vocab)] = (vocab, np.zeros(len(vocab.names), np.int64))
+        acc[1][ids] += docs  # (a field's ids are distinct)
+    for (bit, _), (vocab, docs) in summed.items():
+        used = np.flatnonzero(docs)
+        terms = list(map(vocab.names.__getitem__, used.tolist()))
+        counts = docs[used].tolist()
+        if not freq:
+            freq, langs = dict(zip(terms, counts, strict=True)), dict.fromkeys(terms, bit)
+            continue
+        for t, n in zip(terms, counts, strict=True):  # another language's: a few shared
+            freq[t] = freq.get(t, 0) + n
+            langs[t] = langs.get(t, 0) | bit
+    return freq, langs

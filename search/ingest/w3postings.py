@@ -102,7 +102,9 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
 class Postings:
     """A segment's text postings as arrays: one row per (term, document)."""
 
-    def __init__(self, rk, docs, pos, first, names, builder):
+    def __init__(self, rk, docs, pos, first, names, ranges, builder):
+        """rk: each position's term rank (into names, the (field, term) pairs, every one with
+        postings); ranges: each field's (name, first, end) in names, in names' order."""
         n = len(rk)
         new = np.ones(n, bool)
         if n:
@@ -118,14 +120,15 @@ class Postings:
         prk = rk[pstart]
         tstart = np.flatnonzero(np.r_[True, prk[1:] != prk[:-1]]) if len(prk) else pstart
         tend = np.append(tstart[1:], len(prk))
-        starts = tstart.tolist()
-        self.terms = dict(zip([names[i] for i in prk[tstart].tolist()],
-                              zip(starts, tend.tolist(), strict=False), strict=True))
+        self.names, self.spans = names, np.stack([tstart, tend], 1).astype(np.int64)
+        self.terms = dict(zip(names, zip(tstart.tolist(), tend.tolist(), strict=True),
+                              strict=True))
+        self.ranges = {f: (lo, hi) for f, lo, hi in ranges}
         # Each posting's document length in its field, for the blocks' length statistics.
         self.lengths = np.zeros(len(pstart), np.int32)
-        field_names = sorted({name[0] for name in names})
-        number = {f: i for i, f in enumerate(field_names)}
-        field_of = np.fromiter([number[name[0]] for name in names], np.int32, len(names))
+        field_names = [f for f, _, _ in ranges]
+        field_of = np.repeat(np.arange(len(ranges), dtype=np.int32),
+                             [hi - lo for _, lo, hi in ranges])
         fields = field_of[prk] if len(prk) else np.zeros(0, np.int32)
         self.field_names, self.field_idx = field_names, fields
         for i, field in enumerate(field_names):

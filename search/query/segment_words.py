@@ -11,6 +11,8 @@ A commit therefore costs a reader one small new file, never a rebuild of whole-i
 import bisect
 import threading
 from collections import Counter, OrderedDict
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -66,13 +68,24 @@ def build(freq: dict[str, int], langs: dict[str, int], titles: list[tuple[str, i
     cols["terms"], cols["terms_off"] = strings(terms)
     array = np.array(terms, dtype=f"<U{max(1, int(lengths.max(initial=1)))}")
     cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = grams(array, lengths)
+    by_lang: dict[str, dict] = {}  # lang → term → its row (dict.get per term, in C)
+    for (lang, t), row in shown.items():
+        by_lang.setdefault(lang, {})[t] = row
     for lang in LANGS:  # per language: «Москви» is not how Russian texts write москва
-        rows = [shown.get((lang, t), ("", "", 0)) for t in terms]
-        cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = strings([r[0] for r in rows])
+        if lang not in by_lang:  # (a segment of the other language's texts): no forms
+            none = np.frombuffer(b"", np.uint8)
+            cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = none, np.zeros(len(terms) + 1,
+                                                                              np.int64)
+            cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = none, np.zeros(len(terms) + 1,
+                                                                              np.int64)
+            cols[f"written_{lang}"] = np.zeros(len(terms), np.int32)
+            continue
+        rows = list(map(by_lang[lang].get, terms, repeat(("", "", 0), len(terms))))
+        cols[f"shown_{lang}"], cols[f"shown_{lang}_off"] = strings(list(map(itemgetter(0), rows)))
         cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = strings(
             [r[1] if r[1] != t else "" for r, t in zip(rows, terms, strict=True)])
-        cols[f"written_{lang}"] = np.array([r[2] for r in rows], np.int32)
-    cols["hidden"] = np.array([t in never for t in terms], np.uint8)
+        cols[f"written_{lang}"] = np.fromiter(map(itemgetter(2), rows), np.int32, len(rows))
+    cols["hidden"] = np.fromiter(map(never.__contains__, terms), bool, len(terms)).view(np.uint8)
     cols.update(tops(array, lengths, counts.astype(np.int64), bits, cols["hidden"]))
     rows = sorted((norm_title(t), t, d) for t, d in titles if t)
     cols["tnorm"], cols["tnorm_off"] = strings([r[0] for r in rows])
