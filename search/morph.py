@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+import inspect
 import itertools
 import os
 import re
@@ -19,7 +20,7 @@ from pymorphy3.units import (
     RomanNumberAnalyzer,
 )
 
-from search import text
+from search import lemma_table, text
 from search.text import fold, normalize, tokenize
 
 LANGS = ("uk", "ru")
@@ -46,6 +47,8 @@ _saved = 0  # entries of _cache that came from (or went to) a cache file
 # Words as the texts write them → lemmas(normalize(word)), per language: the bulk builders'
 # run-wide table (one lookup for a word every segment has, no normalising again).
 _written: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
+# lang → (the lemma_table.CACHE_DIR it was loaded from, the table's lookup or None).
+_tables: dict[str, tuple] = {}
 
 
 @functools.cache
@@ -178,9 +181,9 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
         numbers = [p for p in parts if _DIGIT.search(p) and len(p) >= 2 and p != word]
         words = [lemmas(p, lang)[0] for p in parts if len(p) >= 3 and not _DIGIT.search(p)]
         return tuple(dict.fromkeys([lemma, word, *numbers, *words]))
-    known = None if "-" in word else _dictionary_lemmas(word, lang)
+    known = None if "-" in word else _known_lemmas(word, lang)
     if known is not None:
-        return tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
+        return known
     if _LATIN_WORD.fullmatch(word):
         return (word,)
     try:
@@ -201,6 +204,71 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
             if part:
                 out.extend(lemmas(part, lang)[:1])
     return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
+
+
+def _known_lemmas(word: str, lang: str) -> tuple[str, ...] | None:
+    """The lemmas of a word without digits or hyphens that the dictionary knows, or None:
+    read from the language's lemma table when there is one (it holds every such word)."""
+    get = _table(lang)
+    if get is not None:
+        word = word.lower()
+        stored = get(word)
+        return None if stored is None else lemma_table.decode(word, stored[0])
+    return _dictionary_lemmas_folded(word, lang)
+
+
+def _dictionary_lemmas_folded(word: str, lang: str) -> tuple[str, ...] | None:
+    """What the lemma table stores for a word: its distinct folded dictionary lemmas, or None."""
+    known = _dictionary_lemmas(word, lang)
+    return None if known is None else tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
+
+
+def use_tables(folder: Path | None) -> None:
+    """Read the lemma tables in folder from now on (None: none), loading them now, so that
+    processes forked after this share them."""
+    lemma_table.CACHE_DIR = folder
+    _tables.clear()
+    for lang in LANGS:
+        _table(lang)
+
+
+def _table(lang: str):
+    """This language's lemma table's lookup (loaded once per CACHE_DIR), or None."""
+    held = _tables.get(lang)
+    if held is None or held[0] != lemma_table.CACHE_DIR:
+        held = _tables[lang] = (lemma_table.CACHE_DIR,
+                                lemma_table.load(lemma_table.path(lang, table_version())))
+    return held[1]
+
+
+@functools.cache
+def table_version() -> str:
+    """What a lemma table's contents depend on: the code that works a dictionary word's lemmas
+    out and stores them, pymorphy3 and its dictionaries (not the rest of this module, so
+    editing it does not make every machine build its tables again)."""
+    h = hashlib.sha256(Path(lemma_table.__file__).read_bytes())
+    for code in (_dictionary_lemmas, _dictionary_lemmas_folded, fold):
+        h.update(inspect.getsource(code).encode())
+    h.update(repr((text.FOLD, MAX_LEMMAS)).encode())
+    for dist in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "dawg2"):
+        h.update(version(dist).encode())
+    return h.hexdigest()[:20]
+
+
+def build_table(lang: str) -> bool:
+    """Build the language's lemma table in lemma_table.CACHE_DIR if it has none of this
+    version (about a minute of CPU, once per machine); True if built."""
+    target = lemma_table.path(lang, table_version())
+    if target is None or target.is_file():
+        return False
+    morph = analyzer(lang)
+    words = morph.dictionary.words
+    substitutes = {plain.decode(): own for plain, found in morph.char_substitutes.items()
+                   for _, own in found}
+    forms = lemma_table.sorted_forms(words.iterkeys, substitutes)
+    lemma_table.build(target, forms, functools.partial(_dictionary_lemmas_folded, lang=lang))
+    _tables.pop(lang, None)
+    return True
 
 
 def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:
