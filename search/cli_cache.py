@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from search import lemma_table, morph
+from search import morph
 
 
 def cache_dir() -> Path:
@@ -31,10 +31,10 @@ def add_parser(sub) -> None:
 
 
 def cmd_lemma_tables(args) -> int:
-    lemma_table.CACHE_DIR = folder = cache_dir()
+    folder = cache_dir()
     missing = []
     for lang in [args.lang] if args.lang else morph.LANGS:
-        where = lemma_table.path(lang, morph.table_version())
+        where = morph.table_path(folder, lang)
         if where.is_file():
             print(f"{lang}: already built: {where}")
         else:
@@ -49,23 +49,23 @@ def cmd_lemma_tables(args) -> int:
         print(f"error: cannot write {folder}: {e.strerror or e}", file=sys.stderr)
         return 1
     if args.lang:
-        return _build(args.lang)
+        return _build(args.lang, folder)
     # A process per language: each holds one dictionary, and the two run on two cores.
     children = [subprocess.Popen([sys.executable, "-m", "search", "lemma-tables", "--lang", lang])
                 for lang in missing]
     return max(child.wait() for child in children)
 
 
-def _build(lang: str) -> int:
+def _build(lang: str, folder: Path) -> int:
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        built = morph.build_table(lang)
+        built = morph.build_table(lang, folder)
     except OSError as e:
-        print(f"error: cannot write {lemma_table.CACHE_DIR}: {e.strerror or e}", file=sys.stderr)
+        print(f"error: cannot write {folder}: {e.strerror or e}", file=sys.stderr)
         return 1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{lang}: " + (f"built in {time.process_time() - c0:.0f} CPU s "
                          f"({time.perf_counter() - t0:.0f} s, peak {peak:.0f} MiB)"
                          if built else "already built")
-          + f": {lemma_table.path(lang, morph.table_version())}", flush=True)
+          + f": {morph.table_path(folder, lang)}", flush=True)
     return 0

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import dawg
 
-# Where the tables are kept (the CLI and web/ set it, e.g. ~/.cache/newsearch); None: none used.
-CACHE_DIR: Path | None = None
 _CUT = 48  # a lemma is stored as chr(_CUT + letters cut off the word's end) + letters added
 
 
-def path(lang: str, version: str) -> Path | None:
-    """The table file of a language under a table version (None: no CACHE_DIR)."""
-    return None if CACHE_DIR is None else CACHE_DIR / f"lemmas-{lang}-{version}.dawg"
+def path(folder: Path, lang: str, version: str) -> Path:
+    """The table file of a language under a table version, in folder."""
+    return Path(folder, f"lemmas-{lang}-{version}.dawg")
 
 
 def _variants(key: str, plain: str, own: str) -> Iterator[str]:
@@ -100,10 +98,8 @@ def build(target: Path, forms: Iterable[str], lemmas_of) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load(target: Path | None):
+def load(target: Path):
     """The table at target as a lookup (word → its stored values, None if none), or None."""
-    if target is None:
-        return None
     try:
         return dawg.BytesDAWG().load(str(target)).get
     except (OSError, ValueError, MemoryError):

@@ -47,8 +47,8 @@ _saved = 0  # entries of _cache that came from (or went to) a cache file
 # Words as the texts write them → lemmas(normalize(word)), per language: the bulk builders'
 # run-wide table (one lookup for a word every segment has, no normalising again).
 _written: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
-# lang → (the lemma_table.CACHE_DIR it was loaded from, the table's lookup or None).
-_tables: dict[str, tuple] = {}
+# lang → its lemma table's lookup (word → stored values or None), if use_tables() found one.
+_tables: dict = {}
 
 
 @functools.cache
@@ -209,7 +209,7 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
 def _known_lemmas(word: str, lang: str) -> tuple[str, ...] | None:
     """The lemmas of a word without digits or hyphens that the dictionary knows, or None:
     read from the language's lemma table when there is one (it holds every such word)."""
-    get = _table(lang)
+    get = _tables.get(lang)
     if get is not None:
         word = word.lower()
         stored = get(word)
@@ -226,19 +226,16 @@ def _dictionary_lemmas_folded(word: str, lang: str) -> tuple[str, ...] | None:
 def use_tables(folder: Path | None) -> None:
     """Read the lemma tables in folder from now on (None: none), loading them now, so that
     processes forked after this share them."""
-    lemma_table.CACHE_DIR = folder
     _tables.clear()
-    for lang in LANGS:
-        _table(lang)
+    for lang in LANGS if folder is not None else ():
+        get = lemma_table.load(table_path(folder, lang))
+        if get is not None:
+            _tables[lang] = get
 
 
-def _table(lang: str):
-    """This language's lemma table's lookup (loaded once per CACHE_DIR), or None."""
-    held = _tables.get(lang)
-    if held is None or held[0] != lemma_table.CACHE_DIR:
-        held = _tables[lang] = (lemma_table.CACHE_DIR,
-                                lemma_table.load(lemma_table.path(lang, table_version())))
-    return held[1]
+def table_path(folder: Path, lang: str) -> Path:
+    """Where the language's lemma table of this version is in folder."""
+    return lemma_table.path(folder, lang, table_version())
 
 
 @functools.cache
@@ -255,11 +252,11 @@ def table_version() -> str:
     return h.hexdigest()[:20]
 
 
-def build_table(lang: str) -> bool:
-    """Build the language's lemma table in lemma_table.CACHE_DIR if it has none of this
-    version (about a minute of CPU, once per machine); True if built."""
-    target = lemma_table.path(lang, table_version())
-    if target is None or target.is_file():
+def build_table(lang: str, folder: Path) -> bool:
+    """Build the language's lemma table in folder if it has none of this version (about 40 s
+    of CPU, once per machine); True if built."""
+    target = table_path(folder, lang)
+    if target.is_file():
         return False
     morph = analyzer(lang)
     words = morph.dictionary.words
@@ -267,7 +264,6 @@ def build_table(lang: str) -> bool:
                    for _, own in found}
     forms = lemma_table.sorted_forms(words.iterkeys, substitutes)
     lemma_table.build(target, forms, functools.partial(_dictionary_lemmas_folded, lang=lang))
-    _tables.pop(lang, None)
     return True
 
 

@@ -48,8 +48,7 @@ def _build(folder, lang: str, words) -> None:
     substitutes = {plain.decode(): own for plain, found in subs.items() for _, own in found}
     forms = lemma_table.sorted_forms(
         lambda prefix: [k for k in keys if k.startswith(prefix)], substitutes)
-    lemma_table.CACHE_DIR = folder
-    lemma_table.build(lemma_table.path(lang, morph.table_version()), forms,
+    lemma_table.build(morph.table_path(folder, lang), forms,
                       lambda w: morph._dictionary_lemmas_folded(w, lang))
     morph.use_tables(folder)
 
@@ -60,7 +59,7 @@ def test_lemmas_with_the_table_are_pymorphy3s(tmp_path, lang):
     expected = {w: morph.lemmas(w, lang) for w in words}
     morph.clear_cache()
     _build(tmp_path, lang, words)
-    get = morph._table(lang)
+    get = morph._tables.get(lang)
     assert get is not None
     assert sum(get(w) is not None for w in words) >= len(words) - 9  # read from the table
     assert {w: morph.lemmas(w, lang) for w in words} == expected
@@ -73,7 +72,7 @@ def test_lemmas_with_the_table_are_pymorphy3s(tmp_path, lang):
 def test_a_word_written_without_its_own_letter_is_in_the_table(tmp_path, lang, word, plain):
     expected = morph._lemmas(plain, lang)
     _build(tmp_path, lang, [word])  # the dictionary's key; the text writes it with е (г)
-    assert morph._table(lang)(plain)
+    assert morph._tables.get(lang)(plain)
     assert morph.lemmas(plain, lang) == expected
 
 
@@ -93,18 +92,17 @@ def test_the_forms_are_sorted_and_every_one_finds_its_keys():
 def test_a_table_of_another_version_is_not_read(tmp_path):
     expected = morph._lemmas("мостів", "uk")
     _build(tmp_path, "uk", ["мостів"])
-    made = lemma_table.path("uk", morph.table_version())
-    made.rename(lemma_table.path("uk", "another-version"))
+    made = morph.table_path(tmp_path, "uk")
+    made.rename(lemma_table.path(tmp_path, "uk", "another-version"))
     morph.use_tables(tmp_path)
-    assert morph._table("uk") is None
+    assert morph._tables.get("uk") is None
     assert morph.lemmas("мостів", "uk") == expected == ("мости", "міст")
 
 
 def test_a_damaged_table_is_not_read(tmp_path):
-    lemma_table.CACHE_DIR = tmp_path
-    lemma_table.path("ru", morph.table_version()).write_bytes(b"not a dawg")
+    morph.table_path(tmp_path, "ru").write_bytes(b"not a dawg")
     morph.use_tables(tmp_path)
-    assert morph._table("ru") is None
+    assert morph._tables.get("ru") is None
     assert morph.lemmas("стали", "ru") == morph._lemmas("стали", "ru")
 
 
@@ -142,9 +140,7 @@ def _terms(index) -> list:
 
 def _marked(folder, lang: str, word: str, marker: str) -> None:
     """A table in which word's lemma is marker: what reads the table shows it in the index."""
-    lemma_table.CACHE_DIR = folder
-    lemma_table.build(lemma_table.path(lang, morph.table_version()), [word], lambda w: (marker,))
-    lemma_table.CACHE_DIR = None
+    lemma_table.build(morph.table_path(folder, lang), [word], lambda w: (marker,))
 
 
 def _has_term(index, field: str, term: str) -> bool:
