@@ -268,27 +268,29 @@ def build_table(lang: str, folder: Path) -> bool:
 
 
 def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:
-    """(normal form, method) of parse(word)'s readings, in its order, for a Cyrillic word without
-    hyphens that the dictionary does not know; None when P(tag | word) could reorder them.
+    """(normal form, method) of parse(word)'s first readings, in its order, for a Cyrillic word
+    without hyphens that the dictionary does not know: those of the first analyser that finds
+    any; None when P(tag | word) could reorder them.
 
     parse() runs its analysers in order, stopping after a terminal one that found readings,
     and keeps that order when P(tag | word) knows no tag of the word (as for nearly every
     unknown word). The dictionary and the analysers of shapes (numbers, Latin, punctuation,
-    initials) find nothing in such a word; without them, and without building Parse objects
-    and probabilities, the same readings cost about half as much.
+    initials) find nothing in such a word; no reading of the others is a dictionary one, so
+    _lemmas keeps only the first reading's normal form, and the analysers after the first that
+    finds one (the costly suffix analyser, after the unknown prefix one) need not run. Without
+    them, and without building Parse objects and probabilities, it costs about half as much.
     """
     morph = analyzer(lang)
     if morph.prob_estimator is not None and morph.prob_estimator.p_t_given_w.keys(word + ":"):
         return None
     seen: set = set()
-    found = []
-    for unit, terminal in morph._units:
+    for unit, _terminal in morph._units:
         if unit.__class__ in _NOTHING_IN_CYRILLIC:
             continue
-        found.extend(unit.parse(word, word, seen))
-        if terminal and found:
-            break
-    return [(p[2], type(p[4][0][0]).__name__) for p in found]
+        found = unit.parse(word, word, seen)
+        if found:
+            return [(p[2], type(p[4][0][0]).__name__) for p in found]
+    return []
 
 
 def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
