@@ -2,9 +2,10 @@
 
 A cache in front of morph's dictionary lookup: pymorphy3 costs Python time per reading (its
 normal form, its tag's probability), about 0.7 CPU s for the 2k bench's 99k first-seen
-dictionary words; the table answers them in about 0.2. It holds every word the dictionary knows (each
-key, and each with its ё / ґ written е / г, as pymorphy3's char_substitutes find them) mapped to
-the lemmas morph gives it, so a word missing from it is one the dictionary does not know.
+dictionary words; the table answers them in about 0.2. It holds every word the dictionary
+knows (each key, and each with its ё / ґ written е / г, as pymorphy3's char_substitutes find
+them) mapped to the lemmas morph gives it, so a word missing from it is one the dictionary
+does not know.
 Built (morph.build_table) once per machine and table version, streamed in sorted order a first
 letter at a time, so memory stays small; readers see no file or a whole one.
 """
