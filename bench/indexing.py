@@ -80,10 +80,10 @@ def child(args) -> None:
     procs = {}
     if args.engine in OURS:
         from search.ingest.indexer import reindex
-        from search.morph import use_tables
+        from search.lemma_table import use
 
         with PeakWatch() as watch:
-            use_tables(Path(args.tables) if args.engine == "ours" else None)  # as the CLI does
+            use(Path(args.tables) if args.engine == "ours" else None)  # as the CLI does
             s = reindex(out, [path], procs=args.procs_n)
         docs = s.documents
         procs = {"writer_mb": watch.own_mib, "other_mb": watch.other_mib}

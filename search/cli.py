@@ -12,7 +12,7 @@ from datetime import time as day_time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from search import morph
+from search import lemma_table
 from search.cli_cache import add_parser, cache_dir
 from search.cli_progress import ProgressLine, counted
 from search.engine import MAX_PAGE, SORTS, Engine
@@ -79,7 +79,7 @@ def cmd_reindex(args) -> int:
     backend = _backend(args)
     if backend != "whoosh":
         return _cluster_reindex(backend, args)
-    morph.use_tables(cache_dir())  # the dictionaries' lemmas, if `lemma-tables` built them
+    lemma_table.use(cache_dir())  # the dictionaries' lemmas, if `lemma-tables` built them
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = ProgressLine(sys.stderr, sys.stderr.isatty()) if show else None
     try:

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from search import morph
+from search import lemma_table, morph
 
 
 def cache_dir() -> Path:
@@ -34,7 +34,7 @@ def cmd_lemma_tables(args) -> int:
     folder = cache_dir()
     missing = []
     for lang in [args.lang] if args.lang else morph.LANGS:
-        where = morph.table_path(folder, lang)
+        where = lemma_table.table_path(folder, lang)
         if where.is_file():
             print(f"{lang}: already built: {where}")
         else:
@@ -59,7 +59,7 @@ def cmd_lemma_tables(args) -> int:
 def _build(lang: str, folder: Path) -> int:
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        built = morph.build_table(lang, folder)
+        built = lemma_table.build(lang, folder)
     except OSError as e:
         print(f"error: cannot write {folder}: {e.strerror or e}", file=sys.stderr)
         return 1
@@ -67,5 +67,5 @@ def _build(lang: str, folder: Path) -> int:
     print(f"{lang}: " + (f"built in {time.process_time() - c0:.0f} CPU s "
                          f"({time.perf_counter() - t0:.0f} s, peak {peak:.0f} MiB)"
                          if built else "already built")
-          + f": {morph.table_path(folder, lang)}", flush=True)
+          + f": {lemma_table.table_path(folder, lang)}", flush=True)
     return 0

@@ -6,16 +6,23 @@ dictionary words; the table answers them in about 0.2. It holds every word the d
 knows (each key, and each with its ё / ґ written е / г, as pymorphy3's char_substitutes find
 them) mapped to the lemmas morph gives it, so a word missing from it is one the dictionary
 does not know.
-Built (morph.build_table) once per machine and table version, streamed in sorted order a first
-letter at a time, so memory stays small; readers see no file or a whole one.
+Built (build()) once per machine and table version, streamed in sorted order a first letter
+at a time, so memory stays small; readers see no file or a whole one. use() hands the tables to
+morph, whose lemmas then read them.
 """
 
+import functools
+import hashlib
+import inspect
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
+from importlib.metadata import version as dist_version
 from pathlib import Path
 
 import dawg
+
+from search import morph, text
 
 _CUT = 48  # a lemma is stored as chr(_CUT + letters cut off the word's end) + letters added
 
@@ -23,6 +30,49 @@ _CUT = 48  # a lemma is stored as chr(_CUT + letters cut off the word's end) + l
 def path(folder: Path, lang: str, version: str) -> Path:
     """The table file of a language under a table version, in folder."""
     return Path(folder, f"lemmas-{lang}-{version}.dawg")
+
+
+def use(folder: Path | None) -> None:
+    """Let morph read the tables in folder from now on (None: none), loading them now, so that
+    processes forked after this share them."""
+    morph.TABLES.clear()
+    for lang in morph.LANGS if folder is not None else ():
+        table = load(table_path(folder, lang))
+        if table is not None:
+            morph.TABLES[lang] = table
+
+
+def table_path(folder: Path, lang: str) -> Path:
+    """Where the language's table of this version is in folder."""
+    return path(folder, lang, version())
+
+
+@functools.cache
+def version() -> str:
+    """What a table's contents depend on: this module, the source of morph's dictionary lemmas
+    and of the folding, pymorphy3's, its dictionaries' and DAWG2's versions (not the rest of
+    morph.py, so that editing it does not make every machine build its tables again)."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for code in (morph._dictionary_lemmas, morph._dictionary_lemmas_folded, text.fold):
+        h.update(inspect.getsource(code).encode())
+    h.update(repr((text.FOLD, morph.MAX_LEMMAS)).encode())
+    for dist in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "dawg2"):
+        h.update(dist_version(dist).encode())
+    return h.hexdigest()[:20]
+
+
+def build(lang: str, folder: Path) -> bool:
+    """Build the language's table in folder if it has none of this version (about 40 s of
+    CPU, once per machine); True if built."""
+    target = table_path(folder, lang)
+    if target.is_file():
+        return False
+    analyzer = morph.analyzer(lang)
+    substitutes = {plain.decode(): own for plain, found in analyzer.char_substitutes.items()
+                   for _, own in found}
+    write(target, sorted_forms(analyzer.dictionary.words.iterkeys, substitutes),
+          functools.partial(morph._dictionary_lemmas_folded, lang=lang))
+    return True
 
 
 def _variants(key: str, plain: str, own: str) -> Iterator[str]:
@@ -85,7 +135,7 @@ def decode(word: str, value: bytes) -> tuple[str, ...]:
     return tuple([word[:len(word) - ord(e[0]) + _CUT] + e[1:] for e in edits.split("\t")])
 
 
-def build(target: Path, forms: Iterable[str], lemmas_of) -> None:
+def write(target: Path, forms: Iterable[str], lemmas_of) -> None:
     """Write the table of these forms, sorted and distinct (each → lemmas_of(form)), to
     target atomically: a concurrent build or reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)  # (fails before a minute's work)
@@ -100,8 +150,13 @@ def build(target: Path, forms: Iterable[str], lemmas_of) -> None:
 
 
 def load(target: Path):
-    """The table at target as a lookup (word → its stored values, None if none), or None."""
+    """The table at target as a lookup (word → its lemmas, None if it has none), or None."""
     try:
-        return dawg.BytesDAWG().load(str(target)).get
+        get = dawg.BytesDAWG().load(str(target)).get
     except (OSError, ValueError, MemoryError):
         return None  # none yet, or damaged: words are looked up in pymorphy3
+
+    def lemmas_of(word: str) -> tuple[str, ...] | None:
+        stored = get(word)
+        return None if stored is None else decode(word, stored[0])
+    return lemmas_of

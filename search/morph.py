@@ -2,7 +2,6 @@
 
 import functools
 import hashlib
-import inspect
 import itertools
 import os
 import re
@@ -20,7 +19,7 @@ from pymorphy3.units import (
     RomanNumberAnalyzer,
 )
 
-from search import lemma_table, text
+from search import text
 from search.text import fold, normalize, tokenize
 
 LANGS = ("uk", "ru")
@@ -47,8 +46,9 @@ _saved = 0  # entries of _cache that came from (or went to) a cache file
 # Words as the texts write them → lemmas(normalize(word)), per language: the bulk builders'
 # run-wide table (one lookup for a word every segment has, no normalising again).
 _written: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
-# lang → its lemma table's lookup (word → stored values or None), if use_tables() found one.
-_tables: dict = {}
+# lang → its lemma table's lookup (word → _dictionary_lemmas_folded(word) read from a file made
+# once per machine), set by lemma_table.use(): a cache in front of pymorphy3's dictionary.
+TABLES: dict = {}
 
 
 @functools.cache
@@ -207,13 +207,11 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
 
 
 def _known_lemmas(word: str, lang: str) -> tuple[str, ...] | None:
-    """The lemmas of a word without digits or hyphens that the dictionary knows, or None:
-    read from the language's lemma table when there is one (it holds every such word)."""
-    get = _tables.get(lang)
-    if get is not None:
-        word = word.lower()
-        stored = get(word)
-        return None if stored is None else lemma_table.decode(word, stored[0])
+    """The lemmas of a word without digits or hyphens that the dictionary knows, or None: read
+    from the language's lemma table when lemma_table.use() loaded one (it holds every such word)."""
+    table = TABLES.get(lang)
+    if table is not None:
+        return table(word.lower())
     return _dictionary_lemmas_folded(word, lang)
 
 
@@ -221,50 +219,6 @@ def _dictionary_lemmas_folded(word: str, lang: str) -> tuple[str, ...] | None:
     """What the lemma table stores for a word: its distinct folded dictionary lemmas, or None."""
     known = _dictionary_lemmas(word, lang)
     return None if known is None else tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
-
-
-def use_tables(folder: Path | None) -> None:
-    """Read the lemma tables in folder from now on (None: none), loading them now, so that
-    processes forked after this share them."""
-    _tables.clear()
-    for lang in LANGS if folder is not None else ():
-        get = lemma_table.load(table_path(folder, lang))
-        if get is not None:
-            _tables[lang] = get
-
-
-def table_path(folder: Path, lang: str) -> Path:
-    """Where the language's lemma table of this version is in folder."""
-    return lemma_table.path(folder, lang, table_version())
-
-
-@functools.cache
-def table_version() -> str:
-    """What a lemma table's contents depend on: the code that works a dictionary word's lemmas
-    out and stores them, pymorphy3 and its dictionaries (not the rest of this module, so
-    editing it does not make every machine build its tables again)."""
-    h = hashlib.sha256(Path(lemma_table.__file__).read_bytes())
-    for code in (_dictionary_lemmas, _dictionary_lemmas_folded, fold):
-        h.update(inspect.getsource(code).encode())
-    h.update(repr((text.FOLD, MAX_LEMMAS)).encode())
-    for dist in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "dawg2"):
-        h.update(version(dist).encode())
-    return h.hexdigest()[:20]
-
-
-def build_table(lang: str, folder: Path) -> bool:
-    """Build the language's lemma table in folder if it has none of this version (about 40 s
-    of CPU, once per machine); True if built."""
-    target = table_path(folder, lang)
-    if target.is_file():
-        return False
-    morph = analyzer(lang)
-    words = morph.dictionary.words
-    substitutes = {plain.decode(): own for plain, found in morph.char_substitutes.items()
-                   for _, own in found}
-    forms = lemma_table.sorted_forms(words.iterkeys, substitutes)
-    lemma_table.build(target, forms, functools.partial(_dictionary_lemmas_folded, lang=lang))
-    return True
 
 
 def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:

@@ -31,10 +31,10 @@ WORDS = {
 
 @pytest.fixture(autouse=True)
 def _no_tables_after():
-    morph.use_tables(None)
+    lemma_table.use(None)
     morph.clear_cache()
     yield
-    morph.use_tables(None)
+    lemma_table.use(None)
     morph.clear_cache()
 
 
@@ -48,9 +48,9 @@ def _build(folder, lang: str, words) -> None:
     substitutes = {plain.decode(): own for plain, found in subs.items() for _, own in found}
     forms = lemma_table.sorted_forms(
         lambda prefix: [k for k in keys if k.startswith(prefix)], substitutes)
-    lemma_table.build(morph.table_path(folder, lang), forms,
+    lemma_table.write(lemma_table.table_path(folder, lang), forms,
                       lambda w: morph._dictionary_lemmas_folded(w, lang))
-    morph.use_tables(folder)
+    lemma_table.use(folder)
 
 
 @pytest.mark.parametrize("lang", morph.LANGS)
@@ -59,7 +59,7 @@ def test_lemmas_with_the_table_are_pymorphy3s(tmp_path, lang):
     expected = {w: morph.lemmas(w, lang) for w in words}
     morph.clear_cache()
     _build(tmp_path, lang, words)
-    get = morph._tables.get(lang)
+    get = morph.TABLES.get(lang)
     assert get is not None
     assert sum(get(w) is not None for w in words) >= len(words) - 9  # read from the table
     assert {w: morph.lemmas(w, lang) for w in words} == expected
@@ -72,7 +72,7 @@ def test_lemmas_with_the_table_are_pymorphy3s(tmp_path, lang):
 def test_a_word_written_without_its_own_letter_is_in_the_table(tmp_path, lang, word, plain):
     expected = morph._lemmas(plain, lang)
     _build(tmp_path, lang, [word])  # the dictionary's key; the text writes it with е (г)
-    assert morph._tables.get(lang)(plain)
+    assert morph.TABLES.get(lang)(plain)
     assert morph.lemmas(plain, lang) == expected
 
 
@@ -92,17 +92,17 @@ def test_the_forms_are_sorted_and_every_one_finds_its_keys():
 def test_a_table_of_another_version_is_not_read(tmp_path):
     expected = morph._lemmas("мостів", "uk")
     _build(tmp_path, "uk", ["мостів"])
-    made = morph.table_path(tmp_path, "uk")
+    made = lemma_table.table_path(tmp_path, "uk")
     made.rename(lemma_table.path(tmp_path, "uk", "another-version"))
-    morph.use_tables(tmp_path)
-    assert morph._tables.get("uk") is None
+    lemma_table.use(tmp_path)
+    assert morph.TABLES.get("uk") is None
     assert morph.lemmas("мостів", "uk") == expected == ("мости", "міст")
 
 
 def test_a_damaged_table_is_not_read(tmp_path):
-    morph.table_path(tmp_path, "ru").write_bytes(b"not a dawg")
-    morph.use_tables(tmp_path)
-    assert morph._tables.get("ru") is None
+    lemma_table.table_path(tmp_path, "ru").write_bytes(b"not a dawg")
+    lemma_table.use(tmp_path)
+    assert morph.TABLES.get("ru") is None
     assert morph.lemmas("стали", "ru") == morph._lemmas("стали", "ru")
 
 
@@ -140,7 +140,7 @@ def _terms(index) -> list:
 
 def _marked(folder, lang: str, word: str, marker: str) -> None:
     """A table in which word's lemma is marker: what reads the table shows it in the index."""
-    lemma_table.build(morph.table_path(folder, lang), [word], lambda w: (marker,))
+    lemma_table.write(lemma_table.table_path(folder, lang), [word], lambda w: (marker,))
 
 
 def _has_term(index, field: str, term: str) -> bool:
@@ -169,7 +169,7 @@ def test_the_bulk_writers_processes_read_the_tables(tmp_path):
         rng.choice(["мостів", "ремонт", "дороги"]) for _ in range(30))} for i in range(300)]
     with gzip.open(src / "a.jsonl.gz", "wt", encoding="utf-8") as f:
         f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
-    morph.use_tables(tmp_path / "cache")
+    lemma_table.use(tmp_path / "cache")
     summary = reindex(tmp_path / "ix", [src], procs=2)
     assert summary.documents == 300
     assert _has_term(tmp_path / "ix", "body_uk", "маркермостів")

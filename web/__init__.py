@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
 
-from search import morph
+from search import lemma_table
 from search.cli_cache import cache_dir
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
@@ -90,7 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ValueError(f"SEARCH_BACKEND must be whoosh or sphinxql://host:port, not {backend!r}")
     app.config["SEARCH_PUBLIC_URL"] = public_url(app.config["SEARCH_PUBLIC_URL"])
     # Loaded here, in gunicorn's master: its workers and the committer process share them.
-    morph.use_tables(Path(app.config["SEARCH_CACHE_DIR"]))
+    lemma_table.use(Path(app.config["SEARCH_CACHE_DIR"]))
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses
 
     from web import api, cors, errors, feed, ingest, metrics, pages
