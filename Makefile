@@ -24,7 +24,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
+# The dictionaries' lemma tables, once per machine and dictionary version, in $SEARCH_CACHE_DIR or
+# ~/.cache/newsearch (about 85 CPU s, the two languages at once; skipped when built).
 install: $(VENV)/.installed
+	$(PY) -m search lemma-tables
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
@@ -58,7 +61,7 @@ index: install
 run: index
 	SEARCH_INDEX_DIR=$(INDEX) SEARCH_BIND=$(BIND) $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: install-bench system-deps
+test: install install-bench system-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

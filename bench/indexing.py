@@ -8,13 +8,17 @@ and the engines take turns at each size (interleaved, on a shared and noisy mach
 `reindex` itself: streamed, analysed by the bulk writer in --procs processes. CPU seconds
 include the child processes; peak RSS is the largest process's, also given apart for ours: the
 writer (the process running the reindex) and the largest other one (merges, copy links, writer
-processes), each sampled from /proc (bench/procmem.py).
+processes), each sampled from /proc (bench/procmem.py). Ours reads the dictionaries' lemma
+tables in --tables (built first if missing, by `search lemma-tables`, timed apart);
+"ours-no-tables" is the same reindex without them.
 """
 
 import argparse
 import gzip
 import json
+import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,8 +31,10 @@ from bench.engines import Fts5, Tantivy, WhooshBaseline, dir_size  # noqa: E402
 from bench.procmem import PeakWatch  # noqa: E402
 from bench.report import WORK, table, write_json  # noqa: E402
 from bench.speed import cpu_seconds, peak_rss_mb, run_child  # noqa: E402
+from search.cli_cache import cache_dir  # noqa: E402
 
 ENGINES = ("ours", "whoosh-std", "sqlite-fts5", "tantivy-default")
+OURS = ("ours", "ours-no-tables")
 
 
 def corpus(shared, n: int, work: Path) -> Path:
@@ -72,10 +78,12 @@ def child(args) -> None:
     path, out = Path(args.file), Path(args.path)
     t0, c0 = time.perf_counter(), cpu_seconds()
     procs = {}
-    if args.engine == "ours":
+    if args.engine in OURS:
         from search.ingest.indexer import reindex
+        from search.lemma_table import use
 
         with PeakWatch() as watch:
+            use(Path(args.tables) if args.engine == "ours" else None)  # as the CLI does
             s = reindex(out, [path], procs=args.procs_n)
         docs = s.documents
         procs = {"writer_mb": watch.own_mib, "other_mb": watch.other_mib}
@@ -113,17 +121,22 @@ def main(argv=None):
     ap.add_argument("--file")
     ap.add_argument("--child-procs", dest="procs_n", type=int, default=1)
     ap.add_argument("--path")
+    ap.add_argument("--tables", default=str(cache_dir()),
+                    help="where ours' lemma tables are (built first if missing, timed apart)")
     args = ap.parse_args(argv)
     if args.mode == "_child":
         return child(args)
     work = Path(args.work)
     skip = set(filter(None, args.skip.split(",")))
     rows = []
+    if "ours" in args.engines.split(","):  # as `make install` builds them (said if it does)
+        subprocess.run([sys.executable, "-m", "search", "lemma-tables"], check=True,
+                       stdout=sys.stderr, env={**os.environ, "SEARCH_CACHE_DIR": args.tables})
     for n in [int(x) for x in args.sizes.split(",")]:
         path = corpus(Path(args.shared).resolve(), n, work)
         for rnd in range(args.rounds):
             runs = [(e, int(p)) for e in args.engines.split(",")
-                    for p in (args.procs.split(",") if e == "ours" else ["1"])]
+                    for p in (args.procs.split(",") if e in OURS else ["1"])]
             for engine, procs in runs:
                 if f"{engine}@{n}" in skip:
                     continue
@@ -134,7 +147,7 @@ def main(argv=None):
                 if out.is_file():
                     out.unlink()
                 r = run_child("_child", "--engine", engine, "--file", path, "--path", out,
-                              "--child-procs", procs, script=__file__)
+                              "--child-procs", procs, "--tables", args.tables, script=__file__)
                 row = {"size": n, "round": rnd, "engine": engine, "procs": procs, **r}
                 rows.append(row)
                 rate = r["docs"] / r["seconds"]

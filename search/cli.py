@@ -1,4 +1,4 @@
-"""Command line: `search reindex` and `search query`."""
+"""Command line: `search reindex`, `search query` (and `search lemma-tables`, cli_cache.py)."""
 
 import argparse
 import contextlib
@@ -12,6 +12,8 @@ from datetime import time as day_time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from search import lemma_table
+from search.cli_cache import add_parser, cache_dir
 from search.cli_progress import ProgressLine, counted
 from search.engine import MAX_PAGE, SORTS, Engine
 from search.engine.results import Results
@@ -77,6 +79,7 @@ def cmd_reindex(args) -> int:
     backend = _backend(args)
     if backend != "whoosh":
         return _cluster_reindex(backend, args)
+    lemma_table.use(cache_dir())  # the dictionaries' lemmas, if `lemma-tables` built them
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = ProgressLine(sys.stderr, sys.stderr.isatty()) if show else None
     try:
@@ -147,15 +150,8 @@ def _print_results(res) -> None:
         print(f"   {plain(hit.snippet)}")
 
 
-def _cache_dir() -> Path:
-    """Where tables built from CLDR are kept between runs (search/query/crosslang.py)."""
-    if os.environ.get("SEARCH_CACHE_DIR"):
-        return Path(os.environ["SEARCH_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsearch"
-
-
 def cmd_query(args) -> int:
-    crosslang.CACHE_DIR = _cache_dir()
+    crosslang.CACHE_DIR = cache_dir()
     backend = _backend(args)
     if backend == "whoosh":
         engine = Engine(_index_dir(args))
@@ -221,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
                    help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                           help="reindex or query (each has its own --help)")
+                           help="reindex, query or lemma-tables (each has its own --help)")
     index_help = f"index folder (default $SEARCH_INDEX_DIR or {DEFAULT_INDEX})"
     r = sub.add_parser("reindex", help="build or update the index from files and folders",
                        description="Index .txt pages, .jsonl(.gz) collections and .html files. "
@@ -275,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--backend", help="whoosh or sphinxql://host:port, a cluster head "
                    "(default $SEARCH_BACKEND or whoosh)")
     q.set_defaults(func=cmd_query)
+    add_parser(sub)
     return p
 
 

@@ -46,6 +46,9 @@ _saved = 0  # entries of _cache that came from (or went to) a cache file
 # Words as the texts write them → lemmas(normalize(word)), per language: the bulk builders'
 # run-wide table (one lookup for a word every segment has, no normalising again).
 _written: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
+# lang → its lemma table's lookup (word → _dictionary_lemmas_folded(word) read from a file made
+# once per machine), set by lemma_table.use(): a cache in front of pymorphy3's dictionary.
+TABLES: dict = {}
 
 
 @functools.cache
@@ -178,9 +181,9 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
         numbers = [p for p in parts if _DIGIT.search(p) and len(p) >= 2 and p != word]
         words = [lemmas(p, lang)[0] for p in parts if len(p) >= 3 and not _DIGIT.search(p)]
         return tuple(dict.fromkeys([lemma, word, *numbers, *words]))
-    known = None if "-" in word else _dictionary_lemmas(word, lang)
+    known = None if "-" in word else _known_lemmas(word, lang)
     if known is not None:
-        return tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
+        return known
     if _LATIN_WORD.fullmatch(word):
         return (word,)
     try:
@@ -203,28 +206,45 @@ def _lemmas(word: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(fold(t) for t in out))[:MAX_LEMMAS + word.count("-")]
 
 
+def _known_lemmas(word: str, lang: str) -> tuple[str, ...] | None:
+    """The lemmas of a word without digits or hyphens that the dictionary knows, or None: read
+    from the language's lemma table when lemma_table.use() loaded one (it holds every such word)."""
+    table = TABLES.get(lang)
+    if table is not None:
+        return table(word.lower())
+    return _dictionary_lemmas_folded(word, lang)
+
+
+def _dictionary_lemmas_folded(word: str, lang: str) -> tuple[str, ...] | None:
+    """What the lemma table stores for a word: its distinct folded dictionary lemmas, or None."""
+    known = _dictionary_lemmas(word, lang)
+    return None if known is None else tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
+
+
 def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:
-    """(normal form, method) of parse(word)'s readings, in its order, for a Cyrillic word without
-    hyphens that the dictionary does not know; None when P(tag | word) could reorder them.
+    """(normal form, method) of parse(word)'s first readings, in its order, for a Cyrillic word
+    without hyphens that the dictionary does not know: those of the first analyser that finds
+    any; None when P(tag | word) could reorder them.
 
     parse() runs its analysers in order, stopping after a terminal one that found readings,
     and keeps that order when P(tag | word) knows no tag of the word (as for nearly every
     unknown word). The dictionary and the analysers of shapes (numbers, Latin, punctuation,
-    initials) find nothing in such a word; without them, and without building Parse objects
-    and probabilities, the same readings cost about half as much.
+    initials) find nothing in such a word; no reading of the others is a dictionary one, so
+    _lemmas keeps only the first reading's normal form, and the analysers after the first that
+    finds one (the costly suffix analyser, after the unknown prefix one) need not run. Without
+    them, and without building Parse objects and probabilities, it costs about half as much.
     """
     morph = analyzer(lang)
     if morph.prob_estimator is not None and morph.prob_estimator.p_t_given_w.keys(word + ":"):
         return None
     seen: set = set()
-    found = []
-    for unit, terminal in morph._units:
+    for unit, _terminal in morph._units:
         if unit.__class__ in _NOTHING_IN_CYRILLIC:
             continue
-        found.extend(unit.parse(word, word, seen))
-        if terminal and found:
-            break
-    return [(p[2], type(p[4][0][0]).__name__) for p in found]
+        found = unit.parse(word, word, seen)
+        if found:
+            return [(p[2], type(p[4][0][0]).__name__) for p in found]
+    return []
 
 
 def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:

@@ -1,9 +1,13 @@
 """Flask web front end: search page and JSON API."""
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
+
+from search import lemma_table
+from search.cli_cache import cache_dir
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -47,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # process's niceness (-5: commits wait less for the CPU behind busy workers, but searches
     # lose throughput; needs CAP_SYS_NICE); SEARCH_INGEST_TRACE: a file to which every commit
     # appends a JSON line of its stages (bench/ingest.py reads it).
+    # SEARCH_CACHE_DIR: where `search lemma-tables` (make install) built the dictionaries' lemma
+    # tables (default $XDG_CACHE_HOME/newsearch or ~/.cache/newsearch), read by live ingest.
     # SEARCH_RECENT_HALF_LIFE_DAYS: sort=recent halves a match's weight per this many days
     # older than the newest match.
     app.config.from_mapping(SEARCH_INDEX_DIR="index", SEARCH_CACHE_SIZE=512,
@@ -54,7 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                             SEARCH_BACKEND="whoosh", SEARCH_WRITE_TOKEN="",
                             SEARCH_WRITE_MAX_MB=16, SEARCH_COMMIT_INTERVAL=0.2,
                             SEARCH_COMMITTER_NICE=0, SEARCH_INGEST_TRACE="",
-                            SEARCH_PUBLIC_URL="", SEARCH_RECENT_HALF_LIFE_DAYS=30.0)
+                            SEARCH_PUBLIC_URL="", SEARCH_RECENT_HALF_LIFE_DAYS=30.0,
+                            SEARCH_CACHE_DIR=str(cache_dir()))  # (reads SEARCH_CACHE_DIR)
     # SEARCH_PUBLIC_URL: the site's address as its users see it (https://news.example.org), for
     # absolute links; without it links are relative, never built from the Host header.
     for name in ("SEARCH_INDEX_DIR", "SEARCH_CORS_ORIGINS", "SEARCH_BACKEND",
@@ -82,6 +89,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if backend != "whoosh" and not backend.startswith("sphinxql://"):
         raise ValueError(f"SEARCH_BACKEND must be whoosh or sphinxql://host:port, not {backend!r}")
     app.config["SEARCH_PUBLIC_URL"] = public_url(app.config["SEARCH_PUBLIC_URL"])
+    # Loaded here, in gunicorn's master: its workers and the committer process share them.
+    lemma_table.use(Path(app.config["SEARCH_CACHE_DIR"]))
     app.json.ensure_ascii = False  # Cyrillic stays readable in API responses
 
     from web import api, cors, errors, feed, ingest, metrics, pages
