@@ -232,6 +232,34 @@ def test_huge_records_and_gz_bombs_are_skipped_others_kept(tmp_path, monkeypatch
     assert _search_ids(ix, "бюджет") == {"g1", "g2", "b0", "z1"}
 
 
+def test_a_bomb_member_after_ordinary_ones_is_stopped(tmp_path, monkeypatch):
+    """The ratio is judged per window, not over the file: 6 MiB of ordinary (hardly
+    compressible) members keep the whole file's ratio near 8x, and the bomb member after
+    them is still stopped; the records before it are indexed."""
+    monkeypatch.setattr(documents, "BOMB_MIN_BYTES", 2**20)
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    src.mkdir()
+    path = src / "feed.jsonl.gz"
+    rng = random.Random(7)
+    with gzip.open(path, "wb") as f:
+        f.write(json.dumps({"id": "a1", "text": "Бюджет міста ухвалено.", "lang": "uk"})
+                .encode() + b"\n")
+        for i in range(60):  # skipped as too large, but read: ~3 MiB compressed
+            noise = "".join(rng.choices("0123456789abcdef", k=100_000))
+            f.write(json.dumps({"id": f"n{i}", "text": noise}).encode() + b"\n")
+    with gzip.open(path, "ab") as f:  # a second member: the bomb
+        f.write(json.dumps({"id": "b0", "text": "Бюджет бомби.", "lang": "uk"}).encode()
+                + b"\n")
+        for _ in range(40):
+            f.write(b" " * 2**20)
+        f.write(b"\n" + json.dumps({"id": "b1", "text": "Бюджет після.", "lang": "uk"})
+                .encode() + b"\n")
+    s = reindex(ix, [src], max_record_chars=10_000)
+    reasons = "\n".join(f"{p}: {r}" for p, r in s.skipped)
+    assert "feed.jsonl.gz: not read past line 63: the gzip inflates more than" in reasons
+    assert _search_ids(ix, "бюджет") == {"a1", "b0"}
+
+
 @pytest.mark.parametrize("damage", ["deflate", "truncated", "crc"])
 def test_a_damaged_gz_is_skipped_others_kept(tmp_path, damage):
     """Damaged deflate data (zlib's or ISA-L's error), a cut file or a bad CRC: that file is

@@ -23,8 +23,8 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # one page or article; collections (.jsonl) a
 MAX_BAD_UTF8 = 0.01  # a UTF-8 file with this share of broken bytes is UTF-8 with damage
 MAX_BODY_CHARS = 2_000_000  # longer bodies are cut: one huge file must not stall indexing
 MAX_RECORD_CHARS = 5_000_000  # a .jsonl record with more text than this is skipped
-# A .jsonl.gz that has inflated past this many times its compressed size (and past
-# BOMB_MIN_BYTES) is a decompression bomb: the rest of it is not read.
+# A .jsonl.gz whose next BOMB_MIN_BYTES inflated came from less than 1/BOMB_RATIO as many
+# compressed bytes is a decompression bomb: the rest of it is not read.
 BOMB_RATIO = 200
 BOMB_MIN_BYTES = 256 * 2**20
 # JSON keys naming the publication, most specific first (bruk's is publ_in).
@@ -190,15 +190,22 @@ def load_jsonl(path: Path, errors: list[str], max_chars: int = MAX_RECORD_CHARS,
     max_line = 6 * max_chars + 2**20  # JSON may spell a character as \uXXXX
     n = 0
 
+    since = [0, 0]  # (compressed, inflated) bytes where the current window began
+
     def check():
         done = raw_file.tell()
         if reading is not None:
             reading.done = done
         if gz:
+            # Judged per window of BOMB_MIN_BYTES inflated, not over the whole file: a bomb
+            # member after gigabytes of ordinary ones would not move the file's ratio.
             inflated = f.tell()
-            if inflated > BOMB_MIN_BYTES and inflated > BOMB_RATIO * max(done, 1):
-                raise Skip(f"not read past line {n}: the gzip inflates more than "
-                           f"{BOMB_RATIO}x ({_mib(inflated)} from {_mib(done)})")
+            grew, read = inflated - since[1], done - since[0]
+            if grew > BOMB_MIN_BYTES:
+                if grew > BOMB_RATIO * max(read, 1):
+                    raise Skip(f"not read past line {n}: the gzip inflates more than "
+                               f"{BOMB_RATIO}x ({_mib(grew)} from {_mib(read)})")
+                since[:] = [done, inflated]
 
     try:
         while True:
