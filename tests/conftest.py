@@ -18,10 +18,22 @@ SAMPLE_PAGES = sorted(FIXTURES.glob("pages/*.txt"))
 
 @pytest.fixture(scope="session", autouse=True)
 def _cache_dir(tmp_path_factory):
-    """CLI runs keep their CLDR tables in a temporary folder, not the user's ~/.cache."""
+    """CLI runs keep their tables in a temporary folder, not the user's ~/.cache."""
     import os
 
-    os.environ.setdefault("SEARCH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    from search import lemma_table, morph
+    from search.cli_cache import cache_dir
+
+    if os.environ.get("SEARCH_CACHE_DIR"):
+        return
+    folder = tmp_path_factory.mktemp("cache")
+    # Copies of the lemma tables `make test` built: a real `make run` (test_setup.py) runs
+    # `make install`, which would otherwise spend a minute or more building them here.
+    for lang in morph.LANGS:
+        built = lemma_table.table_path(cache_dir(), lang)
+        if built.is_file():
+            shutil.copyfile(built, lemma_table.table_path(folder, lang))
+    os.environ["SEARCH_CACHE_DIR"] = str(folder)
 
 
 def index_records(records: list[dict], src: Path, index_dir: Path) -> Path:
