@@ -185,12 +185,17 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     full_total = (int(found[2][0][0]) if every else 0) if long else total
     read_whole = found[2] if early and whole_asked and total <= WHOLE else None
     if not long and n >= 2 and full_total < FILL_BELOW and some is not None:
-        # too few documents have every word: those with some follow them
-        found = eng.fanout(gen, candidates(gen, some, where, sort, limit))
+        # too few documents have every word: those with some follow them (with their rank
+        # attributes when those of every word came too and the tally allows it for any word)
+        est = estimate(plan, df, every=False) if rich else None
+        rich = est is not None and est * max(1, len(terms)) <= RICH_WORK
+        found = eng.fanout(gen, candidates(gen, some, where, sort, limit,
+                                           rich_columns(terms, grouped) if rich
+                                           else CANDIDATE_COLUMNS))
         rest, total = list(found[0]), total_of(found[1])
         seen = {r[0] for r in rows}
-        rows = [r[:3] for r in rows] + [r for r in rest if r[0] not in seen]
-        match, read_whole, rich = some, None, False
+        rows = (rows if rich else [r[:3] for r in rows]) + [r for r in rest if r[0] not in seen]
+        match, read_whole = some, None
     eng.last_candidates = [r[0] for r in rows]
     if not rows:
         return Run([], total, full_total, match, where, [], facets.empty())
