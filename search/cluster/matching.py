@@ -8,7 +8,6 @@ from search.cluster import facets, translate
 from search.cluster.client import MAX_BATCH
 from search.cluster.config import COPY_GROUP, FIELDS, dist_index
 from search.cluster.reads import (
-    RICH_WORK,
     WHOLE,
     at_least,
     estimate,
@@ -164,7 +163,7 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     long = n > ALL_FIRST_UPTO  # a long query: any word, by score alone; every word counted
     match = some if long else every
     est = estimate(plan, df, every=not long) if tally else None
-    rich = est is not None and est * max(1, len(terms)) <= RICH_WORK
+    rich = est is not None and est * max(1, len(terms)) <= eng.rich_work
     first = (candidates(gen, match, where, sort, limit,
                         rich_columns(terms, grouped) if rich else CANDIDATE_COLUMNS)
              if long or every else [])
@@ -188,7 +187,7 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
         # too few documents have every word: those with some follow them (with their rank
         # attributes when those of every word came too and the tally allows it for any word)
         est = estimate(plan, df, every=False) if rich else None
-        rich = est is not None and est * max(1, len(terms)) <= RICH_WORK
+        rich = est is not None and est * max(1, len(terms)) <= eng.rich_work
         found = eng.fanout(gen, candidates(gen, some, where, sort, limit,
                                            rich_columns(terms, grouped) if rich
                                            else CANDIDATE_COLUMNS))
