@@ -99,6 +99,9 @@ def main(argv=None):
                     help="also this checkout with its statements through the head only")
     ap.add_argument("--candidates", type=int, default=0,
                     help="also this checkout with this many candidates rescored")
+    ap.add_argument("--rich-work", type=int, default=None,
+                    help="also this checkout with this many JSON cells at most read with the "
+                         "candidates (reads.RICH_WORK)")
     args = ap.parse_args(argv)
     Other = other_cluster(args.ref, Path(tempfile.mkdtemp(prefix="cluster-ab-")))
     if args.build:
@@ -119,6 +122,9 @@ def main(argv=None):
     if args.candidates:
         engines[f"branch, {args.candidates}"] = ClusterEngine(args.url)
         engines[f"branch, {args.candidates}"].candidates = args.candidates
+    if args.rich_work is not None:
+        engines[f"branch, rich {args.rich_work}"] = ClusterEngine(args.url)
+        engines[f"branch, rich {args.rich_work}"].rich_work = args.rich_work
     for q in WARM_UP:
         for e in engines.values():
             e.search(q)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from search.cluster import backend, facets, wire
+from search.cluster import backend, facets, matching, reads, wire
 from search.cluster.backend import ClusterEngine
 from search.cluster.config import dist_index, shard_index
 from search.cluster.feed import reindex
@@ -155,3 +155,30 @@ def test_answers_left_unread_by_a_failed_search_are_dropped(fed):
         assert _answer(eng.search("бюджет")) == expected  # not the facets' rows
     finally:
         eng.close()
+
+
+@pytest.mark.parametrize("candidates", [400, 5])
+def test_rank_attributes_read_with_the_candidates_answer_as_read_by_id(fed, monkeypatch,
+                                                                       candidates):
+    """The candidates carrying their rank attributes (the tally's estimate small enough) and
+    a result not read whole (the tally says it has more than WHOLE) answer as the longer way:
+    rank attributes by id, every short result read whole."""
+    url, _ = fed
+    quick, slow = ClusterEngine(url), ClusterEngine(url)
+    took = []
+    rich_rows = matching.rich_rows
+    monkeypatch.setattr(matching, "rich_rows", lambda *a: took.append(1) or rich_rows(*a))
+    monkeypatch.setattr(matching, "WHOLE", 5)  # results of 5-57 documents are not read whole
+    try:
+        for eng in (quick, slow):
+            eng.candidates = candidates  # 5: fewer candidates than results, facets aside
+        slow.rich_work = 0
+        for text, options in QUERIES:
+            monkeypatch.setattr(matching, "at_least", lambda *a: 0)
+            expected = _answer(slow.search(text, **options))
+            monkeypatch.setattr(matching, "at_least", reads.at_least)
+            assert _answer(quick.search(text, **options)) == expected, (text, options)
+        assert len(took) >= 8  # every query but those with filters or no tally frequencies
+    finally:
+        quick.close()
+        slow.close()

@@ -9,6 +9,7 @@ from search.cluster import matching, paging
 from search.cluster.config import COPY_GROUP, dist_index
 from search.cluster.errors import UNGROUPED, UNRANKED, ClusterError
 from search.cluster.health import Health
+from search.cluster.reads import RICH_WORK
 from search.cluster.rescore import CANDIDATES, Stats
 from search.cluster.routing import Routes
 from search.cluster.rows import LANG_CODES, date_of, row_id
@@ -70,6 +71,7 @@ class ClusterEngine:
         self.stats = Stats()  # the generation's statistics, for rescoring (matching.py)
         self._warned: set[str] = set()  # the warnings given (once per engine)
         self.candidates = CANDIDATES  # searchd's best rescored per query (a bench varies it)
+        self.rich_work = RICH_WORK  # the most JSON cells read with the candidates (reads.py)
         self.last_candidates: list[int] = []  # their row ids, in searchd's order (bench)
         self.partial = False  # whether the last search (or lookup) met a shard with no mirror
 

@@ -8,8 +8,8 @@ from search.cluster import facets, translate
 from search.cluster.client import MAX_BATCH
 from search.cluster.config import COPY_GROUP, FIELDS, dist_index
 from search.cluster.reads import (
-    RICH_WORK,
     WHOLE,
+    at_least,
     estimate,
     rich_columns,
     rich_rows,
@@ -162,8 +162,8 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     df, ask, counts = eng.stats.frequencies(gen, terms, tally)
     long = n > ALL_FIRST_UPTO  # a long query: any word, by score alone; every word counted
     match = some if long else every
-    est = estimate(plan, df) if tally and not long else None
-    rich = est is not None and est <= limit and est * max(1, len(terms)) <= RICH_WORK
+    est = estimate(plan, df, every=not long) if tally else None
+    rich = est is not None and est * max(1, len(terms)) <= eng.rich_work
     first = (candidates(gen, match, where, sort, limit,
                         rich_columns(terms, grouped) if rich else CANDIDATE_COLUMNS)
              if long or every else [])
@@ -171,7 +171,10 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
         first.append(Ask(f"SELECT COUNT(*) FROM {TABLE} WHERE "
                          f"{' AND '.join(['MATCH(%s)', *where])} OPTION ranker=none", (every,),
                          "sum"))
-    if first and not long:  # few results: all of them, read whole in this round trip
+    # Few results: all of them, read whole in this round trip (not when the tally says there
+    # are more than WHOLE: searchd would read WHOLE rows of every column for nothing).
+    whole_asked = bool(first) and not long and at_least(plan, df, bool(where)) <= WHOLE
+    if whole_asked:
         first.append(whole(gen, match, where, sort, terms, grouped))
     early = len(first) + len(counts) <= MAX_BATCH  # else: only the terms candidates have
     found = eng.fanout(gen, first + counts if early else first) if first or counts else []
@@ -179,14 +182,19 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
         eng.stats.learn(gen, ask, found[len(first):], df)
     rows, total = (list(found[0]), total_of(found[1])) if first else ([], 0)
     full_total = (int(found[2][0][0]) if every else 0) if long else total
-    read_whole = found[2] if early and first and not long and total <= WHOLE else None
+    read_whole = found[2] if early and whole_asked and total <= WHOLE else None
     if not long and n >= 2 and full_total < FILL_BELOW and some is not None:
-        # too few documents have every word: those with some follow them
-        found = eng.fanout(gen, candidates(gen, some, where, sort, limit))
+        # too few documents have every word: those with some follow them (with their rank
+        # attributes when those of every word came too and the tally allows it for any word)
+        est = estimate(plan, df, every=False) if rich else None
+        rich = est is not None and est * max(1, len(terms)) <= eng.rich_work
+        found = eng.fanout(gen, candidates(gen, some, where, sort, limit,
+                                           rich_columns(terms, grouped) if rich
+                                           else CANDIDATE_COLUMNS))
         rest, total = list(found[0]), total_of(found[1])
         seen = {r[0] for r in rows}
-        rows = [r[:3] for r in rows] + [r for r in rest if r[0] not in seen]
-        match, read_whole, rich = some, None, False
+        rows = (rows if rich else [r[:3] for r in rows]) + [r for r in rest if r[0] not in seen]
+        match, read_whole = some, None
     eng.last_candidates = [r[0] for r in rows]
     if not rows:
         return Run([], total, full_total, match, where, [], facets.empty())

@@ -8,15 +8,20 @@ from search.cluster.rows import rank_bucket, rank_key
 from search.query.plan import Plan, Term
 
 # The rank attributes are read with the candidates themselves when the feeder's tally says
-# the MATCH has at most as many results as candidates and searchd would work out at most
-# RICH_WORK JSON cells for them (about 0.3 us each: 1,500 matches of 2 terms cost 2 ms more,
-# 6,000 of 30 terms 45 ms): then the second round trip is saved.
-RICH_WORK = 4000
+# searchd would work out at most RICH_WORK JSON cells for the MATCH's results (matches times
+# terms): then the second round trip (their rank attributes by id) is saved. Each shard
+# returns only its best Ask.per_shard rows, but works a JSON column out for every match
+# (0.1-0.3 us a cell): at 50,000 paragraphs the candidates of a 1-word query of 1,000-10,000
+# results cost 0.6-2.5 ms more a shard, about what reading them by id costs (1.2-2.7 ms), and
+# the round trip (a wake-up of every shard's searchd and of this process) goes; 6,000
+# matches of 30 terms would cost 45 ms more.
+RICH_WORK = 40_000
 
 
-def estimate(plan: Plan, df: dict) -> int | None:
-    """At most how many documents have every content clause of the plan (each clause: its
-    terms' per-field frequencies added up), None when a frequency is not known."""
+def estimate(plan: Plan, df: dict, every: bool = True) -> int | None:
+    """At most how many documents have every content clause of the plan (every=False: any
+    of them; each clause: its terms' per-field frequencies added up), None when a frequency
+    is not known."""
     out = None
     for clause in plan.content():
         n = 0
@@ -29,8 +34,19 @@ def estimate(plan: Plan, df: dict) -> int | None:
             if any(None in step for step in steps):
                 return None
             n += min((sum(step) for step in steps), default=0)
-        out = n if out is None else min(out, n)
+        out = n if out is None else min(out, n) if every else out + n
     return out
+
+
+def at_least(plan: Plan, df: dict, filtered: bool) -> int:
+    """At least how many documents the MATCH of a one-clause plan finds (any document with one
+    of its words does), 0 when that is not known: more clauses, phrases, exclusions, filters
+    (filtered), or frequencies not known. A stale tally (documents deleted since) overstates
+    it: then a result read whole is read by the longer way."""
+    content = plan.content()
+    if filtered or plan.excluded or len(content) != 1 or content[0].phrases:
+        return 0
+    return max((df.get((t.field, t.text), 0) for t in content[0].terms), default=0)
 
 
 def rich_columns(terms: list[Term], grouped: bool) -> str:
