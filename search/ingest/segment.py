@@ -96,8 +96,6 @@ class SegmentBuilder:
 
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
         words = words_of(value)
-        if words and max(map(len, words)) > MAX_WORD:
-            words = [w for w in words if len(w) <= MAX_WORD]
         if not words:
             return 0
         if (terms := self._vocab.get(lang)) is None:
@@ -105,6 +103,11 @@ class SegmentBuilder:
         # One C-level lookup per word: Python runs only for a word new to this process.
         n = len(words)
         seq = np.fromiter(map(terms.__getitem__, words), np.int32, n)
+        if seq.min() < 0:  # (rare) "words" longer than MAX_WORD, which are junk: dropped
+            seq = seq[seq >= 0]
+            words = [w for w in words if len(w) <= MAX_WORD]
+            if not (n := len(words)):
+                return 0
         self.surfaces.add(lang, words, value)
         # (Views of the vocabulary's arrays live only inside an expression: an array with a
         # view cannot grow, and the vocabulary outlives this builder, whatever raises here.)
