@@ -13,6 +13,9 @@ from pymorphy3.units import (
     AbbreviatedFirstNameAnalyzer,
     AbbreviatedPatronymicAnalyzer,
     DictionaryAnalyzer,
+    HyphenAdverbAnalyzer,
+    HyphenatedWordsAnalyzer,
+    HyphenSeparatedParticleAnalyzer,
     LatinAnalyzer,
     NumberAnalyzer,
     PunctuationAnalyzer,
@@ -31,11 +34,13 @@ _DIGIT = re.compile(r"\d")
 # so it is its own lemma, without parse().
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _KNOWN_METHODS = {"DictionaryAnalyzer", "HyphenatedWordsAnalyzer"}
-# Letters of one word without hyphens or digits: what these analysers never read.
+# Letters of one word without hyphens or digits: what these analysers never read (the
+# dictionary is looked up before; the others want shapes, or hyphens).
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+(?:'[\u0400-\u04ff]+)*")
 _NOTHING_IN_CYRILLIC = {DictionaryAnalyzer, AbbreviatedFirstNameAnalyzer,
                         AbbreviatedPatronymicAnalyzer, NumberAnalyzer, PunctuationAnalyzer,
-                        RomanNumberAnalyzer, LatinAnalyzer}
+                        RomanNumberAnalyzer, LatinAnalyzer, HyphenSeparatedParticleAnalyzer,
+                        HyphenAdverbAnalyzer, HyphenatedWordsAnalyzer}
 MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
 MAX_CACHED = 300_000  # words whose lemmas a process keeps, per table (~450 B each, both tables)
@@ -85,7 +90,17 @@ def written_lemmas(word: str, lang: str) -> tuple[str, ...]:
     if found is None:
         if len(table) >= MAX_CACHED:
             table.clear()
-        found = table[word] = lemmas(normalize(word), lang)
+        lookup = TABLES.get(lang)
+        if lookup is not None and word.isalpha():
+            # Most new words: a dictionary word, one table lookup. The tables' keys are made
+            # of Cyrillic letters, ' and . (tests/test_lemma_table.py), and a word of letters
+            # whose lowercase is such a key is one normalize() only lowercases, and _lemmas
+            # reads from the table. (Its lemmas are not kept in the lemma cache, which is for
+            # the words the table does not know.)
+            found = lookup(word.lower())
+        if found is None:
+            found = lemmas(normalize(word), lang)
+        table[word] = found
     return found
 
 
@@ -238,13 +253,19 @@ def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:
     if morph.prob_estimator is not None and morph.prob_estimator.p_t_given_w.keys(word + ":"):
         return None
     seen: set = set()
-    for unit, _terminal in morph._units:
-        if unit.__class__ in _NOTHING_IN_CYRILLIC:
-            continue
+    for unit in _predictors(lang):
         found = unit.parse(word, word, seen)
         if found:
             return [(p[2], type(p[4][0][0]).__name__) for p in found]
     return []
+
+
+@functools.cache
+def _predictors(lang: str) -> list:
+    """The language's analysers that may read a Cyrillic word without hyphens that the
+    dictionary does not know, in parse()'s order."""
+    return [unit for unit, _terminal in analyzer(lang)._units
+            if unit.__class__ not in _NOTHING_IN_CYRILLIC]
 
 
 def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:

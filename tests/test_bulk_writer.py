@@ -25,6 +25,8 @@ def _docs(n, seed=5):
         body = " ".join(rng.choice(words) for _ in range(rng.randint(3, 300)))
         if i % 7 == 0:  # a stress mark and a soft hyphen: the tokenizer's slower path
             body += " Бюдже\u0301т шко\u00adла д'Артаньян"
+        if i % 11 == 5:  # junk longer than text.MAX_WORD, and a letter past the first plane
+            body += f" {'ab' * 40} {words[i % len(words)]} \U0001d400бв {words[0]}"
         title = " ".join(rng.choice(words) for _ in range(3)) if i % 3 else ""
         out.append(Document(id=f"d{i}", title=title, body=body, lang=lang, site=f"s{i % 4}",
                             made_up_title=not title))

@@ -76,6 +76,34 @@ def test_a_word_written_without_its_own_letter_is_in_the_table(tmp_path, lang, w
     assert morph.lemmas(plain, lang) == expected
 
 
+# Words as texts write them: capitals, ё / ґ, apostrophes of both kinds, a stress mark, a
+# Latin homoglyph, hyphens, digits, a word no dictionary knows.
+WRITTEN = {
+    "ru": ["Стали", "СТАЛИ", "Ёлка", "ёлка", "Елка", "Москве", "уда\u0301ра", "Мoсква",
+           "Пресс-секретарь", "Формулы-1", "Ковидом", "Путина"],
+    "uk": ["Війни", "ВІЙНИ", "Ґанок", "об'єкта", "Об’єкта", "Києві", "Будь-який", "COVID-19",
+           "Ковідом", "Мостів", "мостiв"],
+}
+
+
+@pytest.mark.parametrize("lang", morph.LANGS)
+def test_written_forms_with_the_table_have_their_normal_forms_lemmas(tmp_path, lang):
+    # Plain words of letters are read from the table as written, lowercased.
+    expected = {w: morph.lemmas(normalize(w), lang) for w in WRITTEN[lang]}
+    morph.clear_cache()
+    _build(tmp_path, lang, {normalize(w) for w in WRITTEN[lang]})
+    assert {w: morph.written_lemmas(w, lang) for w in WRITTEN[lang]} == expected
+
+
+@pytest.mark.parametrize("lang", morph.LANGS)
+def test_the_dictionary_keys_a_table_holds_are_cyrillic_letters(lang):
+    # What lets morph.written_lemmas read a word of letters from the table lowercased, without
+    # normalize(): a key has no Latin letter, mark or other character normalize() changes.
+    letters = set("абвгдежзийклмнопрстуфхцчшщъыьэюяёєіїґ'.")
+    keys = morph.analyzer(lang).dictionary.words.iterkeys("")
+    assert not {c for k in keys if "-" not in k for c in k if not c.isdigit()} - letters
+
+
 def test_the_forms_are_sorted_and_every_one_finds_its_keys():
     analyzer = morph.analyzer("ru")
     words = analyzer.dictionary.words

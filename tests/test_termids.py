@@ -75,10 +75,18 @@ def test_segments_are_the_same_from_a_fresh_or_a_used_vocabulary(tmp_path):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="аб'’ʼ‘`´-‐‑_ .,1zé\u0130\u00df\u2019«»\n", max_size=60))
-def test_the_builders_plain_pattern_finds_the_words_the_tokenizer_does(text):
-    """Texts without combining marks or soft hyphens: segment.py's faster pattern."""
-    assert segment._PLAIN_WORD.findall(text) == WORD_RE.findall(text)
+@given(st.text(alphabet="аб'’ʼ‘`´-‐‑_ .,1zé\u0130\u00df\u2019«»\n\u0301\u00ad\U0001d400\U0001f600",
+               max_size=60))
+def test_the_builders_words_are_the_tokenizers(text):
+    """segment.py's faster pattern (texts without characters past the first plane), or
+    WORD_RE itself."""
+    assert segment.words_of(text) == WORD_RE.findall(text)
+
+
+def test_the_builders_pattern_knows_every_character_of_the_first_plane():
+    for c in map(chr, range(0x10000)):
+        for text in (c, f"а{c}б", f"{c}-{c}", f"x'{c}", f"{c}\u0301"):
+            assert segment._PLANE0_WORD.findall(text) == WORD_RE.findall(text), hex(ord(c))
 
 
 def test_term_counts_are_the_codecs_per_field_sums():

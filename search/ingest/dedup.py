@@ -52,6 +52,25 @@ def _fold_table() -> np.ndarray:
 
 
 _FOLD = _fold_table()
+# _FOLD_WORD's marks: a code point that folds to nothing (dropped), to several (the text
+# needs the general path).
+_DROP, _SPECIAL = np.uint64(1 << 32), np.uint64(1 << 33)
+
+
+def _fold_word_table() -> np.ndarray:
+    """Per code point of the first plane, what _hashes sums for it after _folded: its folded
+    code point + 1 if that is a word character, else 0; or _DROP, or _SPECIAL."""
+    table = np.zeros(0x10000, np.uint64)
+    simple = _FOLD < 0x10000
+    word = np.zeros(0x10000, bool)
+    word[simple] = _IS_WORD[_FOLD[simple]]
+    table[word] = _FOLD[word].astype(np.uint64) + np.uint64(1)
+    table[~simple] = _SPECIAL
+    table[_FOLD == _NONE] = _DROP
+    return table
+
+
+_FOLD_WORD = _fold_word_table()
 _powers = np.ones(1, np.uint64)  # _MIX[1] ** i (mod 2**64), grown to the longest word seen
 # Texts up to this many code points are hashed from prefix sums over these power tables.
 MAX_CHARS = 1 << 18
@@ -97,27 +116,45 @@ def _folded(text: str) -> np.ndarray:
     return _code_points(text.casefold().replace("ё", "е").replace("'", "").replace("’", ""))
 
 
+def _folded_values(text: str) -> np.ndarray | None:
+    """What _hashes sums for each code point of _folded(text): + 1 for word characters, 0
+    for the others, in one table lookup; None when the text needs the general path (a code
+    point past the first plane, one that folds to several, a long text)."""
+    cps = _code_points(text)
+    if not len(cps) or len(cps) > MAX_CHARS or cps.max() > 0xFFFF:
+        return None
+    values = _FOLD_WORD[cps]
+    top = values.max()
+    if top < _DROP:
+        return values
+    return None if top >= _SPECIAL else values[values != _DROP]
+
+
 def _word_hashes(text: str) -> np.ndarray:
     """A 64-bit hash per \\w+ word of text, in order, computed over all its letters at once."""
     return _hashes(_code_points(text))
 
 
-def _hashes(cps: np.ndarray) -> np.ndarray:
-    """_word_hashes of a text's code points."""
-    mask = _is_word(cps)
-    padded = np.zeros(len(cps) + 2, bool)
+def _hashes(cps: np.ndarray | None, values: np.ndarray | None = None) -> np.ndarray:
+    """_word_hashes of a text's code points; or, given values (_folded_values of a text), of
+    the words those mark."""
+    mask = _is_word(cps) if values is None else values != 0
+    padded = np.zeros(len(mask) + 2, bool)
     padded[1:-1] = mask
     edges = np.flatnonzero(padded[1:] != padded[:-1])  # a word's start, then its end
     starts, ends = edges[0::2], edges[1::2]
     if not len(starts):
         return np.zeros(0, np.uint64)
-    if len(cps) <= MAX_CHARS:
+    if len(mask) <= MAX_CHARS:
         # The same polynomial hash from prefix sums: sum((c + 1) * P**i) over the text, the
-        # span of each word, times P**-start (P is odd, so invertible modulo 2**64).
+        # span of each word, times P**-start (P is odd, so invertible modulo 2**64; what
+        # the sum has outside words does not count).
         up, down = _prefix_powers()
-        sums = np.empty(len(cps) + 1, np.uint64)
+        if values is None:
+            values = cps + np.uint64(1)
+        sums = np.empty(len(mask) + 1, np.uint64)
         sums[0] = 0
-        np.cumsum((cps + np.uint64(1)) * up[:len(cps)], out=sums[1:])
+        np.cumsum(values * up[:len(mask)], out=sums[1:])
         h = (sums[ends] - sums[starts]) * down[starts]
     else:
         h = _long_hashes(cps.astype(np.uint64), mask, starts, ends)
@@ -145,7 +182,8 @@ def _long_hashes(cps, mask, starts, ends) -> np.ndarray:
 def shingles(text: str) -> np.ndarray:
     """32-bit hashes of the text's distinct runs of SHINGLE consecutive words (case folded,
     ё as е, ' ignored), sorted."""
-    hw = _hashes(_folded(text))
+    values = _folded_values(text)
+    hw = _hashes(_folded(text)) if values is None else _hashes(None, values)
     if len(hw) < SHINGLE:
         return np.zeros(0, np.uint32)
     n = len(hw) - SHINGLE + 1

@@ -38,9 +38,26 @@ from search.query.surface import Surfaces
 from search.query.word_columns import LANG_BIT
 from search.text import MAX_WORD, WORD_RE
 
-_MARKS = re.compile(r"[\u0300-\u036f\u00ad]")
-# (Possessive: nothing to backtrack into, 5 % faster; the same words as WORD_RE without marks.)
-_PLAIN_WORD = re.compile(r"[^\W_]++(?:['’ʼ‘`´\-‐‑][^\W_]++)*+")
+
+def _plane0_letters() -> str:
+    """The characters of WORD_RE's words ([^\\W_], combining marks, the soft hyphen) of the
+    first plane, spelled out as ranges: a class the regex engine tests with one bitmap lookup
+    a character, not an alternation with four lookups in the Unicode database."""
+    runs = re.finditer(r"(?:[^\W_]|[\u0300-\u036f\u00ad])+", "".join(map(chr, range(0x10000))))
+    return "".join(f"\\u{m.start():04x}-\\u{m.end() - 1:04x}" for m in runs)
+
+
+_LETTERS = _plane0_letters()
+# WORD_RE for a text without characters past the first plane (nearly all): the same words, in
+# 30–40 % of WORD_RE's CPU. (Possessive: nothing to backtrack into, 5 % faster.)
+_PLANE0_WORD = re.compile(rf"[{_LETTERS}]++(?:['’ʼ‘`´\-‐‑][{_LETTERS}]++)*+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words WORD_RE finds in text (as written, whatever their length)."""
+    if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):  # no astral character
+        return _PLANE0_WORD.findall(text)
+    return WORD_RE.findall(text)
 
 
 def fast_language(fieldobj) -> str | None:
@@ -78,12 +95,7 @@ class SegmentBuilder:
         self._end = weakref.finalize(self, collector.end)
 
     def _analyse(self, field: str, lang: str, value: str, docnum: int) -> int:
-        # Without combining marks or soft hyphens (nearly always) a simpler pattern finds
-        # the same words, faster.
-        rx = WORD_RE if _MARKS.search(value) else _PLAIN_WORD
-        words = rx.findall(value)
-        if words and max(map(len, words)) > MAX_WORD:
-            words = [w for w in words if len(w) <= MAX_WORD]
+        words = words_of(value)
         if not words:
             return 0
         if (terms := self._vocab.get(lang)) is None:
@@ -91,6 +103,11 @@ class SegmentBuilder:
         # One C-level lookup per word: Python runs only for a word new to this process.
         n = len(words)
         seq = np.fromiter(map(terms.__getitem__, words), np.int32, n)
+        if seq.min() < 0:  # (rare) "words" longer than MAX_WORD, which are junk: dropped
+            seq = seq[seq >= 0]
+            words = [w for w in words if len(w) <= MAX_WORD]
+            if not (n := len(words)):
+                return 0
         self.surfaces.add(lang, words, value)
         # (Views of the vocabulary's arrays live only inside an expression: an array with a
         # view cannot grow, and the vocabulary outlives this builder, whatever raises here.)

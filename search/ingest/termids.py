@@ -13,6 +13,7 @@ from array import array
 import numpy as np
 
 from search.morph import written_lemmas, written_table
+from search.text import MAX_WORD
 
 # Written forms a vocabulary learns before a new builder starts a new one (~250 B each with
 # its lemma tuples and terms): below morph's MAX_CACHED, so its forms stay in morph's table.
@@ -24,7 +25,8 @@ _local = threading.local()
 
 class Vocabulary(dict):
     """Written forms → their sequence numbers; per sequence its term ids (start, len, flat),
-    per term id its text (names). Learns a missing form from morph.written_lemmas."""
+    per term id its text (names). Learns a missing form from morph.written_lemmas; a form
+    longer than text.MAX_WORD is -1, and never kept."""
 
     def __init__(self, lang: str):
         super().__init__()
@@ -36,6 +38,8 @@ class Vocabulary(dict):
         self.first = None  # the first form learnt (see current)
 
     def __missing__(self, word: str) -> int:
+        if len(word) > MAX_WORD:
+            return -1  # junk (base64, URLs glued together), not a word: not indexed, not kept
         found = written_lemmas(word, self.lang)
         seq = self.seqs.get(found)
         if seq is None:
