@@ -273,7 +273,11 @@ class SegmentBuilder:
         rk = rank[codes]
         del codes, used
         idx = stable_order(rk)
-        rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
+        # (One at a time: each unsorted array goes as its sorted one comes.)
+        rk = rk[idx]
+        docs = docs[idx]
+        pos = pos[idx]
+        first = first[idx]
         del idx
         return Postings(rk, docs, pos, first, names, ranges, self)
 
