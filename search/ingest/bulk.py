@@ -22,15 +22,17 @@ from search.ingest import heap
 from search.ingest.merge import merge_tiers
 from search.ingest.segment import SegmentBuilder
 
-# Positions a builder buffers before writing a segment (~150 B each). With the lemma tables at
-# their cap, 1.5M peaked at 597 MiB in a 20k run, over the 600 MB target; 1M at 561 MiB.
-MAX_ENTRIES = 1_000_000
-# A segment's write takes about WRITE_BYTES bytes a buffered position on top of what the process
-# holds (heap.live(); its sort, values, word table: 141-156 MiB for 1M positions). A
-# builder spills early, once it holds MIN_ENTRIES, when the two together would pass
-# MEMORY_BUDGET: the write's peak stays under issue 16's 600 MB (572 MiB) when the lemma tables
-# are full, and a small run, far under it, spills at MAX_ENTRIES as before.
-WRITE_BYTES = 160
+# Positions a builder buffers before writing a segment (~20 B each) when memory allows: a run of
+# up to ~2,000 articles is one segment (fewer segments: less word-table and terms-table work a
+# run, 16v), a larger one spills earlier, as below.
+MAX_ENTRIES = 2_500_000
+# A segment's write takes about WRITE_FIXED + WRITE_BYTES a buffered position on top of what
+# the process holds (heap.live(); measured over live at 2k: 78 MiB for 0.35M positions, 152 for
+# 1M, 253 for 2.35M: its sort, values, blocks, word table). A builder spills early, once it
+# holds MIN_ENTRIES, when the two together would pass MEMORY_BUDGET: the write's peak stays
+# under issue 16's 600 MB (572 MiB) when the lemma tables are full.
+WRITE_FIXED = 70 * 2**20
+WRITE_BYTES = 80
 MEMORY_BUDGET = 520 * 2**20
 MIN_ENTRIES = 250_000
 CHECK_EVERY = 16  # documents between looks at the process's memory
@@ -189,7 +191,7 @@ def full(builder, max_entries: int) -> bool:
         return True
     if n < MIN_ENTRIES or builder.docs % CHECK_EVERY:
         return False
-    room = MEMORY_BUDGET - WRITE_BYTES * n
+    room = MEMORY_BUDGET - WRITE_FIXED - WRITE_BYTES * n
     return heap.rss() >= room and heap.live() >= room  # live(): ms on a fragmented heap
 
 

@@ -149,7 +149,14 @@ def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]
     """The segment's word table for spelling and completion, from its sidecar's term spans
     (postings a..b of each (field, term)), the titles its per-document writer saw and the
     words as written (the bulk builder's, else those the per-document writer counted).
-    counts: (term → documents, term → language bits) as they come from terms, if known."""
+    counts: (term → documents, term → language bits) as they come from terms, or the terms
+    already sorted with their counts (segment_words.Sorted), if known."""
+    titles = _titles.pop(segment.segment_id(), [])
+    counted = _surfaces.pop(segment.segment_id(), None)
+    if isinstance(counts, segment_words.Sorted):
+        segment_words.write(segment.create_file(storage, segment_words.EXT),
+                            segment_words.build_sorted(counts, titles, surfaces or counted))
+        return
     if counts is not None:
         freq, langs = counts
     else:
@@ -159,8 +166,6 @@ def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]
             if lang is not None:
                 freq[term] = freq.get(term, 0) + b - a
                 langs[term] = langs.get(term, 0) | segment_words.LANG_BIT[lang]
-    titles = _titles.pop(segment.segment_id(), [])
-    counted = _surfaces.pop(segment.segment_id(), None)
     segment_words.write(segment.create_file(storage, segment_words.EXT),
                         segment_words.build(freq, langs, titles, surfaces or counted))
 

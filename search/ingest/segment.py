@@ -22,7 +22,8 @@ from whoosh.system import pack_ushort
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
 from search.ingest import collector
-from search.ingest.termids import Vocabulary, term_counts, vocabulary
+from search.ingest.term_order import sorted_terms, term_order
+from search.ingest.termids import Vocabulary, vocabulary
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3postings import (
     BLOCK,
@@ -278,10 +279,9 @@ class SegmentBuilder:
         rank = np.empty(len(fields) * width, np.int32)
         names, ranges = [], []  # (field, term) in rank order; (field, its first, its end)
         for f, (field, v) in enumerate(zip(fields, vocabs, strict=True)):
-            ids = np.flatnonzero(used[f * width:(f + 1) * width])
+            # In string order by the vocabulary's ranks, kept across the run (term_order.py).
+            ids = term_order(v).sort(np.flatnonzero(used[f * width:(f + 1) * width]))
             terms = list(map(v.names.__getitem__, ids.tolist()))
-            terms.sort()
-            ids = np.fromiter(map(v.ids.__getitem__, terms), np.int64, len(terms))
             rank[f * width + ids] = np.arange(len(names), len(names) + len(terms), dtype=np.int32)
             self._term_ids[field] = ids
             ranges.append((field, len(names), len(names) + len(terms)))
@@ -290,16 +290,21 @@ class SegmentBuilder:
         rk = rank[codes]
         del codes, used
         idx = stable_order(rk)
-        rk, docs, pos, first = rk[idx], docs[idx], pos[idx], first[idx]
+        # (One at a time: each unsorted array goes as its sorted one comes.)
+        rk = rk[idx]
+        docs = docs[idx]
+        pos = pos[idx]
+        first = first[idx]
         del idx
         return Postings(rk, docs, pos, first, names, ranges, self)
 
     def _lexicon_counts(self, postings):
-        """The word table's term counts from the term ids (termids.term_counts), or None
-        when one of its fields has terms Whoosh analysed (counted from the sidecar's)."""
+        """The word table's terms, sorted, with their counts from the term ids
+        (term_order.sorted_terms), or None when one of its fields has terms Whoosh analysed
+        (counted from the sidecar's)."""
         if any(field in FIELDS for field, _ in self._other):
             return None
-        return term_counts(
+        return sorted_terms(
             (LANG_BIT[FIELDS[field]], self._vocab[self.fast[field]], self._term_ids[field],
              postings.spans[lo:hi, 1] - postings.spans[lo:hi, 0])
             for field, (lo, hi) in postings.ranges.items() if field in FIELDS)

@@ -8,7 +8,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER, deflate
 from search.ingest.w3rows import INFO, U8, Rows, doubles, ids_and_weights, length_bytes, pints
 
-CHUNK = 1 << 20  # postings laid out at a time (their temporaries are ~60 bytes each)
+CHUNK = 1 << 18  # postings laid out at a time (their temporaries are ~60 bytes each)
 _DATA_END = b"t\x87."  # a block's data after its values: TUPLE, TUPLE3, STOP
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 _HEAD = np.dtype([("B", "u1"), ("size", "<u4"), ("count", ">u4"), ("sum", ">f4"), ("proto", "S5")])
 
-_CHUNK = 1_000_000  # positions laid out at a time
+_CHUNK = 1 << 18  # positions laid out at a time (a million: ~100 MB of temporaries, no faster)
 
 
 def values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:

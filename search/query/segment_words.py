@@ -14,6 +14,7 @@ from collections import Counter, OrderedDict
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -55,18 +56,42 @@ def bigrams(word: str) -> set[str]:
 
 # ---- writing ---------------------------------------------------------------------------------
 
+class Sorted(NamedTuple):
+    """A word table's terms in string order, as a list and a numpy str array, with each one's
+    documents and language bits."""
+
+    terms: list[str]
+    array: np.ndarray
+    counts: np.ndarray
+    bits: np.ndarray
+
+
 def build(freq: dict[str, int], langs: dict[str, int], titles: list[tuple[str, int]],
           surfaces: Surfaces | None = None) -> dict[str, np.ndarray]:
     """The columns of a segment's table from term → documents, term → language bits,
     (title, docnum) pairs and the words of its documents as written."""
     terms = sorted(freq)
-    shown, never = shown_forms(surfaces or Surfaces(), freq, langs, LANG_BIT)
     counts = np.fromiter(map(freq.__getitem__, terms), np.int32, len(terms))
     bits = np.fromiter(map(langs.__getitem__, terms), np.uint8, len(terms))
-    lengths = np.fromiter(map(len, terms), np.int64, len(terms))
+    width = max(1, max(map(len, terms), default=1))
+    return build_sorted(Sorted(terms, np.array(terms, dtype=f"<U{width}"), counts, bits),
+                        titles, surfaces, freq, langs)
+
+
+def build_sorted(s: Sorted, titles: list[tuple[str, int]], surfaces: Surfaces | None = None,
+                 freq: dict[str, int] | None = None,
+                 langs: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+    """build() from the terms already sorted (term_order.py: the bulk builder's), and the
+    counts as dicts if the caller has them."""
+    terms, array = s.terms, s.array
+    counts, bits = s.counts.astype(np.int32), s.bits.astype(np.uint8)
+    if freq is None:
+        freq = dict(zip(terms, counts.tolist(), strict=True))
+        langs = dict(zip(terms, bits.tolist(), strict=True))
+    shown, never = shown_forms(surfaces or Surfaces(), freq, langs, LANG_BIT)
+    lengths = np.strings.str_len(array).astype(np.int64)
     cols = {"freq": counts, "langs": bits}
     cols["terms"], cols["terms_off"] = strings(terms)
-    array = np.array(terms, dtype=f"<U{max(1, int(lengths.max(initial=1)))}")
     cols["grams_keys"], cols["grams_ptr"], cols["grams_ids"] = grams(array, lengths)
     by_lang: dict[str, dict] = {}  # lang → term → its row (dict.get per term, in C)
     for (lang, t), row in shown.items():
