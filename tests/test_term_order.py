@@ -43,16 +43,26 @@ def _groups(fields):
     return groups
 
 
+def _counted(groups):
+    """term → documents, term → language bits, summed term id by term id."""
+    freq, langs = {}, {}
+    for bit, v, ids, docs in groups:
+        for t, d in zip(ids.tolist(), docs.tolist(), strict=True):
+            freq[v.names[t]] = freq.get(v.names[t], 0) + d
+            langs[v.names[t]] = langs.get(v.names[t], 0) | bit
+    return freq, langs
+
+
 def test_sorted_terms_are_the_counted_terms_sorted():
-    """One language, and two sharing terms ("2024"): documents summed, bits OR'd, as
-    termids.term_counts counts them, in string order."""
+    """One language, and two sharing terms ("2024"): documents summed, bits OR'd, in string
+    order."""
     _fresh()
     uk, ru = termids.vocabulary("uk"), termids.vocabulary("ru")
     for fields in ({"title_uk": (uk, UK[:6]), "body_uk": (uk, UK)},
                    {"title_uk": (uk, UK[:4]), "body_uk": (uk, UK[2:]), "body_ru": (ru, RU)},
                    {"body_ru": (ru, RU[:1])}):
         groups = _groups(fields)
-        freq, langs = termids.term_counts(groups)
+        freq, langs = _counted(groups)
         got = term_order.sorted_terms(groups)
         assert got.terms == sorted(freq)
         assert got.array.tolist() == got.terms
@@ -65,7 +75,7 @@ def test_the_word_table_from_sorted_terms_is_builds():
     _fresh()
     uk, ru = termids.vocabulary("uk"), termids.vocabulary("ru")
     groups = _groups({"title_uk": (uk, UK[:4]), "body_uk": (uk, UK), "body_ru": (ru, RU)})
-    freq, langs = termids.term_counts(groups)
+    freq, langs = _counted(groups)
     titles = [("Мости Києва", 0), ("Ёлка в Москве", 1)]
     want = segment_words.build(freq, langs, titles)
     got = segment_words.build_sorted(term_order.sorted_terms(groups), titles)

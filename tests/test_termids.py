@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search import morph
-from search.ingest import segment, store, termids
+from search.ingest import segment, store, term_order, termids
 from search.ingest.bulk import BulkWriter
 from search.ingest.indexer import document_fields
 from search.text import WORD_RE
@@ -89,9 +89,9 @@ def test_the_builders_pattern_knows_every_character_of_the_first_plane():
             assert segment._PLANE0_WORD.findall(text) == WORD_RE.findall(text), hex(ord(c))
 
 
-def test_term_counts_are_the_codecs_per_field_sums():
+def test_the_word_tables_terms_are_the_codecs_per_field_sums():
     """Fields of two languages sharing terms ("2024", "nato"): documents summed, bits OR'd,
-    as codec.write_lexicon counts the sidecar's (field, term) spans."""
+    as codec.write_lexicon counts the sidecar's (field, term) spans (term_order.sorted_terms)."""
     import numpy as np
 
     from search.query.word_columns import LANG_BIT
@@ -114,5 +114,8 @@ def test_term_counts_are_the_codecs_per_field_sums():
     for (field, term), (a, b) in spans.items():
         freq[term] = freq.get(term, 0) + b - a
         langs[term] = langs.get(term, 0) | LANG_BIT[field[-2:]]
-    assert termids.term_counts(groups) == (freq, langs)
+    got = term_order.sorted_terms(groups)
+    assert got.terms == sorted(freq)
+    assert dict(zip(got.terms, got.counts.tolist(), strict=True)) == freq
+    assert dict(zip(got.terms, got.bits.tolist(), strict=True)) == langs
     assert langs["2024"] == LANG_BIT["uk"] | LANG_BIT["ru"]

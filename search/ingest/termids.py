@@ -10,8 +10,6 @@ maps the term ids it used to its own (field, term) order when it writes.
 import threading
 from array import array
 
-import numpy as np
-
 from search.morph import written_lemmas, written_table
 from search.text import MAX_WORD
 
@@ -73,28 +71,3 @@ def vocabulary(lang: str) -> Vocabulary:
     if v is None or not v.fresh():
         v = current[lang] = Vocabulary(lang)
     return v
-
-
-def term_counts(groups) -> tuple[dict[str, int], dict[str, int]]:
-    """(term → documents, term → language bits) of (bit, vocabulary, term ids, each one's
-    documents) groups, one a field: what the word table counts (codec.write_lexicon), with
-    Python only per term of a language's union, not per (field, term)."""
-    freq: dict[str, int] = {}
-    langs: dict[str, int] = {}
-    summed: dict[tuple[int, int], tuple] = {}  # (bit, vocabulary) → (it, documents by term id)
-    for bit, vocab, ids, docs in groups:
-        acc = summed.get((bit, id(vocab)))
-        if acc is None:
-            acc = summed[bit, id(vocab)] = (vocab, np.zeros(len(vocab.names), np.int64))
-        acc[1][ids] += docs  # (a field's ids are distinct)
-    for (bit, _), (vocab, docs) in summed.items():
-        used = np.flatnonzero(docs)
-        terms = list(map(vocab.names.__getitem__, used.tolist()))
-        counts = docs[used].tolist()
-        if not freq:
-            freq, langs = dict(zip(terms, counts, strict=True)), dict.fromkeys(terms, bit)
-            continue
-        for t, n in zip(terms, counts, strict=True):  # another language's: a few shared
-            freq[t] = freq.get(t, 0) + n
-            langs[t] = langs.get(t, 0) | bit
-    return freq, langs
