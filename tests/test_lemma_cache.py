@@ -11,7 +11,10 @@ from search.ingest.indexer import reindex
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(monkeypatch):
+    # Without the lemma tables an earlier test may have loaded (create_app, the CLI): the
+    # words they answer are not kept in the cache, which is for the words they do not know.
+    monkeypatch.setattr(morph, "TABLES", {})
     morph.clear_cache()
     yield
     morph.clear_cache()  # nothing planted here reaches other tests
