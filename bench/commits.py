@@ -9,6 +9,7 @@ Each commit is what the committer does: a batch journaled (committer.accept), th
 from another checkout, so two versions run the same bench (interleave them). The documents are
 paragraphs of ../shared corpora past the first --skip (those a latency.py index holds), under
 new ids. --gc raised: the collector's bulk thresholds (collector.BULK) during the commits.
+--warm N: the words of N paragraphs learnt first, as a server's committer has learnt them.
 """
 
 import argparse
@@ -74,6 +75,14 @@ def run(args) -> dict:
             gc_time[1] += 1
 
     gc.callbacks.append(on_gc)
+    if args.warm:  # a server's committer after that many documents: a grown vocabulary
+        from search.ingest import termids
+        from search.text import WORD_RE
+
+        for d in paragraphs(args.shared, None)[:args.warm]:
+            vocab = termids.vocabulary(d.lang)
+            for word in WORD_RE.findall(f"{d.title} {d.body}"):
+                vocab[word]
     root = Path(args.work) / "index"
     committer.prepare(root)  # the committer's searcher, opened before the first commit
     if args.gc == "raised":
@@ -133,6 +142,8 @@ def main(argv=None) -> int:
     ap.add_argument("--per-commit", type=int, default=5)
     ap.add_argument("--background", type=int, default=1, help="0: no background merges")
     ap.add_argument("--gc", choices=("default", "raised"), default="default")
+    ap.add_argument("--warm", type=int, default=0, help="paragraphs whose words the committing "
+                    "thread learns first, as a long-running server's has")
     ap.add_argument("--json", help="write the figures here too")
     args = ap.parse_args(argv)
     args.work = tempfile.mkdtemp(prefix="bench-commits-", dir=os.environ.get("TMPDIR"))

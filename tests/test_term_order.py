@@ -82,3 +82,36 @@ def test_the_word_table_from_sorted_terms_is_builds():
     assert want.keys() == got.keys()
     for name, col in want.items():
         assert col.dtype == got[name].dtype and np.array_equal(col, got[name]), name
+
+
+def test_a_few_new_terms_are_placed_among_many_as_a_full_sort_places_them():
+    """A live commit's few new terms to a large vocabulary (each placed by a binary search),
+    then a large batch again (the two runs merged), uk and ru letters, prefixes of each other."""
+    import random
+
+    rng = random.Random(7)
+    letters = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёыэъ'-0123456789"
+    names = list(dict.fromkeys("".join(rng.choice(letters) for _ in range(rng.randint(1, 9)))
+                               for _ in range(6000)))
+    order, n = term_order.TermOrder(), 0
+    for step in [3000, 1, 2, 5, 1, 40, 3, 2000, 7, 1]:
+        n = min(n + step, len(names))
+        order.update(names[:n])
+        assert [names[i] for i in order.by_place] == sorted(names[:n])
+        ids = np.array(rng.sample(range(n), min(n, 50)))
+        assert [names[i] for i in order.sort(ids)] == sorted(names[i] for i in ids)
+
+
+def test_a_few_term_ids_of_a_large_vocabulary_are_ordered_alone_as_by_the_ranks():
+    import random
+    from types import SimpleNamespace
+
+    rng = random.Random(11)
+    names = list(dict.fromkeys("".join(rng.choice("абвгґеєёжыіїэ'") for _ in range(6))
+                               for _ in range(3000)))
+    vocab = SimpleNamespace(names=names)
+    for k in (1, 5, 100, len(names)):  # sorted alone, then by the vocabulary's TermOrder
+        ids = np.array(rng.sample(range(len(names)), k))
+        got = term_order.in_string_order(vocab, ids)
+        assert [names[i] for i in got] == sorted(names[i] for i in ids)
+    assert hasattr(vocab, "_term_order")  # the last one was ordered by the ranks

@@ -22,7 +22,7 @@ from whoosh.system import pack_ushort
 from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
 from search.ingest import collector
-from search.ingest.term_order import sorted_terms, term_order
+from search.ingest.term_order import in_string_order, sorted_terms
 from search.ingest.termids import Vocabulary, vocabulary
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3postings import (
@@ -279,8 +279,8 @@ class SegmentBuilder:
         rank = np.empty(len(fields) * width, np.int32)
         names, ranges = [], []  # (field, term) in rank order; (field, its first, its end)
         for f, (field, v) in enumerate(zip(fields, vocabs, strict=True)):
-            # In string order by the vocabulary's ranks, kept across the run (term_order.py).
-            ids = term_order(v).sort(np.flatnonzero(used[f * width:(f + 1) * width]))
+            # In string order, by the vocabulary's ranks kept across the run (term_order.py).
+            ids = in_string_order(v, np.flatnonzero(used[f * width:(f + 1) * width]))
             terms = list(map(v.names.__getitem__, ids.tolist()))
             rank[f * width + ids] = np.arange(len(names), len(names) + len(terms), dtype=np.int32)
             self._term_ids[field] = ids

@@ -8,6 +8,8 @@ order once, updated with the new terms only, so a segment orders its term ids wi
 takes the word table's columns from arrays by term id.
 """
 
+from bisect import bisect_left
+
 import numpy as np
 
 from search.query.segment_words import Sorted
@@ -16,24 +18,38 @@ _ATTR = "_term_order"  # the vocabulary's TermOrder, kept on it (it lives as lon
 
 
 class TermOrder:
-    """One vocabulary's terms in string order, and each term id's place in it (about 16 bytes
-    a term: the strings are the vocabulary's)."""
+    """One vocabulary's terms in string order: each term id's place, and the term ids by place
+    (about 16 bytes a term: the strings are the vocabulary's)."""
 
     def __init__(self):
         self.n = 0
-        self.in_order: list[str] = []
-        self.rank = np.zeros(0, np.int64)  # term id → its place in in_order
+        self.rank = np.zeros(0, np.int64)  # term id → its place
+        self.by_place = np.zeros(0, np.int64)  # place → its term id
 
-    def update(self, names: list[str], ids: dict[str, int]) -> None:
-        """Take the terms added to names (their ids in ids) since the last update."""
-        if len(names) == self.n:
+    def update(self, names: list[str]) -> None:
+        """Take the terms added to names (term id → term) since the last update."""
+        n, total = self.n, len(names)
+        if total == n:
             return
-        merged = self.in_order + sorted(names[self.n:])
-        merged.sort()  # two sorted runs: one merge
-        by_rank = np.fromiter(map(ids.__getitem__, merged), np.int64, len(merged))
-        self.rank = np.empty(len(merged), np.int64)
-        self.rank[by_rank] = np.arange(len(merged))
-        self.in_order, self.n = merged, len(names)
+        term = names.__getitem__
+        new = sorted(range(n, total), key=term)
+        if len(new) * 64 < n:
+            # A few new terms (a live commit's, to a vocabulary of up to 200k): each placed by a
+            # binary search among the old. An old term moves up by the new ones placed before
+            # it; the k-th new term has its place among the old, plus the k new before it.
+            at = np.fromiter((bisect_left(self.by_place, names[i], key=term) for i in new),
+                             np.int64, len(new))
+            rank = np.empty(total, np.int64)
+            rank[:n] = self.rank + np.searchsorted(at, self.rank, side="right")
+            rank[np.array(new, np.int64)] = at + np.arange(len(new))
+            by_place = np.empty(total, np.int64)
+            by_place[rank] = np.arange(total)
+        else:
+            # Many: the two sorted runs merged by one sort (it finds the runs), by term id.
+            by_place = np.array(sorted(self.by_place.tolist() + new, key=term), np.int64)
+            rank = np.empty(total, np.int64)
+            rank[by_place] = np.arange(total)
+        self.rank, self.by_place, self.n = rank, by_place, total
 
     def sort(self, ids: np.ndarray) -> np.ndarray:
         """Term ids in their terms' string order."""
@@ -46,8 +62,16 @@ def term_order(vocab) -> TermOrder:
     if order is None:
         order = TermOrder()
         setattr(vocab, _ATTR, order)
-    order.update(vocab.names, vocab.ids)
+    order.update(vocab.names)
     return order
+
+
+def in_string_order(vocab, ids: np.ndarray) -> np.ndarray:
+    """A vocabulary's term ids in their terms' string order: by its TermOrder, or, for a few
+    of a large vocabulary's (a live commit's), by sorting those terms alone."""
+    if len(ids) * 16 < len(vocab.names):
+        return np.array(sorted(ids.tolist(), key=vocab.names.__getitem__), np.int64)
+    return term_order(vocab).sort(ids)
 
 
 def sorted_terms(groups) -> Sorted:
@@ -63,7 +87,7 @@ def sorted_terms(groups) -> Sorted:
         acc[1][ids] += docs  # (a field's ids are distinct)
     parts = []
     for (bit, _), (vocab, docs) in summed.items():
-        used = term_order(vocab).sort(np.flatnonzero(docs))
+        used = in_string_order(vocab, np.flatnonzero(docs))
         parts.append((list(map(vocab.names.__getitem__, used.tolist())), docs[used],
                       np.full(len(used), bit, np.uint8)))
     terms = [t for p in parts for t in p[0]]
