@@ -22,7 +22,7 @@ from pathlib import Path
 
 import dawg
 
-from search import morph, text
+from search import morph, readings, text
 
 _CUT = 48  # a lemma is stored as chr(_CUT + letters cut off the word's end) + letters added
 
@@ -53,9 +53,9 @@ def version() -> str:
     and of the folding, pymorphy3's, its dictionaries' and DAWG2's versions (not the rest of
     morph.py, so that editing it does not make every machine build its tables again)."""
     h = hashlib.sha256(Path(__file__).read_bytes())
-    for code in (morph._dictionary_lemmas, morph._dictionary_lemmas_folded, text.fold):
+    for code in (readings._dictionary_lemmas, readings._dictionary_lemmas_folded, text.fold):
         h.update(inspect.getsource(code).encode())
-    h.update(repr((text.FOLD, morph.MAX_LEMMAS)).encode())
+    h.update(repr((text.FOLD, readings.MAX_LEMMAS)).encode())
     for dist in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "dawg2"):
         h.update(dist_version(dist).encode())
     return h.hexdigest()[:20]
@@ -71,7 +71,7 @@ def build(lang: str, folder: Path) -> bool:
     substitutes = {plain.decode(): own for plain, found in analyzer.char_substitutes.items()
                    for _, own in found}
     write(target, sorted_forms(analyzer.dictionary.words.iterkeys, substitutes),
-          functools.partial(morph._dictionary_lemmas_folded, lang=lang))
+          functools.partial(readings._dictionary_lemmas_folded, lang=lang))
     return True
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from search import lemma_table, morph
+from search import lemma_table, morph, readings
 from search.ingest import store
 from search.ingest.indexer import reindex
 from search.text import WORD_RE, normalize
@@ -49,7 +49,7 @@ def _build(folder, lang: str, words) -> None:
     forms = lemma_table.sorted_forms(
         lambda prefix: [k for k in keys if k.startswith(prefix)], substitutes)
     lemma_table.write(lemma_table.table_path(folder, lang), forms,
-                      lambda w: morph._dictionary_lemmas_folded(w, lang))
+                      lambda w: readings._dictionary_lemmas_folded(w, lang))
     lemma_table.use(folder)
 
 
