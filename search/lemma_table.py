@@ -166,18 +166,20 @@ def load(target: Path):
         start = len(_MAGIC) + 4
         end = start + int.from_bytes(data[len(_MAGIC):start], "little")
         get = dawg.IntDAWG().frombytes(data[start:end]).get
-        edits = data[end:].decode("utf-8")
+        edits = data[end:].decode("utf-8").split("\n")  # edit number → edit
     except (OSError, ValueError, MemoryError):
         return None  # none yet, or damaged: words are looked up in pymorphy3
-    pairs = [_pairs(e) for e in edits.split("\n")] if edits else []
-    one = [p[0] if len(p) == 1 else None for p in pairs]  # most words: one lemma
+    known: list = [None] * len(edits)  # each edit's _pairs, made when a word first needs it
 
     def lemmas_of(word: str) -> tuple[str, ...] | None:
         i = get(word)
         if i is None:
             return None
-        first = one[i]
-        if first is not None:
-            return (word[:len(word) - first[0]] + first[1],)
-        return tuple([word[:len(word) - cut] + added for cut, added in pairs[i]])
+        pairs = known[i]
+        if pairs is None:
+            pairs = known[i] = _pairs(edits[i])
+        if len(pairs) == 1:  # most words: one lemma
+            cut, added = pairs[0]
+            return (word[:len(word) - cut] + added,)
+        return tuple([word[:len(word) - cut] + added for cut, added in pairs])
     return lemmas_of
