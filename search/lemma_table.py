@@ -22,9 +22,12 @@ from pathlib import Path
 
 import dawg
 
-from search import morph, text
+from search import morph, readings, text
 
 _CUT = 48  # a lemma is stored as chr(_CUT + letters cut off the word's end) + letters added
+# A table file: this, the size of an IntDAWG of the words (4 bytes, little-endian), the IntDAWG
+# (word → the number of its edits), then the distinct edits (encode()), a line each.
+_MAGIC = b"lemmas2\n"
 
 
 def path(folder: Path, lang: str, version: str) -> Path:
@@ -53,9 +56,9 @@ def version() -> str:
     and of the folding, pymorphy3's, its dictionaries' and DAWG2's versions (not the rest of
     morph.py, so that editing it does not make every machine build its tables again)."""
     h = hashlib.sha256(Path(__file__).read_bytes())
-    for code in (morph._dictionary_lemmas, morph._dictionary_lemmas_folded, text.fold):
+    for code in (readings._dictionary_lemmas, readings._dictionary_lemmas_folded, text.fold):
         h.update(inspect.getsource(code).encode())
-    h.update(repr((text.FOLD, morph.MAX_LEMMAS)).encode())
+    h.update(repr((text.FOLD, readings.MAX_LEMMAS)).encode())
     for dist in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "dawg2"):
         h.update(dist_version(dist).encode())
     return h.hexdigest()[:20]
@@ -71,7 +74,7 @@ def build(lang: str, folder: Path) -> bool:
     substitutes = {plain.decode(): own for plain, found in analyzer.char_substitutes.items()
                    for _, own in found}
     write(target, sorted_forms(analyzer.dictionary.words.iterkeys, substitutes),
-          functools.partial(morph._dictionary_lemmas_folded, lang=lang))
+          functools.partial(readings._dictionary_lemmas_folded, lang=lang))
     return True
 
 
@@ -121,29 +124,34 @@ def _edit(word: str, lemma: str) -> str:
     return chr(_CUT + len(word) - same) + lemma[same:]
 
 
-def encode(word: str, lemmas: tuple[str, ...]) -> bytes:
+def encode(word: str, lemmas: tuple[str, ...]) -> str:
     """A word's lemmas as stored: each as an edit of the word, tab-separated (shared by
-    all words with the same ending and change, which the DAWG stores once)."""
-    return "\t".join([_edit(word, lemma) for lemma in lemmas]).encode("utf-8")
+    all words with the same ending and change, which the file stores once)."""
+    return "\t".join([_edit(word, lemma) for lemma in lemmas])
 
 
-def decode(word: str, value: bytes) -> tuple[str, ...]:
+def _pairs(edits: str) -> tuple[tuple[int, str], ...]:
+    """(letters cut off the word's end, letters added) of each lemma encode() stored."""
+    return tuple([(ord(e[0]) - _CUT, e[1:]) for e in edits.split("\t")])
+
+
+def decode(word: str, edits: str) -> tuple[str, ...]:
     """The lemmas encode() stored for word."""
-    edits = value.decode("utf-8")
-    if "\t" not in edits:  # most words: one lemma
-        return (word[:len(word) - ord(edits[0]) + _CUT] + edits[1:],)
-    return tuple([word[:len(word) - ord(e[0]) + _CUT] + e[1:] for e in edits.split("\t")])
+    return tuple([word[:len(word) - cut] + added for cut, added in _pairs(edits)])
 
 
 def write(target: Path, forms: Iterable[str], lemmas_of) -> None:
     """Write the table of these forms, sorted and distinct (each → lemmas_of(form)), to
     target atomically: a concurrent build or reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)  # (fails before a minute's work)
-    table = dawg.BytesDAWG(((form, encode(form, lemmas_of(form))) for form in forms),
-                           input_is_sorted=True)
+    ids: dict[str, int] = {}  # each distinct edit → its number, in the order first met
+    table = dawg.IntDAWG(((form, ids.setdefault(encode(form, lemmas_of(form)), len(ids)))
+                          for form in forms), input_is_sorted=True)
+    words = table.tobytes()
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        table.save(str(tmp))
+        tmp.write_bytes(b"".join([_MAGIC, len(words).to_bytes(4, "little"), words,
+                                  "\n".join(ids).encode("utf-8")]))
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -152,11 +160,26 @@ def write(target: Path, forms: Iterable[str], lemmas_of) -> None:
 def load(target: Path):
     """The table at target as a lookup (word → its lemmas, None if it has none), or None."""
     try:
-        get = dawg.BytesDAWG().load(str(target)).get
+        data = Path(target).read_bytes()
+        if not data.startswith(_MAGIC):
+            return None  # not a table (of this format)
+        start = len(_MAGIC) + 4
+        end = start + int.from_bytes(data[len(_MAGIC):start], "little")
+        get = dawg.IntDAWG().frombytes(data[start:end]).get
+        edits = data[end:].decode("utf-8").split("\n")  # edit number → edit
     except (OSError, ValueError, MemoryError):
         return None  # none yet, or damaged: words are looked up in pymorphy3
+    known: list = [None] * len(edits)  # each edit's _pairs, made when a word first needs it
 
     def lemmas_of(word: str) -> tuple[str, ...] | None:
-        stored = get(word)
-        return None if stored is None else decode(word, stored[0])
+        i = get(word)
+        if i is None:
+            return None
+        pairs = known[i]
+        if pairs is None:
+            pairs = known[i] = _pairs(edits[i])
+        if len(pairs) == 1:  # most words: one lemma
+            cut, added = pairs[0]
+            return (word[:len(word) - cut] + added,)
+        return tuple([word[:len(word) - cut] + added for cut, added in pairs])
     return lemmas_of

@@ -8,21 +8,16 @@ import re
 from importlib.metadata import version
 from pathlib import Path
 
-import pymorphy3
-from pymorphy3.units import (
-    AbbreviatedFirstNameAnalyzer,
-    AbbreviatedPatronymicAnalyzer,
-    DictionaryAnalyzer,
-    HyphenAdverbAnalyzer,
-    HyphenatedWordsAnalyzer,
-    HyphenSeparatedParticleAnalyzer,
-    LatinAnalyzer,
-    NumberAnalyzer,
-    PunctuationAnalyzer,
-    RomanNumberAnalyzer,
+from search import readings, text
+from search.readings import (
+    _CYRILLIC_WORD,
+    _KNOWN_METHODS,
+    MAX_LEMMAS,
+    _dictionary_lemmas_folded,
+    _method,
+    _unknown_readings,
+    analyzer,
 )
-
-from search import text
 from search.text import fold, normalize, tokenize
 
 LANGS = ("uk", "ru")
@@ -33,15 +28,6 @@ _DIGIT = re.compile(r"\d")
 # its only normal form (LatinAnalyzer; RomanNumberAnalyzer and NumberAnalyzer for "mix", "nan"),
 # so it is its own lemma, without parse().
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
-_KNOWN_METHODS = {"DictionaryAnalyzer", "HyphenatedWordsAnalyzer"}
-# Letters of one word without hyphens or digits: what these analysers never read (the
-# dictionary is looked up before; the others want shapes, or hyphens).
-_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+(?:'[\u0400-\u04ff]+)*")
-_NOTHING_IN_CYRILLIC = {DictionaryAnalyzer, AbbreviatedFirstNameAnalyzer,
-                        AbbreviatedPatronymicAnalyzer, NumberAnalyzer, PunctuationAnalyzer,
-                        RomanNumberAnalyzer, LatinAnalyzer, HyphenSeparatedParticleAnalyzer,
-                        HyphenAdverbAnalyzer, HyphenatedWordsAnalyzer}
-MAX_LEMMAS = 4  # more readings than this are noise and cost postings
 EXTRA_BOOST = 0.5  # weight of a word's second and later readings
 MAX_CACHED = 300_000  # words whose lemmas a process keeps, per table (~450 B each, both tables)
 CACHE_FILE = "lemmas.cache"  # the lemmas of words seen before, beside an index's generations
@@ -56,20 +42,10 @@ _written: dict[str, dict[str, tuple[str, ...]]] = {lang: {} for lang in LANGS}
 TABLES: dict = {}
 
 
-@functools.cache
-def analyzer(lang: str) -> pymorphy3.MorphAnalyzer:
-    """One MorphAnalyzer per language per process (load before gunicorn forks)."""
-    return pymorphy3.MorphAnalyzer(lang=lang)
-
-
 def warm() -> None:
     """Load both dictionaries now, so forked workers share them."""
     for lang in LANGS:
         analyzer(lang).parse("тест")
-
-
-def _method(parse) -> str:
-    return type(parse.methods_stack[0][0]).__name__
 
 
 def lemmas(word: str, lang: str) -> tuple[str, ...]:
@@ -120,10 +96,11 @@ def clear_cache() -> None:
 
 @functools.cache
 def analysis_version() -> str:
-    """What lemmas() depends on: this module and search/text.py as written, pymorphy3 and
-    its dictionaries. A cache file made under another version is not used."""
+    """What lemmas() depends on: this module, search/readings.py and search/text.py as
+    written, pymorphy3 and its dictionaries. A cache file made under another version is not
+    used."""
     h = hashlib.sha256()
-    for path in (__file__, text.__file__):
+    for path in (__file__, readings.__file__, text.__file__):
         h.update(Path(path).read_bytes())
     for dist in ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk"):
         h.update(version(dist).encode())
@@ -228,68 +205,6 @@ def _known_lemmas(word: str, lang: str) -> tuple[str, ...] | None:
     if table is not None:
         return table(word.lower())
     return _dictionary_lemmas_folded(word, lang)
-
-
-def _dictionary_lemmas_folded(word: str, lang: str) -> tuple[str, ...] | None:
-    """What the lemma table stores for a word: its distinct folded dictionary lemmas, or None."""
-    known = _dictionary_lemmas(word, lang)
-    return None if known is None else tuple(dict.fromkeys(fold(t) for t in known))[:MAX_LEMMAS]
-
-
-def _unknown_readings(word: str, lang: str) -> list[tuple[str, str]] | None:
-    """(normal form, method) of parse(word)'s first readings, in its order, for a Cyrillic word
-    without hyphens that the dictionary does not know: those of the first analyser that finds
-    any; None when P(tag | word) could reorder them.
-
-    parse() runs its analysers in order, stopping after a terminal one that found readings,
-    and keeps that order when P(tag | word) knows no tag of the word (as for nearly every
-    unknown word). The dictionary and the analysers of shapes (numbers, Latin, punctuation,
-    initials) find nothing in such a word; no reading of the others is a dictionary one, so
-    _lemmas keeps only the first reading's normal form, and the analysers after the first that
-    finds one (the costly suffix analyser, after the unknown prefix one) need not run. Without
-    them, and without building Parse objects and probabilities, it costs about half as much.
-    """
-    morph = analyzer(lang)
-    if morph.prob_estimator is not None and morph.prob_estimator.p_t_given_w.keys(word + ":"):
-        return None
-    seen: set = set()
-    for unit in _predictors(lang):
-        found = unit.parse(word, word, seen)
-        if found:
-            return [(p[2], type(p[4][0][0]).__name__) for p in found]
-    return []
-
-
-@functools.cache
-def _predictors(lang: str) -> list:
-    """The language's analysers that may read a Cyrillic word without hyphens that the
-    dictionary does not know, in parse()'s order."""
-    return [unit for unit, _terminal in analyzer(lang)._units
-            if unit.__class__ not in _NOTHING_IN_CYRILLIC]
-
-
-def _dictionary_lemmas(word: str, lang: str) -> list[str] | None:
-    """The normal forms of a word the dictionary knows, in parse()'s order, or None.
-
-    What parse() gives for such a word, without building its tags and Parse objects: the
-    dictionary's readings, stably sorted by P(tag | word) when there is a choice of lemmas
-    (one, when all readings have the same).
-    """
-    morph = analyzer(lang)
-    d = morph.dictionary
-    word = word.lower()
-    found = d.words.similar_items(word, morph.char_substitutes)
-    if not found:
-        return None
-    readings = [(fixed, para_id, idx) for fixed, parses in found for para_id, idx in parses]
-    forms = [d.build_normal_form(para_id, idx, fixed) for fixed, para_id, idx in readings]
-    if len(set(forms)) == 1:
-        return forms[:1]
-    if morph.prob_estimator is None:
-        return forms
-    prob = morph.prob_estimator.p_t_given_w.prob
-    probs = [prob(word, d.build_tag_info(para_id, idx)) for _, para_id, idx in readings]
-    return [f for _, f in sorted(zip(probs, forms, strict=True), key=lambda pf: -pf[0])]
 
 
 def own_language(word: str) -> str | None:

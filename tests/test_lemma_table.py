@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from search import lemma_table, morph
+from search import lemma_table, morph, readings
 from search.ingest import store
 from search.ingest.indexer import reindex
 from search.text import WORD_RE, normalize
@@ -49,7 +49,7 @@ def _build(folder, lang: str, words) -> None:
     forms = lemma_table.sorted_forms(
         lambda prefix: [k for k in keys if k.startswith(prefix)], substitutes)
     lemma_table.write(lemma_table.table_path(folder, lang), forms,
-                      lambda w: morph._dictionary_lemmas_folded(w, lang))
+                      lambda w: readings._dictionary_lemmas_folded(w, lang))
     lemma_table.use(folder)
 
 
@@ -132,6 +132,42 @@ def test_a_damaged_table_is_not_read(tmp_path):
     lemma_table.use(tmp_path)
     assert morph.TABLES.get("ru") is None
     assert morph.lemmas("стали", "ru") == morph._lemmas("стали", "ru")
+
+
+def test_a_table_in_the_first_format_is_not_read(tmp_path):
+    """A BytesDAWG of each word's edits (the format before an IntDAWG of edit numbers)."""
+    import dawg
+
+    stored = [("стали", lemma_table.encode("стали", ("сталь", "стать")).encode())]
+    dawg.BytesDAWG(stored).save(str(lemma_table.table_path(tmp_path, "ru")))
+    lemma_table.use(tmp_path)
+    assert morph.TABLES.get("ru") is None
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", ["кошки", "мышки", "книги", "людей", "стали", "лучше", "ёлки", "елки"]),
+    ("uk", ["кішки", "книги", "мостів", "людей", "війни", "ґанку", "ганку", "об'єкта"]),
+])
+def test_each_distinct_edit_is_stored_once_and_read_back_per_word(tmp_path, lang, words):
+    def lemmas_of(word):
+        return readings._dictionary_lemmas_folded(word, lang)
+
+    target = lemma_table.table_path(tmp_path, lang)
+    lemma_table.write(target, sorted(words), lemmas_of)
+    data = target.read_bytes()
+    end = 12 + int.from_bytes(data[8:12], "little")
+    edits = {lemma_table.encode(w, lemmas_of(w)) for w in words}
+    assert sorted(data[end:].decode("utf-8").split("\n")) == sorted(edits) != []
+    assert len(edits) < len(words)  # кошки and мышки (кішки, книги) share theirs
+    lemma_table.use(tmp_path)
+    assert {w: morph.TABLES[lang](w) for w in words} == {w: lemmas_of(w) for w in words}
+    assert morph.TABLES[lang]("кошкин-дом") is None and morph.TABLES[lang]("") is None
+
+
+def test_an_empty_table_knows_no_word(tmp_path):
+    lemma_table.write(lemma_table.table_path(tmp_path, "ru"), [], lambda w: ("x",))
+    lemma_table.use(tmp_path)
+    assert morph.TABLES["ru"]("стали") is None
 
 
 @pytest.mark.parametrize(("word", "lemmas"), [("идут", ("идти",)), ("лучше", ("хороший", "хорошо")),

@@ -131,7 +131,7 @@ def test_prepositions_are_function_words(query):
     ("стекло", "ru"), ("полем", "ru"), ("москвы", "ru"), ("стали", "uk"), ("війни", "ru"),
 ])
 def test_dictionary_lemmas_are_parses_normal_forms_in_their_order(word, lang):
-    from search.morph import _KNOWN_METHODS, _dictionary_lemmas, _method, analyzer
+    from search.readings import _KNOWN_METHODS, _dictionary_lemmas, _method, analyzer
 
     parses = [p for p in analyzer(lang).parse(word) if _method(p) in _KNOWN_METHODS]
     fast = _dictionary_lemmas(word, lang)
@@ -169,7 +169,8 @@ def test_normalize_is_the_plain_steps():
 @pytest.mark.parametrize("word", ["iphone", "nan", "inf", "mix", "xiv", "o'neil", "a", "zzzq"])
 @pytest.mark.parametrize("lang", ["uk", "ru"])
 def test_unknown_latin_words_are_their_own_lemma_as_parse_says(word, lang):
-    from search.morph import _KNOWN_METHODS, _dictionary_lemmas, _method, analyzer, clear_cache
+    from search.morph import clear_cache
+    from search.readings import _KNOWN_METHODS, _dictionary_lemmas, _method, analyzer
 
     clear_cache()
     if _dictionary_lemmas(word, lang) is None:  # else the dictionary's lemmas are used
@@ -181,7 +182,7 @@ def test_unknown_latin_words_are_their_own_lemma_as_parse_says(word, lang):
 
 def _lemmas_by_parse(word: str, lang: str) -> tuple[str, ...]:
     """An unknown word's terms from parse() itself (the reference for its shortcut)."""
-    from search.morph import _KNOWN_METHODS, MAX_LEMMAS, _method, analyzer
+    from search.readings import _KNOWN_METHODS, MAX_LEMMAS, _method, analyzer
     from search.text import fold
 
     parses = analyzer(lang).parse(word)
@@ -197,7 +198,8 @@ def _lemmas_by_parse(word: str, lang: str) -> tuple[str, ...]:
                                   "абвгд", "ґуґл"])
 @pytest.mark.parametrize("lang", ["uk", "ru"])
 def test_unknown_words_have_the_lemmas_parse_gives(word, lang):
-    from search.morph import _dictionary_lemmas, _lemmas
+    from search.morph import _lemmas
+    from search.readings import _dictionary_lemmas
 
     if _dictionary_lemmas(word, lang) is None:
         assert _lemmas(word, lang) == _lemmas_by_parse(word, lang)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from search.engine import Engine
-from search.ingest import dedup
+from search.ingest import dedup, shingles
 from tests.conftest import index_records
 
 AGENCY = ("Уряд ухвалив нову програму відновлення зруйнованих мостів у прифронтових "
@@ -68,9 +68,9 @@ def test_shingles_are_word_runs_whatever_the_case_punctuation_and_spacing():
 def test_word_hashes_are_the_same_in_short_and_long_texts():
     """Prefix sums (texts up to MAX_CHARS) and per-letter powers (longer ones) agree."""
     words = ["слово", "Київ", "x", "𝐀𝐁c", "covid19"]
-    short = dedup._word_hashes(" ".join(words))
-    long = dedup._word_hashes(" ".join(words * (dedup.MAX_CHARS // 20 + 1)))
-    assert len(long) > dedup.MAX_CHARS // 5 and len(set(short.tolist())) == len(words)
+    short = shingles._word_hashes(" ".join(words))
+    long = shingles._word_hashes(" ".join(words * (shingles.MAX_CHARS // 20 + 1)))
+    assert len(long) > shingles.MAX_CHARS // 5 and len(set(short.tolist())) == len(words)
     assert np.array_equal(long, np.tile(short, len(long) // len(words)))
 
 

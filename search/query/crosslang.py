@@ -62,7 +62,7 @@ def _cache_key() -> str:
     CLDR data and the dictionaries."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent.parent
-    for path in (Path(__file__), here / "morph.py", here / "text.py",
+    for path in (Path(__file__), here / "morph.py", here / "readings.py", here / "text.py",
                  DATA / "news_words.tsv", DATA / "en_names.tsv"):
         h.update(path.read_bytes())
     for dist in ("babel", "pymorphy3", "pymorphy3-dicts-uk", "pymorphy3-dicts-ru"):
