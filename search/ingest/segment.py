@@ -25,6 +25,7 @@ from search.ingest import collector
 from search.ingest.term_order import in_string_order, sorted_terms
 from search.ingest.termids import Vocabulary, vocabulary
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
+from search.ingest.w3docs import DocColumns
 from search.ingest.w3postings import (
     BLOCK,
     Postings,
@@ -79,7 +80,8 @@ class SegmentBuilder:
     def __init__(self, schema, storage, codec, indexname):
         self.schema, self.storage, self.codec = schema, storage, codec
         self.segment = codec.new_segment(storage, indexname)
-        self._perdoc = None  # opened with the first document: stored fields are streamed
+        self._docs = DocColumns(storage, self.segment)  # stored fields, lengths, columns
+        self._titles: list[tuple[str, int]] = []  # (stored title, document) for the word table
         self._fw = None
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
         self.docs = 0
@@ -161,22 +163,15 @@ class SegmentBuilder:
             if length:
                 lengths[name] = length
             if field.column_type:
-                columns[name] = field.to_column_value(value)
+                columns[name] = (field.column_type, field.to_column_value(value))
         self.surfaces.add_unindexed_title(fields)
         for name, length in lengths.items():
             col = self._lengths[name]
             col.extend([0] * (docnum - len(col)))
             col.append(length)
-        if self._perdoc is None:
-            self._perdoc = self.codec.per_document_writer(self.storage, self.segment)
-            self._perdoc.count_words = False  # counted here, from the analysis (surface.py)
-        perdoc = self._perdoc
-        perdoc.start_doc(docnum)
-        for name in sorted(stored.keys() | lengths.keys() | columns.keys()):
-            perdoc.add_field(name, schema[name], stored.get(name), lengths.get(name, 0))
-            if name in columns:
-                perdoc.add_column_value(name, schema[name].column_type, columns[name])
-        perdoc.finish_doc()
+        self._docs.add(docnum, stored, columns)  # stored: in name order, as Whoosh's
+        if isinstance(title := stored.get("title"), str):
+            self._titles.append((title, docnum))
         self.docs += 1
 
     def _length(self, field: str, docnum: int) -> int:
@@ -186,7 +181,8 @@ class SegmentBuilder:
     def write(self):
         """Write the buffered documents' postings and close the segment; return it."""
         storage, segment, schema = self.storage, self.segment, self.schema
-        self._perdoc.close()
+        # The words are counted from the analysis (surface.py), not by the codec's writer.
+        segment._fieldlengths = self._docs.close(self.docs, self._lengths)
         fw = self._fw = FieldWriter(self.codec, storage, segment)
         postings = self._postings()
         side = SidecarParts()
@@ -227,7 +223,7 @@ class SegmentBuilder:
         # The spelling and completion table, as Whoosh's own writer leaves it (the codec).
         sidecar.write_lexicon(storage, segment, side.terms,
                               self.surfaces.analysed(set(self.fast.values())),
-                              self._lexicon_counts(postings))
+                              self._lexicon_counts(postings), self._titles)
         segment.set_doc_count(self.docs)
         self._other.clear()
         # One file per segment, as Whoosh's writer leaves it (read through one mapping).
@@ -239,14 +235,7 @@ class SegmentBuilder:
         """Close and delete whatever this builder has written (after a failure, say)."""
         self._end()
         files = []
-        if self._perdoc is not None:
-            cols = getattr(self._perdoc, "_cols", None)
-            files.append(getattr(cols, "_temp", None))
-            if cols is not None and getattr(cols, "_temp", None) is not None:
-                try:
-                    cols._tempstorage.delete_file(cols._tempname)
-                except OSError:
-                    pass
+        self._docs.discard()
         fw = getattr(self, "_fw", None)
         if fw is not None:
             files += [fw._postfile, getattr(fw._tindex, "dbfile", None)]
