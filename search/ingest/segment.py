@@ -13,24 +13,20 @@ from array import array
 from collections import defaultdict
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import PositionBoosts
 from whoosh.system import pack_ushort
 
 from search.ingest import codec as sidecar
-from search.ingest import collector
+from search.ingest import collector, w3other
 from search.ingest.term_order import in_string_order, sorted_terms
 from search.ingest.termids import Vocabulary, vocabulary
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
 from search.ingest.w3docs import DocColumns
 from search.ingest.w3postings import (
-    BLOCK,
     Postings,
     SidecarParts,
     close_quietly,
-    pickled,
     stable_order,
-    write_block,
 )
 from search.ingest.words import fast_language, words_of
 from search.query.segment_words import FIELDS
@@ -176,9 +172,15 @@ class SegmentBuilder:
                 infos = [None] * len(terms)
                 for i, info in zip(where, info_bytes(found), strict=True):
                     infos[i] = info
-                for i, (tbytes, span) in enumerate(terms):
-                    if span is None:
-                        infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+                # The terms Whoosh analysed, all at once (w3other.py).
+                where = [i for i, (_, span) in enumerate(terms) if span is None]
+                rows_of = {t: self._other[field, t] for t, span in terms if span is None}
+                found = w3other.write_terms(
+                    fw._postfile, [terms[i][0] for i in where], rows_of,
+                    lambda d, f=field: self._length(f, d), fieldobj.format,
+                    side if keep else None, field)
+                for i, info in zip(where, found, strict=True):
+                    infos[i] = info
                 keys = [tbytes for tbytes, _ in terms]
             prefix = pack_ushort(fw._fieldid)
             add_rows(fw._tindex, [prefix + k for k in keys], infos)
@@ -262,25 +264,3 @@ class SegmentBuilder:
             (LANG_BIT[FIELDS[field]], self._vocab[self.fast[field]], self._term_ids[field],
              postings.spans[lo:hi, 1] - postings.spans[lo:hi, 0])
             for field, (lo, hi) in postings.ranges.items() if field in FIELDS)
-
-    def _write_other(self, fw, field, tbytes, keep, side) -> W3TermInfo:
-        """A term of a field analysed by Whoosh itself (ids, dates, numbers): its term info."""
-        rows = self._other[field, tbytes]
-        info = W3TermInfo()
-        post = fw._postfile
-        start = post.tell()
-        post.write(WHOOSH3_HEADER_MAGIC)
-        size = fw._format.fixed_value_size()
-        for s in range(0, len(rows), BLOCK):
-            chunk = rows[s:s + BLOCK]
-            ids = [r[0] for r in chunk]
-            lens = [self._length(field, d) for d in ids]
-            values = tuple(r[2] for r in chunk)
-            if size is not None:  # as W3PostingsWriter._mini_values
-                values = None if size == 0 else b"".join(values)
-            write_block(post, info, ids, [float(r[1]) for r in chunk], pickled(values),
-                         min(lens), max(lens), last=s + BLOCK >= len(rows))
-        info.set_extent(start, post.tell() - start)
-        if keep:
-            side.add_values(field, tbytes.decode("utf-8"), rows)
-        return info
