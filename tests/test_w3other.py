@@ -1,8 +1,10 @@
 """Terms of fields Whoosh analyses (ids, dates, numbers) in bulk: the bytes write_block writes."""
 
+from datetime import datetime
 from io import BytesIO
 
 import pytest
+from whoosh.analysis import IDAnalyzer
 from whoosh.fields import DATETIME, ID, NUMERIC
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence
@@ -61,3 +63,26 @@ def test_the_schemas_fields_go_in_bulk(field):
     assert field.format.fixed_value_size() == 0
     info, laid, buf = w3other._short([b"a"], {b"a": _term([1])}, _length, field.format)
     assert laid.tolist() == [0] and len(buf) == int(info["length"][0])
+
+
+# (field, values): the schema's kinds of Whoosh-analysed fields, and others that keep field.index
+INDEXED = [
+    (ID(stored=True), ["rt-17", "", "Київ/новини 1", "ß"]),
+    (ID(analyzer=IDAnalyzer(lowercase=True)), ["Rt-17"]),
+    (ID(field_boost=2.0), ["x"]),
+    (NUMERIC(stored=True), [0, 1, 7_345, -12, 2**31 - 1, [3, 4]]),
+    (NUMERIC(int, bits=64, signed=False), [0, 2**63 + 5]),
+    (NUMERIC(float), [0.0, -2.5, 1e10]),
+    (NUMERIC(decimal_places=2), ["12.25", 3]),
+    (NUMERIC(shift_step=0), [42]),
+    (DATETIME(stored=True), [datetime(2024, 2, 29, 13, 5), datetime(1900, 1, 1)]),
+]
+
+
+@pytest.mark.parametrize(("field", "values"), INDEXED,
+                         ids=["id", "lowercase id", "boosted id", "int", "long", "float", "decimal",
+                              "no tiers", "date"])
+def test_indexer_gives_field_index_terms(field, values):
+    index = w3other.indexer(field)
+    for value in values:
+        assert list(index(value)) == list(field.index(value)), value

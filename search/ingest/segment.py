@@ -45,6 +45,7 @@ class SegmentBuilder:
         self._titles: list[tuple[str, int]] = []  # (stored title, document) for the word table
         self._fw = None
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
+        self._index = {name: w3other.indexer(f) for name, f in schema.items()}  # field.index
         self.docs = 0
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
         self._vocab: dict[str, Vocabulary] = {}  # the process's, per language (termids.py)
@@ -115,7 +116,7 @@ class SegmentBuilder:
                 if lang is not None and isinstance(value, str):
                     length = self._analyse(name, lang, value, docnum)
                 else:
-                    for tbytes, freq, weight, vbytes in field.index(value):
+                    for tbytes, freq, weight, vbytes in self._index[name](value):
                         if field.scorable:
                             length += freq
                         self._other[name, tbytes].append((docnum, weight, vbytes))

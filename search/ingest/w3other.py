@@ -6,8 +6,14 @@ with their memo entries; no values: None for a format of fixed-size empty values
 written in runs; the others go a block at a time, as before (write_term). The same bytes.
 """
 
+from functools import partial
+
 import numpy as np
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.fields import DATETIME, ID, NUMERIC
+from whoosh.formats import Existence
+from whoosh.system import pack_byte
 
 from search.ingest.w3bulk import info_bytes
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER, pickled, write_block
@@ -139,3 +145,31 @@ def write_term(post, rows: list, length, fmt) -> W3TermInfo:
                     min(lens), max(lens), last=s + BLOCK >= len(rows))
     info.set_extent(start, post.tell() - start)
     return info
+
+
+def indexer(field):
+    """field.index, or for an id or a number in tiers an equivalent that does not run Whoosh's
+    analyzer for the id nor convert the number once per tier (the same terms, in order)."""
+    if type(field.format) is not Existence:
+        return field.index
+    if type(field) is ID and type(field.analyzer) is IDTokenizer:
+        return partial(_id, field)
+    if type(field) in (NUMERIC, DATETIME) and field.shift_step:
+        return partial(_tiers, field)
+    return field.index
+
+
+def _id(field, value) -> list:
+    if not isinstance(value, str):
+        return list(field.index(value))
+    return [(value.encode("utf-8"), 1, field.format.field_boost, b"")]
+
+
+def _tiers(field, value) -> list:
+    if value is None or isinstance(value, (bytes, list, tuple)):
+        return list(field.index(value))
+    first = field.to_bytes(value)  # the value as a sortable number, unshifted
+    x = field._struct.unpack(first[1:])[0]
+    pack, step = field._struct.pack, field.shift_step
+    return [(first, 1, 1.0, b"")] + [(pack_byte(s) + pack(x >> s), 1, 1.0, b"")
+                                     for s in range(step, field.bits, step)]
