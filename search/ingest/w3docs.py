@@ -44,7 +44,9 @@ class DocColumns:
         self.storage, self.segment = storage, segment
         self._stored = None  # the "_stored" column's file, opened with the first document
         self._stored_lens = array("q")  # each document's stored bytes (0: none)
-        self._cols: dict[str, tuple] = {}  # name → (column, docnums, values), in first-use order
+        # name → (column, documents, values), in first-use order; a VarBytes column's values
+        # end to end (a bytearray) with their lengths, not a bytes object each
+        self._cols: dict[str, tuple] = {}
 
     def add(self, docnum: int, stored: dict, columns: dict) -> None:
         """A document's stored fields (in field name order) and column values (name → (column
@@ -61,9 +63,15 @@ class DocColumns:
         for name, (column, value) in columns.items():
             entry = cols.get(name)
             if entry is None:
-                entry = cols[name] = (column, array("q"), [])
+                var = type(column) is VarBytesColumn
+                entry = cols[name] = (column, array("q"), (bytearray(), array("q")) if var else [])
             entry[1].append(docnum)
-            entry[2].append(value)
+            values = entry[2]
+            if type(values) is tuple:
+                values[0].extend(value)
+                values[1].append(len(value))
+            else:
+                values.append(value)
 
     def close(self, doccount: int, lengths: dict[str, array]) -> dict[str, int]:
         """Write every column (lengths: each text field's lengths by document, in first-use
@@ -85,10 +93,9 @@ class DocColumns:
             kind = type(column)
             if kind is VarBytesColumn:
                 f = self._create(name)
-                f.write(b"".join(values))
+                f.write(values[0])
                 lens = np.zeros(doccount, np.int64)
-                lens[np.frombuffer(docs, np.int64)] = np.fromiter(map(len, values), np.int64,
-                                                                  len(values))
+                lens[np.frombuffer(docs, np.int64)] = np.frombuffer(values[1], np.int64)
                 _var_tail(f, lens, doccount, column)
             elif kind is NumericColumn:
                 self._numeric(name, column, np.frombuffer(docs, np.int64), values)
