@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search import morph
-from search.ingest import segment, store, term_order, termids
+from search.ingest import store, term_order, termids
+from search.ingest import words as ingest_words
 from search.ingest.bulk import BulkWriter
 from search.ingest.indexer import document_fields
 from search.text import WORD_RE
@@ -78,15 +79,15 @@ def test_segments_are_the_same_from_a_fresh_or_a_used_vocabulary(tmp_path):
 @given(st.text(alphabet="аб'’ʼ‘`´-‐‑_ .,1zé\u0130\u00df\u2019«»\n\u0301\u00ad\U0001d400\U0001f600",
                max_size=60))
 def test_the_builders_words_are_the_tokenizers(text):
-    """segment.py's faster pattern (texts without characters past the first plane), or
+    """words.py's faster pattern (texts without characters past the first plane), or
     WORD_RE itself."""
-    assert segment.words_of(text) == WORD_RE.findall(text)
+    assert ingest_words.words_of(text) == WORD_RE.findall(text)
 
 
 def test_the_builders_pattern_knows_every_character_of_the_first_plane():
     for c in map(chr, range(0x10000)):
         for text in (c, f"а{c}б", f"{c}-{c}", f"x'{c}", f"{c}\u0301"):
-            assert segment._PLANE0_WORD.findall(text) == WORD_RE.findall(text), hex(ord(c))
+            assert ingest_words._PLANE0_WORD.findall(text) == WORD_RE.findall(text), hex(ord(c))
 
 
 def test_the_word_tables_terms_are_the_codecs_per_field_sums():

@@ -58,9 +58,6 @@ _STORED = columns.PickleColumn(_DeflatedBytes(STORED_LEVEL))
 class TitlesPerDocWriter(W3PerDocWriter):
     """W3PerDocWriter that keeps the stored titles and words, for the segment's word table."""
 
-    # The bulk builder (search/ingest/segment.py) counts the words from its own analysis.
-    count_words = True
-
     def __init__(self, codec, storage, segment):
         super().__init__(codec, storage, segment)
         self._texts: dict[str, str] = {}  # the document's stored title, body and lang
@@ -72,23 +69,21 @@ class TitlesPerDocWriter(W3PerDocWriter):
         super().start_doc(docnum)
         if docnum == 0:
             _titles[self._segment.segment_id()] = []
-            if self.count_words:
-                _surfaces[self._segment.segment_id()] = Surfaces()
+            _surfaces[self._segment.segment_id()] = Surfaces()
 
     def add_field(self, fieldname, fieldobj, value, length):
         super().add_field(fieldname, fieldobj, value, length)
         if fieldname == "title" and isinstance(value, str):
             _titles.setdefault(self._segment.segment_id(), []).append((value, self._docnum))
-        if self.count_words and fieldname in ("title", "body", "lang") and isinstance(value, str):
+        if fieldname in ("title", "body", "lang") and isinstance(value, str):
             self._texts[fieldname] = value
 
     def finish_doc(self):
         super().finish_doc()
-        if self.count_words:
-            t, self._texts = self._texts, {}
-            surfaces = _surfaces.setdefault(self._segment.segment_id(), Surfaces())
-            surfaces.add_text(t.get("lang"), t.get("title", ""))
-            surfaces.add_text(t.get("lang"), t.get("body", ""))
+        t, self._texts = self._texts, {}
+        surfaces = _surfaces.setdefault(self._segment.segment_id(), Surfaces())
+        surfaces.add_text(t.get("lang"), t.get("title", ""))
+        surfaces.add_text(t.get("lang"), t.get("body", ""))
 
 
 class ArraysFieldWriter(W3FieldWriter):
@@ -145,13 +140,16 @@ class ArraysFieldWriter(W3FieldWriter):
 
 
 def write_lexicon(storage, segment, terms: dict[tuple[str, str], tuple[int, int]],
-                  surfaces: Surfaces | None = None, counts: tuple | None = None) -> None:
+                  surfaces: Surfaces | None = None, counts: tuple | None = None,
+                  titles: list[tuple[str, int]] | None = None) -> None:
     """The segment's word table for spelling and completion, from its sidecar's term spans
     (postings a..b of each (field, term)), the titles its per-document writer saw and the
     words as written (the bulk builder's, else those the per-document writer counted).
     counts: (term → documents, term → language bits) as they come from terms, or the terms
-    already sorted with their counts (segment_words.Sorted), if known."""
-    titles = _titles.pop(segment.segment_id(), [])
+    already sorted with their counts (segment_words.Sorted), if known; titles: the stored
+    titles and their documents, if not those the per-document writer saw."""
+    seen = _titles.pop(segment.segment_id(), [])
+    titles = seen if titles is None else titles
     counted = _surfaces.pop(segment.segment_id(), None)
     if isinstance(counts, segment_words.Sorted):
         segment_words.write(segment.create_file(storage, segment_words.EXT),

@@ -8,69 +8,31 @@ written a block at a time. The sidecar arrays (search/ingest/codec.py) come from
 buffers. Fields this module does not recognise go through Whoosh's own field.index().
 """
 
-import re
 import weakref
 from array import array
 from collections import defaultdict
 
 import numpy as np
-from whoosh.analysis import CompositeAnalyzer
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import PositionBoosts
 from whoosh.system import pack_ushort
 
-from search.analysis import LemmaFilter, WordTokenizer
 from search.ingest import codec as sidecar
-from search.ingest import collector
+from search.ingest import collector, w3other
 from search.ingest.term_order import in_string_order, sorted_terms
 from search.ingest.termids import Vocabulary, vocabulary
 from search.ingest.w3bulk import FieldWriter, add_rows, info_bytes, write_terms
+from search.ingest.w3docs import DocColumns
 from search.ingest.w3postings import (
-    BLOCK,
     Postings,
     SidecarParts,
     close_quietly,
-    pickled,
     stable_order,
-    write_block,
 )
+from search.ingest.words import fast_language, words_of
 from search.query.segment_words import FIELDS
 from search.query.surface import Surfaces
 from search.query.word_columns import LANG_BIT
-from search.text import MAX_WORD, WORD_RE
-
-
-def _plane0_letters() -> str:
-    """The characters of WORD_RE's words ([^\\W_], combining marks, the soft hyphen) of the
-    first plane, spelled out as ranges: a class the regex engine tests with one bitmap lookup
-    a character, not an alternation with four lookups in the Unicode database."""
-    runs = re.finditer(r"(?:[^\W_]|[\u0300-\u036f\u00ad])+", "".join(map(chr, range(0x10000))))
-    return "".join(f"\\u{m.start():04x}-\\u{m.end() - 1:04x}" for m in runs)
-
-
-_LETTERS = _plane0_letters()
-# WORD_RE for a text without characters past the first plane (nearly all): the same words, in
-# 30–40 % of WORD_RE's CPU. (Possessive: nothing to backtrack into, 5 % faster.)
-_PLANE0_WORD = re.compile(rf"[{_LETTERS}]++(?:['’ʼ‘`´\-‐‑][{_LETTERS}]++)*+")
-
-
-def words_of(text: str) -> list[str]:
-    """The words WORD_RE finds in text (as written, whatever their length)."""
-    if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):  # no astral character
-        return _PLANE0_WORD.findall(text)
-    return WORD_RE.findall(text)
-
-
-def fast_language(fieldobj) -> str | None:
-    """The language of a text field analysed by our WordTokenizer | LemmaFilter, else None."""
-    ana = getattr(fieldobj, "analyzer", None)
-    if not isinstance(fieldobj.format, PositionBoosts) or not isinstance(ana, CompositeAnalyzer):
-        return None
-    items = ana.items
-    if len(items) == 2 and isinstance(items[0], WordTokenizer) and \
-            isinstance(items[1], LemmaFilter):
-        return items[1].lang
-    return None
+from search.text import MAX_WORD
 
 
 class SegmentBuilder:
@@ -79,9 +41,11 @@ class SegmentBuilder:
     def __init__(self, schema, storage, codec, indexname):
         self.schema, self.storage, self.codec = schema, storage, codec
         self.segment = codec.new_segment(storage, indexname)
-        self._perdoc = None  # opened with the first document: stored fields are streamed
+        self._docs = DocColumns(storage, self.segment)  # stored fields, lengths, columns
+        self._titles: list[tuple[str, int]] = []  # (stored title, document) for the word table
         self._fw = None
         self.fast = {name: lang for name, f in schema.items() if (lang := fast_language(f))}
+        self._index = {name: w3other.indexer(f) for name, f in schema.items()}  # field.index
         self.docs = 0
         self.entries = 0  # positions buffered: the builder's memory is about 20 bytes each
         self._vocab: dict[str, Vocabulary] = {}  # the process's, per language (termids.py)
@@ -152,7 +116,7 @@ class SegmentBuilder:
                 if lang is not None and isinstance(value, str):
                     length = self._analyse(name, lang, value, docnum)
                 else:
-                    for tbytes, freq, weight, vbytes in field.index(value):
+                    for tbytes, freq, weight, vbytes in self._index[name](value):
                         if field.scorable:
                             length += freq
                         self._other[name, tbytes].append((docnum, weight, vbytes))
@@ -161,22 +125,15 @@ class SegmentBuilder:
             if length:
                 lengths[name] = length
             if field.column_type:
-                columns[name] = field.to_column_value(value)
+                columns[name] = (field.column_type, field.to_column_value(value))
         self.surfaces.add_unindexed_title(fields)
         for name, length in lengths.items():
             col = self._lengths[name]
             col.extend([0] * (docnum - len(col)))
             col.append(length)
-        if self._perdoc is None:
-            self._perdoc = self.codec.per_document_writer(self.storage, self.segment)
-            self._perdoc.count_words = False  # counted here, from the analysis (surface.py)
-        perdoc = self._perdoc
-        perdoc.start_doc(docnum)
-        for name in sorted(stored.keys() | lengths.keys() | columns.keys()):
-            perdoc.add_field(name, schema[name], stored.get(name), lengths.get(name, 0))
-            if name in columns:
-                perdoc.add_column_value(name, schema[name].column_type, columns[name])
-        perdoc.finish_doc()
+        self._docs.add(docnum, stored, columns)  # stored: in name order, as Whoosh's
+        if isinstance(title := stored.get("title"), str):
+            self._titles.append((title, docnum))
         self.docs += 1
 
     def _length(self, field: str, docnum: int) -> int:
@@ -186,7 +143,8 @@ class SegmentBuilder:
     def write(self):
         """Write the buffered documents' postings and close the segment; return it."""
         storage, segment, schema = self.storage, self.segment, self.schema
-        self._perdoc.close()
+        # The words are counted from the analysis (surface.py), not by the codec's writer.
+        segment._fieldlengths = self._docs.close(self.docs, self._lengths)
         fw = self._fw = FieldWriter(self.codec, storage, segment)
         postings = self._postings()
         side = SidecarParts()
@@ -215,9 +173,15 @@ class SegmentBuilder:
                 infos = [None] * len(terms)
                 for i, info in zip(where, info_bytes(found), strict=True):
                     infos[i] = info
-                for i, (tbytes, span) in enumerate(terms):
-                    if span is None:
-                        infos[i] = self._write_other(fw, field, tbytes, keep, side).to_bytes()
+                # The terms Whoosh analysed, all at once (w3other.py).
+                where = [i for i, (_, span) in enumerate(terms) if span is None]
+                rows_of = {t: self._other[field, t] for t, span in terms if span is None}
+                found = w3other.write_terms(
+                    fw._postfile, [terms[i][0] for i in where], rows_of,
+                    lambda d, f=field: self._length(f, d), fieldobj.format,
+                    side if keep else None, field)
+                for i, info in zip(where, found, strict=True):
+                    infos[i] = info
                 keys = [tbytes for tbytes, _ in terms]
             prefix = pack_ushort(fw._fieldid)
             add_rows(fw._tindex, [prefix + k for k in keys], infos)
@@ -227,7 +191,7 @@ class SegmentBuilder:
         # The spelling and completion table, as Whoosh's own writer leaves it (the codec).
         sidecar.write_lexicon(storage, segment, side.terms,
                               self.surfaces.analysed(set(self.fast.values())),
-                              self._lexicon_counts(postings))
+                              self._lexicon_counts(postings), self._titles)
         segment.set_doc_count(self.docs)
         self._other.clear()
         # One file per segment, as Whoosh's writer leaves it (read through one mapping).
@@ -239,14 +203,7 @@ class SegmentBuilder:
         """Close and delete whatever this builder has written (after a failure, say)."""
         self._end()
         files = []
-        if self._perdoc is not None:
-            cols = getattr(self._perdoc, "_cols", None)
-            files.append(getattr(cols, "_temp", None))
-            if cols is not None and getattr(cols, "_temp", None) is not None:
-                try:
-                    cols._tempstorage.delete_file(cols._tempname)
-                except OSError:
-                    pass
+        self._docs.discard()
         fw = getattr(self, "_fw", None)
         if fw is not None:
             files += [fw._postfile, getattr(fw._tindex, "dbfile", None)]
@@ -308,25 +265,3 @@ class SegmentBuilder:
             (LANG_BIT[FIELDS[field]], self._vocab[self.fast[field]], self._term_ids[field],
              postings.spans[lo:hi, 1] - postings.spans[lo:hi, 0])
             for field, (lo, hi) in postings.ranges.items() if field in FIELDS)
-
-    def _write_other(self, fw, field, tbytes, keep, side) -> W3TermInfo:
-        """A term of a field analysed by Whoosh itself (ids, dates, numbers): its term info."""
-        rows = self._other[field, tbytes]
-        info = W3TermInfo()
-        post = fw._postfile
-        start = post.tell()
-        post.write(WHOOSH3_HEADER_MAGIC)
-        size = fw._format.fixed_value_size()
-        for s in range(0, len(rows), BLOCK):
-            chunk = rows[s:s + BLOCK]
-            ids = [r[0] for r in chunk]
-            lens = [self._length(field, d) for d in ids]
-            values = tuple(r[2] for r in chunk)
-            if size is not None:  # as W3PostingsWriter._mini_values
-                values = None if size == 0 else b"".join(values)
-            write_block(post, info, ids, [float(r[1]) for r in chunk], pickled(values),
-                         min(lens), max(lens), last=s + BLOCK >= len(rows))
-        info.set_extent(start, post.tell() - start)
-        if keep:
-            side.add_values(field, tbytes.decode("utf-8"), rows)
-        return info

@@ -81,9 +81,9 @@ class Rows:
         for piece in self.pieces:
             kind = piece[0]
             if kind == "const":
-                for k, byte in enumerate(piece[1]):
-                    buf[cur + k] = byte
-                cur += len(piece[1])
+                const = piece[1]
+                _place(buf, cur, np.frombuffer(const, _U8).reshape(1, len(const)))
+                cur += len(const)
             elif kind == "var":
                 _, mat, lens = piece
                 _scatter(buf, cur, mat, lens)
@@ -123,10 +123,26 @@ def ids_and_weights(r: Rows, owner, dmat, dlen, count, uniform, weight, weights)
     r.var(np.full((m, 1), ord("t"), U8), (~uniform).astype(np.int64))
 
 
+def _place(buf, at, rows) -> None:
+    """buf[at[i]:at[i] + width] = rows[i] (rows[0] for every i if rows has one; the places do
+    not overlap): one index a row, through a view of buf whose items are rows' width and start
+    at every byte."""
+    width = rows.shape[1]
+    if width and len(at):
+        view = np.ndarray((len(buf) - width + 1,), f"V{width}", buf, 0, (1,))
+        view[at] = np.ascontiguousarray(rows).view(f"V{width}")[:, 0]
+
+
 def _scatter(buf, at, mat, lens) -> None:
-    for k in range(mat.shape[1]):
-        sel = lens > k
-        if sel.all():
-            buf[at + k] = mat[:, k]
-        elif sel.any():
-            buf[at[sel] + k] = mat[sel, k]
+    """buf[at[i] + k] = mat[i, k] for k below lens[i]: the rows of each length at once, each
+    row as one item (no two writes of a call overlap)."""
+    width = mat.shape[1]
+    if not width or not len(at):
+        return
+    if lens.min() == width:
+        _place(buf, at, mat)
+        return
+    for n in np.flatnonzero(np.bincount(lens, minlength=width + 1)).tolist():
+        if n:
+            sel = lens == n
+            _place(buf, at[sel], mat[sel, :n])

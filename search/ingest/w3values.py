@@ -8,6 +8,12 @@ import numpy as np
 
 _HEAD = np.dtype([("B", "u1"), ("size", "<u4"), ("count", ">u4"), ("sum", ">f4"), ("proto", "S5")])
 
+_OP = np.dtype([("op", "u1"), ("v", "<u4")])  # an opcode and a 4-byte int (packed: 5 bytes)
+_FLOAT = np.dtype([("G", "u1"), ("f", ">f8"), ("t", "u1")])  # BINFLOAT, then TUPLE2
+_END = np.dtype([("op", "u1"), ("stop", "u1")])  # APPEND(S), STOP
+_INT_OP = np.zeros(6, np.uint8)
+_INT_OP[[2, 3, 5]] = [ord("K"), ord("M"), ord("J")]  # BININT1, BININT2, BININT by width
+
 _CHUNK = 1 << 18  # positions laid out at a time (a million: ~100 MB of temporaries, no faster)
 
 
@@ -54,49 +60,52 @@ def values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
     # and TUPLE2 (10) over the int's spare bytes; the next entry's int covers the memo's, and
     # the values' headers and ends, written last, those of each posting's last memo.
     buf = np.zeros(int(vstart[-1]) + 3, np.uint8)
-    for p0, p1, e0, e1 in chunks:  # the temporaries are ~100 bytes a position
+    for p0, p1, e0, e1 in chunks:  # the temporaries are ~60 bytes a position
         c, k = counts[p0:p1], e1 - e0
         d = _deltas(pos, pstart, e0, e1, p0)
         iw = 2 + (d >= 256).astype(np.int64) + 2 * (d >= 65536)  # with the opcode
         jj = np.arange(e0, e1, dtype=np.int64) - np.repeat(pstart[p0:p1], c)
-        esize = iw + 10 + np.where(jj < 255, 2, 5)  # int, BINFLOAT, TUPLE2, memo
-        post_of = np.repeat(np.arange(p0, p1), c)
+        small = jj < 255
         # Each entry's start: its posting's values start, past the header, plus the entries
         # before it in the posting.
-        ecum = np.cumsum(esize) - esize
-        at = vstart[:-1][post_of] + head[post_of] + ecum - np.repeat(ecum[pstart[p0:p1] - e0], c)
-        del post_of, ecum, esize
-        piece = np.empty((k, 5), np.uint8)
-        piece[:, 0] = np.where(jj < 255, ord("q"), ord("r"))
-        piece[:, 1:] = (jj + 1).astype("<u4").view(np.uint8).reshape(k, 4)
+        at = iw + np.where(small, 12, 15)  # its size: int, BINFLOAT, TUPLE2, memo
+        np.cumsum(at, out=at)
+        at -= iw + np.where(small, 12, 15)
+        at += np.repeat(vstart[p0:p1] + head[p0:p1] - at[pstart[p0:p1] - e0], c)
+        piece = np.empty(k, _OP)
+        piece["op"] = np.where(small, ord("q"), ord("r"))
+        piece["v"] = jj + 1
+        del jj, small
         _put(buf, at + iw + 10, piece)
-        piece[:, 0] = np.where(iw == 2, ord("K"), np.where(iw == 3, ord("M"), ord("J")))
-        piece[:, 1:] = d.astype("<u4").view(np.uint8).reshape(k, 4)
+        piece["op"] = _INT_OP[iw]
+        piece["v"] = d
+        del d
         _put(buf, at, piece)
-        piece = np.empty((k, 10), np.uint8)
-        piece[:, 0], piece[:, 9] = ord("G"), 0x86
-        piece[:, 1:9] = boosts[e0:e1].astype(">f8").view(np.uint8).reshape(k, 8)
-        _put(buf, at + iw, piece)
-        del at, piece, d, iw, jj
+        del piece
+        at += iw
+        del iw
+        piece = np.empty(k, _FLOAT)
+        piece["G"], piece["f"], piece["t"] = ord("G"), boosts[e0:e1], 0x86
+        _put(buf, at, piece)
+        del at, piece
     hd = np.zeros(m, _HEAD)
     hd["B"], hd["size"] = ord("B"), size - 5
     hd["count"], hd["sum"], hd["proto"] = counts, sums, b"\x80\x02]q\x00"
-    _put(buf, vstart[:-1], hd.view(np.uint8).reshape(m, 18))
+    _put(buf, vstart[:-1], hd)
     buf[vstart[:-1][multi] + 18] = ord("(")
-    ends = np.empty((m, 2), np.uint8)
-    ends[:, 0], ends[:, 1] = np.where(multi, ord("e"), ord("a")), ord(".")
+    ends = np.empty(m, _END)
+    ends["op"], ends["stop"] = np.where(multi, ord("e"), ord("a")), ord(".")
     _put(buf, vstart[1:] - 2, ends)
     buf = buf[:-3]
     return memoryview(buf), vstart  # sliced per block, never copied whole
 
 
 def _put(buf: np.ndarray, at: np.ndarray, rows: np.ndarray) -> None:
-    """buf[at[i] + j] = rows[i, j] for every row i and column j (a few MB of indexes at once)."""
-    width = rows.shape[1]
-    step = (1 << 18) // width + 1
-    cols = np.arange(width)
-    for s in range(0, len(at), step):
-        buf[(at[s:s + step, None] + cols).ravel()] = rows[s:s + step].ravel()
+    """Each row of rows (a packed record array) into buf at its offset at[i]: through a view of
+    buf whose items are rows' width and start at every byte, one index a row, not a byte."""
+    width = rows.dtype.itemsize
+    view = np.ndarray((len(buf) - width + 1,), f"V{width}", buf, 0, (1,))
+    view[at] = rows.view(f"V{width}")
 
 
 def _deltas(pos, pstart, e0: int, e1: int, p0: int) -> np.ndarray:

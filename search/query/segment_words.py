@@ -110,13 +110,25 @@ def build_sorted(s: Sorted, titles: list[tuple[str, int]], surfaces: Surfaces | 
         cols[f"cased_{lang}"], cols[f"cased_{lang}_off"] = strings(
             [r[1] if r[1] != t else "" for r, t in zip(rows, terms, strict=True)])
         cols[f"written_{lang}"] = np.fromiter(map(itemgetter(2), rows), np.int32, len(rows))
-    cols["hidden"] = np.fromiter(map(never.__contains__, terms), bool, len(terms)).view(np.uint8)
+    cols["hidden"] = _hidden(array, never)
     cols.update(tops(array, lengths, counts.astype(np.int64), bits, cols["hidden"]))
-    rows = sorted((norm_title(t), t, d) for t, d in titles if t)
+    words: dict[str, str] = {}  # a title word → as normalised (most recur across titles)
+    rows = sorted((" ".join([words[w] if w in words else words.setdefault(w, fold(normalize(w)))
+                             for w in t.split()]), t, d) for t, d in titles if t)
     cols["tnorm"], cols["tnorm_off"] = strings([r[0] for r in rows])
     cols["title"], cols["title_off"] = strings([r[1] for r in rows])
     cols["title_doc"] = np.array([r[2] for r in rows], np.int32)
     return cols
+
+
+def _hidden(array: np.ndarray, never: set[str]) -> np.ndarray:
+    """1 for each of the sorted terms (a numpy str array) that is in never, else 0."""
+    hidden = np.zeros(len(array), np.uint8)
+    if never and len(array):
+        probe = np.array(sorted(never))
+        at = np.minimum(np.searchsorted(array, probe), len(array) - 1)
+        hidden[at[array[at] == probe]] = 1
+    return hidden
 
 
 def write(f, cols: dict[str, np.ndarray]) -> None:
