@@ -4,8 +4,8 @@ Whoosh's own merge (writer.add_reader) re-pools every posting in Python. Here th
 tables are read in order side by side; each term's blocks are read whole (one zlib + one pickle
 per block), renumbered past deleted documents and written as W3 blocks again
 (w3postings.write_block); positions for the sidecar are decoded in bulk from the same values.
-Stored fields and columns go through the codec's per-document writer, with exact field lengths
-counted from the positions. Memory stays bounded: the sidecar's columns are streamed to
+Stored fields and columns are copied a column at a time (merge_docs.py), with exact field
+lengths counted from the positions. Memory stays bounded: the sidecar's columns are streamed to
 temporary files and the largest thing held is the term table of the merged segment.
 
 Policy (choose): log-structured, with a size cap. While MERGE_FACTOR or more segments are below
@@ -29,6 +29,7 @@ from whoosh.system import pack_ushort
 
 from search.ingest import codec as arrays_codec
 from search.ingest import heap
+from search.ingest.merge_docs import copy_docs
 from search.ingest.merge_terms import BATCH, Batch, read_term, source_terms
 from search.ingest.readback import read_lengths, read_live
 from search.ingest.sidecar_stream import StreamedSidecar
@@ -131,9 +132,9 @@ def merge(storage, schema, codec, indexname, segments: list, out=None):
         exact = {n: np.zeros(total, np.int64) for n in scorable}
         side = StreamedSidecar(storage.folder if hasattr(storage, "folder") else None, exact)
         _write_postings(storage, schema, codec, segment, readers, docmaps, total, side)
-        _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side)
+        titles, surfaces = copy_docs(storage, schema, segment, readers, docmaps, exact, side)
         side.write(segment.create_file(storage, arrays_codec.EXT))
-        arrays_codec.write_lexicon(storage, segment, side.terms)
+        arrays_codec.write_lexicon(storage, segment, side.terms, surfaces, titles=titles)
         segment.set_doc_count(total)
         segment.create_compound_file(storage)
         return segment
@@ -239,50 +240,3 @@ def _write_terms(fw, schema, readers, docmaps, approx, side):
     if field is not None:
         batch.write(fw, prefix, lengths, side, field if keep else None)
         fw.finish_field()
-
-
-def _write_docs(storage, schema, codec, segment, readers, docmaps, exact, side):
-    """Stored fields, exact lengths and columns of every live document, in order."""
-    perdoc = codec.per_document_writer(storage, segment)
-    try:
-        _copy_docs(perdoc, schema, readers, docmaps, exact, side)
-    except BaseException:
-        cols = perdoc._cols
-        close_quietly(cols._temp)
-        try:
-            cols._tempstorage.delete_file(cols._tempname)
-        except (OSError, AttributeError):
-            pass
-        raise
-    perdoc.close()
-
-
-def _copy_docs(perdoc, schema, readers, docmaps, exact, side):
-    names = sorted(schema.names())
-    # Lengths of fields without a sidecar: Whoosh's byte-coded ones, as its own merge takes.
-    for name in exact:
-        if name not in side.counted:
-            for r, m in zip(readers, docmaps, strict=True):
-                keep = m >= 0
-                exact[name][m[keep]] = read_lengths(r, name)[keep].astype(np.int64)
-    lengths = {n: a.tolist() for n, a in exact.items()}
-    for r, m in zip(readers, docmaps, strict=True):
-        cols = {}
-        for name in names:
-            ctype = schema[name].column_type
-            if ctype and r.has_column(name):
-                c = r.column_reader(name, ctype)
-                cols[name] = c.raw_column() if hasattr(c, "raw_column") else c
-        new = m.tolist()
-        heap.drop_pages(heap.mapped(readers))  # what the postings or the last source left
-        for docnum, stored in r.iter_docs():
-            doc = new[docnum]
-            perdoc.start_doc(doc)
-            for name in names:
-                length = lengths[name][doc] if name in lengths else 0
-                value = stored.get(name)
-                if value is not None or length:
-                    perdoc.add_field(name, schema[name], value, length)
-                if name in cols:
-                    perdoc.add_column_value(name, schema[name].column_type, cols[name][docnum])
-            perdoc.finish_doc()

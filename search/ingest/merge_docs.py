@@ -1,0 +1,133 @@
+"""A merge's stored fields, field lengths and columns, copied a column at a time.
+
+Whoosh's per-document writer (which the merge used) unpickles every stored dict, pickles and
+deflates it again and takes each column value in a call of its own; and the codec counted the
+words of each title and body split whole, though the word table keeps only each text's lede.
+Here a source's stored bytes are copied as they are when they are what the writer would write
+(the dict it would store pickles to the same bytes, and the source's deflate is this codec's);
+the other values are laid out a column at a time by DocColumns (w3docs.py), and a text's words
+are split only as far as its lede needs. The files are byte for byte those of Whoosh's writer.
+"""
+
+from array import array
+from pickle import dumps, loads
+
+import numpy as np
+from isal import isal_zlib
+from whoosh.columns import VarBytesColumn
+
+from search.ingest import heap
+from search.ingest.codec import STORED_LEVEL
+from search.ingest.readback import read_lengths
+from search.ingest.w3docs import DocColumns
+from search.morph import LANGS
+from search.query.surface import LEDE, Surfaces
+from search.text import MAX_WORD, WORD_RE
+
+
+class MergedColumns(DocColumns):
+    """DocColumns that also takes stored bytes as they are and a column's values at once."""
+
+    def add_raw(self, docnum: int, data: bytes) -> None:
+        """A document's stored fields, already pickled and deflated as _STORED does."""
+        if self._stored is None:
+            self._stored = self._create("_stored")
+        self._stored.write(data)
+        lens = self._stored_lens
+        lens.extend([0] * (docnum - len(lens)))
+        lens.append(len(data))
+
+    def add_column(self, name: str, column, docs: list[int], values: list) -> None:
+        """A column's values for docs (ascending), after any given before."""
+        entry = self._cols.get(name)
+        if entry is None:
+            var = type(column) is VarBytesColumn
+            entry = self._cols[name] = (column, array("q"),
+                                        (bytearray(), array("q")) if var else [])
+        entry[1].extend(docs)
+        if type(entry[2]) is tuple:
+            for v in values:
+                entry[2][0].extend(v)
+            entry[2][1].extend(map(len, values))
+        else:
+            entry[2].extend(values)
+
+
+def add_lede(surfaces: Surfaces, lang, text) -> None:
+    """surfaces.add_text(lang, text), splitting only the start of the text that the lede needs.
+
+    The words of a prefix are the text's, but for the last ones (a word at the cut, or one
+    that a hyphen or apostrophe at the cut would have continued): those ending within two
+    characters of the cut are dropped; with more than LEDE words left, add() sees exactly
+    what it would have seen of the whole text.
+    """
+    if not text:
+        return
+    n = 16 * LEDE
+    while n < len(text):
+        words = [w for m in WORD_RE.finditer(text, 0, n)
+                 if m.end() <= n - 2 and len(w := m.group()) <= MAX_WORD]
+        if len(words) > LEDE:
+            break
+        n *= 4
+    else:
+        words = [w for w in WORD_RE.findall(text) if len(w) <= MAX_WORD]
+    for la in (lang,) if lang in LANGS else LANGS:
+        surfaces.add(la, words, text)
+
+
+def copy_docs(storage, schema, segment, readers, docmaps, exact, side):
+    """Write the live documents' stored fields, lengths and columns, in order; return
+    (titles, surfaces) for the word table, as the codec's per-document writer counts them."""
+    names = sorted(schema.names())
+    total = int(sum(int((m >= 0).sum()) for m in docmaps))
+    # Lengths of fields without a sidecar: Whoosh's byte-coded ones, as its own merge takes.
+    for name in exact:
+        if name not in side.counted:
+            for r, m in zip(readers, docmaps, strict=True):
+                keep = m >= 0
+                exact[name][m[keep]] = read_lengths(r, name)[keep].astype(np.int64)
+    # Whoosh's writer adds a field's total length when a document first has one.
+    first = {n: int(np.argmax(a > 0)) for n, a in exact.items() if a.any()}
+    lengths = {n: array("I", exact[n].astype(np.uint32).tobytes())
+               for n in sorted(first, key=lambda n: (first[n], n))}
+    out = MergedColumns(storage, segment)
+    titles, surfaces = [], Surfaces()
+    try:
+        for r, m in zip(readers, docmaps, strict=True):
+            heap.drop_pages(heap.mapped(readers))  # what the postings or the last source left
+            live = np.flatnonzero(m >= 0).tolist()
+            new = m[m >= 0].tolist()
+            _stored(r, names, live, new, out, titles, surfaces)
+            for name in names:
+                ctype = schema[name].column_type
+                if ctype and r.has_column(name):
+                    c = r.column_reader(name, ctype)
+                    c = c.raw_column() if hasattr(c, "raw_column") else c
+                    out.add_column(name, ctype, new, [c[d] for d in live])
+        segment._fieldlengths = out.close(total, lengths)
+    except BaseException:
+        out.discard()
+        raise
+    return titles, surfaces
+
+
+def _stored(r, names, live, new, out, titles, surfaces):
+    raw = r._perdoc.column_reader("_stored", VarBytesColumn())
+    same = None  # whether the source deflates as _STORED does (checked on its first dict)
+    for d, doc in zip(live, new, strict=True):
+        data = raw[d]
+        pk = isal_zlib.decompress(data) if data else b""
+        stored = loads(pk) if pk else {}  # noqa: S301 (our own index files)
+        keep = {n: v for n in names if (v := stored.get(n)) is not None}
+        if keep:
+            mine = dumps(keep, 2)  # as PickleColumn does
+            if mine == pk and same is None:
+                same = isal_zlib.compress(mine, STORED_LEVEL) == data
+            out.add_raw(doc, data if mine == pk and same else
+                        isal_zlib.compress(mine, STORED_LEVEL))
+        texts = {k: v for k in ("title", "body", "lang") if isinstance(v := keep.get(k), str)}
+        if "title" in texts:
+            titles.append((texts["title"], doc))
+        add_lede(surfaces, texts.get("lang"), texts.get("title", ""))
+        add_lede(surfaces, texts.get("lang"), texts.get("body", ""))
