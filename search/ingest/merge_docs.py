@@ -56,20 +56,18 @@ class MergedColumns(DocColumns):
 def add_lede(surfaces: Surfaces, lang, text) -> None:
     """surfaces.add_text(lang, text), splitting only the start of the text that the lede needs.
 
-    The words of a prefix are the text's, but for the last ones (a word at the cut, or one
-    that a hyphen or apostrophe at the cut would have continued): those ending within two
-    characters of the cut are dropped; with more than LEDE words left, add() sees exactly
-    what it would have seen of the whole text.
+    A word never spans a space, so the words before a space are the whole text's first words;
+    with more than LEDE of them, add() sees exactly what it would have seen of the whole text.
     """
     if not text:
         return
-    n = 16 * LEDE
+    n = 10 * LEDE  # characters: about 150 words of news text
     while n < len(text):
-        words = [w for m in WORD_RE.finditer(text, 0, n)
-                 if m.end() <= n - 2 and len(w := m.group()) <= MAX_WORD]
+        cut = text.rfind(" ", 0, n)
+        words = [w for w in WORD_RE.findall(text, 0, max(cut, 0)) if len(w) <= MAX_WORD]
         if len(words) > LEDE:
             break
-        n *= 4
+        n *= 2
     else:
         words = [w for w in WORD_RE.findall(text) if len(w) <= MAX_WORD]
     for la in (lang,) if lang in LANGS else LANGS:
