@@ -35,14 +35,23 @@ def path(folder: Path, lang: str, version: str) -> Path:
     return Path(folder, f"lemmas-{lang}-{version}.dawg")
 
 
+_in_use: list[Path | None] = [None]  # the folder use() last loaded from
+
+
 def use(folder: Path | None) -> None:
     """Let morph read the tables in folder from now on (None: none), loading them now, so that
     processes forked after this share them."""
     morph.TABLES.clear()
+    _in_use[0] = folder
     for lang in morph.LANGS if folder is not None else ():
         table = load(table_path(folder, lang))
         if table is not None:
             morph.TABLES[lang] = table
+
+
+def in_use() -> Path | None:
+    """The folder of the tables morph reads (for a spawned process to use() them too)."""
+    return _in_use[0] if morph.TABLES else None
 
 
 def table_path(folder: Path, lang: str) -> Path:

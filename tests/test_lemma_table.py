@@ -282,3 +282,22 @@ def test_the_command_leaves_built_tables_alone(tmp_path, monkeypatch, capsys):
         _build(tmp_path / "tables", lang, WORDS[lang])
     assert main(["lemma-tables"]) == 0
     assert capsys.readouterr().out.count("already built") == 2
+
+
+@pytest.mark.parametrize("tables", [True, False])
+def test_a_merge_process_reads_the_tables_its_parent_reads(tmp_path, tables):
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from search.ingest import merge
+
+    _marked(tmp_path / "cache", "uk", "мостів", "маркермостів")
+    lemma_table.use(tmp_path / "cache" if tables else None)
+    assert lemma_table.in_use() == (tmp_path / "cache" if tables else None)
+    # As merge._in_child starts its process: spawned, so nothing of the parent's is copied.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=merge.child_start,
+                             initargs=(os.getpid(), lemma_table.in_use())) as pool:
+        found = pool.submit(morph.lemmas, "мостів", "uk").result()
+    assert found == (("маркермостів",) if tables else morph.lemmas("мостів", "uk"))

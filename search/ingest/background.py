@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.filedb.filestore import FileStorage
 
+from search import lemma_table
 from search.ingest import commit, copies, merge, store
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def start(index_dir, sizes: list[int] | None) -> bool:
     if not sizes or not group(sizes) or _held(index_dir):
         return False
     _child = subprocess.Popen(  # noqa: S603 (our own module, our own index)
-        [sys.executable, "-m", "search.ingest.background", str(index_dir), str(os.getpid())],
+        [sys.executable, "-m", "search.ingest.background", str(index_dir), str(os.getpid()),
+         *([str(tables)] if (tables := lemma_table.in_use()) is not None else [])],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
     return True
 
@@ -209,11 +211,9 @@ def _commit(path: Path, hidden: Path, names: list[str], sources: list, seen: dic
 
 
 if __name__ == "__main__":
-    from search.ingest.parallel import _die_with_parent
-
     logging.basicConfig(level=logging.INFO, format="background merge: %(message)s")
-    if len(sys.argv) > 2:
-        _die_with_parent(int(sys.argv[2]))  # a server stopped stops its merge (it is redone)
+    if len(sys.argv) > 2:  # a server stopped stops its merge (it is redone); its lemma tables
+        merge.child_start(int(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)
     try:
         os.nice(5)  # behind the searches and the commits
     except OSError:

@@ -27,6 +27,7 @@ from whoosh.formats import PositionBoosts
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 
+from search import lemma_table
 from search.ingest import codec as arrays_codec
 from search.ingest import heap
 from search.ingest.merge_docs import copy_docs
@@ -91,12 +92,20 @@ def merge_picked(writer, segments: list, pick, run) -> list:
 
 def _in_child(*args):
     """merge(*args) in a fresh process: its memory is the merge's alone, and freed after."""
+    ctx = multiprocessing.get_context("spawn")  # not fork: a copy of a big writer's memory
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=child_start,
+                             initargs=(os.getpid(), lemma_table.in_use())) as pool:
+        return pool.submit(merge, *args).result()
+
+
+def child_start(parent: int, tables) -> None:
+    """A merge process's start: it dies with its parent, and reads the lemma tables its parent
+    reads (a spawned process has none; the word table looks up each form of the texts)."""
     from search.ingest.parallel import _die_with_parent
 
-    ctx = multiprocessing.get_context("spawn")  # not fork: a copy of a big writer's memory
-    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        return pool.submit(merge, *args).result()
+    _die_with_parent(parent)
+    if tables is not None:
+        lemma_table.use(tables)
 
 
 def merge_index(ix, factor: int | None = None, max_docs: int | None = None) -> int:
