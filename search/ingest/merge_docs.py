@@ -25,34 +25,6 @@ from search.query.surface import LEDE, Surfaces
 from search.text import MAX_WORD, WORD_RE
 
 
-class MergedColumns(DocColumns):
-    """DocColumns that also takes stored bytes as they are and a column's values at once."""
-
-    def add_raw(self, docnum: int, data: bytes) -> None:
-        """A document's stored fields, already pickled and deflated as _STORED does."""
-        if self._stored is None:
-            self._stored = self._create("_stored")
-        self._stored.write(data)
-        lens = self._stored_lens
-        lens.extend([0] * (docnum - len(lens)))
-        lens.append(len(data))
-
-    def add_column(self, name: str, column, docs: list[int], values: list) -> None:
-        """A column's values for docs (ascending), after any given before."""
-        entry = self._cols.get(name)
-        if entry is None:
-            var = type(column) is VarBytesColumn
-            entry = self._cols[name] = (column, array("q"),
-                                        (bytearray(), array("q")) if var else [])
-        entry[1].extend(docs)
-        if type(entry[2]) is tuple:
-            for v in values:
-                entry[2][0].extend(v)
-            entry[2][1].extend(map(len, values))
-        else:
-            entry[2].extend(values)
-
-
 def add_lede(surfaces: Surfaces, lang, text) -> None:
     """surfaces.add_text(lang, text), splitting only the start of the text that the lede needs.
 
@@ -89,7 +61,7 @@ def copy_docs(storage, schema, segment, readers, docmaps, exact, side):
     first = {n: int(np.argmax(a > 0)) for n, a in exact.items() if a.any()}
     lengths = {n: array("I", exact[n].astype(np.uint32).tobytes())
                for n in sorted(first, key=lambda n: (first[n], n))}
-    out = MergedColumns(storage, segment)
+    out = DocColumns(storage, segment)
     titles, surfaces = [], Surfaces()
     try:
         for r, m in zip(readers, docmaps, strict=True):

@@ -52,26 +52,33 @@ class DocColumns:
         """A document's stored fields (in field name order) and column values (name → (column
         object, value)); documents come in docnum order."""
         if stored:
-            if self._stored is None:
-                self._stored = self._create("_stored")
-            data = isal_zlib.compress(dumps(stored, 2), STORED_LEVEL)  # as codec._STORED
-            self._stored.write(data)
-            lens = self._stored_lens
-            lens.extend([0] * (docnum - len(lens)))
-            lens.append(len(data))
-        cols = self._cols
+            self.add_raw(docnum, isal_zlib.compress(dumps(stored, 2), STORED_LEVEL))
         for name, (column, value) in columns.items():
-            entry = cols.get(name)
-            if entry is None:
-                var = type(column) is VarBytesColumn
-                entry = cols[name] = (column, array("q"), (bytearray(), array("q")) if var else [])
-            entry[1].append(docnum)
-            values = entry[2]
-            if type(values) is tuple:
-                values[0].extend(value)
-                values[1].append(len(value))
-            else:
-                values.append(value)
+            self.add_column(name, column, (docnum,), (value,))
+
+    def add_raw(self, docnum: int, data: bytes) -> None:
+        """A document's stored fields, already pickled and deflated as codec._STORED does."""
+        if self._stored is None:
+            self._stored = self._create("_stored")
+        self._stored.write(data)
+        lens = self._stored_lens
+        lens.extend([0] * (docnum - len(lens)))
+        lens.append(len(data))
+
+    def add_column(self, name: str, column, docs, values) -> None:
+        """A column's values for docs (ascending), after any given before."""
+        entry = self._cols.get(name)
+        if entry is None:
+            var = type(column) is VarBytesColumn
+            entry = self._cols[name] = (column, array("q"),
+                                        (bytearray(), array("q")) if var else [])
+        entry[1].extend(docs)
+        if type(entry[2]) is tuple:
+            for v in values:
+                entry[2][0].extend(v)
+            entry[2][1].extend(map(len, values))
+        else:
+            entry[2].extend(values)
 
     def close(self, doccount: int, lengths: dict[str, array]) -> dict[str, int]:
         """Write every column (lengths: each text field's lengths by document, in first-use
