@@ -8,9 +8,9 @@ from whoosh.filedb.filestore import FileStorage
 
 from search.ingest import codec as arrays_codec
 from search.ingest import merge, store
-from search.ingest.merge_docs import add_lede
+from search.morph import LANGS
 from search.query.surface import LEDE, Surfaces
-from search.text import MAX_WORD
+from search.text import MAX_WORD, WORD_RE
 from tests.test_bulk_writer import _docs
 from tests.test_merge import _index
 
@@ -108,11 +108,16 @@ LONG_UK = ("Уряд ухвалив бюджет на наступний рік:
     # would be word LEDE + 1, the whole of it is no word, and the text counts whole.
     ("ru", "абвгдежзи " * 140 + "абвгдежз " * 10 + ". " + "я" * 200),
     ("ru", "слово " * (LEDE + 1) + "Конец."),
+    ("ru", "абвгдежзий " * 300),  # the first cut holds fewer than LEDE words: cut again
     (None, LONG_RU),  # no language: counted in each
 ])
-def test_add_lede_counts_as_add_text(lang, text):
+def test_add_text_counts_as_the_whole_texts_words(lang, text):
+    # add_text splits only as far as the lede: the counts are those of every word of the text.
     whole, lede = Surfaces(), Surfaces()
-    whole.add_text(lang, text)
-    add_lede(lede, lang, text)
+    words = [w for w in WORD_RE.findall(text) if len(w) <= MAX_WORD]
+    for la in (lang,) if lang in LANGS else LANGS:
+        if text:
+            whole.add(la, words, text)
+    lede.add_text(lang, text)
     assert lede.words == whole.words
     assert lede.initial == whole.initial

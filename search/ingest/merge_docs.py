@@ -1,12 +1,11 @@
 """A merge's stored fields, field lengths and columns, copied a column at a time.
 
 Whoosh's per-document writer (which the merge used) unpickles every stored dict, pickles and
-deflates it again and takes each column value in a call of its own; and the codec counted the
-words of each title and body split whole, though the word table keeps only each text's lede.
-Here a source's stored bytes are copied as they are when they are what the writer would write
-(the dict it would store pickles to the same bytes, and the source's deflate is this codec's);
-the other values are laid out a column at a time by DocColumns (w3docs.py), and a text's words
-are split only as far as its lede needs. The files are byte for byte those of Whoosh's writer.
+deflates it again and takes each column value in a call of its own. Here a source's stored
+bytes are copied as they are when they are what the writer would write (the dict it would
+store pickles to the same bytes, and the source's deflate is this codec's); the other values
+are laid out a column at a time by DocColumns (w3docs.py). The files are byte for byte those
+of Whoosh's writer.
 """
 
 from array import array
@@ -20,30 +19,7 @@ from search.ingest import heap
 from search.ingest.codec import STORED_LEVEL
 from search.ingest.readback import read_lengths
 from search.ingest.w3docs import DocColumns
-from search.morph import LANGS
-from search.query.surface import LEDE, Surfaces
-from search.text import MAX_WORD, WORD_RE
-
-
-def add_lede(surfaces: Surfaces, lang, text) -> None:
-    """surfaces.add_text(lang, text), splitting only the start of the text that the lede needs.
-
-    A word never spans a space, so the words before a space are the whole text's first words;
-    with more than LEDE of them, add() sees exactly what it would have seen of the whole text.
-    """
-    if not text:
-        return
-    n = 10 * LEDE  # characters: about 150 words of news text
-    while n < len(text):
-        cut = text.rfind(" ", 0, n)
-        words = [w for w in WORD_RE.findall(text, 0, max(cut, 0)) if len(w) <= MAX_WORD]
-        if len(words) > LEDE:
-            break
-        n *= 2
-    else:
-        words = [w for w in WORD_RE.findall(text) if len(w) <= MAX_WORD]
-    for la in (lang,) if lang in LANGS else LANGS:
-        surfaces.add(la, words, text)
+from search.query.surface import Surfaces
 
 
 def copy_docs(storage, schema, segment, readers, docmaps, exact, side):
@@ -99,5 +75,5 @@ def _stored(r, names, live, new, out, titles, surfaces):
         texts = {k: v for k in ("title", "body", "lang") if isinstance(v := keep.get(k), str)}
         if "title" in texts:
             titles.append((texts["title"], doc))
-        add_lede(surfaces, texts.get("lang"), texts.get("title", ""))
-        add_lede(surfaces, texts.get("lang"), texts.get("body", ""))
+        surfaces.add_text(texts.get("lang"), texts.get("title", ""))
+        surfaces.add_text(texts.get("lang"), texts.get("body", ""))

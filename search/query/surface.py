@@ -53,9 +53,9 @@ class Surfaces:
             initial[first.group()] += 1
 
     def add_text(self, lang: str | None, text: str) -> None:
-        """Split a stored text as the analysis does, and count its words."""
+        """Split a stored text as the analysis does (as far as its lede), and count its words."""
         if text:
-            words = [w for w in WORD_RE.findall(text) if len(w) <= MAX_WORD]
+            words = _lede_words(text)
             for la in (lang,) if lang in LANGS else LANGS:
                 self.add(la, words, text)
 
@@ -77,6 +77,22 @@ class Surfaces:
         """The index terms of a form's key: the terms the builder found, else the form itself
         (looked up only for a form the builder did not see)."""
         return lemmas(normalize(key), lang) if isinstance(key, str) else key
+
+
+def _lede_words(text: str) -> list[str]:
+    """The words of a text as the analysis splits them (WORD_RE, at most MAX_WORD), or enough
+    of its first ones that add() sees what it would see of them all: more than LEDE.
+
+    A word never spans a space, so the words before a space are the whole text's first words.
+    """
+    n = 10 * LEDE  # characters: about LEDE words of news text
+    while n < len(text):
+        cut = text.rfind(" ", 0, n)
+        words = [w for w in WORD_RE.findall(text, 0, max(cut, 0)) if len(w) <= MAX_WORD]
+        if len(words) > LEDE:
+            return words
+        n *= 2
+    return [w for w in WORD_RE.findall(text) if len(w) <= MAX_WORD]
 
 
 def _readings(term: str, lang: str) -> list:
