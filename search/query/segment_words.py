@@ -40,8 +40,12 @@ FIELDS = {f"{kind}_{lang}": lang for lang in LANGS for kind in KINDS}
 MAX_SEGMENTS = 256  # segment tables kept mapped per process
 
 
-def norm_title(title: str) -> str:
-    return " ".join(fold(normalize(w)) for w in title.split())
+def norm_title(title: str, memo: dict[str, str] | None = None) -> str:
+    """A title as the table keys it: each word normalised and folded (memo: word → that, kept
+    across the titles of a segment, whose words recur)."""
+    memo = {} if memo is None else memo
+    return " ".join([memo[w] if w in memo else memo.setdefault(w, fold(normalize(w)))
+                     for w in title.split()])
 
 
 def completable(term: str) -> bool:
@@ -112,9 +116,8 @@ def build_sorted(s: Sorted, titles: list[tuple[str, int]], surfaces: Surfaces | 
         cols[f"written_{lang}"] = np.fromiter(map(itemgetter(2), rows), np.int32, len(rows))
     cols["hidden"] = _hidden(array, never)
     cols.update(tops(array, lengths, counts.astype(np.int64), bits, cols["hidden"]))
-    words: dict[str, str] = {}  # a title word → as normalised (most recur across titles)
-    rows = sorted((" ".join([words[w] if w in words else words.setdefault(w, fold(normalize(w)))
-                             for w in t.split()]), t, d) for t, d in titles if t)
+    memo: dict[str, str] = {}
+    rows = sorted((norm_title(t, memo), t, d) for t, d in titles if t)
     cols["tnorm"], cols["tnorm_off"] = strings([r[0] for r in rows])
     cols["title"], cols["title_off"] = strings([r[1] for r in rows])
     cols["title_doc"] = np.array([r[2] for r in rows], np.int32)
