@@ -123,14 +123,21 @@ def ids_and_weights(r: Rows, owner, dmat, dlen, count, uniform, weight, weights)
     r.var(np.full((m, 1), ord("t"), U8), (~uniform).astype(np.int64))
 
 
-def _place(buf, at, rows) -> None:
-    """buf[at[i]:at[i] + width] = rows[i] (rows[0] for every i if rows has one; the places do
-    not overlap): one index a row, through a view of buf whose items are rows' width and start
+def place(buf, at, items) -> None:
+    """buf[at[i]:at[i] + width] = the bytes of items[i] (a one-dimensional array of width-byte
+    items, a packed record array say; items[0] for every i if it has one; the places do not
+    overlap): one index an item, through a view of buf whose items are width bytes and start
     at every byte."""
+    width = items.dtype.itemsize
+    view = np.ndarray((len(buf) - width + 1,), f"V{width}", buf, 0, (1,))
+    view[at] = items.view(f"V{width}")
+
+
+def _place(buf, at, rows) -> None:
+    """buf[at[i]:at[i] + width] = rows[i] of a matrix of bytes (place())."""
     width = rows.shape[1]
     if width and len(at):
-        view = np.ndarray((len(buf) - width + 1,), f"V{width}", buf, 0, (1,))
-        view[at] = np.ascontiguousarray(rows).view(f"V{width}")[:, 0]
+        place(buf, at, np.ascontiguousarray(rows).view(f"V{width}")[:, 0])
 
 
 def _scatter(buf, at, mat, lens) -> None:

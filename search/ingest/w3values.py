@@ -6,6 +6,8 @@ values are one slice of it (search/ingest/w3postings.py, w3bulk.py, merge_terms.
 
 import numpy as np
 
+from search.ingest.w3rows import place
+
 _HEAD = np.dtype([("B", "u1"), ("size", "<u4"), ("count", ">u4"), ("sum", ">f4"), ("proto", "S5")])
 
 _OP = np.dtype([("op", "u1"), ("v", "<u4")])  # an opcode and a 4-byte int (packed: 5 bytes)
@@ -76,36 +78,28 @@ def values(pos, boosts, pstart, counts, sums) -> tuple[memoryview, np.ndarray]:
         piece["op"] = np.where(small, ord("q"), ord("r"))
         piece["v"] = jj + 1
         del jj, small
-        _put(buf, at + iw + 10, piece)
+        place(buf, at + iw + 10, piece)
         piece["op"] = _INT_OP[iw]
         piece["v"] = d
         del d
-        _put(buf, at, piece)
+        place(buf, at, piece)
         del piece
         at += iw
         del iw
         piece = np.empty(k, _FLOAT)
         piece["G"], piece["f"], piece["t"] = ord("G"), boosts[e0:e1], 0x86
-        _put(buf, at, piece)
+        place(buf, at, piece)
         del at, piece
     hd = np.zeros(m, _HEAD)
     hd["B"], hd["size"] = ord("B"), size - 5
     hd["count"], hd["sum"], hd["proto"] = counts, sums, b"\x80\x02]q\x00"
-    _put(buf, vstart[:-1], hd)
+    place(buf, vstart[:-1], hd)
     buf[vstart[:-1][multi] + 18] = ord("(")
     ends = np.empty(m, _END)
     ends["op"], ends["stop"] = np.where(multi, ord("e"), ord("a")), ord(".")
-    _put(buf, vstart[1:] - 2, ends)
+    place(buf, vstart[1:] - 2, ends)
     buf = buf[:-3]
     return memoryview(buf), vstart  # sliced per block, never copied whole
-
-
-def _put(buf: np.ndarray, at: np.ndarray, rows: np.ndarray) -> None:
-    """Each row of rows (a packed record array) into buf at its offset at[i]: through a view of
-    buf whose items are rows' width and start at every byte, one index a row, not a byte."""
-    width = rows.dtype.itemsize
-    view = np.ndarray((len(buf) - width + 1,), f"V{width}", buf, 0, (1,))
-    view[at] = rows.view(f"V{width}")
 
 
 def _deltas(pos, pstart, e0: int, e1: int, p0: int) -> np.ndarray:
