@@ -6,7 +6,15 @@ import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER, deflate
-from search.ingest.w3rows import INFO, U8, Rows, doubles, ids_and_weights, length_bytes, pints
+from search.ingest.w3rows import (
+    INFO,
+    U8,
+    Rows,
+    block_header,
+    ids_and_weights,
+    length_bytes,
+    pints,
+)
 
 CHUNK = 1 << 18  # postings laid out at a time (their temporaries are ~60 bytes each)
 _DATA_END = b"t\x87."  # a block's data after its values: TUPLE, TUPLE3, STOP
@@ -73,13 +81,7 @@ def _terms(p, boost, a, b, post) -> np.ndarray:
     r = Rows(m)
     r.var(np.tile(np.frombuffer(WHOOSH3_HEADER_MAGIC, U8), (m, 1)), np.where(j == 0, 4, 0))
     r.var((np.where(last, -1, 1) * (head_len + size)).astype(">i4").view(U8).reshape(m, 4))
-    r.const(b"\x80\x02(")
-    r.var(pints_n, lens_n)
-    r.var(pints_last, lens_last)
-    r.var(doubles(wmax))
-    r.var(np.stack([np.full(m, ord("K"), U8), comp.astype(U8), np.full(m, ord("K"), U8),
-                    length_bytes(lmin).astype(U8), np.full(m, ord("K"), U8),
-                    length_bytes(lmax).astype(U8)], 1))
+    block_header(r, (pints_n, lens_n), (pints_last, lens_last), wmax, comp, lmin, lmax)
     r.const(b"t.")
     buf, offsets = r.build()
     h = memoryview(buf)

@@ -18,7 +18,7 @@ from whoosh.filedb.filetables import OrderedHashWriter
 
 from search.ingest.w3blocks import long_terms
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER
-from search.ingest.w3rows import INFO, Rows, doubles, ids_and_weights, length_bytes, pints
+from search.ingest.w3rows import INFO, Rows, block_header, ids_and_weights, length_bytes, pints
 from search.ingest.w3rows import U8 as _U8
 
 ROWS = 32_768  # terms laid out at a time (each under ~300 bytes)
@@ -86,13 +86,8 @@ def _lay_out(rows, p, ga, gb, va, vb, n, docs, w, lens, dmat, dlen, wmax, unifor
     r.const(WHOOSH3_HEADER_MAGIC)
     r.var((-(head_len + data_len[rows])).astype(">i4").view(_U8).reshape(m, 4))
     # The block's header: (count, last id, max weight, compression 0, min and max length bytes)
-    r.const(b"\x80\x02(")
-    r.var(pints_n, lens_n)
-    r.var(pints_last, lens_last)
-    r.var(doubles(rw))
-    r.const(b"K\x00")
-    r.var(np.stack([np.full(m, ord("K"), _U8), length_bytes(lmin).astype(_U8),
-                    np.full(m, ord("K"), _U8), length_bytes(lmax).astype(_U8)], 1))
+    block_header(r, (pints_n, lens_n), (pints_last, lens_last), rw, np.zeros(m, _U8), lmin,
+                 lmax)
     r.const(b"t.")
     # The data: (delta ids, weights, values)
     ids_and_weights(r, owner, dmat[pidx], dlen[pidx], rn, ru, rw, w[pidx])

@@ -17,7 +17,7 @@ from whoosh.system import pack_byte
 
 from search.ingest.w3bulk import info_bytes
 from search.ingest.w3postings import BLOCK, COMPRESS_OVER, pickled, write_block
-from search.ingest.w3rows import INFO, U8, Rows, doubles, length_bytes, pints
+from search.ingest.w3rows import INFO, U8, Rows, block_header, doubles, length_bytes, pints
 
 
 def write_terms(post, terms: list[bytes], rows_of: dict, length, fmt, side, field) -> list[bytes]:
@@ -91,13 +91,7 @@ def _short(terms, rows_of, length, fmt) -> tuple:
     many = (on > 3).astype(np.int64)
     body = Rows(m)
     # The header: (count, last id, max weight, compression 0, min and max length bytes)
-    body.const(b"\x80\x02(")
-    body.var(*pints(on))
-    body.var(*pints(last))
-    body.var(doubles(wmax[ok]))
-    body.const(b"K\x00")
-    body.var(np.stack([np.full(m, ord("K"), U8), length_bytes(lmin).astype(U8),
-                       np.full(m, ord("K"), U8), length_bytes(lmax).astype(U8)], 1))
+    block_header(body, pints(on), pints(last), wmax[ok], np.zeros(m, U8), lmin, lmax)
     body.const(b"tq\x00.\x80\x03")
     body.var(mark, many)  # the delta ids
     body.items(owner, dmat[pidx], dlen[pidx])

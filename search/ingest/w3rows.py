@@ -105,6 +105,19 @@ class Rows:
         return buf, offsets
 
 
+def block_header(r: Rows, count: tuple, last: tuple, wmax, comp, lmin, lmax) -> None:
+    """Add to each row its block's header as Whoosh pickles it (protocol 2), up to the tuple's
+    end: (count, last id, max weight, compression, min and max length bytes); count and last
+    as pints() gives them, comp 1 for a deflated block's data."""
+    k = np.full(len(wmax), ord("K"), U8)
+    r.const(b"\x80\x02(")
+    r.var(*count)
+    r.var(*last)
+    r.var(doubles(wmax))
+    r.var(np.stack([k, np.asarray(comp).astype(U8), k, length_bytes(lmin).astype(U8), k,
+                    length_bytes(lmax).astype(U8)], 1))
+
+
 def ids_and_weights(r: Rows, owner, dmat, dlen, count, uniform, weight, weights) -> None:
     """Add to each row PROTO 3, its delta ids' list (a tuple of one), and its weights: one
     float when all are the same (N for 1.0), else their list; rows of count postings each."""
