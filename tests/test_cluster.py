@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from search.cluster import nodes, ops
+from search.cluster import facets, matching, nodes, ops
 from search.cluster.backend import ClusterEngine
 from search.cluster.feed import reindex
 from search.query.parse import QueryError
@@ -129,6 +129,37 @@ def test_facets_counted_over_the_candidates_are_searchds(cluster_engine, query, 
         assert not theirs.partial
     finally:
         few.close()
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+@pytest.mark.parametrize(("query", "kwargs"), [q for q in SAME if not q[0].startswith("-")])
+def test_facets_past_one_pass_are_counted_in_two(cluster_engine, monkeypatch, query, kwargs,
+                                                 sort):
+    # One GROUP BY counts the (language and month, copy group, source) groups, up to
+    # facets.ONE_PASS of them a shard; past that, two passes count them: the same counts.
+    expected = cluster_engine.search(query, sort=sort, **kwargs)
+    few = ClusterEngine(cluster_engine.url)
+    few.candidates = 1  # fewer candidates than results, none read whole: searchd counts
+    monkeypatch.setattr(matching, "WHOLE", -1)  # no MATCH read whole
+    passes = []
+    statements = facets.statements
+
+    def counted_in(*args, one_pass=True, **kw):
+        passes.append(1 if one_pass else 2)
+        return statements(*args, one_pass=one_pass, **kw)
+
+    monkeypatch.setattr(facets, "statements", counted_in)
+    monkeypatch.setattr(facets, "ONE_PASS", 2)
+    try:
+        got = few.search(query, sort=sort, **{**kwargs, "page": 1, "per_page": 1})
+    finally:
+        few.close()
+    assert (got.facets, got.total, got.total_collapsed) == (
+        expected.facets, expected.total, expected.total_collapsed)
+    assert not got.partial
+    # (searchd counts them unless the candidates are every result: a fill-up's may be)
+    if passes and any(len(expected.facets[f]) > 1 for f in ("lang", "year", "month", "source")):
+        assert passes == [1, 2]  # more than ONE_PASS groups: counted again, in two
 
 
 def test_cluster_sorts_by_date_newest_first(engine, cluster_engine):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from search.cluster import config, store
+from search.cluster import config, facets, matching, store
 from search.cluster.backend import UNGROUPED, ClusterEngine
 from search.cluster.feed import reindex as cluster_reindex
 from search.cluster.groups import Groups
@@ -142,6 +142,29 @@ def test_copies_counted_by_searchd_are_those_counted_over_the_candidates(engines
         assert _summary(ours) == _summary(theirs)
     finally:
         few.close()
+
+
+@pytest.mark.parametrize("one_pass", [facets.ONE_PASS, 2])
+@pytest.mark.parametrize(("query", "kwargs"), [c for c in CASES if c[1].get("page", 1) == 1])
+def test_copies_counted_by_searchd_in_one_pass_or_two(engines, monkeypatch, query, kwargs,
+                                                      one_pass):
+    # A page of one, from searchd's best candidate and none read whole: searchd counts the
+    # copies with the facets, in one pass, or (one_pass 2: more groups than one pass counts)
+    # again in two; the same counts as over every result.
+    cluster = engines[0]
+    expected = cluster.search(query, **kwargs)
+    shown = {h.id: h.duplicates for h in expected.hits}
+    monkeypatch.setattr(matching, "WHOLE", -1)
+    monkeypatch.setattr(facets, "ONE_PASS", one_pass)
+    few = ClusterEngine(cluster.url)
+    few.candidates = 1
+    try:
+        got = few.search(query, **{**kwargs, "per_page": 1})
+    finally:
+        few.close()
+    assert (got.total, got.total_collapsed, got.all_words) == (
+        expected.total, expected.total_collapsed, expected.all_words)
+    assert all(h.duplicates == shown[h.id] for h in got.hits if h.id in shown)
 
 
 def test_copies_of_a_document_are_listed(engines):

@@ -11,9 +11,9 @@ _ALONE = f"IF({COPY_GROUP} = 0, id, {COPY_GROUP}) AS g"
 
 def read_counts(rows) -> dict[int, int]:
     """{copy group: its results} from the rows of the facets' first statement asked with
-    copies (facets.statements): (language and month, copy group, results) each."""
+    copies (facets.statements): (language and month, copy group, [source,] results) each."""
     out: dict[int, int] = {}
-    for _, group, n in rows:
+    for _, group, *_, n in rows:
         if group:
             out[int(group)] = out.get(int(group), 0) + int(n)
     return out

@@ -15,6 +15,9 @@ _PER_LANG = 1_000_000  # the key of a (language, month) group: lang * _PER_LANG 
 # ones (searchd sets up a sorter of max_matches per query: 100,000 tripled the time).
 _GROUPS = 10_000
 _SITES = 1000  # sources counted per shard (searchd's default max_matches)
+# At most this many (language, month, [copy group,] source) groups a shard are counted in one
+# pass: more, and two passes count them (as above).
+ONE_PASS = _GROUPS
 
 
 def empty() -> dict[str, list]:
@@ -28,33 +31,55 @@ def one_year(filters) -> int | None:
     return None
 
 
-def statements(match: str | None, where: list[str], copies: bool = False) -> list[Ask]:
+def statements(match: str | None, where: list[str], copies: bool = False,
+               one_pass: bool = True) -> list[Ask]:
     """The GROUP BY statements that count the results of a MATCH (None: every document) and
     filters, unranked: by language and month together (month 0: undated), and by source.
-    With copies, the first also counts them by copy group (collapse.read_counts). Each shard's
-    groups are added up (shards.Ask's "groups"), as the head adds its agents' up."""
+    With copies, they also count them by copy group (collapse.read_counts). Each shard's
+    groups are added up (shards.Ask's "groups"), as the head adds its agents' up.
+
+    One pass counts every (language and month, [copy group,] source) group at once: one match
+    of the MATCH instead of two, but only up to ONE_PASS groups a shard (`complete` says when
+    it counted them all; else two passes do)."""
     conds = " AND ".join((["MATCH(%s)"] if match else []) + where)
     args = (match,) if match else None
     where_sql = f" WHERE {conds}" if conds else ""
+    key = f"lang * {_PER_LANG} + month AS k{', ' + COPY_GROUP if copies else ''}"
+    by = f"k{', ' + COPY_GROUP if copies else ''}"
+    if one_pass:
+        return [Ask(f"SELECT {key}, site, COUNT(*) AS c FROM {TABLE}{where_sql} GROUP BY {by}, "
+                    f"site_hash ORDER BY k ASC LIMIT {ONE_PASS} OPTION ranker=none, "
+                    f"max_matches={ONE_PASS}", args, "groups")]
     site_sql = (f" WHERE {conds} AND " if conds else " WHERE ") + f"site_hash != {source_hash('')}"
-    # One pass for three facets (and the copies): fewer groups than max_matches, so every
-    # count is exact. Sources: as many groups as the head asks of each agent, the best
-    # MAX_SOURCES kept by `read`.
-    return [Ask(f"SELECT lang * {_PER_LANG} + month AS k{', ' + COPY_GROUP if copies else ''}, "
-                f"COUNT(*) AS c FROM {TABLE}{where_sql} GROUP BY k"
-                f"{', ' + COPY_GROUP if copies else ''} ORDER BY k ASC LIMIT {_GROUPS} OPTION "
-                f"ranker=none, max_matches={_GROUPS}", args, "groups"),
+    # Fewer groups than max_matches, so every count is exact. Sources: as many groups as the
+    # head asks of each agent, the best MAX_SOURCES kept by `read`.
+    return [Ask(f"SELECT {key}, COUNT(*) AS c FROM {TABLE}{where_sql} GROUP BY {by} ORDER BY "
+                f"k ASC LIMIT {_GROUPS} OPTION ranker=none, max_matches={_GROUPS}", args,
+                "groups"),
             Ask(f"SELECT site, COUNT(*) AS c FROM {TABLE}{site_sql} GROUP BY site_hash "
                 f"ORDER BY c DESC LIMIT {_SITES} OPTION ranker=none", args, "groups")]
 
 
+def complete(found: list[list]) -> bool:
+    """Whether the rows of `statements` hold every group: a shard's one pass stops at ONE_PASS
+    (fewer merged groups than that: no shard stopped)."""
+    return len(found) > 1 or len(found[0]) < ONE_PASS
+
+
 def read(found: list[list], filters) -> dict[str, list]:
-    """The facets from the rows of `statements`, in their order."""
+    """The facets from the rows of `statements` (one pass or two), in their order."""
     joint: Counter = Counter()
-    for k, *_, c in found[0]:  # (with copies: k, copy group, count)
+    sites: Counter = Counter()
+    for k, *_, c in found[0]:  # (k, [copy group,] [site,] count)
         joint[k // _PER_LANG, k % _PER_LANG] += int(c)
-    sites = sorted(((site, int(c)) for site, c in found[1]), key=_by_count)[:MAX_SOURCES]
-    return _facets(joint, Counter(dict(sites)), filters)
+    if len(found) == 1:
+        for *_, site, c in found[0]:
+            if site:
+                sites[site] += int(c)
+    else:
+        sites.update({site: int(c) for site, c in found[1]})
+    top = sorted(sites.items(), key=_by_count)[:MAX_SOURCES]
+    return _facets(joint, Counter(dict(top)), filters)
 
 
 def counted(rows, filters) -> dict[str, list]:
