@@ -182,3 +182,31 @@ def test_rank_attributes_read_with_the_candidates_answer_as_read_by_id(fed, monk
     finally:
         quick.close()
         slow.close()
+
+
+def test_a_search_replayed_on_bare_connections(fed):
+    # bench/cluster_floor.py: the statements a search sends, recorded round by round (the
+    # facets aside), are sent again on connections that read the answers without converting
+    # them, every answer read (the connections serve the next replay).
+    from bench.cluster_floor import Bare, Replay
+
+    url, layout = fed
+    eng = ClusterEngine(url)
+    eng.candidates = 5  # fewer candidates than results: the facets are counted aside
+    replay = Replay(eng)
+    try:
+        eng.search("бюджет")
+        rounds = replay.rounds
+        assert [aside for aside, _ in rounds] == [False, True, False]  # candidates, facets, page
+        assert all(set(texts) == {0, 1} for _, texts in rounds)
+        assert replay.again(rounds) > 0 and replay.again(rounds) > 0
+        bare = Bare(*layout.shards[0][0][:2])
+        try:
+            bare.send("SELECT nosuchcolumn FROM shard0_a")
+            with pytest.raises(wire.WireError, match="nosuchcolumn"):
+                bare.skip()
+        finally:
+            bare.close()
+    finally:
+        replay.close()
+        eng.close()
