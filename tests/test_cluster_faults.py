@@ -2,6 +2,7 @@
 catch-up, a dead head, a lost shard, a changed shard count, snapshot and restore."""
 
 import json
+import re
 import threading
 import time
 
@@ -219,3 +220,26 @@ def test_snapshot_and_restore(cl, tmp_path):
         assert total(url) == (ALL, False) and converged(there)
     finally:
         nodes.stop(there)
+
+
+def test_the_fault_bench_runs_on_a_few_articles(monkeypatch, capsys):
+    # bench/cluster_faults.py on 4 runs of 20 generated articles, in batches small enough to
+    # kill a mirror and the feeder between: every fault row, and each shard's mirrors equal.
+    from bench import cluster_faults
+
+    towns = ["Москва", "Казань", "Самара", "Тверь"]
+    articles = [{"id": f"a{i}", "title": f"Новости {i}", "url": f"https://example.org/{i}",
+                 "text": f"{towns[i % 4]}: россия и город обсудили бюджет номер {i}."}
+                for i in range(80)]
+    monkeypatch.setattr(cluster_faults, "ru_articles", lambda shared: articles)
+    monkeypatch.setattr(writer, "BATCH_BYTES", writer.BATCH_BYTES)  # (the bench sets it)
+    cluster_faults.main(["--docs", "20", "--batch-bytes", "2000", "--after", "1"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ")
+            and not line.startswith("| killed ")]
+    assert len(rows) == 6 and all("| equal " in r for r in rows)
+    assert "lagging ['shard0m0']" in out and "killed: True" in out
+    assert "/healthz 503" in out and "partial True" in out and "/healthz after: 200" in out
+    landed = re.search(r"(\d+) of 20 had landed; the next run rewrote 1 file\(s\), 20 documents",
+                       out)
+    assert landed and int(landed[1]) < 20  # the feeder died mid-run; the next run finished it
