@@ -69,8 +69,8 @@ class Replay:
             shards.start = self._recording(shards.start, aside)
 
     def _recording(self, start, aside: bool):
-        def recorded(layout, gen, asks):
-            started = start(layout, gen, asks)
+        def recorded(layout, gen, asks, skip=frozenset()):
+            started = start(layout, gen, asks, skip)
             if started is not None:
                 _, _, texts, sent = started
                 self.rounds.append((aside, {k: (layout.shards[k][0], texts[k])

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -9,6 +10,7 @@ from search.cli import main as cli
 from search.cluster import nodes
 from search.cluster.backend import ClusterEngine
 from search.cluster.feed import reindex
+from search.cluster.health import PROBE_SECONDS
 from search.cluster.store import connect, read_meta
 from tests.test_cluster import local_cluster
 from web import create_app
@@ -95,6 +97,10 @@ def test_dead_mirror_is_retried_and_a_dead_shard_is_flagged_partial(fed, engines
         "/search?q=бюджет").get_data(as_text=True)
     assert "неповними" in page
     nodes.restart_nodes(layout, ["shard0m0", "shard0m1"])
+    # Searches read around the lost shard until the health probe sees it back (each second)
+    deadline = time.monotonic() + 10 * PROBE_SECONDS
+    while eng.degraded and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert (eng.search("бюджет").total, eng.search("бюджет").partial) == (24, False)
 
 

@@ -14,18 +14,17 @@ class Health:
 
     def __init__(self):
         self.degraded = False
+        # While degraded: the shards last seen with no live mirror (searches read around them)
+        self.lost: frozenset[int] = frozenset()
         self._probe: threading.Thread | None = None
 
     @staticmethod
     def lost_shards(meta: dict) -> list[str]:
         """Shards of the live generation no mirror of which answers on the port the heads
         query, as `shard N (host:port, ...)`."""
-        layout = meta["layout"]
-        out = []
-        for i, mirrors in enumerate(layout.shards[:layout.count(meta["live"])]):
-            if not any(answers((h, api), 0.3) for h, _, api in mirrors):
-                out.append(f"shard {i} ({', '.join(f'{h}:{api}' for h, _, api in mirrors)})")
-        return out
+        mirrors = meta["layout"].shards
+        return [f"shard {i} ({', '.join(f'{h}:{api}' for h, _, api in mirrors[i])})"
+                for i in _lost(meta)]
 
     def problem(self, meta: dict) -> str | None:
         """Why the cluster cannot answer in full (None when it can)."""
@@ -39,12 +38,13 @@ class Health:
         if meta is None:
             return False
         try:
-            lost = bool(self.lost_shards(meta))
+            lost = _lost(meta)
         except (OSError, ValueError, KeyError):
             return False
         if lost:
+            self.lost = frozenset(lost)
             self.mark_degraded(meta)
-        return lost
+        return bool(lost)
 
     def mark_degraded(self, meta: dict | None) -> None:
         """A shard went unanswered: no retries, and a probe in the background."""
@@ -58,10 +58,18 @@ class Health:
         while self.degraded:
             time.sleep(PROBE_SECONDS)
             try:
-                if not self.lost_shards(meta):
-                    self.degraded = False
+                self.lost = frozenset(_lost(meta))
             except (OSError, ValueError, KeyError):
                 continue
+            if not self.lost:
+                self.degraded = False
 
     def stop(self) -> None:
         self.degraded = False  # ends the probe thread
+
+
+def _lost(meta: dict) -> list[int]:
+    """The live generation's shards no mirror of which answers on the port the heads query."""
+    layout = meta["layout"]
+    return [i for i, mirrors in enumerate(layout.shards[:layout.count(meta["live"])])
+            if not any(answers((h, api), 0.3) for h, _, api in mirrors)]

@@ -52,17 +52,25 @@ class Routes:
         """What .result() gives as (the merged rows of asks, partial): sent to the shards on
         the second connections now and read then (searchd works on them meanwhile), or asked
         of the head on its second connection in a thread."""
-        if self.direct and not self._health.degraded:
-            started = self._side_shards.start(self._meta()["layout"], gen, asks)
+        if self.direct:
+            skip = self._read_around()
+            started = self._side_shards.start(self._meta()["layout"], gen, asks, skip)
             if started is not None:
-                return _Aside(self, gen, asks, started)
+                return _Aside(self, gen, asks, started, bool(skip))
         return self._pool.submit(self._fanout, self._side_shards, self._side, gen, asks)
 
+    def _read_around(self) -> frozenset[int]:
+        """The shards a degraded cluster's searches leave out (partial): those the health
+        probe last found with no live mirror. The head would leave them out too, after its
+        retries of their mirrors, and its answers come through pymysql."""
+        return self._health.lost if self._health.degraded else frozenset()
+
     def _fanout(self, shards: Shards, client: Client, gen: str, asks) -> tuple[list, bool]:
-        if self.direct and not self._health.degraded:
-            found = shards.ask(self._meta()["layout"], gen, asks)
+        if self.direct:
+            skip = self._read_around()
+            found = shards.ask(self._meta()["layout"], gen, asks, skip)
             if found is not None:
-                return found, False
+                return found, bool(skip)
         return client.batch(head_form(asks, gen), retries=self._retries(), lost=self._lost)
 
 
@@ -70,12 +78,14 @@ class _Aside:
     """Statements sent to the shards on the side connections: their answers, read when asked
     for (from the head, when a shard failed meanwhile)."""
 
-    def __init__(self, routes: Routes, gen: str, asks: list[Ask], started: tuple):
+    def __init__(self, routes: Routes, gen: str, asks: list[Ask], started: tuple,
+                 partial: bool):
         self._routes, self._gen, self._asks, self._started = routes, gen, asks, started
+        self._partial = partial  # shards left out
 
     def result(self) -> tuple[list, bool]:
         routes = self._routes
         found = routes._side_shards.finish(self._started)
         if found is not None:
-            return found, False
+            return found, self._partial
         return routes._fanout(routes._side_shards, routes._side, self._gen, self._asks)

@@ -79,21 +79,26 @@ class Shards:
             conn.close()
         self._conns.clear()
 
-    def ask(self, layout, gen: str, asks: list[Ask]) -> list[list] | None:
-        """The merged rows of each Ask, every shard asked at once; None when a shard has no
-        mirror that answers here or any statement fails (the caller asks the head, which
-        fails over, or says what went wrong)."""
-        return self.finish(self.start(layout, gen, asks))
+    def ask(self, layout, gen: str, asks: list[Ask], skip=frozenset()) -> list[list] | None:
+        """The merged rows of each Ask, every shard (but those in skip) asked at once; None
+        when a shard has no mirror that answers here or any statement fails (the caller asks
+        the head, which fails over, or says what went wrong)."""
+        return self.finish(self.start(layout, gen, asks, skip))
 
-    def start(self, layout, gen: str, asks: list[Ask]) -> tuple | None:
-        """Send asks to every shard (finish() reads the answers): searchd works on them while
-        this process goes on. None when a shard has no mirror that answers here."""
+    def start(self, layout, gen: str, asks: list[Ask], skip=frozenset()) -> tuple | None:
+        """Send asks to every shard but those in skip (finish() reads the answers): searchd
+        works on them while this process goes on. None when a shard has no mirror that
+        answers here."""
         for k in list(self._unread):  # a search that failed half-way: its answers go
             self._drop(k)
         n = layout.count(gen)
+        asked = n - len(skip & set(range(n)))  # the best rows come from these (Ask.per_shard)
         per_shard = []
         for k in range(n):
             texts = []
+            if k in skip:
+                per_shard.append("")
+                continue
             for a in asks:
                 if a.merge == "meta":
                     texts.append(a.sql)
@@ -101,7 +106,7 @@ class Shards:
                 ids = [i for i in a.ids if shard_of(i, n) == k] if a.ids else None
                 if a.ids and not ids:
                     continue
-                texts.append(wire.mogrify(a.text(shard_index(k, gen), ids, n), a.args))
+                texts.append(wire.mogrify(a.text(shard_index(k, gen), ids, asked), a.args))
             per_shard.append(";\n".join(texts))
         sent = []
         for k, sql in enumerate(per_shard):
