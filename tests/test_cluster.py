@@ -131,25 +131,28 @@ def test_facets_counted_over_the_candidates_are_searchds(cluster_engine, query, 
         few.close()
 
 
+@pytest.mark.parametrize("one_pass", [facets.ONE_PASS, 1])
 @pytest.mark.parametrize("sort", ["relevance", "date"])
 @pytest.mark.parametrize(("query", "kwargs"), [q for q in SAME if not q[0].startswith("-")])
-def test_facets_past_one_pass_are_counted_in_two(cluster_engine, monkeypatch, query, kwargs,
-                                                 sort):
-    # One GROUP BY counts the (language and month, copy group, source) groups, up to
-    # facets.ONE_PASS of them a shard; past that, two passes count them: the same counts.
+def test_facets_counted_by_searchd_in_one_pass_or_two(cluster_engine, monkeypatch, query,
+                                                      kwargs, sort, one_pass):
+    # searchd counts the facets of a MATCH of fewer than facets.ONE_PASS results with one
+    # GROUP BY of (language and month, copy group, source), of more with two (one_pass 1:
+    # always two): the same counts as over every result.
     expected = cluster_engine.search(query, sort=sort, **kwargs)
     few = ClusterEngine(cluster_engine.url)
     few.candidates = 1  # fewer candidates than results, none read whole: searchd counts
     monkeypatch.setattr(matching, "WHOLE", -1)  # no MATCH read whole
+    monkeypatch.setattr(facets, "ONE_PASS", one_pass)
     passes = []
     statements = facets.statements
 
-    def counted_in(*args, one_pass=True, **kw):
-        passes.append(1 if one_pass else 2)
-        return statements(*args, one_pass=one_pass, **kw)
+    def counted_in(*args):
+        asked = statements(*args)
+        passes.append(len(asked))
+        return asked
 
     monkeypatch.setattr(facets, "statements", counted_in)
-    monkeypatch.setattr(facets, "ONE_PASS", 2)
     try:
         got = few.search(query, sort=sort, **{**kwargs, "page": 1, "per_page": 1})
     finally:
@@ -158,8 +161,7 @@ def test_facets_past_one_pass_are_counted_in_two(cluster_engine, monkeypatch, qu
         expected.facets, expected.total, expected.total_collapsed)
     assert not got.partial
     # (searchd counts them unless the candidates are every result: a fill-up's may be)
-    if passes and any(len(expected.facets[f]) > 1 for f in ("lang", "year", "month", "source")):
-        assert passes == [1, 2]  # more than ONE_PASS groups: counted again, in two
+    assert passes in ([], [1] if expected.total < one_pass else [2])
 
 
 def test_cluster_sorts_by_date_newest_first(engine, cluster_engine):

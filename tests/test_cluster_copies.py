@@ -144,13 +144,13 @@ def test_copies_counted_by_searchd_are_those_counted_over_the_candidates(engines
         few.close()
 
 
-@pytest.mark.parametrize("one_pass", [facets.ONE_PASS, 2])
+@pytest.mark.parametrize("one_pass", [facets.ONE_PASS, 1])
 @pytest.mark.parametrize(("query", "kwargs"), [c for c in CASES if c[1].get("page", 1) == 1])
 def test_copies_counted_by_searchd_in_one_pass_or_two(engines, monkeypatch, query, kwargs,
                                                       one_pass):
     # A page of one, from searchd's best candidate and none read whole: searchd counts the
-    # copies with the facets, in one pass, or (one_pass 2: more groups than one pass counts)
-    # again in two; the same counts as over every result.
+    # copies with the facets, in one pass, or (one_pass 1: as for more results than
+    # facets.ONE_PASS) in two; the same counts as over every result.
     cluster = engines[0]
     expected = cluster.search(query, **kwargs)
     shown = {h.id: h.duplicates for h in expected.hits}

@@ -24,7 +24,7 @@ RECORDS = [
      "text": "Депутаты приняли бюджет города: «O'Brien» и обратная косая \\ черта."},
 ] + [
     {"id": f"uk-{i}", "lang": "uk", "date": f"2020-{i % 12 + 1:02d}-01",
-     "site": f"site{i % 3}.ua", "title": f"Новина {i}",
+     "site": f"site{i % 5}.ua", "title": f"Новина {i}",
      "text": f"Місцева рада обговорила бюджет громади номер {i}."}
     for i in range(30)
 ] + [
@@ -151,7 +151,8 @@ def test_answers_left_unread_by_a_failed_search_are_dropped(fed):
     try:
         expected = _answer(eng.search("бюджет"))
         meta = eng.meta(fresh=False)
-        eng.routes.shards.start(meta["layout"], meta["live"], facets.statements("бюджет", []))
+        eng.routes.shards.start(meta["layout"], meta["live"],
+                                facets.statements("бюджет", [], False, 60))
         assert _answer(eng.search("бюджет")) == expected  # not the facets' rows
     finally:
         eng.close()
@@ -210,3 +211,30 @@ def test_a_search_replayed_on_bare_connections(fed):
     finally:
         replay.close()
         eng.close()
+
+
+@pytest.mark.parametrize("one_pass", [facets.ONE_PASS, 1])
+@pytest.mark.parametrize(("text", "options"), [
+    ("бюджет", {}),  # uk and ru, 12 months, 3 sources a month, and none
+    ("бюджет", {"date_from": datetime(2020, 3, 1), "date_to": datetime(2020, 6, 30)}),
+    ("бюджет района", {"langs": ("ru",)}),
+    ("бюджет", {"sort": "date"}),
+])
+def test_facets_counted_by_searchd_are_those_counted_here(fed, monkeypatch, text, options,
+                                                          one_pass):
+    # Every result a candidate, the facets are counted here over them; with one candidate and
+    # none read whole, searchd counts them: in one pass of (language and month, source), or
+    # (one_pass 1) in two; the same counts either way.
+    url, _ = fed
+    here, there = ClusterEngine(url), ClusterEngine(url)
+    there.candidates = 1
+    try:
+        expected = here.search(text, **options)
+        monkeypatch.setattr(matching, "WHOLE", -1)
+        monkeypatch.setattr(facets, "ONE_PASS", one_pass)
+        got = there.search(text, per_page=1, **options)
+        assert len(expected.facets["source"]) > 1 or options.get("langs")
+        assert (got.facets, got.total) == (expected.facets, expected.total)
+    finally:
+        here.close()
+        there.close()

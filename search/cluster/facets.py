@@ -15,10 +15,10 @@ _PER_LANG = 1_000_000  # the key of a (language, month) group: lang * _PER_LANG 
 # ones (searchd sets up a sorter of max_matches per query: 100,000 tripled the time).
 _GROUPS = 10_000
 _SITES = 1000  # sources counted per shard (searchd's default max_matches)
-# At most this many (language, month, [copy group,] source) groups a shard are counted in one
-# pass: more, and two passes count them (as above).
+# A MATCH of fewer results than this is counted in one pass: one GROUP BY of (language and
+# month, [copy group,] source), whose groups, no more than the results, all fit in
+# max_matches. More results: two passes, each with fewer groups.
 ONE_PASS = _GROUPS
-
 
 def empty() -> dict[str, list]:
     return {"lang": [], "year": [], "month": [], "source": []}
@@ -31,25 +31,23 @@ def one_year(filters) -> int | None:
     return None
 
 
-def statements(match: str | None, where: list[str], copies: bool = False,
-               one_pass: bool = True) -> list[Ask]:
+def statements(match: str | None, where: list[str], copies: bool, results: int) -> list[Ask]:
     """The GROUP BY statements that count the results of a MATCH (None: every document) and
     filters, unranked: by language and month together (month 0: undated), and by source.
     With copies, they also count them by copy group (collapse.read_counts). Each shard's
     groups are added up (shards.Ask's "groups"), as the head adds its agents' up.
 
-    One pass counts every (language and month, [copy group,] source) group at once: one match
-    of the MATCH instead of two, but only up to ONE_PASS groups a shard (`complete` says when
-    it counted them all; else two passes do)."""
+    A MATCH of fewer than ONE_PASS results (as counted with its candidates or page) is
+    counted in one pass, one match of it instead of two."""
     conds = " AND ".join((["MATCH(%s)"] if match else []) + where)
     args = (match,) if match else None
     where_sql = f" WHERE {conds}" if conds else ""
     key = f"lang * {_PER_LANG} + month AS k{', ' + COPY_GROUP if copies else ''}"
     by = f"k{', ' + COPY_GROUP if copies else ''}"
-    if one_pass:
+    if results < ONE_PASS:
         return [Ask(f"SELECT {key}, site, COUNT(*) AS c FROM {TABLE}{where_sql} GROUP BY {by}, "
-                    f"site_hash ORDER BY k ASC LIMIT {ONE_PASS} OPTION ranker=none, "
-                    f"max_matches={ONE_PASS}", args, "groups")]
+                    f"site_hash ORDER BY k ASC LIMIT {_GROUPS} OPTION ranker=none, "
+                    f"max_matches={_GROUPS}", args, "groups")]
     site_sql = (f" WHERE {conds} AND " if conds else " WHERE ") + f"site_hash != {source_hash('')}"
     # Fewer groups than max_matches, so every count is exact. Sources: as many groups as the
     # head asks of each agent, the best MAX_SOURCES kept by `read`.
@@ -58,12 +56,6 @@ def statements(match: str | None, where: list[str], copies: bool = False,
                 "groups"),
             Ask(f"SELECT site, COUNT(*) AS c FROM {TABLE}{site_sql} GROUP BY site_hash "
                 f"ORDER BY c DESC LIMIT {_SITES} OPTION ranker=none", args, "groups")]
-
-
-def complete(found: list[list]) -> bool:
-    """Whether the rows of `statements` hold every group: a shard's one pass stops at ONE_PASS
-    (fewer merged groups than that: no shard stopped)."""
-    return len(found) > 1 or len(found[0]) < ONE_PASS
 
 
 def read(found: list[list], filters) -> dict[str, list]:

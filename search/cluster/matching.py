@@ -210,7 +210,7 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
         got, seen, groups = (whole_rows(read_whole, grouped, sort) if read_whole is not None
                              else rich_rows(rows, grouped, sort))
         counted = (facets.counted(seen, filters) if read_whole is not None or total <= len(got)
-                   else eng.aside(gen, facets.statements(match, where, grouped)))
+                   else eng.aside(gen, facets.statements(match, where, grouped, total)))
         return ranked_run(got, counted, groups, df, None if read_whole is None else
                           [r[:len(_COLUMN_NAMES)] for r in read_whole])
     # Every result a candidate: the facets are counted over them, else asked of searchd aside
@@ -218,7 +218,8 @@ def rescored(eng, gen, plan, every, some, where, start, want, sort, filters,
     # Copies are counted as the facets are.
     mine = facets.EXTRA if total <= len(rows) else ()
     extra = (*mine, COPY_GROUP) if grouped else mine
-    counted = None if mine else eng.aside(gen, facets.statements(match, where, grouped))
+    counted = None if mine else eng.aside(gen, facets.statements(match, where, grouped,
+                                                                      total))
     statements = terms_statements(terms, rows, extra, sort)
     got = eng.fanout(gen, [a for a, _ in statements])
     rows, extras = with_terms(rows, terms, statements, got, len(extra), sort)

@@ -26,9 +26,6 @@ def read(eng, gen: str, run: Run, parsed, filters, sort: str, start: int, per_pa
         if hasattr(run.facets, "result"):  # asked aside
             found, partial = run.facets.result()
             eng.partial = eng.partial or partial
-            if not facets.complete(found):  # more groups than one pass counts
-                found = eng.fanout(gen, facets.statements(run.match, run.where, grouped,
-                                                          one_pass=False))
             found_facets = facets.read(found, filters)
             counts = collapse.read_counts(found[0]) if grouped else None
         rows = _in_order(run.order, got[0]) if run.order else []
@@ -75,11 +72,8 @@ def _facets(eng, gen, run: Run, filters, first=(), grouped=False) -> tuple[dict,
     group of copies)."""
     if not run.total:  # (run.match None with no results: nothing matched, not everything)
         return facets.empty(), (eng.batch(list(first)) if first else []), {}
-    found = eng.batch([*first, *head_form(facets.statements(run.match, run.where, grouped),
-                                                 gen)])
-    if not facets.complete(found[len(first):]):  # more groups than one pass counts
-        found = [*found[:len(first)], *eng.batch(head_form(facets.statements(
-            run.match, run.where, grouped, one_pass=False), gen))]
+    found = eng.batch([*first, *head_form(facets.statements(run.match, run.where, grouped,
+                                                           run.total), gen)])
     counts = collapse.read_counts(found[len(first)]) if grouped else {}
     return facets.read(found[len(first):], filters), found[:len(first)], counts
 
