@@ -20,6 +20,7 @@ _SITES = 1000  # sources counted per shard (searchd's default max_matches)
 # max_matches. More results: two passes, each with fewer groups.
 ONE_PASS = _GROUPS
 
+
 def empty() -> dict[str, list]:
     return {"lang": [], "year": [], "month": [], "source": []}
 
