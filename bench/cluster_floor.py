@@ -22,14 +22,13 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.procmem import cpu_seconds  # noqa: E402
 from bench.report import WORK, table  # noqa: E402
 from bench.speed import QUERY_KINDS, WARM_UP, latency_queries, pct  # noqa: E402
 from search.cluster import nodes, ops, wire  # noqa: E402
 from search.cluster.backend import ClusterEngine  # noqa: E402
 from search.engine import Engine  # noqa: E402
 from search.query.parse import QueryError  # noqa: E402
-
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
 class Bare(wire.Connection):
@@ -102,27 +101,18 @@ class Replay:
             conn.close()
 
 
-def searchd_cpu(pids: list[int]) -> float:
-    """CPU seconds the processes pids have used (user and system)."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / _TICK
-
-
 def cpu_per_query(emb, eng, pids, queries, rounds: int) -> tuple[float, float, float]:
     """(embedded, cluster client, cluster searchd) CPU ms a query, over rounds of queries."""
     out = []
     for engine, counted in ((emb, []), (eng, pids)):
-        s0, c0 = searchd_cpu(counted), time.process_time()
+        s0, c0 = sum(map(cpu_seconds, counted)), time.process_time()
         for _ in range(rounds):
             for q in queries:
                 try:
                     engine.search(q)
                 except QueryError:
                     pass
-        out += [time.process_time() - c0, searchd_cpu(counted) - s0]
+        out += [time.process_time() - c0, sum(map(cpu_seconds, counted)) - s0]
     n = rounds * len(queries) / 1000
     return out[0] / n, out[2] / n, out[3] / n
 

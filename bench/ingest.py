@@ -15,7 +15,6 @@ cut from ../shared corpora). Three phases, each on its own fresh gunicorn over t
 
 import argparse
 import json
-import os
 import random
 import shutil
 import sys
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import QUERIES  # noqa: E402
+from bench.procmem import cpu_seconds  # noqa: E402
 from search.ingest import journal  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
 
@@ -46,15 +46,6 @@ def pct(values, p: float) -> float:
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU a process has used (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, TypeError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def private_mib(pid: int) -> float:

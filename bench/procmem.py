@@ -1,4 +1,5 @@
-"""Peak RSS of every process of a run, sampled from /proc (this one and its descendants).
+"""Peak RSS of every process of a run, sampled from /proc (this one and its descendants), and
+the CPU a process has used.
 
 getrusage's ru_maxrss of children is no per-process figure: a spawned merge process starts as
 a fork of the writer, and its maxrss keeps the writer's size at that moment past the exec. So a
@@ -11,6 +12,15 @@ import threading
 from pathlib import Path
 
 INTERVAL = 0.3
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU a process has used (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kib(pid: int) -> int:
