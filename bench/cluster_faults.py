@@ -74,21 +74,27 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - t0, out
 
 
-def kill_when_applied(root, node: str, batches: int, over: threading.Event) -> threading.Thread:
-    """A thread that kills node once it has applied `batches` more journal entries (or gives
-    up when `over` is set)."""
+def kill_when_applied(root, node: str, batches: int, kill, over) -> threading.Thread:
+    """A thread that calls kill() once node has applied `batches` more journal entries, or
+    gives up when over() is true."""
     start = journal.applied(root, node)
 
     def watch():
-        while not over.is_set():
+        while not over():
             if journal.applied(root, node) >= start + batches:
-                nodes.kill_node(root, node)
+                kill()
                 return
             time.sleep(0.005)
 
     t = threading.Thread(target=watch, daemon=True)
     t.start()
     return t
+
+
+def restarted(root) -> str:
+    """`start` timed: which nodes it restarted, and in how long (mirrors' catch-up included)."""
+    took, (_, started) = timed(ops.start, root)
+    return f"`start` restarted {sorted(started)} in {took:.1f} s (catch-up included)"
 
 
 def documents(root) -> int:
@@ -132,55 +138,48 @@ def main(argv=None):
         write(src / "b.jsonl", chunk(1))
         took, summary = timed(reindex, url, [src])
         total, partial, ms = searched(url)
-        caught, (_, started) = timed(ops.start, root)
         rows.append(["mirror shard0m0, before a run",
                      f"run wrote {summary.documents} in {took:.1f} s, lagging "
                      f"{summary.lagging}; search {total} results, partial {partial}, p50 "
-                     f"{ms:.0f} ms; `start` restarted {started} and caught it up in "
-                     f"{caught:.1f} s", mirrors_equal(root)])
+                     f"{ms:.0f} ms; {restarted(root)}", mirrors_equal(root)])
 
         write(src / "c.jsonl", chunk(2))
         over = threading.Event()
-        killer = kill_when_applied(root, "shard1m1", args.after, over)
+        killer = kill_when_applied(root, "shard1m1", args.after,
+                                   lambda: nodes.kill_node(root, "shard1m1"), over.is_set)
         took, summary = timed(reindex, url, [src])
         over.set()
         killer.join()
         down = nodes.node_pid(root, "shard1m1") is None
-        caught, (_, started) = timed(ops.start, root)
         rows.append([f"mirror shard1m1, {args.after} batches into a run",
                      f"killed: {down}; run wrote {summary.documents} in {took:.1f} s, lagging "
-                     f"{summary.lagging}; `start` restarted {started} and caught it up in "
-                     f"{caught:.1f} s", mirrors_equal(root)])
+                     f"{summary.lagging}; {restarted(root)}", mirrors_equal(root)])
 
         nodes.kill_node(root, "head")
         total, partial, ms = searched(url)
-        took, (_, started) = timed(ops.start, root)
         rows.append(["the first head",
                      f"search through the second: {total} results, partial {partial}, p50 "
-                     f"{ms:.0f} ms; `start` restarted {started} in {took:.1f} s",
-                     mirrors_equal(root)])
+                     f"{ms:.0f} ms; {restarted(root)}", mirrors_equal(root)])
 
         client = create_app({"SEARCH_BACKEND": url, "TESTING": True}).test_client()
         nodes.kill_node(root, "shard1m0")
         nodes.kill_node(root, "shard1m1")
         health = client.get("/healthz")
         total, partial, ms = searched(url)
-        took, (_, started) = timed(ops.start, root)
         rows.append(["both mirrors of shard 1",
                      f"/healthz {health.status_code} ({health.get_json().get('message')}); "
-                     f"search {total} results, partial {partial}, p50 {ms:.0f} ms; `start` "
-                     f"restarted {sorted(started)} in {took:.1f} s; /healthz after: "
+                     f"search {total} results, partial {partial}, p50 {ms:.0f} ms; "
+                     f"{restarted(root)}; /healthz after: "
                      f"{client.get('/healthz').status_code}", mirrors_equal(root)])
 
         written = write(src / "d.jsonl", chunk(3))
         before = documents(root)
         feeder = multiprocessing.get_context("spawn").Process(
             target=_feed, args=(url, str(src), args.batch_bytes))
+        killer = kill_when_applied(root, "shard0m1", args.after, feeder.kill,
+                                   lambda: feeder.exitcode is not None)
         feeder.start()
-        start = journal.applied(root, "shard0m1")
-        while feeder.is_alive() and journal.applied(root, "shard0m1") < start + args.after:
-            time.sleep(0.005)
-        feeder.kill()
+        killer.join()
         feeder.join()
         landed = documents(root) - before
         took, summary = timed(reindex, url, [src])
