@@ -131,6 +131,17 @@ def test_facets_counted_over_the_candidates_are_searchds(cluster_engine, query, 
         few.close()
 
 
+def searchd_counting(url: str, monkeypatch, one_pass: int) -> ClusterEngine:
+    """An engine whose searches searchd counts (facets, copies): one candidate, fewer than
+    the results, and no MATCH read whole; a MATCH of one_pass results or more is counted in
+    two passes (facets.ONE_PASS)."""
+    monkeypatch.setattr(matching, "WHOLE", -1)
+    monkeypatch.setattr(facets, "ONE_PASS", one_pass)
+    eng = ClusterEngine(url)
+    eng.candidates = 1
+    return eng
+
+
 @pytest.mark.parametrize("one_pass", [facets.ONE_PASS, 1])
 @pytest.mark.parametrize("sort", ["relevance", "date"])
 @pytest.mark.parametrize(("query", "kwargs"), [q for q in SAME if not q[0].startswith("-")])
@@ -140,10 +151,7 @@ def test_facets_counted_by_searchd_in_one_pass_or_two(cluster_engine, monkeypatc
     # GROUP BY of (language and month, copy group, source), of more with two (one_pass 1:
     # always two): the same counts as over every result.
     expected = cluster_engine.search(query, sort=sort, **kwargs)
-    few = ClusterEngine(cluster_engine.url)
-    few.candidates = 1  # fewer candidates than results, none read whole: searchd counts
-    monkeypatch.setattr(matching, "WHOLE", -1)  # no MATCH read whole
-    monkeypatch.setattr(facets, "ONE_PASS", one_pass)
+    few = searchd_counting(cluster_engine.url, monkeypatch, one_pass)
     passes = []
     statements = facets.statements
 

@@ -8,14 +8,14 @@ from datetime import datetime
 
 import pytest
 
-from search.cluster import config, facets, matching, store
+from search.cluster import config, facets, store
 from search.cluster.backend import UNGROUPED, ClusterEngine
 from search.cluster.feed import reindex as cluster_reindex
 from search.cluster.groups import Groups
 from search.engine import Engine
 from search.ingest import dedup
 from search.ingest.indexer import reindex
-from tests.test_cluster import local_cluster
+from tests.test_cluster import local_cluster, searchd_counting
 from tests.test_newsroom import AGENCY
 from web import create_app
 
@@ -154,10 +154,7 @@ def test_copies_counted_by_searchd_in_one_pass_or_two(engines, monkeypatch, quer
     cluster = engines[0]
     expected = cluster.search(query, **kwargs)
     shown = {h.id: h.duplicates for h in expected.hits}
-    monkeypatch.setattr(matching, "WHOLE", -1)
-    monkeypatch.setattr(facets, "ONE_PASS", one_pass)
-    few = ClusterEngine(cluster.url)
-    few.candidates = 1
+    few = searchd_counting(cluster.url, monkeypatch, one_pass)
     try:
         got = few.search(query, **{**kwargs, "per_page": 1})
     finally:
