@@ -174,4 +174,3 @@ def _var_tail(f, lens, doccount: int, column: VarBytesColumn) -> None:
     else:
         f.write(_smallest(int(lens.max()) if len(lens) else 0).encode("ascii"))
     f.close()
-
