@@ -82,8 +82,7 @@ class TitlesPerDocWriter(W3PerDocWriter):
         super().finish_doc()
         t, self._texts = self._texts, {}
         surfaces = _surfaces.setdefault(self._segment.segment_id(), Surfaces())
-        surfaces.add_text(t.get("lang"), t.get("title", ""))
-        surfaces.add_text(t.get("lang"), t.get("body", ""))
+        surfaces.add_stored(t)
 
 
 class ArraysFieldWriter(W3FieldWriter):

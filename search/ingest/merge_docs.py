@@ -75,5 +75,4 @@ def _stored(r, names, live, new, out, titles, surfaces):
         texts = {k: v for k in ("title", "body", "lang") if isinstance(v := keep.get(k), str)}
         if "title" in texts:
             titles.append((texts["title"], doc))
-        surfaces.add_text(texts.get("lang"), texts.get("title", ""))
-        surfaces.add_text(texts.get("lang"), texts.get("body", ""))
+        surfaces.add_stored(texts)

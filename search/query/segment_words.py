@@ -157,8 +157,7 @@ def from_reader(reader) -> dict[str, np.ndarray]:
         stored = list(reader.all_stored_fields())
     surfaces = Surfaces()
     for f in stored:  # the words as the segment's writer counted them
-        surfaces.add_text(f.get("lang"), f.get("title") or "")
-        surfaces.add_text(f.get("lang"), f.get("body") or "")
+        surfaces.add_stored(f)
     return build(freq, langs, [(f.get("title") or "", d) for d, f in enumerate(stored)],
                  surfaces)
 

@@ -59,6 +59,11 @@ class Surfaces:
             for la in (lang,) if lang in LANGS else LANGS:
                 self.add(la, words, text)
 
+    def add_stored(self, fields: dict) -> None:
+        """Count the words of a document's stored title and body (its stored fields)."""
+        for name in ("title", "body"):
+            self.add_text(fields.get("lang"), fields.get(name) or "")
+
     def add_unindexed_title(self, fields: dict) -> None:
         """A made-up title (the body's first sentence) is stored but not analysed: count it,
         as the codec, which sees only stored fields, does."""
